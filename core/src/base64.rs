@@ -1,0 +1,359 @@
+//! Strict streaming base64 for DSSE fields.
+//!
+//! DSSE verifiers must accept the standard (`+/`) and the URL-safe (`-_`) alphabet, padded or not.
+//! Each field is decoded on its own; within one field the rules are:
+//!
+//! * one alphabet only: a field holding both `+`/`/` and `-`/`_` is rejected;
+//! * no whitespace or other characters outside the alphabet;
+//! * padding, if present, only at the end and only as much as completes the last quantum
+//!   (`xx==`, `xxx=`); a padded field's length is a multiple of four;
+//! * no impossible lengths (a final quantum of one character);
+//! * the unused low bits of the last character are zero (no two encodings of one byte string);
+//! * the empty string decodes to the empty byte string.
+//!
+//! The decoder is fed in pieces, because DSSE fields arrive as JSON strings that may contain escapes
+//! (`\/`, `\u002b`): the unescaped text is streamed through [`Decoder::feed`] without a copy.
+//! base64ct (the RustCrypto decoder) needs its whole input in one slice, which would force a copy
+//! the size of the payload into memory that a no-heap caller does not have; it serves as the
+//! reference model in vouch's tests and fuzz targets instead.
+
+use crate::Error;
+use crate::json::JsonStr;
+
+const INVALID: u8 = 0xFF;
+const PAD: u8 = 0xFE;
+
+/// Maps a byte to its 6-bit value (both alphabets), [`PAD`] for `=`, or [`INVALID`].
+// Evaluated at compile time: an out-of-range index would fail the build, not panic at run time.
+#[allow(clippy::indexing_slicing)]
+const TABLE: [u8; 256] = {
+    let mut t = [INVALID; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = 52 + d as u8;
+        d += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t[b'-' as usize] = 62;
+    t[b'_' as usize] = 63;
+    t[b'=' as usize] = PAD;
+    t
+};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Alphabet {
+    Unknown,
+    Standard,
+    UrlSafe,
+}
+
+/// A streaming, strict base64 decoder that accepts either alphabet.
+#[derive(Clone, Debug)]
+pub struct Decoder {
+    /// Bits of the current (incomplete) quantum.
+    acc: u32,
+    /// Characters in the current quantum (0..4), padding included.
+    in_quantum: u8,
+    /// `=` characters seen (all must come at the very end).
+    pads: u8,
+    alphabet: Alphabet,
+    failed: bool,
+    out: [u8; 96],
+    out_len: usize,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::new()
+    }
+}
+
+impl Decoder {
+    /// A decoder at the start of a field.
+    pub const fn new() -> Self {
+        Decoder {
+            acc: 0,
+            in_quantum: 0,
+            pads: 0,
+            alphabet: Alphabet::Unknown,
+            failed: false,
+            out: [0; 96],
+            out_len: 0,
+        }
+    }
+
+    fn flush<E>(&mut self, sink: &mut impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        if self.out_len > 0 {
+            let n = self.out_len;
+            self.out_len = 0;
+            sink(self.out.get(..n).unwrap_or(&[]))?;
+        }
+        Ok(())
+    }
+
+    fn emit<E>(&mut self, b: u8, sink: &mut impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        if self.out_len == self.out.len() {
+            self.flush(sink)?;
+        }
+        if let Some(slot) = self.out.get_mut(self.out_len) {
+            *slot = b;
+            self.out_len += 1;
+        }
+        Ok(())
+    }
+
+    /// Feeds more characters; decoded bytes go to `sink` in pieces. A `sink` error is passed
+    /// through; a base64 error is reported (as [`Error::InvalidBase64`]) by [`Decoder::finish`] and
+    /// also returned here as `Ok(false)` so the caller may stop early.
+    pub fn feed<E>(
+        &mut self,
+        input: &[u8],
+        sink: &mut impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        if self.failed {
+            return Ok(false);
+        }
+        for &c in input {
+            let v = TABLE.get(usize::from(c)).copied().unwrap_or(INVALID);
+            if v == INVALID || (v != PAD && self.pads > 0) {
+                self.failed = true;
+                return Ok(false);
+            }
+            if v == PAD {
+                // Padding may only complete a quantum that has two or three characters.
+                let chars = self.in_quantum;
+                let ok = (self.pads == 0 && (chars == 2 || chars == 3))
+                    || (chars == 3 && self.pads == 1);
+                if !ok {
+                    self.failed = true;
+                    return Ok(false);
+                }
+                self.pads += 1;
+                self.in_quantum += 1;
+                if self.in_quantum == 4 {
+                    self.in_quantum = 0;
+                }
+                continue;
+            }
+            if v >= 62 {
+                let a = if c == b'+' || c == b'/' {
+                    Alphabet::Standard
+                } else {
+                    Alphabet::UrlSafe
+                };
+                if self.alphabet == Alphabet::Unknown {
+                    self.alphabet = a;
+                } else if self.alphabet != a {
+                    self.failed = true;
+                    return Ok(false);
+                }
+            }
+            self.acc = (self.acc << 6) | u32::from(v);
+            self.in_quantum += 1;
+            if self.in_quantum == 4 {
+                let [_, b0, b1, b2] = self.acc.to_be_bytes();
+                self.emit(b0, sink)?;
+                self.emit(b1, sink)?;
+                self.emit(b2, sink)?;
+                self.acc = 0;
+                self.in_quantum = 0;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Ends the field: checks the final quantum and flushes the last bytes.
+    pub fn finish<E: From<Error>>(
+        mut self,
+        sink: &mut impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if self.failed {
+            return Err(Error::InvalidBase64.into());
+        }
+        if self.pads > 0 {
+            // Padded input: the quantum was completed by the padding itself, and the data
+            // characters in it are 4 - pads.
+            if self.in_quantum != 0 {
+                return Err(Error::InvalidBase64.into());
+            }
+            // The data bits of the padded quantum are in `acc` (2 or 3 characters).
+            let data_chars = 4 - self.pads;
+            return self.tail(data_chars, sink);
+        }
+        let chars = self.in_quantum;
+        match chars {
+            0 => {
+                self.flush(sink)?;
+                Ok(())
+            }
+            1 => Err(Error::InvalidBase64.into()),
+            _ => self.tail(chars, sink),
+        }
+    }
+
+    fn tail<E: From<Error>>(
+        mut self,
+        chars: u8,
+        sink: &mut impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let acc = self.acc;
+        match chars {
+            2 => {
+                // 12 bits: one byte and four bits that must be zero.
+                if acc & 0xF != 0 {
+                    return Err(Error::InvalidBase64.into());
+                }
+                self.emit((acc >> 4) as u8, sink)?;
+            }
+            3 => {
+                // 18 bits: two bytes and two bits that must be zero.
+                if acc & 0x3 != 0 {
+                    return Err(Error::InvalidBase64.into());
+                }
+                self.emit((acc >> 10) as u8, sink)?;
+                self.emit((acc >> 2) as u8, sink)?;
+            }
+            _ => return Err(Error::InvalidBase64.into()),
+        }
+        self.flush(sink)
+    }
+}
+
+/// Decodes a whole base64 text (either alphabet) into `out`; returns the decoded length.
+///
+/// An invalid text gives [`Error::InvalidBase64`]; a valid text too long for `out` gives
+/// [`Error::BufferTooSmall`].
+pub fn decode_into(text: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+    decode_chunks(|f| f(text), out)
+}
+
+/// Decodes the base64 text held in a JSON string (after unescaping) into `out`.
+pub fn decode_json_str(s: &JsonStr<'_>, out: &mut [u8]) -> Result<usize, Error> {
+    decode_chunks(|f| s.for_each_chunk(f), out)
+}
+
+/// Checks that a JSON string holds valid base64 and returns its decoded length, writing nothing.
+pub fn validate_json_str(s: &JsonStr<'_>) -> Result<usize, Error> {
+    let mut n = 0usize;
+    let mut dec = Decoder::new();
+    let mut sink = |c: &[u8]| {
+        n += c.len();
+        Ok::<(), Error>(())
+    };
+    s.for_each_chunk(|c| dec.feed(c, &mut sink).map(|_| ()))?;
+    dec.finish(&mut sink)?;
+    Ok(n)
+}
+
+fn decode_chunks(
+    source: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<(), Error>) -> Result<(), Error>,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let mut n = 0usize;
+    let mut overflow = false;
+    let mut sink = |c: &[u8]| {
+        match out.get_mut(n..n + c.len()) {
+            Some(dst) => dst.copy_from_slice(c),
+            None => overflow = true,
+        }
+        n += c.len();
+        Ok::<(), Error>(())
+    };
+    let mut dec = Decoder::new();
+    source(&mut |c| dec.feed(c, &mut sink).map(|_| ()))?;
+    dec.finish(&mut sink)?;
+    if overflow {
+        Err(Error::BufferTooSmall)
+    } else {
+        Ok(n)
+    }
+}
+
+/// An upper bound on the decoded length of a base64 text of `text_len` characters.
+pub const fn decoded_len_bound(text_len: usize) -> usize {
+    text_len / 4 * 3 + 3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(s: &str) -> Result<Vec<u8>, Error> {
+        let mut out = vec![0u8; decoded_len_bound(s.len())];
+        let n = decode_into(s.as_bytes(), &mut out)?;
+        out.truncate(n);
+        Ok(out)
+    }
+
+    #[test]
+    fn both_alphabets_padded_and_unpadded() {
+        assert_eq!(dec("").unwrap(), b"");
+        assert_eq!(dec("Zg==").unwrap(), b"f");
+        assert_eq!(dec("Zg").unwrap(), b"f");
+        assert_eq!(dec("Zm8=").unwrap(), b"fo");
+        assert_eq!(dec("Zm8").unwrap(), b"fo");
+        assert_eq!(dec("Zm9v").unwrap(), b"foo");
+        assert_eq!(dec("+/+/").unwrap(), [0xfb, 0xff, 0xbf]);
+        assert_eq!(dec("-_-_").unwrap(), [0xfb, 0xff, 0xbf]);
+        assert_eq!(dec("-_8=").unwrap(), [0xfb, 0xff]);
+        assert_eq!(dec("-_8").unwrap(), [0xfb, 0xff]);
+    }
+
+    #[test]
+    fn rejections() {
+        for bad in [
+            "+_",       // both alphabets in one field
+            "ab/-",     // both alphabets
+            "Zm9v Zg",  // whitespace
+            "Zm9v\n",   // newline
+            "Z",        // impossible length
+            "Zm9vZ",    // impossible length
+            "Zh==",     // non-zero trailing bits (4 bits)
+            "Zm9=",     // non-zero trailing bits (2 bits)
+            "Zg=",      // incomplete padding
+            "Zg===",    // too much padding
+            "Z===",     // padding after one character
+            "====",     // padding only
+            "Zg==Zg==", // data after padding
+            "Zm9v=",    // padding with nothing to complete
+            "Zm!v",     // outside the alphabet
+            "Zm9v\0",   // NUL
+        ] {
+            assert_eq!(dec(bad), Err(Error::InvalidBase64), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn buffer_too_small_only_for_valid_input() {
+        let mut out = [0u8; 2];
+        assert_eq!(decode_into(b"Zm9v", &mut out), Err(Error::BufferTooSmall));
+        assert_eq!(decode_into(b"Zm9!", &mut out), Err(Error::InvalidBase64));
+        assert_eq!(decode_into(b"Zm8", &mut out), Ok(2));
+    }
+
+    #[test]
+    fn streaming_in_any_split_matches_whole() {
+        let text = b"SGVsbG8sIERTU0UhIGJhc2U2NCBzdHJlYW1pbmcgdGVzdA";
+        let whole = dec(core::str::from_utf8(text).unwrap()).unwrap();
+        for split in 0..text.len() {
+            let mut got = Vec::new();
+            let mut sink = |c: &[u8]| {
+                got.extend_from_slice(c);
+                Ok::<(), Error>(())
+            };
+            let mut d = Decoder::new();
+            let (a, b) = text.split_at(split);
+            d.feed(a, &mut sink).unwrap();
+            d.feed(b, &mut sink).unwrap();
+            d.finish(&mut sink).unwrap();
+            assert_eq!(got, whole, "split at {split}");
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! DSSE envelopes: strict parsing and threshold verification.
+
+use crate::json::{self, JsonStr, Kind, Value};
+use crate::key::PublicKey;
+use crate::{Error, MAX_SIGNATURES, MAX_TRUSTED_KEYS, base64};
+
+/// One `signatures[]` entry, still encoded.
+#[derive(Clone, Copy, Debug)]
+pub struct SignatureEntry<'a> {
+    /// The base64 signature text.
+    pub sig: JsonStr<'a>,
+    /// The unauthenticated key hint (`None` when absent, `null` or empty).
+    pub keyid: Option<JsonStr<'a>>,
+}
+
+/// A DSSE envelope parsed from JSON, fields still encoded (zero-copy).
+#[derive(Clone, Debug)]
+pub struct Envelope<'a> {
+    /// The base64 payload text.
+    pub payload: JsonStr<'a>,
+    /// The payload type (escaped source form; compare with [`JsonStr::eq_str`]).
+    pub payload_type: JsonStr<'a>,
+    /// The signatures, in envelope order (at most [`MAX_SIGNATURES`]).
+    pub signatures: heapless::Vec<SignatureEntry<'a>, MAX_SIGNATURES>,
+}
+
+fn required_str<'a>(obj: &Value<'a>, key: &str) -> Result<JsonStr<'a>, Error> {
+    obj.get(key)
+        .and_then(|v| v.as_str())
+        .ok_or(Error::MalformedEnvelope)
+}
+
+impl<'a> Envelope<'a> {
+    /// Parses and checks an envelope: strict JSON, required fields and types, 1 to
+    /// [`MAX_SIGNATURES`] signatures, and valid base64 in the payload and every signature.
+    /// Unknown fields are ignored.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
+        let root = json::parse(bytes)?;
+        if root.kind() != Kind::Object {
+            return Err(Error::MalformedEnvelope);
+        }
+        let payload = required_str(&root, "payload")?;
+        let payload_type = required_str(&root, "payloadType")?;
+        let sigs = root.get("signatures").ok_or(Error::MalformedEnvelope)?;
+        if sigs.kind() != Kind::Array {
+            return Err(Error::MalformedEnvelope);
+        }
+        let mut signatures = heapless::Vec::new();
+        for entry in sigs.elements() {
+            if entry.kind() != Kind::Object {
+                return Err(Error::MalformedEnvelope);
+            }
+            let sig = required_str(&entry, "sig")?;
+            let keyid = match entry.get("keyid") {
+                None => None,
+                Some(v) if v.is_null() => None,
+                Some(v) => {
+                    let s = v.as_str().ok_or(Error::MalformedEnvelope)?;
+                    if s.raw().is_empty() { None } else { Some(s) }
+                }
+            };
+            signatures
+                .push(SignatureEntry { sig, keyid })
+                .map_err(|_| Error::TooManySignatures)?;
+        }
+        if signatures.is_empty() {
+            return Err(Error::NoSignatures);
+        }
+        base64::validate_json_str(&payload)?;
+        for s in &signatures {
+            base64::validate_json_str(&s.sig)?;
+        }
+        Ok(Envelope {
+            payload,
+            payload_type,
+            signatures,
+        })
+    }
+
+    /// Exact decoded length of the payload (the scratch size [`Verifier::verify`] needs).
+    pub fn payload_len(&self) -> Result<usize, Error> {
+        base64::validate_json_str(&self.payload)
+    }
+}
+
+/// A trusted key together with the keyid hint that names it.
+#[derive(Clone, Debug)]
+pub struct TrustedKey<'a> {
+    /// The key.
+    pub key: PublicKey,
+    /// The keyid an envelope may use for this key. It only orders the attempts: a matching keyid
+    /// is tried first, and a wrong or absent keyid never stops a key that verifies.
+    pub keyid: Option<&'a str>,
+}
+
+/// Which of a verifier's trusted keys verified, by index into the keys given to
+/// [`Verifier::new`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeySet(u32);
+
+impl KeySet {
+    /// Whether key `index` is in the set.
+    pub fn contains(&self, index: usize) -> bool {
+        index < 32 && self.0 & (1 << index) != 0
+    }
+    /// How many keys are in the set.
+    pub fn count(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+    /// The bits of the set (bit `i` = key `i`).
+    pub fn bits(&self) -> u32 {
+        self.0
+    }
+    /// The indices in the set, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..32).filter(|i| self.contains(*i))
+    }
+    fn insert(&mut self, index: usize) {
+        if index < 32 {
+            self.0 |= 1 << index;
+        }
+    }
+}
+
+/// The outcome of a successful verification.
+#[derive(Debug)]
+pub struct Verified<'s, 'v> {
+    /// The exact payload bytes that the signatures cover (decoded into the caller's scratch).
+    pub payload: &'s [u8],
+    /// The payload type, as the caller's allowed entry that it matched.
+    pub payload_type: &'v str,
+    /// The trusted keys that verified (distinct key material).
+    pub keys: KeySet,
+}
+
+/// A verifier prepared once from trusted keys, a threshold and the allowed payload types, and
+/// reused for any number of envelopes.
+#[derive(Clone, Debug)]
+pub struct Verifier<'v> {
+    keys: heapless::Vec<TrustedKey<'v>, MAX_TRUSTED_KEYS>,
+    threshold: usize,
+    payload_types: &'v [&'v str],
+}
+
+impl<'v> Verifier<'v> {
+    /// Prepares a verifier. Errors: [`Error::NoTrustedKeys`], [`Error::TooManyKeys`] (over
+    /// [`MAX_TRUSTED_KEYS`]), [`Error::DuplicateTrustedKey`] (same key material twice, whatever
+    /// the keyids), [`Error::InvalidThreshold`] (zero, or more than the keys).
+    pub fn new(
+        keys: &[TrustedKey<'v>],
+        threshold: usize,
+        payload_types: &'v [&'v str],
+    ) -> Result<Self, Error> {
+        if keys.is_empty() {
+            return Err(Error::NoTrustedKeys);
+        }
+        let mut v = heapless::Vec::new();
+        for k in keys {
+            if v.iter()
+                .any(|e: &TrustedKey<'_>| e.key.fingerprint() == k.key.fingerprint())
+            {
+                return Err(Error::DuplicateTrustedKey);
+            }
+            v.push(k.clone()).map_err(|_| Error::TooManyKeys)?;
+        }
+        if threshold == 0 || threshold > v.len() {
+            return Err(Error::InvalidThreshold);
+        }
+        Ok(Verifier {
+            keys: v,
+            threshold,
+            payload_types,
+        })
+    }
+
+    /// The trusted keys, in the order given.
+    pub fn keys(&self) -> &[TrustedKey<'v>] {
+        &self.keys
+    }
+
+    /// The threshold.
+    pub fn threshold(&self) -> usize {
+        self.threshold
+    }
+
+    /// Verifies an envelope given as JSON bytes; decodes its payload into `scratch` (which must
+    /// hold at least the decoded payload, see [`Envelope::payload_len`]).
+    pub fn verify<'s>(
+        &self,
+        envelope: &[u8],
+        scratch: &'s mut [u8],
+    ) -> Result<Verified<'s, 'v>, Error> {
+        let env = Envelope::parse(envelope)?;
+        self.verify_parsed(&env, scratch)
+    }
+
+    /// Verifies an envelope that [`Envelope::parse`] already accepted.
+    ///
+    /// The payloadType must be allowed; then each signature is tried against the trusted keys not
+    /// yet counted (a key whose keyid matches first). A signature that verifies under no key is
+    /// skipped. Verification stops as soon as `threshold` distinct keys have verified.
+    pub fn verify_parsed<'s>(
+        &self,
+        env: &Envelope<'_>,
+        scratch: &'s mut [u8],
+    ) -> Result<Verified<'s, 'v>, Error> {
+        let payload_type = self
+            .payload_types
+            .iter()
+            .copied()
+            .find(|t| env.payload_type.eq_str(t))
+            .ok_or(Error::PayloadTypeNotAllowed)?;
+        let n = base64::decode_json_str(&env.payload, scratch)?;
+        let payload: &'s [u8] = scratch.get(..n).ok_or(Error::BufferTooSmall)?;
+
+        let mut verified = KeySet::default();
+        let mut prehash = None;
+        let mut sig_buf = [0u8; MAX_SIG_LEN];
+        for entry in &env.signatures {
+            if verified.count() >= self.threshold {
+                break;
+            }
+            // Longer signatures belong to algorithms vouch does not verify: skip them.
+            let sig = match base64::decode_json_str(&entry.sig, &mut sig_buf) {
+                Ok(len) => sig_buf.get(..len).unwrap_or(&[]),
+                Err(Error::BufferTooSmall) => continue,
+                Err(e) => return Err(e),
+            };
+            // Keys whose keyid matches the hint first, then the rest.
+            for pass in [true, false] {
+                let mut hit = None;
+                for (i, k) in self.keys.iter().enumerate() {
+                    if verified.contains(i) {
+                        continue;
+                    }
+                    let hinted = match (entry.keyid, k.keyid) {
+                        (Some(h), Some(id)) => h.eq_str(id),
+                        _ => false,
+                    };
+                    if hinted != pass {
+                        continue;
+                    }
+                    if k.key
+                        .verify_pae(payload_type.as_bytes(), payload, sig, &mut prehash)
+                    {
+                        hit = Some(i);
+                        break;
+                    }
+                }
+                if let Some(i) = hit {
+                    verified.insert(i);
+                    break;
+                }
+            }
+        }
+        match verified.count() {
+            0 => Err(Error::InvalidSignature),
+            c if c < self.threshold => Err(Error::ThresholdNotMet),
+            _ => Ok(Verified {
+                payload,
+                payload_type,
+                keys: verified,
+            }),
+        }
+    }
+}
+
+/// The longest signature vouch verifies (a DER ECDSA P-256 signature is at most 72 bytes).
+const MAX_SIG_LEN: usize = 72;

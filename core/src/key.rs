@@ -1,0 +1,313 @@
+//! Public keys: parsing, algorithm, fingerprint and signature checks.
+//!
+//! The key decides the algorithm, never the envelope. Accepted encodings:
+//!
+//! | algorithm | encodings |
+//! |---|---|
+//! | Ed25519 | raw 32 bytes, SubjectPublicKeyInfo DER, SubjectPublicKeyInfo PEM (`PUBLIC KEY`) |
+//! | ECDSA P-256 / SHA-256 | SEC1 compressed (33 bytes) or uncompressed (65 bytes), SPKI DER, SPKI PEM |
+//!
+//! A key's [fingerprint](PublicKey::fingerprint) is the SHA-256 of its canonical SPKI DER (for
+//! P-256 with the uncompressed point), so one key gives one fingerprint whatever encoding it came in:
+//! `openssl pkey -pubin -outform DER | sha256sum` prints the same value.
+
+use crate::Error;
+use sha2::{Digest, Sha256};
+
+/// A signature algorithm, as decided by the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum Algorithm {
+    /// Pure Ed25519 (RFC 8032), not Ed25519ph.
+    Ed25519 = 1,
+    /// ECDSA over NIST P-256 with SHA-256.
+    EcdsaP256Sha256 = 2,
+}
+
+impl Algorithm {
+    /// Stable name: `ed25519` or `ecdsa-p256-sha256`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Algorithm::Ed25519 => "ed25519",
+            Algorithm::EcdsaP256Sha256 => "ecdsa-p256-sha256",
+        }
+    }
+}
+
+/// Length of the canonical SPKI DER of an Ed25519 key.
+pub const ED25519_SPKI_LEN: usize = 44;
+/// Length of the canonical SPKI DER of a P-256 key (uncompressed point).
+pub const P256_SPKI_LEN: usize = 91;
+/// Longest canonical SPKI DER of any supported key.
+pub const MAX_SPKI_LEN: usize = P256_SPKI_LEN;
+
+#[cfg_attr(not(feature = "ed25519"), allow(dead_code))]
+const ED25519_SPKI_PREFIX: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+#[cfg_attr(not(feature = "p256"), allow(dead_code))]
+const P256_SPKI_PREFIX: [u8; 26] = [
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+const OID_PRIME256V1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+
+#[derive(Clone, Debug)]
+enum Inner {
+    #[cfg(feature = "ed25519")]
+    Ed25519(ed25519_compact::PublicKey),
+    #[cfg(feature = "p256")]
+    P256(p256::ecdsa::VerifyingKey),
+}
+
+/// A trusted public key (Ed25519 or ECDSA P-256).
+#[derive(Clone, Debug)]
+pub struct PublicKey {
+    inner: Inner,
+    fingerprint: [u8; 32],
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.fingerprint == other.fingerprint
+    }
+}
+impl Eq for PublicKey {}
+
+impl PublicKey {
+    /// Parses a key in any supported encoding (PEM, SPKI DER, raw Ed25519, SEC1 P-256), telling them
+    /// apart by their shape.
+    pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
+        let trimmed = bytes.trim_ascii();
+        if trimmed.starts_with(b"-----BEGIN") {
+            return Self::from_pem(trimmed);
+        }
+        match (bytes.len(), bytes.first()) {
+            (32, _) => Self::from_ed25519_raw(bytes),
+            (33, Some(2 | 3)) | (65, Some(4)) => Self::from_sec1(bytes),
+            (_, Some(0x30)) => Self::from_spki_der(bytes),
+            _ => Err(Error::InvalidKey),
+        }
+    }
+
+    /// Parses a `-----BEGIN PUBLIC KEY-----` PEM document (SPKI).
+    pub fn from_pem(pem: &[u8]) -> Result<Self, Error> {
+        let mut buf = [0u8; 256];
+        let (label, der) =
+            pem_rfc7468::decode(pem.trim_ascii(), &mut buf).map_err(|_| Error::InvalidKey)?;
+        if label != "PUBLIC KEY" {
+            return Err(Error::InvalidKey);
+        }
+        Self::from_spki_der(der)
+    }
+
+    /// Parses a DER SubjectPublicKeyInfo (strict DER, no trailing bytes).
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
+        use spki::der::Decode;
+        let info = spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|_| Error::InvalidKey)?;
+        let bits = info
+            .subject_public_key
+            .as_bytes()
+            .ok_or(Error::InvalidKey)?;
+        let oid = info.algorithm.oid.as_bytes();
+        if oid == OID_ED25519 {
+            if info.algorithm.parameters.is_some() {
+                return Err(Error::InvalidKey);
+            }
+            Self::from_ed25519_raw(bits)
+        } else if oid == OID_EC_PUBLIC_KEY {
+            let curve = info
+                .algorithm
+                .parameters_oid()
+                .map_err(|_| Error::InvalidKey)?;
+            if curve.as_bytes() != OID_PRIME256V1 {
+                return Err(Error::UnsupportedKeyType);
+            }
+            Self::from_sec1(bits)
+        } else {
+            Err(Error::UnsupportedKeyType)
+        }
+    }
+
+    /// A raw 32-byte Ed25519 public key. Non-canonical encodings and small-order points are refused.
+    pub fn from_ed25519_raw(raw: &[u8]) -> Result<Self, Error> {
+        #[cfg(feature = "ed25519")]
+        {
+            let pk = ed25519_compact::PublicKey::from_slice(raw).map_err(|_| Error::InvalidKey)?;
+            pk.validate().map_err(|_| Error::InvalidKey)?;
+            let mut h = Sha256::new();
+            h.update(ED25519_SPKI_PREFIX);
+            h.update(raw);
+            Ok(PublicKey {
+                inner: Inner::Ed25519(pk),
+                fingerprint: h.finalize().into(),
+            })
+        }
+        #[cfg(not(feature = "ed25519"))]
+        {
+            let _ = raw;
+            Err(Error::UnsupportedKeyType)
+        }
+    }
+
+    /// A SEC1-encoded P-256 point, compressed or uncompressed.
+    pub fn from_sec1(sec1: &[u8]) -> Result<Self, Error> {
+        #[cfg(feature = "p256")]
+        {
+            let vk =
+                p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1).map_err(|_| Error::InvalidKey)?;
+            let point = vk.to_sec1_point(false);
+            let mut h = Sha256::new();
+            h.update(P256_SPKI_PREFIX);
+            h.update(point.as_bytes());
+            Ok(PublicKey {
+                inner: Inner::P256(vk),
+                fingerprint: h.finalize().into(),
+            })
+        }
+        #[cfg(not(feature = "p256"))]
+        {
+            let _ = sec1;
+            Err(Error::UnsupportedKeyType)
+        }
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        match self.inner {
+            #[cfg(feature = "ed25519")]
+            Inner::Ed25519(_) => Algorithm::Ed25519,
+            #[cfg(feature = "p256")]
+            Inner::P256(_) => Algorithm::EcdsaP256Sha256,
+        }
+    }
+
+    /// SHA-256 of the canonical SPKI DER: the identity of the key material.
+    pub fn fingerprint(&self) -> &[u8; 32] {
+        &self.fingerprint
+    }
+
+    /// Writes the canonical SPKI DER into `out`; returns its length.
+    pub fn spki_der(&self, out: &mut [u8]) -> Result<usize, Error> {
+        match &self.inner {
+            #[cfg(feature = "ed25519")]
+            Inner::Ed25519(pk) => {
+                let dst = out
+                    .get_mut(..ED25519_SPKI_LEN)
+                    .ok_or(Error::BufferTooSmall)?;
+                let (a, b) = dst.split_at_mut(ED25519_SPKI_PREFIX.len());
+                a.copy_from_slice(&ED25519_SPKI_PREFIX);
+                b.copy_from_slice(pk.as_ref());
+                Ok(ED25519_SPKI_LEN)
+            }
+            #[cfg(feature = "p256")]
+            Inner::P256(vk) => {
+                let dst = out.get_mut(..P256_SPKI_LEN).ok_or(Error::BufferTooSmall)?;
+                let (a, b) = dst.split_at_mut(P256_SPKI_PREFIX.len());
+                a.copy_from_slice(&P256_SPKI_PREFIX);
+                b.copy_from_slice(vk.to_sec1_point(false).as_bytes());
+                Ok(P256_SPKI_LEN)
+            }
+        }
+    }
+
+    /// Checks `signature` over `PAE(payload_type, payload)` with this key.
+    ///
+    /// `p256_prehash` caches SHA-256 of the PAE across keys and signatures of one envelope (it does
+    /// not depend on the key); pass `&mut None` when there is nothing to share.
+    pub fn verify_pae(
+        &self,
+        payload_type: &[u8],
+        payload: &[u8],
+        signature: &[u8],
+        p256_prehash: &mut Option<[u8; 32]>,
+    ) -> bool {
+        #[cfg(not(feature = "p256"))]
+        let _ = p256_prehash;
+        match &self.inner {
+            #[cfg(feature = "ed25519")]
+            Inner::Ed25519(pk) => verify_ed25519(pk, payload_type, payload, signature),
+            #[cfg(feature = "p256")]
+            Inner::P256(vk) => {
+                let digest = match p256_prehash {
+                    Some(d) => *d,
+                    None => {
+                        let mut h = Sha256::new();
+                        crate::pae::stream(payload_type, payload, |c| h.update(c));
+                        let d: [u8; 32] = h.finalize().into();
+                        *p256_prehash = Some(d);
+                        d
+                    }
+                };
+                verify_p256(vk, &digest, signature)
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ed25519")]
+#[inline(never)]
+fn verify_ed25519(
+    pk: &ed25519_compact::PublicKey,
+    payload_type: &[u8],
+    payload: &[u8],
+    signature: &[u8],
+) -> bool {
+    let Ok(sig) = ed25519_compact::Signature::from_slice(signature) else {
+        return false;
+    };
+    let Ok(mut state) = pk.verify_incremental(&sig) else {
+        return false;
+    };
+    crate::pae::stream(payload_type, payload, |c| state.absorb(c));
+    state.verify().is_ok()
+}
+
+/// ECDSA P-256 over a SHA-256 prehash; the signature is raw `r||s` when exactly 64 bytes, strict
+/// DER otherwise. High-S signatures are valid.
+#[cfg(feature = "p256")]
+#[inline(never)]
+fn verify_p256(vk: &p256::ecdsa::VerifyingKey, prehash: &[u8; 32], signature: &[u8]) -> bool {
+    use p256::ecdsa::Signature;
+    use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    let sig = if signature.len() == 64 {
+        Signature::from_slice(signature)
+    } else {
+        Signature::from_der(signature)
+    };
+    match sig {
+        Ok(sig) => vk.verify_prehash(prehash, &sig).is_ok(),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_rejects_garbage_with_specific_errors() {
+        assert_eq!(PublicKey::parse(b"").err(), Some(Error::InvalidKey));
+        assert_eq!(PublicKey::parse(b"hello").err(), Some(Error::InvalidKey));
+        assert_eq!(
+            PublicKey::parse(&[0x30, 0x03, 0x02, 0x01, 0x00]).err(),
+            Some(Error::InvalidKey)
+        );
+        assert_eq!(
+            PublicKey::parse(b"-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n")
+                .err(),
+            Some(Error::InvalidKey)
+        );
+        // SEC1 prefix with a point not on the curve.
+        let mut bad = [0u8; 65];
+        bad[0] = 4;
+        bad[64] = 1;
+        assert_eq!(PublicKey::parse(&bad).err(), Some(Error::InvalidKey));
+        // Small-order Ed25519 point (the identity).
+        let mut ident = [0u8; 32];
+        ident[0] = 1;
+        assert_eq!(PublicKey::parse(&ident).err(), Some(Error::InvalidKey));
+    }
+}
