@@ -228,7 +228,9 @@ impl PublicKey {
         let _ = p256_prehash;
         match &self.inner {
             #[cfg(feature = "ed25519")]
-            Inner::Ed25519(pk) => verify_ed25519(pk, payload_type, payload, signature),
+            Inner::Ed25519(pk) => verify_ed25519(pk, signature, &mut |state| {
+                crate::pae::stream(payload_type, payload, |c| state.absorb(c))
+            }),
             #[cfg(feature = "p256")]
             Inner::P256(vk) => {
                 let digest = match p256_prehash {
@@ -245,15 +247,26 @@ impl PublicKey {
             }
         }
     }
+
+    /// Checks `signature` over `message` itself (no PAE) with the same per-algorithm code as
+    /// [`PublicKey::verify_pae`]. DSSE envelopes never verify this way (use [`crate::Verifier`]); it
+    /// exists for test vectors such as Project Wycheproof's, which sign raw messages.
+    pub fn verify_raw(&self, message: &[u8], signature: &[u8]) -> bool {
+        match &self.inner {
+            #[cfg(feature = "ed25519")]
+            Inner::Ed25519(pk) => verify_ed25519(pk, signature, &mut |state| state.absorb(message)),
+            #[cfg(feature = "p256")]
+            Inner::P256(vk) => verify_p256(vk, &Sha256::digest(message).into(), signature),
+        }
+    }
 }
 
 #[cfg(feature = "ed25519")]
 #[inline(never)]
 fn verify_ed25519(
     pk: &ed25519_compact::PublicKey,
-    payload_type: &[u8],
-    payload: &[u8],
     signature: &[u8],
+    message: &mut dyn FnMut(&mut ed25519_compact::VerifyingState),
 ) -> bool {
     let Ok(sig) = ed25519_compact::Signature::from_slice(signature) else {
         return false;
@@ -261,7 +274,7 @@ fn verify_ed25519(
     let Ok(mut state) = pk.verify_incremental(&sig) else {
         return false;
     };
-    crate::pae::stream(payload_type, payload, |c| state.absorb(c));
+    message(&mut state);
     state.verify().is_ok()
 }
 

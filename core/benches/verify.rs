@@ -1,0 +1,2 @@
+//! Placeholder; the criterion benchmarks follow.
+fn main() {}
