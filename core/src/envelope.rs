@@ -34,6 +34,9 @@ impl<'a> Envelope<'a> {
     /// Parses and checks an envelope: strict JSON, required fields and types, 1 to
     /// [`MAX_SIGNATURES`] signatures, and valid base64 in the payload and every signature.
     /// Unknown fields are ignored.
+    // Size lever (docs/embedded.md): a frame of its own, so that with LTO its locals do not add
+    // to the caller's frame (the stack peak is a sum of frames, not a max).
+    #[inline(never)]
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
         let root = json::parse(bytes)?;
         if root.kind() != Kind::Object {
@@ -146,6 +149,9 @@ impl<'v> Verifier<'v> {
     /// Prepares a verifier. Errors: [`Error::NoTrustedKeys`], [`Error::TooManyKeys`] (over
     /// [`MAX_TRUSTED_KEYS`]), [`Error::DuplicateTrustedKey`] (same key material twice, whatever
     /// the keyids), [`Error::InvalidThreshold`] (zero, or more than the keys).
+    // Size lever (docs/embedded.md): a frame of its own, so that with LTO its locals do not add
+    // to the caller's frame (the stack peak is a sum of frames, not a max).
+    #[inline(never)]
     pub fn new(
         keys: &[TrustedKey<'v>],
         threshold: usize,
@@ -199,6 +205,9 @@ impl<'v> Verifier<'v> {
     /// The payloadType must be allowed; then each signature is tried against the trusted keys not
     /// yet counted (a key whose keyid matches first). A signature that verifies under no key is
     /// skipped. Verification stops as soon as `threshold` distinct keys have verified.
+    // Size lever (docs/embedded.md): a frame of its own, so that with LTO its locals do not add
+    // to the caller's frame (the stack peak is a sum of frames, not a max).
+    #[inline(never)]
     pub fn verify_parsed<'s>(
         &self,
         env: &Envelope<'_>,

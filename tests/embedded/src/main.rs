@@ -1,0 +1,499 @@
+//! vouch-core on an emulated Cortex-M4 (qemu `mps2-an386`).
+//!
+//! Runs vouch-core over the vectors in `vectors/` (held in flash via `include_bytes!`), prints
+//! each result over semihosting together with the stack it used, and exits non-zero on any
+//! mismatch. The stack peak of each case is measured by painting the stack below the caller's
+//! frame before the case and finding the lowest overwritten word after it.
+//!
+//! Without the `panic-report` feature the panic handler calls a function that exists nowhere, so
+//! this image only links if no panic is reachable from anything it runs: the proof that the
+//! verification path cannot panic. It also has no global allocator, so nothing can use `alloc`.
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hio};
+use vouch_core::{Error, IN_TOTO_PAYLOAD_TYPE, PublicKey, TrustedKey, Verifier};
+
+/// Bytes of stack painted below the measuring frame.
+const PAINT_BYTES: usize = 32 * 1024;
+/// Bytes just below the measuring frame left unpainted (the painting routine's own frame).
+const GUARD_BYTES: usize = 128;
+/// The paint pattern.
+const PAINT: u32 = 0x5AA5_C33C;
+
+/// Payload types the verifiers accept.
+const TYPES: &[&str] = &[IN_TOTO_PAYLOAD_TYPE];
+
+macro_rules! vector {
+    ($name:literal) => {
+        include_bytes!(concat!("../vectors/", $name))
+    };
+}
+
+#[cfg(feature = "ed25519")]
+const ED_A: &[u8] = vector!("ed25519-a.key");
+#[cfg(feature = "ed25519")]
+const ED_B: &[u8] = vector!("ed25519-b.key");
+#[cfg(feature = "p256")]
+const P256_A: &[u8] = vector!("p256-a.key");
+#[cfg(feature = "p256")]
+const P256_B: &[u8] = vector!("p256-b.key");
+
+/// A key that verifies the `*-ok.json` envelopes of the first compiled algorithm.
+#[cfg(feature = "ed25519")]
+const ANY_KEY: &[u8] = ED_A;
+#[cfg(not(feature = "ed25519"))]
+const ANY_KEY: &[u8] = P256_A;
+#[cfg(feature = "ed25519")]
+const ANY_OK: &[u8] = vector!("ed25519-ok.json");
+#[cfg(not(feature = "ed25519"))]
+const ANY_OK: &[u8] = vector!("p256-der-ok.json");
+
+/// Output over semihosting, without `core::fmt` (it would dominate a small image).
+struct Report {
+    out: Option<hio::HostStream>,
+    passed: usize,
+    failed: usize,
+    max_stack: usize,
+    max_setup_stack: usize,
+}
+
+impl Report {
+    fn put(&mut self, s: &str) {
+        if let Some(out) = &mut self.out {
+            let _ = out.write_all(s.as_bytes());
+        }
+    }
+
+    fn num(&mut self, mut n: usize) {
+        let mut buf = [b'0'; 20];
+        let mut start = buf.len();
+        for slot in buf.iter_mut().rev() {
+            *slot = b'0' + (n % 10) as u8;
+            start -= 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        if let Some(digits) = buf.get(start..) {
+            if let Some(out) = &mut self.out {
+                let _ = out.write_all(digits);
+            }
+        }
+    }
+
+    fn outcome(&mut self, r: &Result<usize, Error>) {
+        match r {
+            Ok(n) => {
+                self.put("ok(");
+                self.num(*n);
+                self.put(")");
+            }
+            Err(e) => {
+                self.put("err(");
+                self.put(e.code());
+                self.put(")");
+            }
+        }
+    }
+
+    /// Runs one case and compares its outcome with `expected`. The stack is measured twice:
+    /// for the setup (key parsing and `Verifier::new`) and for the verification that follows
+    /// (`Verifier::verify`, plus the Statement checks where the case has them).
+    fn case(
+        &mut self,
+        name: &str,
+        expected: Result<usize, Error>,
+        scratch: &mut [u8],
+        keys: &[(&'static [u8], &'static str)],
+        threshold: usize,
+        run: fn(&Verifier<'static>, &mut [u8]) -> Result<usize, Error>,
+    ) {
+        let (verifier, setup_stack) = measured(|| setup(keys, threshold));
+        let (got, stack) = match verifier {
+            Ok(ref v) => measured(|| run(v, scratch)),
+            Err(e) => (Err(e), 0),
+        };
+        let pass = got == expected;
+        self.put(if pass { "PASS " } else { "FAIL " });
+        self.put(name);
+        self.put(": ");
+        self.outcome(&got);
+        if !pass {
+            self.put(", expected ");
+            self.outcome(&expected);
+        }
+        self.put(", stack ");
+        self.num(stack);
+        self.put(" bytes (setup ");
+        self.num(setup_stack);
+        self.put(")\n");
+        self.max_stack = self.max_stack.max(stack);
+        self.max_setup_stack = self.max_setup_stack.max(setup_stack);
+        if pass {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+        }
+    }
+}
+
+/// The current stack pointer.
+#[inline(always)]
+fn sp() -> usize {
+    let sp: usize;
+    // SAFETY: reads a register; no memory access.
+    unsafe {
+        core::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags))
+    };
+    sp
+}
+
+/// Fills `[bottom, top)` with the paint pattern.
+#[inline(never)]
+fn paint(bottom: usize, top: usize) {
+    let mut p = bottom;
+    while p < top {
+        // SAFETY: `[bottom, top)` is unused stack below the live frames (see `measured`), inside RAM.
+        unsafe { core::ptr::write_volatile(p as *mut u32, PAINT) };
+        p += 4;
+    }
+}
+
+/// The lowest address in `[bottom, top)` whose word no longer holds the paint pattern.
+#[inline(never)]
+fn lowest_dirty(bottom: usize, top: usize) -> Option<usize> {
+    let mut p = bottom;
+    while p < top {
+        // SAFETY: as in `paint`; reading stack memory that was painted.
+        if unsafe { core::ptr::read_volatile(p as *const u32) } != PAINT {
+            return Some(p);
+        }
+        p += 4;
+    }
+    None
+}
+
+#[inline(never)]
+fn call<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// Runs `f` and returns its result with the stack it used: from this frame's stack pointer down
+/// to the deepest word written (so it includes the call itself).
+#[inline(never)]
+fn measured<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    let base = sp();
+    let top = (base - GUARD_BYTES) & !3;
+    let bottom = top - PAINT_BYTES;
+    paint(bottom, top);
+    let r = call(f);
+    let used = match lowest_dirty(bottom, top) {
+        Some(low) => base - low,
+        None => GUARD_BYTES,
+    };
+    (r, used)
+}
+
+/// Parses the trusted keys (key bytes, keyid) and prepares a verifier with `threshold`.
+#[inline(never)]
+fn setup(
+    keys: &[(&'static [u8], &'static str)],
+    threshold: usize,
+) -> Result<Verifier<'static>, Error> {
+    let (a_bytes, a_id) = keys.first().copied().ok_or(Error::NoTrustedKeys)?;
+    let a = TrustedKey {
+        key: PublicKey::parse(a_bytes)?,
+        keyid: Some(a_id),
+    };
+    let both;
+    let trusted: &[TrustedKey<'_>] = match keys.get(1) {
+        Some((b_bytes, b_id)) => {
+            let b = TrustedKey {
+                key: PublicKey::parse(b_bytes)?,
+                keyid: Some(b_id),
+            };
+            both = [a, b];
+            &both
+        }
+        None => core::slice::from_ref(&a),
+    };
+    Verifier::new(trusted, threshold, TYPES)
+}
+
+/// Verifies `envelope`; returns how many keys verified.
+fn verify(v: &Verifier<'_>, envelope: &[u8], scratch: &mut [u8]) -> Result<usize, Error> {
+    Ok(v.verify(envelope, scratch)?.keys.count())
+}
+
+#[cfg(feature = "statement")]
+mod statement {
+    //! The in-toto Statement check against an artifact streamed from flash in chunks.
+    use super::*;
+    use vouch_core::statement::SLSA_PROVENANCE_V1;
+    use vouch_core::{ArtifactHasher, Checks, Statement};
+
+    const ARTIFACT: &[u8] = vector!("artifact.bin");
+    /// Chunk size of the artifact stream (odd on purpose: not a block multiple).
+    const CHUNK: usize = 61;
+    const BUILDER: &str = "https://example.com/builder";
+
+    /// Verifies the envelope, streams the artifact (flipping one bit of chunk `tamper` if
+    /// given) and checks the Statement; returns the matching subject's index.
+    pub fn check(
+        v: &Verifier<'_>,
+        tamper: Option<usize>,
+        builder: &str,
+        scratch: &mut [u8],
+    ) -> Result<usize, Error> {
+        let verified = v.verify(ANY_OK, scratch)?;
+        let statement = Statement::parse(verified.payload)?;
+        let mut hasher = ArtifactHasher::new(true, false);
+        for (i, chunk) in ARTIFACT.chunks(CHUNK).enumerate() {
+            if tamper == Some(i) {
+                let mut copy = [0u8; CHUNK];
+                if let Some(dst) = copy.get_mut(..chunk.len()) {
+                    dst.copy_from_slice(chunk);
+                }
+                if let Some(b) = copy.first_mut() {
+                    *b ^= 1;
+                }
+                hasher.update(copy.get(..chunk.len()).unwrap_or(&[]));
+            } else {
+                hasher.update(chunk);
+            }
+        }
+        let digest = hasher.finalize();
+        let subject = statement.check(&Checks {
+            predicate_type: Some(SLSA_PROVENANCE_V1),
+            builder_id: Some(builder),
+            artifact: Some(&digest),
+        })?;
+        subject.ok_or(Error::NoArtifactDigest)
+    }
+
+    pub fn run(r: &mut Report, scratch: &mut [u8]) {
+        r.case(
+            "statement: artifact streamed in 61-byte chunks matches subject 0",
+            Ok(0),
+            scratch,
+            &[(ANY_KEY, "a")],
+            1,
+            |v, s| check(v, None, BUILDER, s),
+        );
+        r.case(
+            "statement: artifact with one flipped bit",
+            Err(Error::SubjectMismatch),
+            scratch,
+            &[(ANY_KEY, "a")],
+            1,
+            |v, s| check(v, Some(17), BUILDER, s),
+        );
+        r.case(
+            "statement: unexpected builder id",
+            Err(Error::BuilderIdMismatch),
+            scratch,
+            &[(ANY_KEY, "a")],
+            1,
+            |v, s| check(v, None, "https://example.com/other-builder", s),
+        );
+    }
+}
+
+#[cfg(feature = "ed25519")]
+fn ed25519_cases(r: &mut Report, scratch: &mut [u8]) {
+    r.case(
+        "ed25519: valid envelope (raw key)",
+        Ok(1),
+        scratch,
+        &[(ED_A, "a")],
+        1,
+        |v, s| verify(v, vector!("ed25519-ok.json"), s),
+    );
+    r.case(
+        "ed25519: payload changed after signing",
+        Err(Error::InvalidSignature),
+        scratch,
+        &[(ED_A, "a")],
+        1,
+        |v, s| verify(v, vector!("ed25519-tampered-payload.json"), s),
+    );
+    r.case(
+        "ed25519: signature with one flipped bit",
+        Err(Error::InvalidSignature),
+        scratch,
+        &[(ED_A, "a")],
+        1,
+        |v, s| verify(v, vector!("ed25519-tampered-sig.json"), s),
+    );
+    r.case(
+        "ed25519: payloadType not allowed",
+        Err(Error::PayloadTypeNotAllowed),
+        scratch,
+        &[(ED_A, "a")],
+        1,
+        |v, s| verify(v, vector!("ed25519-wrong-type.json"), s),
+    );
+    r.case(
+        "ed25519: threshold 2 of 2 (raw + SPKI DER keys)",
+        Ok(2),
+        scratch,
+        &[(ED_A, "a"), (ED_B, "b")],
+        2,
+        |v, s| verify(v, vector!("ed25519-threshold-2.json"), s),
+    );
+    r.case(
+        "ed25519: threshold 2, both signatures by one key",
+        Err(Error::ThresholdNotMet),
+        scratch,
+        &[(ED_A, "a"), (ED_B, "b")],
+        2,
+        |v, s| verify(v, vector!("ed25519-threshold-same-key.json"), s),
+    );
+}
+
+#[cfg(feature = "p256")]
+fn p256_cases(r: &mut Report, scratch: &mut [u8]) {
+    r.case(
+        "p256: valid DER signature (SEC1 key)",
+        Ok(1),
+        scratch,
+        &[(P256_A, "a")],
+        1,
+        |v, s| verify(v, vector!("p256-der-ok.json"), s),
+    );
+    r.case(
+        "p256: valid raw r||s signature, URL-safe base64",
+        Ok(1),
+        scratch,
+        &[(P256_A, "a")],
+        1,
+        |v, s| verify(v, vector!("p256-raw-ok.json"), s),
+    );
+    r.case(
+        "p256: payload changed after signing",
+        Err(Error::InvalidSignature),
+        scratch,
+        &[(P256_A, "a")],
+        1,
+        |v, s| verify(v, vector!("p256-tampered-payload.json"), s),
+    );
+    r.case(
+        "p256: raw signature with one flipped bit",
+        Err(Error::InvalidSignature),
+        scratch,
+        &[(P256_A, "a")],
+        1,
+        |v, s| verify(v, vector!("p256-tampered-sig.json"), s),
+    );
+    r.case(
+        "p256: threshold 2 of 2 (SEC1 + PEM keys)",
+        Ok(2),
+        scratch,
+        &[(P256_A, "a"), (P256_B, "b")],
+        2,
+        |v, s| verify(v, vector!("p256-threshold-2.json"), s),
+    );
+    r.case(
+        "p256: threshold 2, both signatures by one key",
+        Err(Error::ThresholdNotMet),
+        scratch,
+        &[(P256_A, "a"), (P256_B, "b")],
+        2,
+        |v, s| verify(v, vector!("p256-threshold-same-key.json"), s),
+    );
+}
+
+#[entry]
+fn main() -> ! {
+    let mut r = Report {
+        out: hio::hstdout().ok(),
+        passed: 0,
+        failed: 0,
+        max_stack: 0,
+        max_setup_stack: 0,
+    };
+    // Holds the decoded payload: the caller's buffer, outside the measured stack.
+    let mut scratch = [0u8; 1024];
+
+    r.put("vouch-core on Cortex-M4 (");
+    r.put(env!("VOUCH_EMBEDDED_CONFIG"));
+    r.put(")\n");
+
+    r.case(
+        "json: duplicate key in the envelope",
+        Err(Error::DuplicateKey),
+        &mut scratch,
+        &[(ANY_KEY, "a")],
+        1,
+        |v, s| verify(v, vector!("duplicate-key.json"), s),
+    );
+    #[cfg(feature = "ed25519")]
+    ed25519_cases(&mut r, &mut scratch);
+    #[cfg(feature = "p256")]
+    p256_cases(&mut r, &mut scratch);
+    #[cfg(all(feature = "ed25519", feature = "p256"))]
+    r.case(
+        "mixed: threshold 2 of 2 (Ed25519 + P-256)",
+        Ok(2),
+        &mut scratch,
+        &[(ED_A, "ed25519-a"), (P256_A, "p256-a")],
+        2,
+        |v, s| verify(v, vector!("mixed-threshold-2.json"), s),
+    );
+    #[cfg(feature = "statement")]
+    statement::run(&mut r, &mut scratch);
+
+    r.put("max-stack ");
+    r.num(r.max_stack);
+    r.put(" bytes (verification), setup ");
+    r.num(r.max_setup_stack);
+    r.put(" bytes (key parsing and Verifier::new)\n");
+    r.num(r.passed);
+    r.put(" passed, ");
+    r.num(r.failed);
+    r.put(" failed\n");
+    debug::exit(if r.failed == 0 {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+#[cfg(feature = "panic-link-check")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    unsafe extern "C" {
+        /// Defined nowhere: referencing it makes any reachable panic a link error.
+        fn vouch_embedded_panic_is_reachable() -> !;
+    }
+    // SAFETY: never runs; the image does not link if this handler is reachable.
+    unsafe { vouch_embedded_panic_is_reachable() }
+}
+
+/// Reports the panic's location over semihosting (without `core::fmt`) and exits with failure.
+#[cfg(not(feature = "panic-link-check"))]
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    let mut r = Report {
+        out: hio::hstdout().ok(),
+        passed: 0,
+        failed: 1,
+        max_stack: 0,
+        max_setup_stack: 0,
+    };
+    r.put("PANIC at ");
+    if let Some(loc) = info.location() {
+        r.put(loc.file());
+        r.put(":");
+        r.num(loc.line() as usize);
+    }
+    r.put("\n");
+    debug::exit(debug::EXIT_FAILURE);
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
