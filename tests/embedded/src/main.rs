@@ -33,21 +33,25 @@ macro_rules! vector {
 
 #[cfg(feature = "ed25519")]
 const ED_A: &[u8] = vector!("ed25519-a.key");
-#[cfg(feature = "ed25519")]
+#[cfg(all(feature = "ed25519", feature = "key-formats"))]
 const ED_B: &[u8] = vector!("ed25519-b.key");
+#[cfg(all(feature = "ed25519", not(feature = "key-formats")))]
+const ED_B: &[u8] = vector!("ed25519-b.raw");
 #[cfg(feature = "p256")]
 const P256_A: &[u8] = vector!("p256-a.key");
-#[cfg(feature = "p256")]
+#[cfg(all(feature = "p256", feature = "key-formats"))]
 const P256_B: &[u8] = vector!("p256-b.key");
+#[cfg(all(feature = "p256", not(feature = "key-formats")))]
+const P256_B: &[u8] = vector!("p256-b.raw");
 
 /// A key that verifies the `*-ok.json` envelopes of the first compiled algorithm.
 #[cfg(feature = "ed25519")]
 const ANY_KEY: &[u8] = ED_A;
 #[cfg(not(feature = "ed25519"))]
 const ANY_KEY: &[u8] = P256_A;
-#[cfg(feature = "ed25519")]
+#[cfg(all(feature = "statement", feature = "ed25519"))]
 const ANY_OK: &[u8] = vector!("ed25519-ok.json");
-#[cfg(not(feature = "ed25519"))]
+#[cfg(all(feature = "statement", not(feature = "ed25519")))]
 const ANY_OK: &[u8] = vector!("p256-der-ok.json");
 
 /// Output over semihosting, without `core::fmt` (it would dominate a small image).
@@ -197,6 +201,18 @@ fn measured<R>(f: impl FnOnce() -> R) -> (R, usize) {
     (r, used)
 }
 
+/// Parses one trusted key: any encoding with `key-formats`, else raw Ed25519 or SEC1 P-256.
+fn parse_key(bytes: &[u8]) -> Result<PublicKey, Error> {
+    #[cfg(feature = "key-formats")]
+    return PublicKey::parse(bytes);
+    #[cfg(not(feature = "key-formats"))]
+    if bytes.len() == 32 {
+        PublicKey::from_ed25519_raw(bytes)
+    } else {
+        PublicKey::from_sec1(bytes)
+    }
+}
+
 /// Parses the trusted keys (key bytes, keyid) and prepares a verifier with `threshold`.
 #[inline(never)]
 fn setup(
@@ -205,14 +221,14 @@ fn setup(
 ) -> Result<Verifier<'static>, Error> {
     let (a_bytes, a_id) = keys.first().copied().ok_or(Error::NoTrustedKeys)?;
     let a = TrustedKey {
-        key: PublicKey::parse(a_bytes)?,
+        key: parse_key(a_bytes)?,
         keyid: Some(a_id),
     };
     let both;
     let trusted: &[TrustedKey<'_>] = match keys.get(1) {
         Some((b_bytes, b_id)) => {
             let b = TrustedKey {
-                key: PublicKey::parse(b_bytes)?,
+                key: parse_key(b_bytes)?,
                 keyid: Some(b_id),
             };
             both = [a, b];

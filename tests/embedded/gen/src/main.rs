@@ -64,6 +64,9 @@ fn main() {
     write(&dir, "ed25519-b.key", &spki(ed_b.pk.as_ref()));
     write(&dir, "p256-a.key", &p_a_sec1);
     write(&dir, "p256-b.key", pem(&spki(&p_b_sec1)).as_bytes());
+    // The same B keys raw, for images built without PEM / DER key parsing.
+    write(&dir, "ed25519-b.raw", ed_b.pk.as_ref());
+    write(&dir, "p256-b.raw", &p_b_sec1);
 
     // The artifact (a stand-in firmware image) and the Statement naming its SHA-256.
     let artifact: Vec<u8> = (0..4096u32)

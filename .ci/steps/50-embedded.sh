@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# vouch-core on an emulated Cortex-M4 (see docs/embedded.md):
+#  1. no heap: no `alloc` (or `std`) feature anywhere in the embedded dependency graph;
+#  2. the firmware test image runs its vectors in qemu (`-M mps2-an386`) and must pass all;
+#  3. the footprint table (three configurations, .text / .rodata / .data+.bss / stack peak) is
+#     measured and checked against the budgets that are met;
+#  4. the no-panic link proof is attempted (see docs/embedded.md for its status).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+rustup target add thumbv7em-none-eabihf >/dev/null 2>&1 || true
+if ! command -v qemu-system-arm >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq qemu-system-arm >/dev/null
+fi
+
+echo "--- no heap: alloc/std features in the thumbv7em dependency graphs"
+check_no_alloc() {
+  local found
+  found=$("$@" -e normal,features --target thumbv7em-none-eabihf --prefix none |
+    grep -E 'feature "(alloc|std)"' | sort -u || true)
+  if [ -n "$found" ]; then
+    echo "alloc/std enabled in: $*"
+    echo "$found"
+    exit 1
+  fi
+}
+check_no_alloc cargo tree -p vouch-core --no-default-features --features ed25519,p256
+check_no_alloc cargo tree -p vouch-core --no-default-features --features ed25519,opt-size
+check_no_alloc cargo tree -p vouch-core --no-default-features --features p256
+(cd tests/embedded && check_no_alloc cargo tree -p vouch-embedded)
+echo "no alloc or std feature enabled"
+
+echo "--- firmware test image in qemu (mps2-an386, Cortex-M4)"
+cd "$root/tests/embedded"
+cargo build --release
+log=$(mktemp)
+timeout 300 qemu-system-arm -M mps2-an386 -nographic \
+  -semihosting-config enable=on,target=native \
+  -kernel target/thumbv7em-none-eabihf/release/vouch-embedded | tee "$log"
+grep -qE '^[0-9]+ passed, 0 failed$' "$log"
+rm -f "$log"
+
+echo "--- footprint (bench/footprint.sh)"
+cd "$root"
+bench/footprint.sh --no-docs
+
+echo "--- no-panic link proof (panic handler references an undefined symbol)"
+cd "$root/tests/embedded"
+if cargo build --quiet --profile proof --features panic-link-check 2>/dev/null; then
+  echo "no-panic proof: the full verification path links without any reachable panic"
+else
+  echo "no-panic proof: NOT PROVEN - panic sites remain linked (docs/embedded.md, 'No panics')"
+  if [ "${VOUCH_REQUIRE_NO_PANIC_PROOF:-0}" = 1 ]; then
+    exit 1
+  fi
+fi
