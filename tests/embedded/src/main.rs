@@ -81,10 +81,8 @@ impl Report {
                 break;
             }
         }
-        if let Some(digits) = buf.get(start..) {
-            if let Some(out) = &mut self.out {
-                let _ = out.write_all(digits);
-            }
+        if let (Some(digits), Some(out)) = (buf.get(start..), &mut self.out) {
+            let _ = out.write_all(digits);
         }
     }
 
