@@ -391,6 +391,11 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// Byte offset of this value in the document (for error positions).
+    pub fn offset(&self) -> usize {
+        self.pos
+    }
+
     /// The exact source text of this value.
     pub fn raw(&self) -> &'a [u8] {
         self.doc

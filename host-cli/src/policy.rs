@@ -1,0 +1,443 @@
+//! Policy files: who may sign, how many must, and what the statement must say.
+//!
+//! The registry format loads unchanged:
+//! `{"mode": "enforce"|"permissive", "allowedIssuers": [{"keyId", "publicKey", "description"}]}`.
+//! vouch adds, all optional: `threshold`, `payloadTypes`, `predicateTypes`, `builderIds`,
+//! `expires`, and per issuer `validFrom`, `validUntil` (RFC 3339) and `revoked`.
+//! Unknown fields are errors; every error names the field and its line and column.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+use vouch_core::PublicKey;
+use vouch_core::json::{self, Value};
+
+use crate::error::CliError;
+use crate::util::{fingerprint_label, line_col, parse_time};
+
+/// What the policy's `mode` says about writes to the attestation store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Provenance is required; invalid or missing provenance refuses the write.
+    Enforce,
+    /// Writes go through; problems are reported as warnings.
+    Permissive,
+}
+
+impl Mode {
+    /// The mode as written in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Permissive => "permissive",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PolicyFile {
+    #[serde(default)]
+    mode: Option<Mode>,
+    allowed_issuers: Vec<IssuerFile>,
+    #[serde(default)]
+    threshold: Option<usize>,
+    #[serde(default)]
+    payload_types: Option<Vec<String>>,
+    #[serde(default)]
+    predicate_types: Option<Vec<String>>,
+    #[serde(default)]
+    builder_ids: Option<Vec<String>>,
+    #[serde(default)]
+    expires: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct IssuerFile {
+    key_id: String,
+    public_key: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    valid_from: Option<String>,
+    #[serde(default)]
+    valid_until: Option<String>,
+    #[serde(default)]
+    revoked: bool,
+}
+
+/// One trusted issuer of a policy.
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    /// The policy's name for the key (also the keyid hint).
+    pub key_id: String,
+    /// The key.
+    pub key: PublicKey,
+    /// Free text.
+    pub description: Option<String>,
+    /// Not trusted before this time.
+    pub valid_from: Option<OffsetDateTime>,
+    /// Not trusted from this time on.
+    pub valid_until: Option<OffsetDateTime>,
+    /// Emergency revocation: never trusted.
+    pub revoked: bool,
+}
+
+/// Whether an issuer's key counts at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStatus {
+    /// Trusted now.
+    Active,
+    /// Revoked.
+    Revoked,
+    /// Before `validFrom`.
+    NotYetValid,
+    /// At or after `validUntil`.
+    Expired,
+}
+
+impl KeyStatus {
+    /// Stable name (also the error code for a signature by such a key, except `active`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Active => "active",
+            KeyStatus::Revoked => "key-revoked",
+            KeyStatus::NotYetValid => "key-not-yet-valid",
+            KeyStatus::Expired => "key-expired",
+        }
+    }
+}
+
+impl Issuer {
+    /// The issuer's status at time `at`.
+    pub fn status(&self, at: OffsetDateTime) -> KeyStatus {
+        if self.revoked {
+            KeyStatus::Revoked
+        } else if self.valid_from.is_some_and(|t| at < t) {
+            KeyStatus::NotYetValid
+        } else if self.valid_until.is_some_and(|t| at >= t) {
+            KeyStatus::Expired
+        } else {
+            KeyStatus::Active
+        }
+    }
+}
+
+/// A loaded, validated policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Where it was loaded from.
+    pub path: PathBuf,
+    /// Store write mode (default `enforce`).
+    pub mode: Mode,
+    /// The issuers, in file order.
+    pub issuers: Vec<Issuer>,
+    /// Distinct keys required (default 1).
+    pub threshold: usize,
+    /// Allowed payload types (replaces the in-toto default when set).
+    pub payload_types: Option<Vec<String>>,
+    /// Allowed predicate types.
+    pub predicate_types: Option<Vec<String>>,
+    /// Allowed builder ids.
+    pub builder_ids: Option<Vec<String>>,
+    /// After this time every verification fails.
+    pub expires: Option<OffsetDateTime>,
+}
+
+struct Locator<'a> {
+    path: &'a Path,
+    text: &'a [u8],
+    root: Option<Value<'a>>,
+}
+
+impl Locator<'_> {
+    fn err(&self, field: &str, value: Option<Value<'_>>, msg: impl std::fmt::Display) -> CliError {
+        let pos = match value {
+            Some(v) => {
+                let (l, c) = line_col(self.text, v.offset());
+                format!("{}:{l}:{c}", self.path.display())
+            }
+            None => self.path.display().to_string(),
+        };
+        CliError::usage("policy-invalid", format!("{pos}: {field}: {msg}"))
+    }
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        self.root.and_then(|r| r.get(name))
+    }
+    fn issuer_field(&self, i: usize, name: &str) -> Option<Value<'_>> {
+        let issuer = self.field("allowedIssuers")?.elements().nth(i)?;
+        issuer.get(name).or(Some(issuer))
+    }
+}
+
+fn parse_opt_time(
+    loc: &Locator<'_>,
+    field: &str,
+    value: Option<Value<'_>>,
+    text: &Option<String>,
+) -> Result<Option<OffsetDateTime>, CliError> {
+    text.as_deref()
+        .map(|s| parse_time(s).map_err(|e| loc.err(field, value, e)))
+        .transpose()
+}
+
+impl Policy {
+    /// Loads and validates a policy file.
+    pub fn load(path: &Path) -> Result<Policy, CliError> {
+        let text = std::fs::read(path).map_err(|e| CliError::io(path, &e))?;
+        Self::from_bytes(path, &text)
+    }
+
+    /// Validates a policy given as bytes (`path` is used in messages).
+    pub fn from_bytes(path: &Path, text: &[u8]) -> Result<Policy, CliError> {
+        let file: PolicyFile = serde_json::from_slice(text).map_err(|e| {
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            CliError::usage(
+                "policy-invalid",
+                format!("{}:{}:{}: {msg}", path.display(), e.line(), e.column()),
+            )
+        })?;
+        // serde_json has already checked the grammar and the struct fields; the strict parser
+        // also rejects duplicate keys anywhere and gives positions for the checks below.
+        let root = json::parse(text).map_err(|e| {
+            CliError::usage(
+                "policy-invalid",
+                format!("{}: {}", path.display(), e.message()),
+            )
+        })?;
+        let loc = Locator {
+            path,
+            text,
+            root: Some(root),
+        };
+
+        if file.allowed_issuers.is_empty() {
+            return Err(loc.err(
+                "allowedIssuers",
+                loc.field("allowedIssuers"),
+                "must not be empty",
+            ));
+        }
+        let mut issuers: Vec<Issuer> = Vec::with_capacity(file.allowed_issuers.len());
+        for (i, f) in file.allowed_issuers.iter().enumerate() {
+            let name = |n: &str| format!("allowedIssuers[{i}].{n}");
+            if f.key_id.is_empty() {
+                return Err(loc.err(
+                    &name("keyId"),
+                    loc.issuer_field(i, "keyId"),
+                    "must not be empty",
+                ));
+            }
+            let key = PublicKey::parse(f.public_key.as_bytes()).map_err(|e| {
+                loc.err(
+                    &name("publicKey"),
+                    loc.issuer_field(i, "publicKey"),
+                    format!("{} ({})", e.message(), e.code()),
+                )
+            })?;
+            if let Some(prev) = issuers
+                .iter()
+                .find(|p| p.key.fingerprint() == key.fingerprint())
+            {
+                return Err(loc.err(
+                    &name("publicKey"),
+                    loc.issuer_field(i, "publicKey"),
+                    format!(
+                        "the same key material as keyId {:?} ({})",
+                        prev.key_id,
+                        fingerprint_label(key.fingerprint())
+                    ),
+                ));
+            }
+            if issuers.iter().any(|p| p.key_id == f.key_id) {
+                return Err(loc.err(
+                    &name("keyId"),
+                    loc.issuer_field(i, "keyId"),
+                    "keyId used twice",
+                ));
+            }
+            let valid_from = parse_opt_time(
+                &loc,
+                &name("validFrom"),
+                loc.issuer_field(i, "validFrom"),
+                &f.valid_from,
+            )?;
+            let valid_until = parse_opt_time(
+                &loc,
+                &name("validUntil"),
+                loc.issuer_field(i, "validUntil"),
+                &f.valid_until,
+            )?;
+            if let (Some(a), Some(b)) = (valid_from, valid_until)
+                && a >= b
+            {
+                return Err(loc.err(
+                    &name("validUntil"),
+                    loc.issuer_field(i, "validUntil"),
+                    "must be later than validFrom",
+                ));
+            }
+            issuers.push(Issuer {
+                key_id: f.key_id.clone(),
+                key,
+                description: f.description.clone(),
+                valid_from,
+                valid_until,
+                revoked: f.revoked,
+            });
+        }
+        if issuers.len() > vouch_core::MAX_TRUSTED_KEYS {
+            return Err(loc.err(
+                "allowedIssuers",
+                loc.field("allowedIssuers"),
+                format!("more than {} issuers", vouch_core::MAX_TRUSTED_KEYS),
+            ));
+        }
+        let threshold = file.threshold.unwrap_or(1);
+        if threshold == 0 || threshold > issuers.len() {
+            return Err(loc.err(
+                "threshold",
+                loc.field("threshold"),
+                format!(
+                    "must be between 1 and the number of issuers ({})",
+                    issuers.len()
+                ),
+            ));
+        }
+        for (field, list) in [
+            ("payloadTypes", &file.payload_types),
+            ("predicateTypes", &file.predicate_types),
+            ("builderIds", &file.builder_ids),
+        ] {
+            if let Some(l) = list
+                && (l.is_empty() || l.iter().any(|s| s.is_empty()))
+            {
+                return Err(loc.err(
+                    field,
+                    loc.field(field),
+                    "must be a non-empty list of non-empty strings",
+                ));
+            }
+        }
+        let expires = parse_opt_time(&loc, "expires", loc.field("expires"), &file.expires)?;
+        Ok(Policy {
+            path: path.to_path_buf(),
+            mode: file.mode.unwrap_or(Mode::Enforce),
+            issuers,
+            threshold,
+            payload_types: file.payload_types,
+            predicate_types: file.predicate_types,
+            builder_ids: file.builder_ids,
+            expires,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEM: &str = "-----BEGIN PUBLIC KEY-----\\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\\n-----END PUBLIC KEY-----\\n";
+
+    fn load(s: &str) -> Result<Policy, CliError> {
+        Policy::from_bytes(Path::new("p.json"), s.as_bytes())
+    }
+
+    #[test]
+    fn registry_format_loads_unchanged() {
+        let p = load(&format!(
+            r#"{{"mode": "permissive", "allowedIssuers": [{{"keyId": "k1", "publicKey": "{PEM}", "description": "ci"}}]}}"#
+        ))
+        .unwrap();
+        assert_eq!(p.mode, Mode::Permissive);
+        assert_eq!(p.threshold, 1);
+        assert_eq!(p.issuers[0].key_id, "k1");
+    }
+
+    #[test]
+    fn errors_name_field_line_and_column() {
+        let e = load(&format!(
+            "{{\n  \"allowedIssuers\": [\n    {{\"keyId\": \"k\", \"publicKey\": \"{PEM}\", \"revokd\": true}}\n  ]\n}}"
+        ))
+        .unwrap_err();
+        assert_eq!(e.code, "policy-invalid");
+        assert!(e.message.contains("p.json:3:"), "{}", e.message);
+        assert!(e.message.contains("revokd"), "{}", e.message);
+
+        let e =
+            load("{\n \"allowedIssuers\": [\n  {\"keyId\": \"k\",\n   \"publicKey\": \"nope\"}]}")
+                .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("p.json:4:17: allowedIssuers[0].publicKey"),
+            "{}",
+            e.message
+        );
+
+        let e = load("{\"allowedIssuers\": []}").unwrap_err();
+        assert!(
+            e.message
+                .contains("p.json:1:20: allowedIssuers: must not be empty"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn duplicate_key_material_and_bad_threshold() {
+        let two = format!(
+            r#"{{"allowedIssuers": [{{"keyId": "a", "publicKey": "{PEM}"}}, {{"keyId": "b", "publicKey": "{PEM}"}}]}}"#
+        );
+        let e = load(&two).unwrap_err();
+        assert!(
+            e.message.contains("allowedIssuers[1].publicKey"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("same key material"), "{}", e.message);
+        let e = load(&format!(
+            r#"{{"threshold": 2, "allowedIssuers": [{{"keyId": "a", "publicKey": "{PEM}"}}]}}"#
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("threshold"), "{}", e.message);
+        let e = load(&format!(
+            r#"{{"expires": "tomorrow", "allowedIssuers": [{{"keyId": "a", "publicKey": "{PEM}"}}]}}"#
+        ))
+        .unwrap_err();
+        assert!(
+            e.message.contains("expires: not an RFC 3339"),
+            "{}",
+            e.message
+        );
+        let e = load(&format!(
+            r#"{{"mode": "enforce", "mode": "enforce", "allowedIssuers": [{{"keyId": "a", "publicKey": "{PEM}"}}]}}"#
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("duplicate field"), "{}", e.message);
+    }
+
+    #[test]
+    fn key_status_windows() {
+        let p = load(&format!(
+            r#"{{"allowedIssuers": [{{"keyId": "a", "publicKey": "{PEM}", "validFrom": "2025-01-01T00:00:00Z", "validUntil": "2026-01-01T00:00:00Z"}}]}}"#
+        ))
+        .unwrap();
+        let i = &p.issuers[0];
+        assert_eq!(
+            i.status(parse_time("2024-12-31T23:59:59Z").unwrap()),
+            KeyStatus::NotYetValid
+        );
+        assert_eq!(
+            i.status(parse_time("2025-06-01T00:00:00Z").unwrap()),
+            KeyStatus::Active
+        );
+        assert_eq!(
+            i.status(parse_time("2026-01-01T00:00:00Z").unwrap()),
+            KeyStatus::Expired
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! Small helpers shared by the subcommands.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+use vouch_core::json::JsonStr;
+use vouch_core::{ArtifactDigest, ArtifactHasher};
+
+use crate::error::CliError;
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// `sha256:<hex>` fingerprint label of a key.
+pub fn fingerprint_label(fp: &[u8; 32]) -> String {
+    format!("sha256:{}", hex(fp))
+}
+
+/// The unescaped text of a JSON string from a validated document.
+pub fn json_text(s: &JsonStr<'_>) -> String {
+    let mut out = Vec::with_capacity(s.raw().len());
+    let _ = s.for_each_chunk(|c| {
+        out.extend_from_slice(c);
+        Ok::<(), ()>(())
+    });
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reads a file, or stdin for `-`.
+pub fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| CliError::usage("io-error", format!("stdin: {e}")))?;
+        return Ok(buf);
+    }
+    std::fs::read(path).map_err(|e| CliError::io(path, &e))
+}
+
+/// Streams a file through SHA-256 and SHA-512, with a progress bar on a terminal for large files.
+pub fn hash_file(path: &Path) -> Result<ArtifactDigest, CliError> {
+    let mut f = std::fs::File::open(path).map_err(|e| CliError::io(path, &e))?;
+    let total = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let show = total >= 64 << 20 && std::io::stderr().is_terminal();
+    let mut hasher = ArtifactHasher::new(true, true);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut done: u64 = 0;
+    let mut last_pct = u64::MAX;
+    loop {
+        let n = f.read(&mut buf).map_err(|e| CliError::io(path, &e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buf.get(..n).unwrap_or(&[]));
+        done += n as u64;
+        if show {
+            let pct = done * 100 / total.max(1);
+            if pct != last_pct {
+                last_pct = pct;
+                let bar = "#".repeat((pct / 4) as usize);
+                let mut err = std::io::stderr();
+                let _ = write!(err, "\rhashing {} [{bar:<25}] {pct:>3}%", path.display());
+                let _ = err.flush();
+            }
+        }
+    }
+    if show {
+        eprintln!();
+    }
+    Ok(hasher.finalize())
+}
+
+/// Parses an RFC 3339 timestamp.
+pub fn parse_time(s: &str) -> Result<time::OffsetDateTime, String> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("not an RFC 3339 timestamp ({e})"))
+}
+
+/// Formats a time as RFC 3339.
+pub fn format_time(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &[u8], offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map(|p| p + 1)
+        .unwrap_or(0);
+    let col = String::from_utf8_lossy(before.get(line_start..).unwrap_or(&[]))
+        .chars()
+        .count()
+        + 1;
+    (line, col)
+}

@@ -1,0 +1,419 @@
+//! The verification pipeline shared by `vouch verify`, the store and the release gate.
+//!
+//! Order of checks: policy expiry → envelope structure → payloadType allowed → signatures and
+//! threshold over the trusted keys active at the verification time → in-toto Statement
+//! (structure, predicateType, builder id, every artifact against every subject).
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+use time::OffsetDateTime;
+use vouch_core::statement::Provenance;
+use vouch_core::{ArtifactDigest, Envelope, Error, PublicKey, Statement, TrustedKey, Verifier};
+
+use crate::error::CliError;
+use crate::policy::{KeyStatus, Policy};
+use crate::util::{fingerprint_label, json_text};
+
+/// The in-toto payload type.
+pub const IN_TOTO: &str = vouch_core::IN_TOTO_PAYLOAD_TYPE;
+
+/// Whether `t` is an in-toto payload type: `application/vnd.in-toto+json` or
+/// `application/vnd.in-toto.<predicate>+json`.
+pub fn is_in_toto_type(t: &str) -> bool {
+    if t == IN_TOTO {
+        return true;
+    }
+    t.strip_prefix("application/vnd.in-toto.")
+        .and_then(|r| r.strip_suffix("+json"))
+        .is_some_and(|mid| {
+            !mid.is_empty() && mid.bytes().all(|b| b.is_ascii_graphic() && b != b'/')
+        })
+}
+
+/// A trusted key and the label it is reported under.
+#[derive(Clone, Debug)]
+pub struct LabeledKey {
+    /// Policy keyId, or `sha256:<fingerprint>` for a `--key` file.
+    pub label: String,
+    /// The keyid hint an envelope may use.
+    pub keyid: Option<String>,
+    /// The key.
+    pub key: PublicKey,
+}
+
+/// An artifact to match against the subjects.
+#[derive(Clone, Debug)]
+pub struct Artifact {
+    /// How the user named it.
+    pub name: String,
+    /// Its digests.
+    pub digest: ArtifactDigest,
+}
+
+/// Everything a verification needs.
+#[derive(Clone, Debug, Default)]
+pub struct Request<'a> {
+    /// `--key` files.
+    pub keys: Vec<LabeledKey>,
+    /// The policy, if any.
+    pub policy: Option<&'a Policy>,
+    /// `--threshold` (else the policy's, else 1).
+    pub threshold: Option<usize>,
+    /// `--payload-type` list (else the policy's, else in-toto).
+    pub payload_types: Vec<String>,
+    /// `--predicate-type`.
+    pub predicate_type: Option<String>,
+    /// `--builder-id`.
+    pub builder_id: Option<String>,
+    /// `--artifact` digests.
+    pub artifacts: Vec<Artifact>,
+    /// Check only the DSSE layer.
+    pub envelope_only: bool,
+    /// The verification time.
+    pub at: Option<OffsetDateTime>,
+}
+
+/// The error part of a report.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorInfo {
+    /// Stable code.
+    pub code: String,
+    /// Human explanation.
+    pub message: String,
+}
+
+/// What a verification found; serialised as the `--format json` output.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The verdict.
+    pub verified: bool,
+    /// Why not, when not verified.
+    pub error: Option<ErrorInfo>,
+    /// The envelope's payloadType, when it could be read.
+    #[serde(rename = "payloadType")]
+    pub payload_type: Option<String>,
+    /// Labels of the trusted keys that verified.
+    pub keys: Vec<String>,
+    /// The Statement summary, when statement checks ran and it parsed.
+    pub statement: Option<Json>,
+    /// The Statement's subjects.
+    pub subjects: Vec<Json>,
+    /// The keyids the envelope's signatures name (unauthenticated hints).
+    #[serde(rename = "envelopeKeyids")]
+    pub envelope_keyids: Vec<String>,
+    /// The verified payload (not serialised; for the store).
+    #[serde(skip)]
+    pub payload: Option<Vec<u8>>,
+}
+
+impl Report {
+    fn new() -> Self {
+        Report {
+            verified: false,
+            error: None,
+            payload_type: None,
+            keys: Vec::new(),
+            statement: None,
+            subjects: Vec::new(),
+            envelope_keyids: Vec::new(),
+            payload: None,
+        }
+    }
+    fn fail(mut self, e: CliError) -> Self {
+        self.verified = false;
+        self.error = Some(ErrorInfo {
+            code: e.code,
+            message: e.message,
+        });
+        self
+    }
+}
+
+fn provenance_name(p: Provenance) -> &'static str {
+    match p {
+        Provenance::Other => "other",
+        Provenance::SlsaV0 => "slsa-v0",
+        Provenance::SlsaV1 => "slsa-v1",
+        Provenance::Registry => "registry",
+    }
+}
+
+/// Runs the whole pipeline on an envelope's bytes. Verification failures are in the report;
+/// only usage errors (e.g. no trusted keys at all) are `Err`.
+pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
+    if req.keys.is_empty() && req.policy.is_none() {
+        return Err(CliError::usage(
+            "usage",
+            "no trusted keys: give --key or --policy",
+        ));
+    }
+    let at = req.at.unwrap_or_else(OffsetDateTime::now_utc);
+    let mut report = Report::new();
+
+    if let Some(exp) = req.policy.and_then(|p| p.expires)
+        && at >= exp
+    {
+        return Ok(report.fail(CliError::failed(
+            "policy-expired",
+            format!("the policy expired at {}", crate::util::format_time(exp)),
+        )));
+    }
+
+    let env = match Envelope::parse(envelope) {
+        Ok(env) => env,
+        Err(e) => return Ok(report.fail(CliError::core(e))),
+    };
+    report.envelope_keyids = env
+        .signatures
+        .iter()
+        .filter_map(|s| s.keyid.as_ref().map(json_text))
+        .collect();
+    let payload_type = json_text(&env.payload_type);
+    report.payload_type = Some(payload_type.clone());
+
+    let allowed: Vec<String> = if !req.payload_types.is_empty() {
+        req.payload_types.clone()
+    } else {
+        req.policy
+            .and_then(|p| p.payload_types.clone())
+            .unwrap_or_default()
+    };
+    let type_ok = if allowed.is_empty() {
+        is_in_toto_type(&payload_type)
+    } else {
+        allowed.iter().any(|t| t == &payload_type)
+    };
+    if !type_ok {
+        let e = Error::PayloadTypeNotAllowed;
+        return Ok(report.fail(CliError::core_with(e, format!("{payload_type:?}"))));
+    }
+
+    // Trusted keys active at `at`: the policy's plus the --key files (same material once).
+    let mut active: Vec<LabeledKey> = Vec::new();
+    let mut inactive: Vec<(LabeledKey, KeyStatus)> = Vec::new();
+    if let Some(p) = req.policy {
+        for i in &p.issuers {
+            let k = LabeledKey {
+                label: i.key_id.clone(),
+                keyid: Some(i.key_id.clone()),
+                key: i.key.clone(),
+            };
+            match i.status(at) {
+                KeyStatus::Active => active.push(k),
+                s => inactive.push((k, s)),
+            }
+        }
+    }
+    for k in &req.keys {
+        if !active.iter().any(|a| a.key == k.key) && !inactive.iter().any(|(a, _)| a.key == k.key) {
+            active.push(k.clone());
+        }
+    }
+    let threshold = req
+        .threshold
+        .or(req.policy.map(|p| p.threshold))
+        .unwrap_or(1);
+    if threshold == 0 {
+        return Err(CliError::usage("usage", "--threshold must be at least 1"));
+    }
+
+    let mut scratch = vec![0u8; env.payload_len().unwrap_or(0)];
+    let types = [payload_type.as_str()];
+    let outcome = if active.is_empty() {
+        Err(Error::InvalidSignature)
+    } else {
+        let tk: Vec<TrustedKey<'_>> = active
+            .iter()
+            .map(|k| TrustedKey {
+                key: k.key.clone(),
+                keyid: k.keyid.as_deref(),
+            })
+            .collect();
+        let t = threshold.min(tk.len());
+        match Verifier::new(&tk, t, &types) {
+            Err(e) => return Err(CliError::usage(e.code(), e.message())),
+            Ok(v) => v.verify_parsed(&env, &mut scratch).and_then(|ok| {
+                let labels: Vec<String> = ok
+                    .keys
+                    .iter()
+                    .filter_map(|i| active.get(i))
+                    .map(|k| k.label.clone())
+                    .collect();
+                if labels.len() < threshold {
+                    Err(Error::ThresholdNotMet)
+                } else {
+                    Ok((labels, ok.payload.len()))
+                }
+            }),
+        }
+    };
+    let payload_len = match outcome {
+        Ok((labels, n)) => {
+            report.keys = labels;
+            n
+        }
+        Err(e) => {
+            // Say so when the only keys that sign are revoked or outside their window.
+            if e == Error::InvalidSignature {
+                for (k, status) in &inactive {
+                    let one = [TrustedKey {
+                        key: k.key.clone(),
+                        keyid: None,
+                    }];
+                    if let Ok(v) = Verifier::new(&one, 1, &types)
+                        && v.verify_parsed(&env, &mut scratch).is_ok()
+                    {
+                        return Ok(report.fail(CliError::failed(
+                            status.as_str(),
+                            format!(
+                                "signed only by key {:?}, which is {}",
+                                k.label,
+                                status_text(*status)
+                            ),
+                        )));
+                    }
+                }
+            }
+            let detail = match e {
+                Error::ThresholdNotMet => format!(
+                    "threshold {threshold}, {} active trusted keys",
+                    active.len()
+                ),
+                _ => format!("{} active trusted keys", active.len()),
+            };
+            return Ok(report.fail(CliError::core_with(e, detail)));
+        }
+    };
+    scratch.truncate(payload_len);
+
+    let wants_statement = !req.envelope_only
+        && (is_in_toto_type(&payload_type)
+            || !req.artifacts.is_empty()
+            || req.predicate_type.is_some()
+            || req.builder_id.is_some());
+    if wants_statement && let Err(e) = check_statement(&scratch, req, &mut report) {
+        report.payload = Some(scratch);
+        return Ok(report.fail(e));
+    }
+    report.payload = Some(scratch);
+    report.verified = true;
+    Ok(report)
+}
+
+fn status_text(s: KeyStatus) -> &'static str {
+    match s {
+        KeyStatus::Revoked => "revoked",
+        KeyStatus::NotYetValid => "not valid yet",
+        KeyStatus::Expired => "past its validUntil",
+        KeyStatus::Active => "active",
+    }
+}
+
+fn check_statement(payload: &[u8], req: &Request<'_>, report: &mut Report) -> Result<(), CliError> {
+    let st = Statement::parse(payload).map_err(CliError::core)?;
+    let mut summary = Map::new();
+    let ty = st
+        .root()
+        .get("_type")
+        .and_then(|v| v.as_str())
+        .map(|s| json_text(&s));
+    summary.insert("_type".into(), ty.map(Json::String).unwrap_or(Json::Null));
+    let pt = st.predicate_type().map(|s| json_text(&s));
+    summary.insert(
+        "predicateType".into(),
+        pt.clone().map(Json::String).unwrap_or(Json::Null),
+    );
+    let builder = st.builder_id().map(|s| json_text(&s));
+    summary.insert(
+        "builderId".into(),
+        builder.clone().map(Json::String).unwrap_or(Json::Null),
+    );
+    summary.insert(
+        "provenance".into(),
+        Json::String(provenance_name(st.provenance()).into()),
+    );
+    if st.provenance() == Provenance::Registry {
+        let root = st.root();
+        let text = |v: Option<vouch_core::json::Value<'_>>| {
+            v.and_then(|v| v.as_str())
+                .map(|s| Json::String(json_text(&s)))
+        };
+        let meta = root.get("metadata");
+        summary.insert(
+            "buildType".into(),
+            text(root.get("buildType")).unwrap_or(Json::Null),
+        );
+        summary.insert(
+            "commit".into(),
+            text(meta.and_then(|m| m.get("commit"))).unwrap_or(Json::Null),
+        );
+        summary.insert(
+            "timestamp".into(),
+            text(meta.and_then(|m| m.get("timestamp"))).unwrap_or(Json::Null),
+        );
+        summary.insert(
+            "buildTool".into(),
+            text(meta.and_then(|m| m.get("buildTool"))).unwrap_or(Json::Null),
+        );
+    }
+    report.statement = Some(Json::Object(summary));
+    report.subjects = st
+        .subjects()
+        .map(|s| {
+            let mut d = Map::new();
+            for (alg, v) in s.digest.members() {
+                if let Some(h) = v.as_str() {
+                    d.insert(json_text(&alg), Json::String(json_text(&h)));
+                }
+            }
+            serde_json::json!({"name": json_text(&s.name), "digest": d})
+        })
+        .collect();
+
+    if let Some(want) = &req.predicate_type {
+        st.check_predicate_type(want)
+            .map_err(|e| CliError::core_with(e, format!("expected {want:?}, got {pt:?}")))?;
+    }
+    if let Some(list) = req.policy.and_then(|p| p.predicate_types.as_ref()) {
+        match &pt {
+            Some(p) if list.contains(p) => {}
+            Some(p) => {
+                return Err(CliError::core_with(
+                    Error::PredicateTypeMismatch,
+                    format!("{p:?} is not in the policy's predicateTypes"),
+                ));
+            }
+            None => return Err(CliError::core(Error::MissingPredicateType)),
+        }
+    }
+    if let Some(want) = &req.builder_id {
+        st.check_builder_id(want)
+            .map_err(|e| CliError::core_with(e, format!("expected {want:?}, got {builder:?}")))?;
+    }
+    if let Some(list) = req.policy.and_then(|p| p.builder_ids.as_ref()) {
+        match &builder {
+            Some(b) if list.contains(b) => {}
+            Some(b) => {
+                return Err(CliError::core_with(
+                    Error::BuilderIdMismatch,
+                    format!("{b:?} is not in the policy's builderIds"),
+                ));
+            }
+            None => return Err(CliError::core(Error::MissingBuilderId)),
+        }
+    }
+    for a in &req.artifacts {
+        st.match_artifact(&a.digest)
+            .map_err(|e| CliError::core_with(e, &a.name))?;
+    }
+    Ok(())
+}
+
+/// Labels a `--key` file's key by its fingerprint.
+pub fn label_key(key: PublicKey) -> LabeledKey {
+    LabeledKey {
+        label: fingerprint_label(key.fingerprint()),
+        keyid: None,
+        key,
+    }
+}

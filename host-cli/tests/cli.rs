@@ -1,0 +1,621 @@
+//! Tests that run the built `vouch` binary against temporary files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_vouch");
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    let mut child = cmd.spawn().expect("spawn vouch");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into(),
+        stderr: String::from_utf8_lossy(&stderr).into(),
+    }
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn run(&self, args: &[&str]) -> Run {
+        run_in(self.dir.path(), args, None)
+    }
+    fn write(&self, name: &str, data: &str) {
+        std::fs::write(self.path(name), data).unwrap();
+    }
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap()
+    }
+    fn keygen(&self, alg: &str, prefix: &str) -> String {
+        let r = self.run(&["keygen", "--algorithm", alg, "--out", prefix]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout.trim().to_string()
+    }
+    /// artifact.bin + statement.json naming it.
+    fn statement(&self) {
+        self.write("artifact.bin", "the artifact\n");
+        self.write("other.bin", "something else\n");
+        let r = self.run(&[
+            "statement",
+            "--subject",
+            "artifact.bin",
+            "--builder-id",
+            "https://ci.example/b",
+            "--commit",
+            "abc123",
+            "--out",
+            "statement.json",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    fn sign(&self, keys: &[&str], out: &str) {
+        let mut args = vec!["sign"];
+        for k in keys {
+            args.push("--key");
+            args.push(k);
+        }
+        args.extend(["statement.json", "--out", out]);
+        let r = self.run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    fn json(&self, args: &[&str]) -> (i32, Value) {
+        let mut a = args.to_vec();
+        a.extend(["--format", "json"]);
+        let r = self.run(&a);
+        let v: Value = serde_json::from_str(r.stdout.trim()).unwrap_or_else(|e| {
+            panic!("not one JSON object ({e}): {:?} / {:?}", r.stdout, r.stderr)
+        });
+        (r.code, v)
+    }
+    fn policy(&self, name: &str, issuers: &[(&str, &str, &str)], extra: &str) {
+        let list: Vec<String> = issuers
+            .iter()
+            .map(|(id, pubfile, more)| {
+                let pem = serde_json::to_string(&self.read(pubfile)).unwrap();
+                format!("{{\"keyId\": \"{id}\", \"publicKey\": {pem}{more}}}")
+            })
+            .collect();
+        self.write(
+            name,
+            &format!(
+                "{{\"mode\": \"enforce\"{extra}, \"allowedIssuers\": [{}]}}",
+                list.join(",\n")
+            ),
+        );
+    }
+}
+
+fn assert_schema(v: &Value) {
+    for k in [
+        "verified",
+        "error",
+        "payloadType",
+        "keys",
+        "statement",
+        "subjects",
+    ] {
+        assert!(v.get(k).is_some(), "missing {k} in {v}");
+    }
+    assert!(v["verified"].is_boolean());
+    assert!(v["keys"].is_array() && v["subjects"].is_array());
+    if v["verified"] == true {
+        assert!(v["error"].is_null());
+    } else {
+        assert!(
+            v["error"]["code"].is_string() && v["error"]["message"].is_string(),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn round_trip_both_algorithms() {
+    for alg in ["ed25519", "ecdsa-p256"] {
+        let e = Env::new();
+        let fp = e.keygen(alg, "k");
+        assert!(fp.starts_with("sha256:") && fp.len() == 71, "{fp}");
+        assert!(e.read("k.pub").starts_with("-----BEGIN PUBLIC KEY-----"));
+        assert!(e.read("k.key").starts_with("-----BEGIN PRIVATE KEY-----"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(e.path("k.key"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        e.statement();
+        e.sign(&["k.key"], "env.json");
+        let r = e.run(&[
+            "verify",
+            "env.json",
+            "--key",
+            "k.pub",
+            "--artifact",
+            "artifact.bin",
+        ]);
+        assert_eq!(r.code, 0, "{alg}: {}", r.stderr);
+        assert!(r.stdout.starts_with("verified:"), "{}", r.stdout);
+        let (code, v) = e.json(&[
+            "verify",
+            "env.json",
+            "--key",
+            "k.pub",
+            "--artifact",
+            "artifact.bin",
+        ]);
+        assert_eq!(code, 0);
+        assert_schema(&v);
+        assert_eq!(v["verified"], true);
+        assert_eq!(v["keys"][0], fp);
+        assert_eq!(v["statement"]["builderId"], "https://ci.example/b");
+        assert_eq!(v["subjects"][0]["name"], "artifact.bin");
+    }
+}
+
+#[test]
+fn keygen_refuses_to_overwrite() {
+    let e = Env::new();
+    e.keygen("ed25519", "k");
+    let r = e.run(&["keygen", "--algorithm", "ed25519", "--out", "k"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("exists"), "{}", r.stderr);
+}
+
+#[test]
+fn failure_classes_exit_codes_and_json() {
+    let e = Env::new();
+    e.keygen("ecdsa-p256", "a");
+    e.keygen("ed25519", "b");
+    e.statement();
+    e.sign(&["a.key"], "env.json");
+
+    // Wrong key: 1, invalid-signature.
+    let (c, v) = e.json(&["verify", "env.json", "--key", "b.pub"]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("invalid-signature"))
+    );
+    assert_schema(&v);
+    let r = e.run(&["verify", "env.json", "--key", "b.pub"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("invalid-signature"), "{}", r.stderr);
+
+    // Artifact matching no subject: 1, subject-mismatch, signature still reported.
+    let (c, v) = e.json(&[
+        "verify",
+        "env.json",
+        "--key",
+        "a.pub",
+        "--artifact",
+        "other.bin",
+    ]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("subject-mismatch"))
+    );
+    assert_eq!(v["keys"].as_array().unwrap().len(), 1);
+    assert_schema(&v);
+
+    // Builder and predicate type expectations.
+    let (c, v) = e.json(&[
+        "verify",
+        "env.json",
+        "--key",
+        "a.pub",
+        "--builder-id",
+        "https://evil",
+    ]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("builder-id-mismatch"))
+    );
+    let (c, v) = e.json(&[
+        "verify",
+        "env.json",
+        "--key",
+        "a.pub",
+        "--predicate-type",
+        "https://x/y",
+    ]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("predicate-type-mismatch"))
+    );
+
+    // Malformed envelope: 1.
+    e.write("bad.json", "{\"payload\": \"\", \"payload\": \"\"}");
+    let (c, v) = e.json(&["verify", "bad.json", "--key", "a.pub"]);
+    assert_eq!((c, v["error"]["code"].as_str()), (1, Some("duplicate-key")));
+    assert_schema(&v);
+
+    // Payload type not allowed.
+    let (c, v) = e.json(&[
+        "verify",
+        "env.json",
+        "--key",
+        "a.pub",
+        "--payload-type",
+        "text/plain",
+    ]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("payload-type-not-allowed"))
+    );
+
+    // Usage / environment: 2.
+    let (c, v) = e.json(&["verify", "missing.json", "--key", "a.pub"]);
+    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("io-error")));
+    assert_schema(&v);
+    let (c, v) = e.json(&["verify", "env.json"]);
+    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")));
+    e.write("junk.pub", "not a key");
+    let (c, v) = e.json(&["verify", "env.json", "--key", "junk.pub"]);
+    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("key-invalid")));
+    let (c, v) = e.json(&["verify", "env.json", "--key", "a.pub", "--no-such-flag"]);
+    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")));
+    let r = e.run(&["verify", "env.json", "--key", "a.pub", "--threshold", "x"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn stdin_envelope() {
+    let e = Env::new();
+    e.keygen("ed25519", "k");
+    e.statement();
+    e.sign(&["k.key"], "env.json");
+    let env = std::fs::read(e.path("env.json")).unwrap();
+    let r = run_in(
+        e.dir.path(),
+        &[
+            "verify",
+            "-",
+            "--key",
+            "k.pub",
+            "--artifact",
+            "artifact.bin",
+        ],
+        Some(&env),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run_in(
+        e.dir.path(),
+        &["verify", "-", "--key", "k.pub"],
+        Some(b"{}"),
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("malformed-envelope"), "{}", r.stderr);
+}
+
+#[test]
+fn multi_signature_thresholds() {
+    let e = Env::new();
+    e.keygen("ed25519", "a");
+    e.keygen("ecdsa-p256", "b");
+    e.keygen("ed25519", "c");
+    e.statement();
+    e.sign(&["a.key", "b.key"], "two.json");
+    e.sign(&["a.key", "a.key"], "same.json");
+    let keys = ["--key", "a.pub", "--key", "b.pub", "--key", "c.pub"];
+    let mut args = vec!["verify", "two.json", "--threshold", "2"];
+    args.extend(keys);
+    let (c, v) = e.json(&args);
+    assert_eq!(c, 0, "{v}");
+    assert_eq!(v["keys"].as_array().unwrap().len(), 2);
+    // One key signing twice does not make two.
+    let mut args = vec!["verify", "same.json", "--threshold", "2"];
+    args.extend(keys);
+    let (c, v) = e.json(&args);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("threshold-not-met"))
+    );
+    // Three required, two signed.
+    let mut args = vec!["verify", "two.json", "--threshold", "3"];
+    args.extend(keys);
+    let (c, v) = e.json(&args);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("threshold-not-met"))
+    );
+    // Policy threshold.
+    e.policy(
+        "p.json",
+        &[("a", "a.pub", ""), ("b", "b.pub", ""), ("c", "c.pub", "")],
+        ", \"threshold\": 2",
+    );
+    let (c, v) = e.json(&["verify", "two.json", "--policy", "p.json"]);
+    assert_eq!(c, 0, "{v}");
+    assert_eq!(v["keys"], serde_json::json!(["a", "b"]));
+    let (c, _) = e.json(&["verify", "same.json", "--policy", "p.json"]);
+    assert_eq!(c, 1);
+}
+
+#[test]
+fn rotation_windows_revocation_and_expiry() {
+    let e = Env::new();
+    e.keygen("ecdsa-p256", "old");
+    e.keygen("ecdsa-p256", "new");
+    e.keygen("ed25519", "leak");
+    e.statement();
+    e.sign(&["old.key"], "by-old.json");
+    e.sign(&["new.key"], "by-new.json");
+    e.sign(&["leak.key"], "by-leak.json");
+    e.policy(
+        "p.json",
+        &[
+            (
+                "old",
+                "old.pub",
+                ", \"validUntil\": \"2026-02-01T00:00:00Z\"",
+            ),
+            (
+                "new",
+                "new.pub",
+                ", \"validFrom\": \"2026-01-01T00:00:00Z\"",
+            ),
+            ("leak", "leak.pub", ", \"revoked\": true"),
+        ],
+        ", \"expires\": \"2030-01-01T00:00:00Z\"",
+    );
+    let at = |t: &str, env: &str| e.json(&["verify", env, "--policy", "p.json", "--at", t]);
+    // Before the overlap: only the old key.
+    assert_eq!(at("2025-12-01T00:00:00Z", "by-old.json").0, 0);
+    let (c, v) = at("2025-12-01T00:00:00Z", "by-new.json");
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("key-not-yet-valid"))
+    );
+    // During the overlap both count.
+    assert_eq!(at("2026-01-15T00:00:00Z", "by-old.json").0, 0);
+    assert_eq!(at("2026-01-15T00:00:00Z", "by-new.json").0, 0);
+    // After: only the new key.
+    let (c, v) = at("2026-03-01T00:00:00Z", "by-old.json");
+    assert_eq!((c, v["error"]["code"].as_str()), (1, Some("key-expired")));
+    assert_eq!(at("2026-03-01T00:00:00Z", "by-new.json").0, 0);
+    // A revoked key never counts.
+    let (c, v) = at("2026-01-15T00:00:00Z", "by-leak.json");
+    assert_eq!((c, v["error"]["code"].as_str()), (1, Some("key-revoked")));
+    // Policy expiry.
+    let (c, v) = at("2030-01-01T00:00:00Z", "by-new.json");
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("policy-expired"))
+    );
+    // policy check shows status at a time.
+    let (c, v) = e.json(&["policy", "check", "p.json", "--at", "2026-03-01T00:00:00Z"]);
+    assert_eq!(c, 0);
+    let st: Vec<&str> = v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(st, ["key-expired", "active", "key-revoked"]);
+}
+
+#[test]
+fn policy_errors_point_at_line_and_column() {
+    let e = Env::new();
+    e.keygen("ed25519", "k");
+    let pem = serde_json::to_string(&e.read("k.pub")).unwrap();
+    e.write("typo.json", &format!("{{\n  \"allowedIssuers\": [\n    {{\"keyId\": \"k\", \"publicKey\": {pem},\n     \"revokd\": true}}]\n}}\n"));
+    let r = e.run(&["policy", "check", "typo.json"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("policy-invalid") && r.stderr.contains("typo.json:4:"),
+        "{}",
+        r.stderr
+    );
+    e.write(
+        "badkey.json",
+        "{\"allowedIssuers\": [\n {\"keyId\": \"k\",\n  \"publicKey\": \"xyz\"}]}",
+    );
+    let r = e.run(&["policy", "check", "badkey.json"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("badkey.json:3:16: allowedIssuers[0].publicKey"),
+        "{}",
+        r.stderr
+    );
+    // The same failure from verify, in JSON.
+    e.keygen("ed25519", "j");
+    e.statement();
+    e.sign(&["j.key"], "env.json");
+    let (c, v) = e.json(&["verify", "env.json", "--policy", "badkey.json"]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (2, Some("policy-invalid"))
+    );
+    assert_schema(&v);
+}
+
+#[test]
+fn envelope_only_and_non_statement_payloads() {
+    let e = Env::new();
+    e.keygen("ed25519", "k");
+    e.write("note.txt", "not json at all");
+    let r = e.run(&[
+        "sign",
+        "--key",
+        "k.key",
+        "--payload-type",
+        "text/plain",
+        "note.txt",
+        "--out",
+        "env.json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (c, v) = e.json(&[
+        "verify",
+        "env.json",
+        "--key",
+        "k.pub",
+        "--payload-type",
+        "text/plain",
+    ]);
+    assert_eq!(c, 0, "{v}");
+    assert!(v["statement"].is_null());
+    // An in-toto typed payload that is not a statement fails unless --envelope-only.
+    let r = e.run(&["sign", "--key", "k.key", "note.txt", "--out", "intoto.json"]);
+    assert_eq!(r.code, 0);
+    let (c, v) = e.json(&["verify", "intoto.json", "--key", "k.pub"]);
+    assert_eq!((c, v["error"]["code"].as_str()), (1, Some("invalid-json")));
+    let (c, _) = e.json(&["verify", "intoto.json", "--key", "k.pub", "--envelope-only"]);
+    assert_eq!(c, 0);
+}
+
+#[test]
+fn registry_statement_format() {
+    let e = Env::new();
+    e.keygen("ed25519", "k");
+    e.write("m.json", "{\"urn\": \"urn:x\"}");
+    let r = e.run(&[
+        "statement",
+        "--subject",
+        "m.json",
+        "--builder-id",
+        "https://b",
+        "--commit",
+        "deadbeef",
+        "--material",
+        "git+https://x@sha1:deadbeef",
+        "--statement-format",
+        "registry",
+        "--out",
+        "s.json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s: Value = serde_json::from_str(&e.read("s.json")).unwrap();
+    assert_eq!(s["_type"], "https://in-toto.io/Statement/v0.1");
+    assert!(s.get("predicateType").is_none());
+    assert_eq!(s["metadata"]["commit"], "deadbeef");
+    assert_eq!(s["materials"][0]["digest"]["sha1"], "deadbeef");
+    let r = e.run(&["sign", "--key", "k.key", "s.json", "--out", "env.json"]);
+    assert_eq!(r.code, 0);
+    let (c, v) = e.json(&[
+        "verify",
+        "env.json",
+        "--key",
+        "k.pub",
+        "--artifact",
+        "m.json",
+        "--builder-id",
+        "https://b",
+    ]);
+    assert_eq!(c, 0, "{v}");
+    assert_eq!(v["statement"]["provenance"], "registry");
+    // Registry format needs a commit.
+    let r = e.run(&[
+        "statement",
+        "--subject",
+        "m.json",
+        "--builder-id",
+        "b",
+        "--statement-format",
+        "registry",
+    ]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn shipped_example_verifies() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let r = run_in(
+        &root,
+        &[
+            "verify",
+            "examples/hello/envelope.json",
+            "--policy",
+            "examples/hello/policy.json",
+            "--artifact",
+            "examples/hello/hello.txt",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn readme_documents_every_error_code() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    for e in vouch_core::Error::ALL {
+        let row = format!("| {} | `{}` |", e.number(), e.code());
+        assert!(readme.contains(&row), "README lacks {row}");
+    }
+    for code in [
+        "key-revoked",
+        "key-expired",
+        "key-not-yet-valid",
+        "policy-expired",
+        "policy-invalid",
+        "key-invalid",
+        "io-error",
+        "usage",
+    ] {
+        assert!(
+            readme.contains(&format!("| `{code}` |")),
+            "README lacks {code}"
+        );
+    }
+}
+
+#[test]
+fn help_shows_examples() {
+    for sub in [
+        vec!["--help"],
+        vec!["verify", "--help"],
+        vec!["sign", "--help"],
+        vec!["keygen", "--help"],
+        vec!["statement", "--help"],
+        vec!["policy", "check", "--help"],
+    ] {
+        let r = run_in(Path::new("."), &sub, None);
+        assert_eq!(r.code, 0);
+        assert!(r.stdout.contains("Example"), "{sub:?}");
+    }
+    let r = run_in(Path::new("."), &["verify", "--help"], None);
+    assert!(r.stdout.contains("Exit codes"));
+}
