@@ -314,8 +314,8 @@ impl<'a> Statement<'a> {
     }
 
     /// Finds the first subject the artifact matches and returns its index. A subject matches when
-    /// the artifact and the subject share at least one known algorithm (sha256, sha512) and every
-    /// shared algorithm gives equal digests. Every subject is examined, not only the first.
+    /// at least one algorithm known to both sides (sha256, sha512) gives equal digests (DESIGN.md
+    /// §1); no shared algorithm is no match. Every subject is examined, not only the first.
     pub fn match_artifact(&self, artifact: &ArtifactDigest) -> Result<usize, Error> {
         if artifact.sha256.is_none() && artifact.sha512.is_none() {
             return Err(Error::NoArtifactDigest);
@@ -324,23 +324,23 @@ impl<'a> Statement<'a> {
             return Err(Error::UnboundProvenance);
         }
         for (i, sub) in self.subjects().enumerate() {
-            let mut shared = 0usize;
-            let mut equal = true;
             for (alg, val) in sub.digest.members() {
                 let Some(hex) = val.as_str() else { continue };
-                if let (true, Some(want)) = (alg.eq_str("sha256"), artifact.sha256.as_ref()) {
+                let equal = if let (true, Some(want)) =
+                    (alg.eq_str("sha256"), artifact.sha256.as_ref())
+                {
                     let mut got = [0u8; 32];
-                    shared += 1;
-                    equal &= decode_hex(&hex, &mut got).is_ok() && &got == want;
+                    decode_hex(&hex, &mut got).is_ok() && &got == want
                 } else if let (true, Some(want)) = (alg.eq_str("sha512"), artifact.sha512.as_ref())
                 {
                     let mut got = [0u8; 64];
-                    shared += 1;
-                    equal &= decode_hex(&hex, &mut got).is_ok() && &got == want;
+                    decode_hex(&hex, &mut got).is_ok() && &got == want
+                } else {
+                    false
+                };
+                if equal {
+                    return Ok(i);
                 }
-            }
-            if shared > 0 && equal {
-                return Ok(i);
             }
         }
         Err(Error::SubjectMismatch)
