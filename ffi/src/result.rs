@@ -1,0 +1,281 @@
+//! `vouch_result`: the one result type of the C ABI, its code strings and messages.
+
+use core::ffi::CStr;
+use vouch_core::Error;
+
+/// The result of every fallible vouch function.
+///
+/// `VOUCH_OK` (0) is success. Codes 1 to 999 are the errors of vouch-core, with the same numbers
+/// as `vouch_core::Error` (and the same code strings as the `vouch` CLI). Codes from 1000 up are
+/// errors of the C boundary itself. No code is ever renumbered; new codes may be added, so treat
+/// an unknown value as an error.
+///
+/// In C the type is a `uint32_t`; functions that take a result (`vouch_result_code`,
+/// `vouch_result_message`) accept any `uint32_t`, known or not.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum vouch_result {
+    /// Success.
+    VOUCH_OK = 0,
+    /// `invalid-json`: the bytes are not valid RFC 8259 JSON.
+    VOUCH_ERR_INVALID_JSON = 1,
+    /// `invalid-utf8`: the document is not valid UTF-8.
+    VOUCH_ERR_INVALID_UTF8 = 2,
+    /// `duplicate-key`: a JSON object holds the same key twice.
+    VOUCH_ERR_DUPLICATE_KEY = 3,
+    /// `json-too-deep`: JSON nesting deeper than the limit (32).
+    VOUCH_ERR_JSON_TOO_DEEP = 4,
+    /// `json-object-too-large`: a JSON object has more members than the limit (1024).
+    VOUCH_ERR_JSON_OBJECT_TOO_LARGE = 5,
+    /// `malformed-envelope`: a required DSSE field is missing or mistyped.
+    VOUCH_ERR_MALFORMED_ENVELOPE = 6,
+    /// `no-signatures`: the envelope's `signatures` array is empty.
+    VOUCH_ERR_NO_SIGNATURES = 7,
+    /// `too-many-signatures`: more than 16 signatures.
+    VOUCH_ERR_TOO_MANY_SIGNATURES = 8,
+    /// `invalid-base64`: a base64 field is malformed.
+    VOUCH_ERR_INVALID_BASE64 = 9,
+    /// `payload-type-not-allowed`: the payloadType is not in the verifier's list.
+    VOUCH_ERR_PAYLOAD_TYPE_NOT_ALLOWED = 10,
+    /// `invalid-signature`: no signature verified under a trusted key.
+    VOUCH_ERR_INVALID_SIGNATURE = 11,
+    /// `threshold-not-met`: fewer distinct trusted keys signed than the threshold.
+    VOUCH_ERR_THRESHOLD_NOT_MET = 12,
+    /// `buffer-too-small`: a caller buffer (scratch, output) is too small.
+    VOUCH_ERR_BUFFER_TOO_SMALL = 13,
+    /// `invalid-key`: the public key is malformed or not a valid point.
+    VOUCH_ERR_INVALID_KEY = 14,
+    /// `unsupported-key-type`: the key's algorithm is not supported by this build.
+    VOUCH_ERR_UNSUPPORTED_KEY_TYPE = 15,
+    /// `duplicate-trusted-key`: the same key material was given twice.
+    VOUCH_ERR_DUPLICATE_TRUSTED_KEY = 16,
+    /// `too-many-keys`: more than 16 trusted keys.
+    VOUCH_ERR_TOO_MANY_KEYS = 17,
+    /// `no-trusted-keys`: no trusted keys were given.
+    VOUCH_ERR_NO_TRUSTED_KEYS = 18,
+    /// `invalid-threshold`: the threshold is zero or exceeds the number of keys.
+    VOUCH_ERR_INVALID_THRESHOLD = 19,
+    /// `malformed-statement`: the payload is not a well-formed in-toto Statement.
+    VOUCH_ERR_MALFORMED_STATEMENT = 20,
+    /// `unsupported-statement-type`: `_type` is not in-toto Statement v0.1 or v1.
+    VOUCH_ERR_UNSUPPORTED_STATEMENT_TYPE = 21,
+    /// `missing-subject`: the Statement has no subject.
+    VOUCH_ERR_MISSING_SUBJECT = 22,
+    /// `invalid-digest`: a subject digest is not lowercase hex of the right length.
+    VOUCH_ERR_INVALID_DIGEST = 23,
+    /// `subject-mismatch`: the artifact matches no subject.
+    VOUCH_ERR_SUBJECT_MISMATCH = 24,
+    /// `missing-predicate-type`: the Statement has no predicateType.
+    VOUCH_ERR_MISSING_PREDICATE_TYPE = 25,
+    /// `predicate-type-mismatch`: the predicateType is not the expected one.
+    VOUCH_ERR_PREDICATE_TYPE_MISMATCH = 26,
+    /// `missing-builder-id`: the provenance names no builder id.
+    VOUCH_ERR_MISSING_BUILDER_ID = 27,
+    /// `builder-id-mismatch`: the builder id is not the expected one.
+    VOUCH_ERR_BUILDER_ID_MISMATCH = 28,
+    /// `missing-materials`: registry provenance without a materials array.
+    VOUCH_ERR_MISSING_MATERIALS = 29,
+    /// `missing-commit`: registry provenance without metadata.commit.
+    VOUCH_ERR_MISSING_COMMIT = 30,
+    /// `unbound-provenance`: an artifact was given but the Statement has no subjects.
+    VOUCH_ERR_UNBOUND_PROVENANCE = 31,
+    /// `no-artifact-digest`: the artifact digest names no algorithm.
+    VOUCH_ERR_NO_ARTIFACT_DIGEST = 32,
+    /// `null-pointer`: a required pointer argument was NULL.
+    VOUCH_ERR_NULL_POINTER = 1000,
+    /// `storage-too-small`: caller storage is smaller than the object it must hold.
+    VOUCH_ERR_STORAGE_TOO_SMALL = 1001,
+    /// `misaligned`: caller storage or a handle is not aligned for the object.
+    VOUCH_ERR_MISALIGNED = 1002,
+    /// `panic`: vouch panicked internally (a bug); nothing was written.
+    VOUCH_ERR_PANIC = 1003,
+    /// `invalid-utf8-argument`: a text argument (payload type, predicate type, builder id) is
+    /// not UTF-8.
+    VOUCH_ERR_INVALID_UTF8_ARGUMENT = 1004,
+    /// `argument-too-long`: a payload type is longer than `VOUCH_MAX_PAYLOAD_TYPE_LEN`.
+    VOUCH_ERR_ARGUMENT_TOO_LONG = 1005,
+    /// `too-many-payload-types`: more than `VOUCH_MAX_PAYLOAD_TYPES` payload types.
+    VOUCH_ERR_TOO_MANY_PAYLOAD_TYPES = 1006,
+    /// `no-payload-types`: the verifier was given no allowed payload type.
+    VOUCH_ERR_NO_PAYLOAD_TYPES = 1007,
+    /// `invalid-handle`: the handle does not point at a live object of its type (storage never
+    /// initialised, overwritten, or a hasher already finished).
+    VOUCH_ERR_INVALID_HANDLE = 1008,
+    /// `invalid-argument`: an argument is out of range (unknown hash flags, a length above
+    /// `PTRDIFF_MAX`, scratch overlapping the envelope).
+    VOUCH_ERR_INVALID_ARGUMENT = 1009,
+    /// `internal`: a vouch-core error without a C code (a bug in this library).
+    VOUCH_ERR_INTERNAL = 1010,
+}
+
+use vouch_result::*;
+
+/// Every result, in numeric order.
+pub(crate) const ALL: [vouch_result; 44] = [
+    VOUCH_OK,
+    VOUCH_ERR_INVALID_JSON,
+    VOUCH_ERR_INVALID_UTF8,
+    VOUCH_ERR_DUPLICATE_KEY,
+    VOUCH_ERR_JSON_TOO_DEEP,
+    VOUCH_ERR_JSON_OBJECT_TOO_LARGE,
+    VOUCH_ERR_MALFORMED_ENVELOPE,
+    VOUCH_ERR_NO_SIGNATURES,
+    VOUCH_ERR_TOO_MANY_SIGNATURES,
+    VOUCH_ERR_INVALID_BASE64,
+    VOUCH_ERR_PAYLOAD_TYPE_NOT_ALLOWED,
+    VOUCH_ERR_INVALID_SIGNATURE,
+    VOUCH_ERR_THRESHOLD_NOT_MET,
+    VOUCH_ERR_BUFFER_TOO_SMALL,
+    VOUCH_ERR_INVALID_KEY,
+    VOUCH_ERR_UNSUPPORTED_KEY_TYPE,
+    VOUCH_ERR_DUPLICATE_TRUSTED_KEY,
+    VOUCH_ERR_TOO_MANY_KEYS,
+    VOUCH_ERR_NO_TRUSTED_KEYS,
+    VOUCH_ERR_INVALID_THRESHOLD,
+    VOUCH_ERR_MALFORMED_STATEMENT,
+    VOUCH_ERR_UNSUPPORTED_STATEMENT_TYPE,
+    VOUCH_ERR_MISSING_SUBJECT,
+    VOUCH_ERR_INVALID_DIGEST,
+    VOUCH_ERR_SUBJECT_MISMATCH,
+    VOUCH_ERR_MISSING_PREDICATE_TYPE,
+    VOUCH_ERR_PREDICATE_TYPE_MISMATCH,
+    VOUCH_ERR_MISSING_BUILDER_ID,
+    VOUCH_ERR_BUILDER_ID_MISMATCH,
+    VOUCH_ERR_MISSING_MATERIALS,
+    VOUCH_ERR_MISSING_COMMIT,
+    VOUCH_ERR_UNBOUND_PROVENANCE,
+    VOUCH_ERR_NO_ARTIFACT_DIGEST,
+    VOUCH_ERR_NULL_POINTER,
+    VOUCH_ERR_STORAGE_TOO_SMALL,
+    VOUCH_ERR_MISALIGNED,
+    VOUCH_ERR_PANIC,
+    VOUCH_ERR_INVALID_UTF8_ARGUMENT,
+    VOUCH_ERR_ARGUMENT_TOO_LONG,
+    VOUCH_ERR_TOO_MANY_PAYLOAD_TYPES,
+    VOUCH_ERR_NO_PAYLOAD_TYPES,
+    VOUCH_ERR_INVALID_HANDLE,
+    VOUCH_ERR_INVALID_ARGUMENT,
+    VOUCH_ERR_INTERNAL,
+];
+
+impl vouch_result {
+    /// The result whose number is `n`, if any.
+    pub fn from_number(n: u32) -> Option<vouch_result> {
+        ALL.iter().copied().find(|r| *r as u32 == n)
+    }
+
+    /// The stable code string (kebab-case; core errors use vouch-core's code strings).
+    pub const fn code(self) -> &'static CStr {
+        match self {
+            VOUCH_OK => c"ok",
+            VOUCH_ERR_INVALID_JSON => c"invalid-json",
+            VOUCH_ERR_INVALID_UTF8 => c"invalid-utf8",
+            VOUCH_ERR_DUPLICATE_KEY => c"duplicate-key",
+            VOUCH_ERR_JSON_TOO_DEEP => c"json-too-deep",
+            VOUCH_ERR_JSON_OBJECT_TOO_LARGE => c"json-object-too-large",
+            VOUCH_ERR_MALFORMED_ENVELOPE => c"malformed-envelope",
+            VOUCH_ERR_NO_SIGNATURES => c"no-signatures",
+            VOUCH_ERR_TOO_MANY_SIGNATURES => c"too-many-signatures",
+            VOUCH_ERR_INVALID_BASE64 => c"invalid-base64",
+            VOUCH_ERR_PAYLOAD_TYPE_NOT_ALLOWED => c"payload-type-not-allowed",
+            VOUCH_ERR_INVALID_SIGNATURE => c"invalid-signature",
+            VOUCH_ERR_THRESHOLD_NOT_MET => c"threshold-not-met",
+            VOUCH_ERR_BUFFER_TOO_SMALL => c"buffer-too-small",
+            VOUCH_ERR_INVALID_KEY => c"invalid-key",
+            VOUCH_ERR_UNSUPPORTED_KEY_TYPE => c"unsupported-key-type",
+            VOUCH_ERR_DUPLICATE_TRUSTED_KEY => c"duplicate-trusted-key",
+            VOUCH_ERR_TOO_MANY_KEYS => c"too-many-keys",
+            VOUCH_ERR_NO_TRUSTED_KEYS => c"no-trusted-keys",
+            VOUCH_ERR_INVALID_THRESHOLD => c"invalid-threshold",
+            VOUCH_ERR_MALFORMED_STATEMENT => c"malformed-statement",
+            VOUCH_ERR_UNSUPPORTED_STATEMENT_TYPE => c"unsupported-statement-type",
+            VOUCH_ERR_MISSING_SUBJECT => c"missing-subject",
+            VOUCH_ERR_INVALID_DIGEST => c"invalid-digest",
+            VOUCH_ERR_SUBJECT_MISMATCH => c"subject-mismatch",
+            VOUCH_ERR_MISSING_PREDICATE_TYPE => c"missing-predicate-type",
+            VOUCH_ERR_PREDICATE_TYPE_MISMATCH => c"predicate-type-mismatch",
+            VOUCH_ERR_MISSING_BUILDER_ID => c"missing-builder-id",
+            VOUCH_ERR_BUILDER_ID_MISMATCH => c"builder-id-mismatch",
+            VOUCH_ERR_MISSING_MATERIALS => c"missing-materials",
+            VOUCH_ERR_MISSING_COMMIT => c"missing-commit",
+            VOUCH_ERR_UNBOUND_PROVENANCE => c"unbound-provenance",
+            VOUCH_ERR_NO_ARTIFACT_DIGEST => c"no-artifact-digest",
+            VOUCH_ERR_NULL_POINTER => c"null-pointer",
+            VOUCH_ERR_STORAGE_TOO_SMALL => c"storage-too-small",
+            VOUCH_ERR_MISALIGNED => c"misaligned",
+            VOUCH_ERR_PANIC => c"panic",
+            VOUCH_ERR_INVALID_UTF8_ARGUMENT => c"invalid-utf8-argument",
+            VOUCH_ERR_ARGUMENT_TOO_LONG => c"argument-too-long",
+            VOUCH_ERR_TOO_MANY_PAYLOAD_TYPES => c"too-many-payload-types",
+            VOUCH_ERR_NO_PAYLOAD_TYPES => c"no-payload-types",
+            VOUCH_ERR_INVALID_HANDLE => c"invalid-handle",
+            VOUCH_ERR_INVALID_ARGUMENT => c"invalid-argument",
+            VOUCH_ERR_INTERNAL => c"internal",
+        }
+    }
+
+    /// A one-line human explanation (static text, without a trailing NUL).
+    pub fn message(self) -> &'static str {
+        if let Some(e) = Error::from_number(self as u32) {
+            return e.message();
+        }
+        match self {
+            VOUCH_OK => "success",
+            VOUCH_ERR_NULL_POINTER => "a required pointer argument was NULL",
+            VOUCH_ERR_STORAGE_TOO_SMALL => "the caller storage is too small for the object",
+            VOUCH_ERR_MISALIGNED => "the caller storage or handle is misaligned",
+            VOUCH_ERR_PANIC => "vouch panicked internally (a bug); nothing was written",
+            VOUCH_ERR_INVALID_UTF8_ARGUMENT => "a text argument is not valid UTF-8",
+            VOUCH_ERR_ARGUMENT_TOO_LONG => "a payload type is longer than the limit",
+            VOUCH_ERR_TOO_MANY_PAYLOAD_TYPES => "more allowed payload types than the limit",
+            VOUCH_ERR_NO_PAYLOAD_TYPES => "no allowed payload type was given",
+            VOUCH_ERR_INVALID_HANDLE => "the handle does not refer to a live vouch object",
+            VOUCH_ERR_INVALID_ARGUMENT => "an argument is out of range",
+            _ => "internal error: a vouch-core error has no C code",
+        }
+    }
+}
+
+impl From<Error> for vouch_result {
+    fn from(e: Error) -> Self {
+        vouch_result::from_number(e.number()).unwrap_or(VOUCH_ERR_INTERNAL)
+    }
+}
+
+/// Message for numbers that are not results.
+pub(crate) const UNKNOWN_CODE: &CStr = c"unknown";
+/// Message for numbers that are not results.
+pub(crate) const UNKNOWN_MESSAGE: &str = "unknown vouch result code";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_keep_their_numbers_and_codes() {
+        for e in Error::ALL {
+            let r = vouch_result::from(e);
+            assert_ne!(r, VOUCH_ERR_INTERNAL, "{e:?} has no C code");
+            assert_eq!(r as u32, e.number());
+            assert_eq!(r.code().to_str().unwrap(), e.code());
+            assert_eq!(r.message(), e.message());
+        }
+    }
+
+    #[test]
+    fn all_is_sorted_unique_and_codes_unique() {
+        for w in ALL.windows(2) {
+            assert!((w[0] as u32) < (w[1] as u32));
+        }
+        for (i, a) in ALL.iter().enumerate() {
+            assert_eq!(vouch_result::from_number(*a as u32), Some(*a));
+            assert!(!a.message().is_empty());
+            for b in &ALL[i + 1..] {
+                assert_ne!(a.code(), b.code());
+            }
+        }
+        assert_eq!(vouch_result::from_number(33), None);
+        assert_eq!(vouch_result::from_number(999), None);
+    }
+}

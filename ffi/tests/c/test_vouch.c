@@ -1,0 +1,714 @@
+/*
+ * C consumer tests of libvouch (driven by ffi/tests/c_abi.rs, which writes the signed fixtures
+ * into the directory given as argv[1]). Compiled with -std=c99 -Wall -Wextra -Werror -pedantic,
+ * run under ASan + UBSan and under valgrind.
+ */
+#include "vouch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+static int checks;
+static const char *fixture_dir;
+
+#define CHECK(cond)                                                                            \
+    do {                                                                                       \
+        checks++;                                                                              \
+        if (!(cond)) {                                                                         \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);           \
+            failures++;                                                                        \
+        }                                                                                      \
+    } while (0)
+
+#define EXPECT(expr, want)                                                                     \
+    do {                                                                                       \
+        uint32_t got_ = (uint32_t)(expr);                                                      \
+        uint32_t want_ = (uint32_t)(want);                                                     \
+        checks++;                                                                              \
+        if (got_ != want_) {                                                                   \
+            fprintf(stderr, "%s:%d: %s\n  = %u (%s), want %u (%s)\n", __FILE__, __LINE__,      \
+                    #expr, (unsigned)got_, vouch_result_code(got_), (unsigned)want_,           \
+                    vouch_result_code(want_));                                                 \
+            failures++;                                                                        \
+        }                                                                                      \
+    } while (0)
+
+#define LIT(s) (const uint8_t *)(s), (sizeof(s) - 1)
+
+/* ------------------------------------------------------------------------------------------ */
+
+static uint8_t files[16][65536];
+static size_t nfiles;
+
+/* Reads a fixture into a static buffer; exits if it is missing. */
+static const uint8_t *load(const char *name, size_t *len) {
+    char path[1024];
+    FILE *f;
+    uint8_t *buf;
+    if (nfiles >= sizeof files / sizeof files[0]) {
+        fprintf(stderr, "too many fixtures\n");
+        exit(2);
+    }
+    buf = files[nfiles++];
+    snprintf(path, sizeof path, "%s/%s", fixture_dir, name);
+    f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(2);
+    }
+    *len = fread(buf, 1, sizeof files[0], f);
+    fclose(f);
+    return buf;
+}
+
+static void reset_files(void) { nfiles = 0; }
+
+static const vouch_key *parse_key(const char *name, vouch_key_storage *st) {
+    size_t len;
+    const uint8_t *bytes = load(name, &len);
+    const vouch_key *key = NULL;
+    EXPECT(vouch_key_parse(bytes, len, st, sizeof *st, &key), VOUCH_OK);
+    CHECK(key != NULL);
+    return key;
+}
+
+static const vouch_str IN_TOTO = {VOUCH_IN_TOTO_PAYLOAD_TYPE,
+                                  sizeof VOUCH_IN_TOTO_PAYLOAD_TYPE - 1};
+
+static const vouch_verifier *make_verifier(const vouch_key *const *keys, size_t n,
+                                           size_t threshold, vouch_verifier_storage *st) {
+    const vouch_verifier *v = NULL;
+    EXPECT(vouch_verifier_init(keys, n, threshold, &IN_TOTO, 1, st, sizeof *st, &v), VOUCH_OK);
+    return v;
+}
+
+static uint8_t scratch[65536];
+
+/* Verifies fixture `name` and returns the result; on success fills payload/len/mask. */
+static vouch_result verify_file(const vouch_verifier *v, const char *name, const uint8_t **payload,
+                                size_t *payload_len, uint32_t *mask) {
+    size_t len;
+    const uint8_t *env = load(name, &len);
+    return vouch_verifier_verify(v, env, len, scratch, sizeof scratch, payload, payload_len, mask);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void test_results_and_version(void) {
+    char buf[VOUCH_MESSAGE_MAX];
+    size_t len = 12345;
+    uint32_t r;
+
+    CHECK(strcmp(vouch_result_code(VOUCH_OK), "ok") == 0);
+    CHECK(strcmp(vouch_result_code(VOUCH_ERR_INVALID_SIGNATURE), "invalid-signature") == 0);
+    CHECK(strcmp(vouch_result_code(VOUCH_ERR_THRESHOLD_NOT_MET), "threshold-not-met") == 0);
+    CHECK(strcmp(vouch_result_code(VOUCH_ERR_NULL_POINTER), "null-pointer") == 0);
+    CHECK(strcmp(vouch_result_code(VOUCH_ERR_MISALIGNED), "misaligned") == 0);
+    CHECK(strcmp(vouch_result_code(999), "unknown") == 0);
+    CHECK(strcmp(vouch_result_code(0xffffffffu), "unknown") == 0);
+    CHECK(VOUCH_ERR_INVALID_JSON == 1 && VOUCH_ERR_NO_ARTIFACT_DIGEST == 32);
+    CHECK(VOUCH_ERR_NULL_POINTER == 1000);
+
+    /* Every number gets a code and a message that fits VOUCH_MESSAGE_MAX. */
+    for (r = 0; r < 1100; r++) {
+        CHECK(vouch_result_code(r) != NULL);
+        EXPECT(vouch_result_message(r, buf, sizeof buf, &len), VOUCH_OK);
+        CHECK(len > 0 && len < sizeof buf && strlen(buf) == len);
+    }
+    EXPECT(vouch_result_message(VOUCH_ERR_SUBJECT_MISMATCH, buf, sizeof buf, &len), VOUCH_OK);
+    CHECK(strcmp(buf, "the artifact matches no subject of the Statement") == 0);
+
+    /* Too small: nothing written. */
+    memset(buf, 'x', sizeof buf);
+    len = 777;
+    EXPECT(vouch_result_message(VOUCH_OK, buf, 7, &len), VOUCH_ERR_BUFFER_TOO_SMALL);
+    CHECK(len == 777 && buf[0] == 'x');
+    EXPECT(vouch_result_message(VOUCH_OK, buf, 0, &len), VOUCH_ERR_BUFFER_TOO_SMALL);
+    EXPECT(vouch_result_message(VOUCH_OK, buf, 8, &len), VOUCH_OK); /* "success" + NUL */
+    CHECK(len == 7 && strcmp(buf, "success") == 0);
+    EXPECT(vouch_result_message(VOUCH_OK, NULL, 8, &len), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_result_message(VOUCH_OK, buf, 8, NULL), VOUCH_ERR_NULL_POINTER);
+
+    CHECK(vouch_version() != NULL && strlen(vouch_version()) > 0);
+    CHECK(strchr(vouch_version(), '.') != NULL);
+}
+
+static void test_storage_sizes(void) {
+    CHECK(sizeof(vouch_key_storage) == VOUCH_KEY_STORAGE_SIZE);
+    CHECK(sizeof(vouch_verifier_storage) == VOUCH_VERIFIER_STORAGE_SIZE);
+    CHECK(sizeof(vouch_hasher_storage) == VOUCH_HASHER_STORAGE_SIZE);
+    CHECK(vouch_key_storage_size() > 0 && vouch_key_storage_size() <= VOUCH_KEY_STORAGE_SIZE);
+    CHECK(vouch_verifier_storage_size() > 0 &&
+          vouch_verifier_storage_size() <= VOUCH_VERIFIER_STORAGE_SIZE);
+    CHECK(vouch_hasher_storage_size() > 0 &&
+          vouch_hasher_storage_size() <= VOUCH_HASHER_STORAGE_SIZE);
+    CHECK(vouch_storage_align() > 0 && vouch_storage_align() <= VOUCH_STORAGE_ALIGN);
+}
+
+static void same_fingerprint(const vouch_key *a, const vouch_key *b) {
+    uint8_t fa[VOUCH_FINGERPRINT_LEN], fb[VOUCH_FINGERPRINT_LEN];
+    EXPECT(vouch_key_fingerprint(a, fa, sizeof fa), VOUCH_OK);
+    EXPECT(vouch_key_fingerprint(b, fb, sizeof fb), VOUCH_OK);
+    CHECK(memcmp(fa, fb, sizeof fa) == 0);
+}
+
+static void test_keys(void) {
+    vouch_key_storage st[8];
+    const vouch_key *ed_pem, *ed_der, *ed_raw, *p_pem, *p_der, *p_sec1, *p_sec1c, *k;
+    vouch_algorithm alg = 0;
+    uint8_t fp[VOUCH_FINGERPRINT_LEN + 1];
+    uint8_t der[VOUCH_MAX_SPKI_LEN];
+    uint8_t big[VOUCH_KEY_STORAGE_SIZE * 2];
+    size_t der_len = 0, len;
+    const uint8_t *bytes;
+    uint8_t x25519[64];
+    vouch_key_storage zeroed;
+    const vouch_key *sentinel = (const vouch_key *)&zeroed;
+
+    reset_files();
+    ed_pem = parse_key("ed.pem", &st[0]);
+    ed_der = parse_key("ed.der", &st[1]);
+    ed_raw = parse_key("ed.raw", &st[2]);
+    p_pem = parse_key("p256.pem", &st[3]);
+    p_der = parse_key("p256.der", &st[4]);
+    p_sec1 = parse_key("p256.sec1", &st[5]);
+    p_sec1c = parse_key("p256c.sec1", &st[6]);
+
+    EXPECT(vouch_key_algorithm(ed_pem, &alg), VOUCH_OK);
+    CHECK(alg == VOUCH_ALGORITHM_ED25519);
+    EXPECT(vouch_key_algorithm(p_sec1c, &alg), VOUCH_OK);
+    CHECK(alg == VOUCH_ALGORITHM_ECDSA_P256_SHA256);
+    same_fingerprint(ed_pem, ed_der);
+    same_fingerprint(ed_pem, ed_raw);
+    same_fingerprint(p_pem, p_der);
+    same_fingerprint(p_pem, p_sec1);
+    same_fingerprint(p_pem, p_sec1c);
+
+    /* SPKI DER round trip. */
+    EXPECT(vouch_key_spki_der(p_sec1c, der, sizeof der, &der_len), VOUCH_OK);
+    CHECK(der_len == 91);
+    EXPECT(vouch_key_parse(der, der_len, &st[7], sizeof st[7], &k), VOUCH_OK);
+    same_fingerprint(k, p_pem);
+    EXPECT(vouch_key_spki_der(ed_raw, der, sizeof der, &der_len), VOUCH_OK);
+    CHECK(der_len == 44);
+    len = 999;
+    EXPECT(vouch_key_spki_der(ed_raw, der, 43, &len), VOUCH_ERR_BUFFER_TOO_SMALL);
+    CHECK(len == 999);
+    EXPECT(vouch_key_spki_der(ed_raw, NULL, 44, &len), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_key_spki_der(ed_raw, der, 44, NULL), VOUCH_ERR_NULL_POINTER);
+
+    /* Fingerprint buffer exactly 32 is fine; 31 is too small and untouched. */
+    memset(fp, 0xAA, sizeof fp);
+    EXPECT(vouch_key_fingerprint(ed_raw, fp, VOUCH_FINGERPRINT_LEN - 1),
+           VOUCH_ERR_BUFFER_TOO_SMALL);
+    CHECK(fp[0] == 0xAA);
+    EXPECT(vouch_key_fingerprint(ed_raw, fp, VOUCH_FINGERPRINT_LEN), VOUCH_OK);
+    CHECK(fp[VOUCH_FINGERPRINT_LEN] == 0xAA);
+    EXPECT(vouch_key_fingerprint(NULL, fp, sizeof fp), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_key_fingerprint(ed_raw, NULL, sizeof fp), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_key_algorithm(NULL, &alg), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_key_algorithm(ed_raw, NULL), VOUCH_ERR_NULL_POINTER);
+
+    /* Handles into storage that holds no key. */
+    memset(&zeroed, 0, sizeof zeroed);
+    EXPECT(vouch_key_algorithm(sentinel, &alg), VOUCH_ERR_INVALID_HANDLE);
+    EXPECT(vouch_key_algorithm((const vouch_key *)((const uint8_t *)&st[0] + 1), &alg),
+           VOUCH_ERR_MISALIGNED);
+
+    /* Bad inputs; the out pointer stays untouched. */
+    k = sentinel;
+    EXPECT(vouch_key_parse(LIT("hello"), &st[7], sizeof st[7], &k), VOUCH_ERR_INVALID_KEY);
+    CHECK(k == sentinel);
+    EXPECT(vouch_key_parse(x25519, 0, &st[7], sizeof st[7], &k), VOUCH_ERR_INVALID_KEY);
+    EXPECT(vouch_key_parse(LIT("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
+                           &st[7], sizeof st[7], &k),
+           VOUCH_ERR_INVALID_KEY);
+    memset(x25519, 0, 32);
+    x25519[31] = 0; /* all-zero raw Ed25519: small-order point */
+    EXPECT(vouch_key_parse(x25519, 32, &st[7], sizeof st[7], &k), VOUCH_ERR_INVALID_KEY);
+    /* X25519 SPKI (OID 1.3.101.110): parses as SPKI, unsupported algorithm. */
+    bytes = load("ed.der", &len);
+    CHECK(len == 44);
+    memcpy(x25519, bytes, len);
+    CHECK(x25519[8] == 0x70);
+    x25519[8] = 0x6e;
+    EXPECT(vouch_key_parse(x25519, len, &st[7], sizeof st[7], &k), VOUCH_ERR_UNSUPPORTED_KEY_TYPE);
+    CHECK(k == sentinel);
+
+    /* NULL pointers. */
+    bytes = load("ed.raw", &len);
+    EXPECT(vouch_key_parse(NULL, len, &st[7], sizeof st[7], &k), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_key_parse(NULL, 0, &st[7], sizeof st[7], &k), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_key_parse(bytes, len, NULL, sizeof st[7], &k), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_key_parse(bytes, len, &st[7], sizeof st[7], NULL), VOUCH_ERR_NULL_POINTER);
+    CHECK(k == sentinel);
+
+    /* Undersized and misaligned storage. */
+    EXPECT(vouch_key_parse(bytes, len, &st[7], vouch_key_storage_size() - 1, &k),
+           VOUCH_ERR_STORAGE_TOO_SMALL);
+    EXPECT(vouch_key_parse(bytes, len, &st[7], 0, &k), VOUCH_ERR_STORAGE_TOO_SMALL);
+    EXPECT(vouch_key_parse(bytes, len, (uint8_t *)&st[7] + 1, sizeof st[7] - 1, &k),
+           VOUCH_ERR_MISALIGNED);
+    CHECK(k == sentinel);
+    /* Exactly the reported size at an aligned offset inside a larger buffer works. */
+    EXPECT(vouch_key_parse(bytes, len, &st[7], vouch_key_storage_size(), &k), VOUCH_OK);
+    {
+        /* Any suitably aligned byte buffer works too. */
+        size_t off = (size_t)(VOUCH_STORAGE_ALIGN - ((uintptr_t)big % VOUCH_STORAGE_ALIGN)) %
+                     VOUCH_STORAGE_ALIGN;
+        EXPECT(vouch_key_parse(bytes, len, big + off, sizeof big - off, &k), VOUCH_OK);
+        same_fingerprint(k, ed_raw);
+    }
+}
+
+static void test_verifier_init(void) {
+    vouch_key_storage ks[3];
+    vouch_verifier_storage vs;
+    const vouch_key *keys[VOUCH_MAX_TRUSTED_KEYS + 1];
+    const vouch_verifier *v = NULL;
+    const vouch_verifier *sentinel = (const vouch_verifier *)&ks[0];
+    vouch_str types[VOUCH_MAX_PAYLOAD_TYPES + 1];
+    char long_type[VOUCH_MAX_PAYLOAD_TYPE_LEN + 1];
+    size_t i;
+
+    reset_files();
+    keys[0] = parse_key("ed.raw", &ks[0]);
+    keys[1] = parse_key("p256.pem", &ks[1]);
+    keys[2] = parse_key("ed.pem", &ks[2]); /* same material as keys[0] */
+    for (i = 0; i < VOUCH_MAX_PAYLOAD_TYPES + 1; i++) types[i] = IN_TOTO;
+
+    EXPECT(vouch_verifier_init(keys, 2, 2, &IN_TOTO, 1, &vs, sizeof vs, &v), VOUCH_OK);
+    CHECK(v != NULL);
+    EXPECT(vouch_verifier_init(keys, 1, 1, types, VOUCH_MAX_PAYLOAD_TYPES, &vs,
+                               vouch_verifier_storage_size(), &v),
+           VOUCH_OK);
+
+    v = sentinel;
+    EXPECT(vouch_verifier_init(keys, 0, 1, &IN_TOTO, 1, &vs, sizeof vs, &v),
+           VOUCH_ERR_NO_TRUSTED_KEYS);
+    for (i = 3; i < VOUCH_MAX_TRUSTED_KEYS + 1; i++) keys[i] = keys[1];
+    EXPECT(vouch_verifier_init(keys, VOUCH_MAX_TRUSTED_KEYS + 1, 1, &IN_TOTO, 1, &vs, sizeof vs,
+                               &v),
+           VOUCH_ERR_TOO_MANY_KEYS);
+    EXPECT(vouch_verifier_init(keys, 2, 0, &IN_TOTO, 1, &vs, sizeof vs, &v),
+           VOUCH_ERR_INVALID_THRESHOLD);
+    EXPECT(vouch_verifier_init(keys, 2, 3, &IN_TOTO, 1, &vs, sizeof vs, &v),
+           VOUCH_ERR_INVALID_THRESHOLD);
+    EXPECT(vouch_verifier_init(keys, 3, 1, &IN_TOTO, 1, &vs, sizeof vs, &v),
+           VOUCH_ERR_DUPLICATE_TRUSTED_KEY);
+    EXPECT(vouch_verifier_init(keys, 2, 1, types, 0, &vs, sizeof vs, &v),
+           VOUCH_ERR_NO_PAYLOAD_TYPES);
+    EXPECT(vouch_verifier_init(keys, 2, 1, types, VOUCH_MAX_PAYLOAD_TYPES + 1, &vs, sizeof vs, &v),
+           VOUCH_ERR_TOO_MANY_PAYLOAD_TYPES);
+    memset(long_type, 'a', sizeof long_type);
+    types[1].data = long_type;
+    types[1].len = VOUCH_MAX_PAYLOAD_TYPE_LEN + 1;
+    EXPECT(vouch_verifier_init(keys, 2, 1, types, 2, &vs, sizeof vs, &v),
+           VOUCH_ERR_ARGUMENT_TOO_LONG);
+    types[1].len = VOUCH_MAX_PAYLOAD_TYPE_LEN; /* exactly the limit is fine */
+    EXPECT(vouch_verifier_init(keys, 2, 1, types, 2, &vs, sizeof vs, &v), VOUCH_OK);
+    v = sentinel;
+    types[1].data = "text/\xff";
+    types[1].len = 6;
+    EXPECT(vouch_verifier_init(keys, 2, 1, types, 2, &vs, sizeof vs, &v),
+           VOUCH_ERR_INVALID_UTF8_ARGUMENT);
+    types[1].data = NULL;
+    types[1].len = 0;
+    EXPECT(vouch_verifier_init(keys, 2, 1, types, 2, &vs, sizeof vs, &v), VOUCH_ERR_NULL_POINTER);
+    types[1] = IN_TOTO;
+
+    /* NULL pointers, including a NULL element of the key array. */
+    EXPECT(vouch_verifier_init(NULL, 2, 1, &IN_TOTO, 1, &vs, sizeof vs, &v),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_verifier_init(keys, 2, 1, NULL, 1, &vs, sizeof vs, &v), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_verifier_init(keys, 2, 1, &IN_TOTO, 1, NULL, sizeof vs, &v),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_verifier_init(keys, 2, 1, &IN_TOTO, 1, &vs, sizeof vs, NULL),
+           VOUCH_ERR_NULL_POINTER);
+    keys[3] = NULL;
+    EXPECT(vouch_verifier_init(keys + 2, 2, 1, &IN_TOTO, 1, &vs, sizeof vs, &v),
+           VOUCH_ERR_NULL_POINTER);
+
+    /* Storage. */
+    EXPECT(vouch_verifier_init(keys, 2, 1, &IN_TOTO, 1, &vs, vouch_verifier_storage_size() - 1,
+                               &v),
+           VOUCH_ERR_STORAGE_TOO_SMALL);
+    EXPECT(vouch_verifier_init(keys, 2, 1, &IN_TOTO, 1, (uint8_t *)&vs + 4, sizeof vs - 4, &v),
+           VOUCH_ERR_MISALIGNED);
+    CHECK(v == sentinel);
+}
+
+static void test_verify(void) {
+    vouch_key_storage ks[4];
+    vouch_verifier_storage vs;
+    const vouch_key *ed, *p, *ed2, *keys[3];
+    const vouch_verifier *v;
+    const uint8_t *payload = NULL, *sentinel_payload = (const uint8_t *)"s";
+    size_t payload_len = 0, need = 0, env_len, i;
+    uint32_t mask = 0;
+    const uint8_t *env;
+    static uint8_t big[200000];
+    static char doc[80000];
+    size_t n;
+
+    reset_files();
+    ed = parse_key("ed.pem", &ks[0]);
+    p = parse_key("p256.der", &ks[1]);
+    ed2 = parse_key("ed2.raw", &ks[2]);
+
+    /* Each algorithm (and both ECDSA signature encodings). */
+    v = make_verifier(&ed, 1, 1, &vs);
+    EXPECT(verify_file(v, "ok_ed.json", &payload, &payload_len, &mask), VOUCH_OK);
+    CHECK(mask == 1u && payload >= scratch && payload + payload_len <= scratch + sizeof scratch);
+    CHECK(payload_len > 100 && memcmp(payload, "{\"_type\":", 9) == 0);
+    v = make_verifier(&p, 1, 1, &vs);
+    EXPECT(verify_file(v, "ok_p256_der.json", &payload, &payload_len, &mask), VOUCH_OK);
+    CHECK(mask == 1u);
+    EXPECT(verify_file(v, "ok_p256_raw.json", &payload, &payload_len, &mask), VOUCH_OK);
+    EXPECT(verify_file(v, "ok_ed.json", &payload, &payload_len, &mask),
+           VOUCH_ERR_INVALID_SIGNATURE);
+
+    /* Key mask follows the order of the key array. */
+    keys[0] = ed2;
+    keys[1] = ed;
+    v = make_verifier(keys, 2, 1, &vs);
+    EXPECT(verify_file(v, "ok_ed.json", &payload, &payload_len, &mask), VOUCH_OK);
+    CHECK(mask == 2u);
+
+    /* Thresholds: 2 distinct keys; the same key twice counts once. */
+    keys[0] = ed;
+    keys[1] = p;
+    keys[2] = ed2;
+    v = make_verifier(keys, 2, 2, &vs);
+    EXPECT(verify_file(v, "two_sigs.json", &payload, &payload_len, &mask), VOUCH_OK);
+    CHECK(mask == 3u);
+    EXPECT(verify_file(v, "ok_ed.json", &payload, &payload_len, &mask),
+           VOUCH_ERR_THRESHOLD_NOT_MET);
+    EXPECT(verify_file(v, "dup_sig.json", &payload, &payload_len, &mask),
+           VOUCH_ERR_THRESHOLD_NOT_MET);
+    v = make_verifier(keys, 3, 3, &vs);
+    EXPECT(verify_file(v, "two_sigs.json", &payload, &payload_len, &mask),
+           VOUCH_ERR_THRESHOLD_NOT_MET);
+    v = make_verifier(keys, 3, 1, &vs);
+    EXPECT(verify_file(v, "two_sigs.json", &payload, &payload_len, &mask), VOUCH_OK);
+    CHECK(mask == 1u); /* stops once the threshold is met */
+
+    /* Signature and type failures. */
+    v = make_verifier(&ed, 1, 1, &vs);
+    EXPECT(verify_file(v, "bad_sig.json", &payload, &payload_len, &mask),
+           VOUCH_ERR_INVALID_SIGNATURE);
+    EXPECT(verify_file(v, "wrong_type.json", &payload, &payload_len, &mask),
+           VOUCH_ERR_PAYLOAD_TYPE_NOT_ALLOWED);
+
+    /* Malformed envelopes. */
+#define BAD_ENV(text, want)                                                                    \
+    EXPECT(vouch_verifier_verify(v, LIT(text), scratch, sizeof scratch, &payload, &payload_len, \
+                                 &mask),                                                       \
+           want)
+    BAD_ENV("{", VOUCH_ERR_INVALID_JSON);
+    BAD_ENV("", VOUCH_ERR_INVALID_JSON);
+    BAD_ENV("{\"a\":1,\"a\":2}", VOUCH_ERR_DUPLICATE_KEY);
+    BAD_ENV("\"\xff\"", VOUCH_ERR_INVALID_UTF8);
+    BAD_ENV("{\"payloadType\":\"x\",\"signatures\":[{\"sig\":\"\"}]}",
+            VOUCH_ERR_MALFORMED_ENVELOPE);
+    BAD_ENV("{\"payload\":\"\",\"payloadType\":\"x\",\"signatures\":[]}", VOUCH_ERR_NO_SIGNATURES);
+    BAD_ENV("{\"payload\":\"a b\",\"payloadType\":\"x\",\"signatures\":[{\"sig\":\"\"}]}",
+            VOUCH_ERR_INVALID_BASE64);
+    memset(doc, '[', 40);
+    memset(doc + 40, ']', 40);
+    EXPECT(vouch_verifier_verify(v, (const uint8_t *)doc, 80, scratch, sizeof scratch, &payload,
+                                 &payload_len, &mask),
+           VOUCH_ERR_JSON_TOO_DEEP);
+    n = (size_t)sprintf(doc, "{\"payload\":\"\",\"payloadType\":\"x\",\"signatures\":[");
+    for (i = 0; i < VOUCH_MAX_SIGNATURES + 1; i++)
+        n += (size_t)sprintf(doc + n, "%s{\"sig\":\"\"}", i ? "," : "");
+    n += (size_t)sprintf(doc + n, "]}");
+    EXPECT(vouch_verifier_verify(v, (const uint8_t *)doc, n, scratch, sizeof scratch, &payload,
+                                 &payload_len, &mask),
+           VOUCH_ERR_TOO_MANY_SIGNATURES);
+    n = (size_t)sprintf(doc, "{");
+    for (i = 0; i < 1025; i++) n += (size_t)sprintf(doc + n, "%s\"k%u\":0", i ? "," : "", (unsigned)i);
+    n += (size_t)sprintf(doc + n, "}");
+    EXPECT(vouch_verifier_verify(v, (const uint8_t *)doc, n, scratch, sizeof scratch, &payload,
+                                 &payload_len, &mask),
+           VOUCH_ERR_JSON_OBJECT_TOO_LARGE);
+
+    /* Scratch: exactly the payload length works, one byte less does not (outputs untouched). */
+    env = load("ok_ed.json", &env_len);
+    EXPECT(vouch_envelope_payload_len(env, env_len, &need), VOUCH_OK);
+    CHECK(need > 0);
+    EXPECT(vouch_verifier_verify(v, env, env_len, scratch, need, &payload, &payload_len, &mask),
+           VOUCH_OK);
+    CHECK(payload == scratch && payload_len == need);
+    payload = sentinel_payload;
+    payload_len = 4242;
+    mask = 0xdead;
+    EXPECT(vouch_verifier_verify(v, env, env_len, scratch, need - 1, &payload, &payload_len,
+                                 &mask),
+           VOUCH_ERR_BUFFER_TOO_SMALL);
+    EXPECT(vouch_verifier_verify(v, env, env_len, scratch, 0, &payload, &payload_len, &mask),
+           VOUCH_ERR_BUFFER_TOO_SMALL);
+    CHECK(payload == sentinel_payload && payload_len == 4242 && mask == 0xdead);
+    EXPECT(vouch_envelope_payload_len(LIT("{}"), &need), VOUCH_ERR_MALFORMED_ENVELOPE);
+    EXPECT(vouch_envelope_payload_len(NULL, 3, &need), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_envelope_payload_len(env, env_len, NULL), VOUCH_ERR_NULL_POINTER);
+
+    /* Scratch overlapping the envelope is refused. */
+    memcpy(big, env, env_len);
+    EXPECT(vouch_verifier_verify(v, big, env_len, big + 10, sizeof big - 10, &payload,
+                                 &payload_len, &mask),
+           VOUCH_ERR_INVALID_ARGUMENT);
+    EXPECT(vouch_verifier_verify(v, big, env_len, big + env_len, sizeof big - env_len, &payload,
+                                 &payload_len, &mask),
+           VOUCH_OK);
+
+    /* NULL pointers and bad handles. */
+    EXPECT(vouch_verifier_verify(NULL, env, env_len, scratch, sizeof scratch, &payload,
+                                 &payload_len, &mask),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_verifier_verify(v, NULL, env_len, scratch, sizeof scratch, &payload,
+                                 &payload_len, &mask),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_verifier_verify(v, env, env_len, NULL, sizeof scratch, &payload, &payload_len,
+                                 &mask),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_verifier_verify(v, env, env_len, scratch, sizeof scratch, NULL, &payload_len,
+                                 &mask),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_verifier_verify(v, env, env_len, scratch, sizeof scratch, &payload, NULL, &mask),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_verifier_verify(v, env, env_len, scratch, sizeof scratch, &payload, &payload_len,
+                                 NULL),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_verifier_verify((const vouch_verifier *)&ks[3].opaque[0], env, env_len, scratch,
+                                 sizeof scratch, &payload, &payload_len, &mask),
+           VOUCH_ERR_INVALID_HANDLE);
+    EXPECT(vouch_verifier_verify((const vouch_verifier *)ed, env, env_len, scratch,
+                                 sizeof scratch, &payload, &payload_len, &mask),
+           VOUCH_ERR_INVALID_HANDLE);
+
+    /* The verifier owns copies: overwriting the key storage afterwards changes nothing. */
+    memset(&ks[0], 0, sizeof ks[0]);
+    EXPECT(vouch_verifier_verify(v, env, env_len, scratch, sizeof scratch, &payload, &payload_len,
+                                 &mask),
+           VOUCH_OK);
+    /* And the verifier storage may be moved with memcpy. */
+    {
+        vouch_verifier_storage moved;
+        memcpy(&moved, &vs, sizeof vs);
+        memset(&vs, 0, sizeof vs);
+        EXPECT(vouch_verifier_verify((const vouch_verifier *)&moved, env, env_len, scratch,
+                                     sizeof scratch, &payload, &payload_len, &mask),
+               VOUCH_OK);
+        EXPECT(vouch_verifier_verify(v, env, env_len, scratch, sizeof scratch, &payload,
+                                     &payload_len, &mask),
+               VOUCH_ERR_INVALID_HANDLE);
+    }
+}
+
+static void hex_of(const uint8_t *d, size_t n, char *out) {
+    size_t i;
+    for (i = 0; i < n; i++) sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static void test_hasher(void) {
+    vouch_hasher_storage hs, hs2;
+    vouch_hasher *h = NULL, *h2 = NULL;
+    vouch_digest d, d2;
+    char hex[129];
+    const uint8_t *art;
+    size_t len, off;
+
+    EXPECT(vouch_hasher_init(&hs, sizeof hs, VOUCH_HASH_SHA256 | VOUCH_HASH_SHA512, &h), VOUCH_OK);
+    EXPECT(vouch_hasher_update(h, LIT("a")), VOUCH_OK);
+    EXPECT(vouch_hasher_update(h, (const uint8_t *)"", 0), VOUCH_OK);
+    EXPECT(vouch_hasher_update(h, LIT("bc")), VOUCH_OK);
+    EXPECT(vouch_hasher_finish(h, &d), VOUCH_OK);
+    CHECK(d.has_sha256 && d.has_sha512);
+    hex_of(d.sha256, 32, hex);
+    CHECK(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
+    hex_of(d.sha512, 64, hex);
+    CHECK(strcmp(hex, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+                      "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f") == 0);
+
+    /* Finished hasher is dead. */
+    EXPECT(vouch_hasher_update(h, LIT("x")), VOUCH_ERR_INVALID_HANDLE);
+    EXPECT(vouch_hasher_finish(h, &d), VOUCH_ERR_INVALID_HANDLE);
+
+    /* Chunked (4 KiB) and one-shot agree; SHA-256 only leaves sha512 absent. */
+    reset_files();
+    art = load("artifact.bin", &len);
+    EXPECT(vouch_hasher_init(&hs, vouch_hasher_storage_size(), VOUCH_HASH_SHA256, &h), VOUCH_OK);
+    for (off = 0; off < len; off += 4096)
+        EXPECT(vouch_hasher_update(h, art + off, len - off < 4096 ? len - off : 4096), VOUCH_OK);
+    EXPECT(vouch_hasher_finish(h, &d), VOUCH_OK);
+    EXPECT(vouch_hasher_init(&hs2, sizeof hs2, VOUCH_HASH_SHA256, &h2), VOUCH_OK);
+    EXPECT(vouch_hasher_update(h2, art, len), VOUCH_OK);
+    EXPECT(vouch_hasher_finish(h2, &d2), VOUCH_OK);
+    CHECK(d.has_sha256 && !d.has_sha512 && memcmp(d.sha256, d2.sha256, 32) == 0);
+
+    /* Errors. */
+    h = (vouch_hasher *)&hs2;
+    EXPECT(vouch_hasher_init(&hs, sizeof hs, 0, &h), VOUCH_ERR_INVALID_ARGUMENT);
+    EXPECT(vouch_hasher_init(&hs, sizeof hs, 4, &h), VOUCH_ERR_INVALID_ARGUMENT);
+    EXPECT(vouch_hasher_init(NULL, sizeof hs, VOUCH_HASH_SHA256, &h), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_hasher_init(&hs, sizeof hs, VOUCH_HASH_SHA256, NULL), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_hasher_init(&hs, vouch_hasher_storage_size() - 1, VOUCH_HASH_SHA256, &h),
+           VOUCH_ERR_STORAGE_TOO_SMALL);
+    EXPECT(vouch_hasher_init((uint8_t *)&hs + 1, sizeof hs - 1, VOUCH_HASH_SHA256, &h),
+           VOUCH_ERR_MISALIGNED);
+    CHECK(h == (vouch_hasher *)&hs2);
+    EXPECT(vouch_hasher_init(&hs, sizeof hs, VOUCH_HASH_SHA512, &h), VOUCH_OK);
+    EXPECT(vouch_hasher_update(NULL, LIT("x")), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_hasher_update(h, NULL, 0), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_hasher_finish(h, NULL), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_hasher_finish(NULL, &d), VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_hasher_finish(h, &d), VOUCH_OK);
+    CHECK(!d.has_sha256 && d.has_sha512);
+}
+
+#define SLSA1 "https://slsa.dev/provenance/v1"
+#define BUILDER "https://example.com/builder"
+
+static void test_statement(void) {
+    vouch_key_storage ks;
+    vouch_verifier_storage vs;
+    vouch_hasher_storage hs;
+    vouch_hasher *h;
+    const vouch_key *ed;
+    const vouch_verifier *v;
+    const uint8_t *payload, *art;
+    size_t payload_len, art_len, idx;
+    uint32_t mask;
+    vouch_digest digest, other, empty, only512;
+    char doc[2048];
+
+    reset_files();
+    ed = parse_key("ed.raw", &ks);
+    v = make_verifier(&ed, 1, 1, &vs);
+    EXPECT(verify_file(v, "ok_ed.json", &payload, &payload_len, &mask), VOUCH_OK);
+    art = load("artifact.bin", &art_len);
+    EXPECT(vouch_hasher_init(&hs, sizeof hs, VOUCH_HASH_SHA256 | VOUCH_HASH_SHA512, &h), VOUCH_OK);
+    EXPECT(vouch_hasher_update(h, art, art_len), VOUCH_OK);
+    EXPECT(vouch_hasher_finish(h, &digest), VOUCH_OK);
+
+    idx = 7;
+    EXPECT(vouch_statement_check(payload, payload_len, NULL, 0, NULL, 0, NULL, &idx), VOUCH_OK);
+    CHECK(idx == VOUCH_NO_SUBJECT);
+    EXPECT(vouch_statement_check(payload, payload_len, SLSA1, strlen(SLSA1), BUILDER,
+                                 strlen(BUILDER), &digest, &idx),
+           VOUCH_OK);
+    CHECK(idx == 0);
+
+    /* Each check failing. */
+    idx = 7;
+    EXPECT(vouch_statement_check(payload, payload_len, "https://slsa.dev/provenance/v0.2", 32,
+                                 NULL, 0, NULL, &idx),
+           VOUCH_ERR_PREDICATE_TYPE_MISMATCH);
+    EXPECT(vouch_statement_check(payload, payload_len, "", 0, NULL, 0, NULL, &idx),
+           VOUCH_ERR_PREDICATE_TYPE_MISMATCH);
+    EXPECT(vouch_statement_check(payload, payload_len, NULL, 0, "https://evil.example", 20, NULL,
+                                 &idx),
+           VOUCH_ERR_BUILDER_ID_MISMATCH);
+    other = digest;
+    other.sha256[0] ^= 1;
+    other.has_sha512 = 0;
+    EXPECT(vouch_statement_check(payload, payload_len, NULL, 0, NULL, 0, &other, &idx),
+           VOUCH_ERR_SUBJECT_MISMATCH);
+    memset(&empty, 0, sizeof empty);
+    EXPECT(vouch_statement_check(payload, payload_len, NULL, 0, NULL, 0, &empty, &idx),
+           VOUCH_ERR_NO_ARTIFACT_DIGEST);
+    only512 = digest;
+    only512.has_sha256 = 0; /* subject lists sha256 only: no shared algorithm */
+    EXPECT(vouch_statement_check(payload, payload_len, NULL, 0, NULL, 0, &only512, &idx),
+           VOUCH_ERR_SUBJECT_MISMATCH);
+    CHECK(idx == 7);
+
+    /* Argument errors. */
+    EXPECT(vouch_statement_check(NULL, payload_len, NULL, 0, NULL, 0, NULL, &idx),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_statement_check(payload, payload_len, NULL, 5, NULL, 0, NULL, &idx),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_statement_check(payload, payload_len, NULL, 0, NULL, 3, NULL, &idx),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_statement_check(payload, payload_len, NULL, 0, NULL, 0, NULL, NULL),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_statement_check(payload, payload_len, "\xc3", 1, NULL, 0, NULL, &idx),
+           VOUCH_ERR_INVALID_UTF8_ARGUMENT);
+    EXPECT(vouch_statement_check(payload, 0, NULL, 0, NULL, 0, NULL, &idx),
+           VOUCH_ERR_INVALID_JSON);
+
+    /* A correctly signed payload that is not a Statement. */
+    EXPECT(verify_file(v, "not_statement.json", &payload, &payload_len, &mask), VOUCH_OK);
+    CHECK(payload_len == 5);
+    EXPECT(vouch_statement_check(payload, payload_len, NULL, 0, NULL, 0, NULL, &idx),
+           VOUCH_ERR_INVALID_JSON);
+
+#define STMT(text, want)                                                                       \
+    EXPECT(vouch_statement_check(LIT(text), NULL, 0, NULL, 0, &digest, &idx), want)
+#define SUBJ(hex) "\"subject\":[{\"name\":\"a\",\"digest\":{\"sha256\":\"" hex "\"}}]"
+#define ZEROS "0000000000000000000000000000000000000000000000000000000000000000"
+    STMT("[]", VOUCH_ERR_MALFORMED_STATEMENT);
+    STMT("{\"_type\":\"https://in-toto.io/Statement/v2\"}", VOUCH_ERR_UNSUPPORTED_STATEMENT_TYPE);
+    STMT("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"x\"}",
+         VOUCH_ERR_MISSING_SUBJECT);
+    STMT("{\"_type\":\"https://in-toto.io/Statement/v1\"," SUBJ(ZEROS) "}",
+         VOUCH_ERR_MISSING_PREDICATE_TYPE);
+    STMT("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"x\"," SUBJ("ABC")
+         "}",
+         VOUCH_ERR_INVALID_DIGEST);
+    STMT("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"" SLSA1
+         "\",\"predicate\":{}," SUBJ(ZEROS) "}",
+         VOUCH_ERR_MISSING_BUILDER_ID);
+    STMT("{\"_type\":\"https://in-toto.io/Statement/v0.1\",\"builder\":{\"id\":\"b\"},"
+         "\"metadata\":{\"commit\":\"c\"}}",
+         VOUCH_ERR_MISSING_MATERIALS);
+    STMT("{\"_type\":\"https://in-toto.io/Statement/v0.1\",\"builder\":{\"id\":\"b\"},"
+         "\"materials\":[]}",
+         VOUCH_ERR_MISSING_COMMIT);
+    STMT("{\"_type\":\"https://in-toto.io/Statement/v0.1\",\"builder\":{\"id\":\"b\"},"
+         "\"materials\":[],\"metadata\":{\"commit\":\"c\"}}",
+         VOUCH_ERR_UNBOUND_PROVENANCE);
+    STMT("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"x\"," SUBJ(ZEROS)
+         "}",
+         VOUCH_ERR_SUBJECT_MISMATCH);
+
+    /* The second subject matches: every subject is examined. */
+    {
+        char hex[65];
+        int n;
+        hex_of(digest.sha256, 32, hex);
+        n = sprintf(doc,
+                    "{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"x\","
+                    "\"subject\":[{\"name\":\"a\",\"digest\":{\"sha256\":\"" ZEROS "\"}},"
+                    "{\"name\":\"b\",\"digest\":{\"sha256\":\"%s\",\"md5\":\"zz\"}}]}",
+                    hex);
+        EXPECT(vouch_statement_check((const uint8_t *)doc, (size_t)n, "x", 1, NULL, 0, &digest,
+                                     &idx),
+               VOUCH_OK);
+        CHECK(idx == 1);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
+        return 2;
+    }
+    fixture_dir = argv[1];
+    test_results_and_version();
+    test_storage_sizes();
+    test_keys();
+    test_verifier_init();
+    test_verify();
+    test_hasher();
+    test_statement();
+    if (failures) {
+        fprintf(stderr, "%d of %d checks failed\n", failures, checks);
+        return 1;
+    }
+    printf("all %d checks passed\n", checks);
+    return 0;
+}
