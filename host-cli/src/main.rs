@@ -1,9 +1,12 @@
 //! `vouch`: offline verification, signing and policy enforcement for DSSE / in-toto attestations.
 
 mod error;
+mod gate;
 mod keys;
+mod log;
 mod policy;
 mod statement_cmd;
+mod store;
 mod util;
 mod verify;
 
@@ -69,6 +72,19 @@ enum Command {
     /// Policy file tools.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// The attestation store: record verified provenance per manifest URN and digest.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
+    /// Release gate: every manifest changed in git must have valid provenance in the store.
+    #[command(after_help = concat!(
+        "Example:\n  vouch attest-verify --db store.db --policy policy.json --since origin/main \\\n",
+        "      --manifests 'manifests/**/*.json' --output report.json\n\n",
+        "A manifest's URN is its top-level \"urn\" (JSON), else urn:vouch:path:<repo-relative path>.\n",
+        "Deleted manifests are skipped. -v or VOUCH_LOG=debug shows each step on stderr.\n\n",
+        "Exit codes: 0 every changed manifest has valid provenance; 1 some are missing or invalid;\n",
+        "2 fatal (no git repository, bad ref, unreadable store, bad policy)."
+    ))]
+    AttestVerify(gate::AttestVerifyArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -219,6 +235,8 @@ fn main() -> ExitCode {
         Command::Policy(PolicyCommand::Check { file, at }) => {
             policy_check(&file, at.as_deref(), format)
         }
+        Command::Store(c) => return ExitCode::from(store::run(c, format == Format::Json)),
+        Command::AttestVerify(a) => return ExitCode::from(gate::run(a, format == Format::Json)),
     };
     match result {
         Ok(()) => ExitCode::from(EXIT_OK),
