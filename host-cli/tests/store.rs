@@ -1,0 +1,996 @@
+//! `vouch store`: runs the built binary against temporary databases. Keys, statements and
+//! envelopes are made with the CLI itself (`keygen`, `statement`, `sign`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_vouch");
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(BIN)
+            .current_dir(self.dir.path())
+            .args(args)
+            .env_remove("VOUCH_LOG")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run vouch");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+    fn ok(&self, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "{args:?}: {} / {}", r.stdout, r.stderr);
+        r
+    }
+    /// Runs with `--format json`; stdout must be exactly one JSON object.
+    fn json(&self, args: &[&str]) -> (i32, Value, String) {
+        let mut a = args.to_vec();
+        a.extend(["--format", "json"]);
+        let r = self.run(&a);
+        let v: Value = serde_json::from_str(r.stdout.trim()).unwrap_or_else(|e| {
+            panic!("not one JSON object ({e}): {:?} / {:?}", r.stdout, r.stderr)
+        });
+        (r.code, v, r.stderr)
+    }
+    fn write(&self, name: &str, data: &str) {
+        std::fs::write(self.path(name), data).unwrap();
+    }
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap()
+    }
+    fn keygen(&self, prefix: &str) {
+        self.ok(&["keygen", "--algorithm", "ed25519", "--out", prefix]);
+    }
+    /// A registry-format statement for `artifact`, written to `out`.
+    fn registry_statement(&self, artifact: &str, out: &str) {
+        self.ok(&[
+            "statement",
+            "--subject",
+            artifact,
+            "--builder-id",
+            "https://ci.example/builder",
+            "--commit",
+            "0123abcd",
+            "--material",
+            "git+https://git.example/app@sha1:0123abcd",
+            "--statement-format",
+            "registry",
+            "--timestamp",
+            "2026-01-02T03:04:05Z",
+            "--out",
+            out,
+        ]);
+    }
+    fn sign(&self, key: &str, statement: &str, out: &str) {
+        self.ok(&[
+            "sign", "--key", key, "--keyid", "ci", statement, "--out", out,
+        ]);
+    }
+    /// Writes a policy trusting `pubfile` under keyId "ci".
+    fn policy(&self, name: &str, mode: &str, pubfile: &str) {
+        let pem = serde_json::to_string(&self.read(pubfile)).unwrap();
+        self.write(
+            name,
+            &format!(
+                "{{\"mode\": \"{mode}\", \"allowedIssuers\": [{{\"keyId\": \"ci\", \"publicKey\": {pem}}}]}}"
+            ),
+        );
+    }
+    /// Keys, policies (enforce.json, permissive.json), a manifest and its signed provenance.
+    fn setup() -> Self {
+        let e = Env::new();
+        e.keygen("ci");
+        e.keygen("rogue");
+        e.policy("enforce.json", "enforce", "ci.pub");
+        e.policy("permissive.json", "permissive", "ci.pub");
+        e.write(
+            "manifest.json",
+            "{\"urn\": \"urn:example:app\", \"version\": 1}\n",
+        );
+        e.registry_statement("manifest.json", "statement.json");
+        e.sign("ci.key", "statement.json", "envelope.json");
+        e
+    }
+    fn put(
+        &self,
+        db: &str,
+        urn: &str,
+        artifact: &str,
+        envelope: Option<&str>,
+        policy: &str,
+    ) -> Run {
+        let mut a = vec![
+            "store",
+            "put",
+            "--db",
+            db,
+            "--urn",
+            urn,
+            "--artifact",
+            artifact,
+            "--policy",
+            policy,
+        ];
+        if let Some(env) = envelope {
+            a.extend(["--envelope", env]);
+        }
+        self.run(&a)
+    }
+    fn put_json(
+        &self,
+        db: &str,
+        urn: &str,
+        artifact: &str,
+        envelope: Option<&str>,
+        policy: &str,
+    ) -> (i32, Value, String) {
+        let mut a = vec![
+            "store",
+            "put",
+            "--db",
+            db,
+            "--urn",
+            urn,
+            "--artifact",
+            artifact,
+            "--policy",
+            policy,
+        ];
+        if let Some(env) = envelope {
+            a.extend(["--envelope", env]);
+        }
+        self.json(&a)
+    }
+    /// Edits the statement JSON, then signs it with `key` into `out`.
+    fn signed_variant(&self, key: &str, out: &str, edit: impl FnOnce(&mut Value)) {
+        let mut st: Value = serde_json::from_str(&self.read("statement.json")).unwrap();
+        edit(&mut st);
+        let name = format!("{out}.statement");
+        self.write(&name, &serde_json::to_string(&st).unwrap());
+        self.sign(key, &name, out);
+    }
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The database file and any side files, for byte-for-byte comparison.
+fn snapshot(db: &Path) -> Vec<(String, Option<Vec<u8>>)> {
+    ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .map(|s| {
+            let p = format!("{}{s}", db.display());
+            (p.clone(), std::fs::read(&p).ok())
+        })
+        .collect()
+}
+
+fn open_db(p: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(p, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE).unwrap()
+}
+
+fn row_count(p: &Path) -> i64 {
+    open_db(p)
+        .query_row("SELECT count(*) FROM provenance", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn put_get_history_round_trip() {
+    let e = Env::setup();
+    let (code, v, stderr) = e.put_json(
+        "store.db",
+        "urn:example:app",
+        "manifest.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    assert_eq!(code, 0, "{v} {stderr}");
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["stored"], true);
+    assert_eq!(v["replaced"], false);
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["warnings"], serde_json::json!([]));
+    let digest = sha256_hex(e.read("manifest.json").as_bytes());
+    assert_eq!(v["digest"], digest.as_str());
+    assert!(stderr.is_empty(), "{stderr}");
+
+    let (code, v, _) = e.json(&[
+        "store",
+        "get",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:app",
+    ]);
+    assert_eq!(code, 0);
+    let r = &v["record"];
+    assert_eq!(r["urn"], "urn:example:app");
+    assert_eq!(r["digest"], digest.as_str());
+    assert_eq!(r["issuer"], "https://ci.example/builder");
+    assert_eq!(r["committedAt"], "2026-01-02T03:04:05Z");
+    assert_eq!(r["payloadType"], "application/vnd.in-toto+json");
+    assert!(r["buildTool"].as_str().unwrap().starts_with("vouch "));
+    assert_eq!(
+        r["inputs"],
+        serde_json::json!([{"uri": "git+https://git.example/app", "digest": {"sha1": "0123abcd"}}])
+    );
+    assert_eq!(r["outputs"][0]["name"], "manifest.json");
+    assert_eq!(r["outputs"][0]["digest"]["sha256"], digest.as_str());
+    assert_eq!(r["verified"], true);
+    assert_eq!(r["envelope"], e.read("envelope.json").as_str());
+
+    let r = e.ok(&[
+        "store",
+        "get",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:app",
+    ]);
+    for want in [
+        "urn:example:app",
+        "https://ci.example/builder",
+        "2026-01-02T03:04:05Z",
+        &format!("sha256:{digest}"),
+    ] {
+        assert!(r.stdout.contains(want), "{want} not in {}", r.stdout);
+    }
+
+    let (code, v, _) = e.json(&[
+        "store",
+        "history",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:app",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(v["records"].as_array().unwrap().len(), 1);
+    let r = e.ok(&[
+        "store",
+        "history",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:app",
+    ]);
+    assert!(r.stdout.contains("1 record(s)"), "{}", r.stdout);
+
+    // The database is a WAL-mode vouch store at schema version 1.
+    let c = open_db(&e.path("store.db"));
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let v: i32 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 1);
+    let app: i32 = c
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(app, 0x564f_5543);
+}
+
+#[test]
+fn slsa_v1_statement_facts() {
+    let e = Env::setup();
+    e.ok(&[
+        "statement",
+        "--subject",
+        "manifest.json",
+        "--builder-id",
+        "https://ci.example/slsa",
+        "--material",
+        "pkg:cargo/serde@1.0.0",
+        "--timestamp",
+        "2026-02-03T04:05:06Z",
+        "--out",
+        "slsa.json",
+    ]);
+    e.sign("ci.key", "slsa.json", "slsa.dsse");
+    let (code, v, _) = e.put_json(
+        "store.db",
+        "urn:example:app",
+        "manifest.json",
+        Some("slsa.dsse"),
+        "enforce.json",
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["issuer"], "https://ci.example/slsa");
+    assert_eq!(v["committedAt"], "2026-02-03T04:05:06Z");
+    assert_eq!(
+        v["inputs"],
+        serde_json::json!([{"uri": "pkg:cargo/serde@1.0.0"}])
+    );
+    assert_eq!(v["outputs"][0]["name"], "manifest.json");
+    assert!(v["buildTool"].is_null());
+}
+
+#[test]
+fn two_digests_for_one_urn_newest_first() {
+    let e = Env::setup();
+    assert_eq!(
+        e.put(
+            "store.db",
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope.json"),
+            "enforce.json"
+        )
+        .code,
+        0
+    );
+    let d1 = sha256_hex(e.read("manifest.json").as_bytes());
+    e.write(
+        "manifest.json",
+        "{\"urn\": \"urn:example:app\", \"version\": 2}\n",
+    );
+    let d2 = sha256_hex(e.read("manifest.json").as_bytes());
+    // The old envelope does not cover the new manifest.
+    let (code, v, _) = e.put_json(
+        "store.db",
+        "urn:example:app",
+        "manifest.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    assert_eq!(code, 1);
+    assert_eq!(v["error"]["reason"], "subject-mismatch");
+    e.registry_statement("manifest.json", "statement2.json");
+    e.sign("ci.key", "statement2.json", "envelope2.json");
+    let r = e.put(
+        "store.db",
+        "urn:example:app",
+        "manifest.json",
+        Some("envelope2.json"),
+        "enforce.json",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    let (_, v, _) = e.json(&[
+        "store",
+        "history",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:app",
+    ]);
+    let recs = v["records"].as_array().unwrap();
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0]["digest"], d2.as_str());
+    assert_eq!(recs[1]["digest"], d1.as_str());
+    let (_, v, _) = e.json(&[
+        "store",
+        "get",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:app",
+    ]);
+    assert_eq!(v["record"]["digest"], d2.as_str());
+
+    // Putting the first version again replaces its record, which becomes the newest.
+    e.write(
+        "manifest.json",
+        "{\"urn\": \"urn:example:app\", \"version\": 1}\n",
+    );
+    let (code, v, _) = e.put_json(
+        "store.db",
+        "urn:example:app",
+        "manifest.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(v["replaced"], true);
+    let (_, v, _) = e.json(&[
+        "store",
+        "history",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:app",
+    ]);
+    let recs = v["records"].as_array().unwrap();
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0]["digest"], d1.as_str());
+
+    // Other URNs are separate.
+    let (code, v, _) = e.json(&[
+        "store",
+        "get",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:other",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(v["error"]["code"], "not-found");
+    let r = e.run(&[
+        "store",
+        "history",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:other",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("not-found"), "{}", r.stderr);
+}
+
+/// The bad envelopes an enforcing policy refuses, with the reason code each must give.
+fn bad_envelopes(e: &Env) -> Vec<(&'static str, &'static str)> {
+    // Signed by a key the policy does not trust.
+    e.sign("rogue.key", "statement.json", "rogue.dsse");
+    // A statement with no builder id.
+    e.signed_variant("ci.key", "nobuilder.dsse", |st| {
+        st.as_object_mut().unwrap().remove("builder");
+    });
+    // The older registry format without `subject`: not bound to any manifest.
+    e.signed_variant("ci.key", "unbound.dsse", |st| {
+        st.as_object_mut().unwrap().remove("subject");
+    });
+    // A statement about another file.
+    e.write("other.txt", "other\n");
+    e.registry_statement("other.txt", "other.statement");
+    e.sign("ci.key", "other.statement", "other.dsse");
+    // Not an envelope.
+    e.write("garbage.dsse", "{\"payload\": 1}");
+    vec![
+        ("rogue.dsse", "invalid-signature"),
+        ("nobuilder.dsse", "missing-builder-id"),
+        ("unbound.dsse", "unbound-provenance"),
+        ("other.dsse", "subject-mismatch"),
+        ("garbage.dsse", "malformed-envelope"),
+    ]
+}
+
+#[test]
+fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged() {
+    let e = Env::setup();
+    assert_eq!(
+        e.put(
+            "store.db",
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope.json"),
+            "enforce.json"
+        )
+        .code,
+        0
+    );
+    let db = e.path("store.db");
+    let before = snapshot(&db);
+
+    let (code, v, _) = e.put_json(
+        "store.db",
+        "urn:example:new",
+        "manifest.json",
+        None,
+        "enforce.json",
+    );
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["stored"], false);
+    assert_eq!(v["error"]["code"], "missing_provenance");
+    let r = e.put(
+        "store.db",
+        "urn:example:new",
+        "manifest.json",
+        None,
+        "enforce.json",
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("missing_provenance"), "{}", r.stderr);
+    assert_eq!(snapshot(&db), before);
+
+    for (env, reason) in bad_envelopes(&e) {
+        let (code, v, _) = e.put_json(
+            "store.db",
+            "urn:example:new",
+            "manifest.json",
+            Some(env),
+            "enforce.json",
+        );
+        assert_eq!(code, 1, "{env}: {v}");
+        assert_eq!(v["error"]["code"], "invalid_provenance", "{env}");
+        assert_eq!(v["error"]["reason"], reason, "{env}: {v}");
+        let r = e.put(
+            "store.db",
+            "urn:example:new",
+            "manifest.json",
+            Some(env),
+            "enforce.json",
+        );
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr.contains("invalid_provenance") && r.stderr.contains(reason),
+            "{env}: {}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty());
+        assert_eq!(snapshot(&db), before, "{env} changed the database");
+    }
+
+    // A refused put into a store that does not exist does not create it.
+    let r = e.put(
+        "fresh.db",
+        "urn:example:new",
+        "manifest.json",
+        Some("rogue.dsse"),
+        "enforce.json",
+    );
+    assert_eq!(r.code, 1);
+    assert!(!e.path("fresh.db").exists());
+}
+
+#[test]
+fn permissive_stores_with_warnings() {
+    let e = Env::setup();
+    let (code, v, stderr) = e.put_json(
+        "store.db",
+        "urn:example:bare",
+        "manifest.json",
+        None,
+        "permissive.json",
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["stored"], true);
+    assert_eq!(v["verified"], false);
+    assert_eq!(v["warnings"][0]["code"], "missing_provenance");
+    assert!(stderr.contains("warning: missing_provenance"), "{stderr}");
+
+    for (env, reason) in bad_envelopes(&e) {
+        let urn = format!("urn:example:{env}");
+        let (code, v, stderr) = e.put_json(
+            "store.db",
+            &urn,
+            "manifest.json",
+            Some(env),
+            "permissive.json",
+        );
+        assert_eq!(code, 0, "{env}: {v}");
+        assert_eq!(v["stored"], true);
+        assert_eq!(v["verified"], false);
+        assert_eq!(v["warnings"][0]["code"], "invalid_provenance", "{env}");
+        assert_eq!(v["warnings"][0]["reason"], reason, "{env}");
+        assert!(
+            stderr.contains("warning: invalid_provenance") && stderr.contains(reason),
+            "{env}: {stderr}"
+        );
+        let (code, v, _) = e.json(&["store", "get", "--db", "store.db", "--urn", &urn]);
+        assert_eq!(code, 0);
+        assert_eq!(v["record"]["verified"], false);
+        assert_eq!(v["record"]["warnings"][0]["reason"], reason);
+        assert_eq!(v["record"]["envelope"], e.read(env).as_str());
+    }
+    // The unverified but well-formed envelopes still give their facts.
+    let (_, v, _) = e.json(&[
+        "store",
+        "get",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:rogue.dsse",
+    ]);
+    assert_eq!(v["record"]["issuer"], "https://ci.example/builder");
+    let r = e.ok(&[
+        "store",
+        "get",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:unbound.dsse",
+    ]);
+    assert!(
+        r.stdout.contains("NO (stored under a permissive policy)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("unbound-provenance"), "{}", r.stdout);
+
+    // A valid envelope under a permissive policy: stored, no warnings.
+    let (code, v, stderr) = e.put_json(
+        "store.db",
+        "urn:example:app",
+        "manifest.json",
+        Some("envelope.json"),
+        "permissive.json",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["warnings"], serde_json::json!([]));
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(row_count(&e.path("store.db")), 7);
+}
+
+#[test]
+fn foreign_files_are_refused_untouched() {
+    let e = Env::setup();
+    // An SQLite database of some other application.
+    let foreign = e.path("other.db");
+    {
+        let c = rusqlite::Connection::open(&foreign).unwrap();
+        c.execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
+            .unwrap();
+    }
+    // A text file.
+    e.write("notes.db", "these are not the rows you are looking for\n");
+    // A vouch store from the future.
+    assert_eq!(
+        e.put(
+            "future.db",
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope.json"),
+            "enforce.json"
+        )
+        .code,
+        0
+    );
+    open_db(&e.path("future.db"))
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    // Another application's id on an otherwise empty database.
+    {
+        let c = rusqlite::Connection::open(e.path("marked.db")).unwrap();
+        c.pragma_update(None, "application_id", 1234).unwrap();
+    }
+
+    for (db, code) in [
+        ("other.db", "not-a-vouch-db"),
+        ("notes.db", "not-a-vouch-db"),
+        ("future.db", "newer-schema"),
+        ("marked.db", "not-a-vouch-db"),
+    ] {
+        let before = snapshot(&e.path(db));
+        let (rc, v, _) = e.put_json(
+            db,
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope.json"),
+            "enforce.json",
+        );
+        assert_eq!(rc, 2, "{db}: {v}");
+        assert_eq!(v["error"]["code"], code, "{db}: {v}");
+        let r = e.put(
+            db,
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope.json"),
+            "permissive.json",
+        );
+        assert_eq!(r.code, 2);
+        assert!(r.stderr.contains(code), "{db}: {}", r.stderr);
+        for cmd in ["get", "history"] {
+            let (rc, v, _) = e.json(&["store", cmd, "--db", db, "--urn", "urn:example:app"]);
+            assert_eq!(rc, 2, "{db} {cmd}");
+            assert_eq!(v["error"]["code"], code);
+        }
+        assert_eq!(snapshot(&e.path(db)), before, "{db} was modified");
+    }
+
+    // Reading a store that does not exist is an environment error and creates nothing.
+    let (rc, v, _) = e.json(&[
+        "store",
+        "get",
+        "--db",
+        "none.db",
+        "--urn",
+        "urn:example:app",
+    ]);
+    assert_eq!(rc, 2);
+    assert_eq!(v["error"]["code"], "store-not-found");
+    assert!(!e.path("none.db").exists());
+}
+
+#[test]
+fn usage_and_environment_errors() {
+    let e = Env::setup();
+    // Missing artifact, missing envelope file, bad policy, missing flag: exit 2.
+    let r = e.put(
+        "store.db",
+        "urn:x",
+        "nope.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("io-error"), "{}", r.stderr);
+    let r = e.put(
+        "store.db",
+        "urn:x",
+        "manifest.json",
+        Some("nope.dsse"),
+        "enforce.json",
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("io-error"), "{}", r.stderr);
+    e.write(
+        "bad-policy.json",
+        "{\"mode\": \"enforce\", \"allowedIssuers\": []}",
+    );
+    let (rc, v, _) = e.put_json(
+        "store.db",
+        "urn:x",
+        "manifest.json",
+        Some("envelope.json"),
+        "bad-policy.json",
+    );
+    assert_eq!(rc, 2);
+    assert!(v["error"]["code"].is_string());
+    let r = e.run(&[
+        "store",
+        "put",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:x",
+        "--artifact",
+        "manifest.json",
+    ]);
+    assert_eq!(r.code, 2);
+    let r = e.put(
+        "store.db",
+        " ",
+        "manifest.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    assert_eq!(r.code, 2);
+    assert!(!e.path("store.db").exists());
+    // A directory as the database.
+    std::fs::create_dir(e.path("dir.db")).unwrap();
+    let r = e.put(
+        "dir.db",
+        "urn:x",
+        "manifest.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not-a-vouch-db"), "{}", r.stderr);
+    // Help shows an example.
+    let r = e.ok(&["store", "put", "--help"]);
+    assert!(r.stdout.contains("Example:"), "{}", r.stdout);
+}
+
+#[test]
+fn verbose_put_shows_each_step() {
+    let e = Env::setup();
+    let r = e.run(&[
+        "store",
+        "put",
+        "-v",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:app",
+        "--artifact",
+        "manifest.json",
+        "--envelope",
+        "envelope.json",
+        "--policy",
+        "enforce.json",
+    ]);
+    assert_eq!(r.code, 0);
+    for step in [
+        "debug: policy",
+        "debug: artifact",
+        "debug: envelope",
+        "debug: stored",
+    ] {
+        assert!(r.stderr.contains(step), "{step} not in {}", r.stderr);
+    }
+}
+
+/// A bulk list of `n` URNs for one manifest and envelope.
+fn bulk_list(e: &Env, name: &str, prefix: &str, n: usize) {
+    let mut s = String::new();
+    for i in 0..n {
+        s.push_str(&format!("urn:{prefix}:{i}\tmanifest.json\tenvelope.json\n"));
+    }
+    e.write(name, &s);
+}
+
+fn spawn_bulk(e: &Env, list: &str, batch: &str) -> std::process::Child {
+    Command::new(BIN)
+        .current_dir(e.dir.path())
+        .args([
+            "store",
+            "put-bulk",
+            "--db",
+            "store.db",
+            "--policy",
+            "enforce.json",
+            "--list",
+            list,
+            "--batch",
+            batch,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn concurrent_writers_lose_nothing() {
+    let e = Env::setup();
+    // Several single puts racing to create the database.
+    let singles: Vec<_> = (0..6)
+        .map(|i| {
+            Command::new(BIN)
+                .current_dir(e.dir.path())
+                .args([
+                    "store",
+                    "put",
+                    "--db",
+                    "store.db",
+                    "--urn",
+                    &format!("urn:single:{i}"),
+                    "--artifact",
+                    "manifest.json",
+                    "--envelope",
+                    "envelope.json",
+                    "--policy",
+                    "enforce.json",
+                ])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // Bulk writers in parallel with them.
+    let bulks: Vec<_> = (0..4)
+        .map(|i| {
+            let list = format!("list{i}.tsv");
+            bulk_list(&e, &list, &format!("bulk{i}"), 60);
+            spawn_bulk(&e, &list, "1")
+        })
+        .collect();
+    for c in singles.into_iter().chain(bulks) {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let c = open_db(&e.path("store.db"));
+    let n: i64 = c
+        .query_row("SELECT count(*) FROM provenance", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 6 + 4 * 60);
+    for i in 0..4 {
+        let k: i64 = c
+            .query_row(
+                "SELECT count(*) FROM provenance WHERE urn LIKE ?1",
+                [format!("urn:bulk{i}:%")],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(k, 60);
+    }
+}
+
+#[test]
+fn killed_bulk_put_leaves_only_whole_transactions() {
+    let e = Env::setup();
+    const BATCH: i64 = 25;
+    bulk_list(&e, "big.tsv", "crash", 100_000);
+    let mut child = spawn_bulk(&e, "big.tsv", &BATCH.to_string());
+    let db = e.path("store.db");
+    // Wait until some transactions are committed (no time limit: poll the database), then kill.
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("bulk put ended before it could be killed: {status}");
+        }
+        let committed = std::fs::metadata(&db).is_ok()
+            && rusqlite::Connection::open_with_flags(
+                &db,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .and_then(|c| {
+                c.query_row("SELECT count(*) FROM provenance", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+            })
+            .is_ok_and(|n| n >= 3 * BATCH);
+        if committed {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    let _ = child.wait();
+
+    let c = open_db(&db);
+    let check: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let n: i64 = c
+        .query_row("SELECT count(*) FROM provenance", [], |r| r.get(0))
+        .unwrap();
+    assert!(n >= 3 * BATCH);
+    assert_eq!(n % BATCH, 0, "{n} rows: a partial transaction survived");
+    assert!(n < 100_000);
+    // Every row is whole, and the rows are a prefix of the list.
+    let envelope = e.read("envelope.json");
+    let digest = sha256_hex(e.read("manifest.json").as_bytes());
+    let mut st = c
+        .prepare("SELECT urn, envelope, digest, issuer, committed_at, outputs FROM provenance")
+        .unwrap();
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })
+        .unwrap();
+    let mut seen = 0;
+    for row in rows {
+        let (urn, env, d, issuer, at, outputs) = row.unwrap();
+        let i: i64 = urn.strip_prefix("urn:crash:").unwrap().parse().unwrap();
+        assert!(i < n, "{urn}");
+        assert_eq!(env, envelope);
+        assert_eq!(d, digest);
+        assert_eq!(issuer, "https://ci.example/builder");
+        assert_eq!(at, "2026-01-02T03:04:05Z");
+        assert!(outputs.contains(&digest));
+        seen += 1;
+    }
+    assert_eq!(seen, n);
+    drop(st);
+    drop(c);
+    // The store is still usable.
+    let r = e.put(
+        "store.db",
+        "urn:after",
+        "manifest.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(row_count(&db), n + 1);
+}
