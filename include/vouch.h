@@ -403,8 +403,8 @@ vouch_result vouch_hasher_finish(struct vouch_hasher *hasher, struct vouch_diges
 // Checks a verified payload as an in-toto Statement (structure, `_type`, subjects, SLSA /
 // registry provenance fields) and then, in this order, each requested check: the
 // `predicateType` equals `predicate_type`, the builder id equals `builder_id`, and the
-// `artifact` digest matches a subject (every subject is examined; at least one algorithm both
-// sides know must agree, and all shared ones must). A NULL `predicate_type`, `builder_id` (with
+// `artifact` digest matches a subject (every subject is examined; a subject matches when an
+// algorithm both sides know, sha256 or sha512, gives equal digests). A NULL `predicate_type`, `builder_id` (with
 // length 0) or `artifact` skips that check. On success `*out_subject_index` is the index of
 // the first matching subject, or `VOUCH_NO_SUBJECT` when no artifact was given.
 //
