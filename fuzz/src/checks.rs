@@ -1203,3 +1203,11 @@ pub fn check_verify(data: &[u8]) {
         );
     }
 }
+
+/// For other harnesses of the same inputs (`ffi_verify`): the case's trusted pool indices,
+/// threshold, allowed payload types and rendered envelope, exactly as [`check_verify`] builds them.
+pub fn case_envelope(data: &[u8]) -> (Vec<usize>, usize, [&'static str; 2], String) {
+    let case = decode_case(data);
+    let doc = render(&case, &case.payload_type, &case.payload, &case.sigs);
+    (case.trusted, case.threshold, ALLOWED_TYPES, doc)
+}

@@ -3,4 +3,5 @@
 //! fuzz crate can build.
 
 pub mod checks;
+pub mod ffi;
 pub mod serde_diff;

@@ -197,4 +197,54 @@ fn main() {
     keys.push(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".to_vec());
     keys.push(vec![0x30, 0x03, 0x02, 0x01, 0x00]);
     write("key_parse", &keys);
+
+    // ffi_verify: an even first byte = a structured case (as verify_envelope), odd = raw bytes
+    // used as an envelope and as a key.
+    let mut ffi: Vec<Vec<u8>> = (1..=8u8)
+        .map(|i| {
+            [
+                vec![i * 2 + 40],
+                noise(u64::from(i) + 100, 60 + usize::from(i) * 29),
+            ]
+            .concat()
+        })
+        .collect();
+    ffi.extend(
+        envelopes
+            .iter()
+            .take(6)
+            .map(|e| [vec![1], e.clone()].concat()),
+    );
+    ffi.extend(keys.iter().take(4).map(|k| [vec![3], k.clone()].concat()));
+    write("ffi_verify", &ffi);
+
+    // policy_parse: CLI policy files (PEM keys as JSON strings).
+    let pem_json = |k: &[u8]| testkit::json_string(std::str::from_utf8(k).expect("PEM is ASCII"));
+    let (ed_pem, p_pem) = (pem_json(&keys[2]), pem_json(&keys[6]));
+    let policies = [
+        format!("{{\"allowedIssuers\":[{{\"keyId\":\"ci\",\"publicKey\":{ed_pem}}}]}}"),
+        format!(
+            concat!(
+                "{{\"mode\":\"permissive\",\"threshold\":2,\"allowedIssuers\":[",
+                "{{\"keyId\":\"a\",\"publicKey\":{},\"description\":\"ed\",",
+                "\"validFrom\":\"2024-01-01T00:00:00Z\",\"validUntil\":\"2030-01-01T00:00:00+02:00\"}},",
+                "{{\"keyId\":\"b\",\"publicKey\":{},\"revoked\":true}}],",
+                "\"payloadTypes\":[\"application/vnd.in-toto+json\"],",
+                "\"predicateTypes\":[\"https://slsa.dev/provenance/v1\"],",
+                "\"builderIds\":[\"https://example.com/builder\"],\"expires\":\"2031-12-31T23:59:59Z\"}}"
+            ),
+            ed_pem, p_pem
+        ),
+        format!(
+            "{{\"allowedIssuers\":[{{\"keyId\":\"a\",\"publicKey\":{ed_pem}}},{{\"keyId\":\"b\",\"publicKey\":{ed_pem}}}]}}"
+        ),
+        "{\"allowedIssuers\":[],\"threshold\":0}".into(),
+    ];
+    write(
+        "policy_parse",
+        &policies
+            .iter()
+            .map(|p| p.as_bytes().to_vec())
+            .collect::<Vec<_>>(),
+    );
 }
