@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
@@ -235,14 +236,31 @@ impl Store {
                     path.display()
                 ),
             )),
-            (Kind::Vouch(_), OpenMode::Read) => Ok(store),
+            (Kind::Vouch(_), OpenMode::Read) => {
+                store.keep_wal()?;
+                Ok(store)
+            }
             (Kind::Empty, OpenMode::Read) => Err(not_vouch(path, "an empty database")),
-            (Kind::Vouch(_) | Kind::Empty, OpenMode::Write) => {
+            (kind, OpenMode::Write) => {
                 store.set_wal()?;
-                store.migrate()?;
+                if kind != Kind::Vouch(SCHEMA_VERSION) {
+                    store.migrate()?;
+                }
+                store.keep_wal()?;
                 Ok(store)
             }
         }
+    }
+
+    /// Leaves the WAL in place on close (only for vouch stores: a refused file is closed the
+    /// default way, so SQLite removes any -wal/-shm it made). Closing then costs no checkpoint,
+    /// fsyncs or unlinks, which makes a put per process about three times as fast; writers still
+    /// checkpoint automatically every 1000 pages.
+    fn keep_wal(&self) -> Result<(), CliError> {
+        self.conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map(|_| ())
+            .map_err(|e| db_err(&self.path, e))
     }
 
     fn classify_retrying(&self) -> Result<Kind, CliError> {
