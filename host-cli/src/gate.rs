@@ -105,6 +105,9 @@ pub struct GateReport {
     pub invalid: Vec<Invalid>,
     /// Changed manifest paths that no longer exist (not checked).
     pub deleted: Vec<String>,
+    /// Whether `sinceCommit` is the empty tree (the default `HEAD~1` in a single-commit history).
+    #[serde(skip)]
+    pub empty_tree: bool,
 }
 
 fn git(dir: &Path, args: &[&str], log: &Log) -> Result<std::process::Output, CliError> {
@@ -199,6 +202,7 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
         ],
         &log,
     )?;
+    let empty_tree = !rev.status.success() && a.since.is_none();
     let since_commit = if rev.status.success() {
         stdout_line(&rev)
     } else if a.since.is_none() {
@@ -253,6 +257,7 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
         missing: Vec::new(),
         invalid: Vec::new(),
         deleted: Vec::new(),
+        empty_tree,
     };
     for path in changed {
         if !globs.is_empty() && !globs.iter().any(|g| g.matches_with(&path, opts)) {
@@ -345,7 +350,11 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
 }
 
 fn print_summary(r: &GateReport, pass: bool) {
-    let short = r.since_commit.get(..12).unwrap_or(&r.since_commit);
+    let short = if r.empty_tree {
+        "no previous commit: every file is new"
+    } else {
+        r.since_commit.get(..12).unwrap_or(&r.since_commit)
+    };
     println!(
         "attest-verify: {} changed manifest(s) since {} ({short}): {} valid, {} missing, {} invalid",
         r.checked,
