@@ -303,7 +303,7 @@ fn put_get_history_round_trip() {
 }
 
 #[test]
-fn slsa_v1_statement_facts() {
+fn slsa_statement_facts() {
     let e = Env::setup();
     e.ok(&[
         "statement",
@@ -335,6 +335,38 @@ fn slsa_v1_statement_facts() {
     );
     assert_eq!(v["outputs"][0]["name"], "manifest.json");
     assert!(v["buildTool"].is_null());
+
+    // SLSA v0.2: predicate.builder.id, predicate.metadata.buildFinishedOn, predicate.materials.
+    e.ok(&[
+        "statement",
+        "--subject",
+        "manifest.json",
+        "--builder-id",
+        "https://ci.example/v02",
+        "--predicate-type",
+        "https://slsa.dev/provenance/v0.2",
+        "--material",
+        "git+https://git.example/app@sha1:abcdef",
+        "--timestamp",
+        "2026-03-04T05:06:07Z",
+        "--out",
+        "v02.json",
+    ]);
+    e.sign("ci.key", "v02.json", "v02.dsse");
+    let (code, v, _) = e.put_json(
+        "store.db",
+        "urn:example:v02",
+        "manifest.json",
+        Some("v02.dsse"),
+        "enforce.json",
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["issuer"], "https://ci.example/v02");
+    assert_eq!(v["committedAt"], "2026-03-04T05:06:07Z");
+    assert_eq!(
+        v["inputs"],
+        serde_json::json!([{"uri": "git+https://git.example/app", "digest": {"sha1": "abcdef"}}])
+    );
 }
 
 #[test]
