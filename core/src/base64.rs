@@ -231,16 +231,63 @@ impl Decoder {
 /// An invalid text gives [`Error::InvalidBase64`]; a valid text too long for `out` gives
 /// [`Error::BufferTooSmall`].
 pub fn decode_into(text: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+    if let Some(n) = decode_fast(text, out, |_| {}) {
+        return Ok(n);
+    }
     decode_chunks(|f| f(text), out)
 }
 
 /// Decodes the base64 text held in a JSON string (after unescaping) into `out`.
 pub fn decode_json_str(s: &JsonStr<'_>, out: &mut [u8]) -> Result<usize, Error> {
+    if let Some(n) = decode_fast(s.raw(), out, |_| {}) {
+        return Ok(n);
+    }
     decode_chunks(|f| s.for_each_chunk(f), out)
+}
+
+/// Fast path of [`validate_json_str`] for text without escapes; `None` means "ask the exact
+/// streaming decoder" (see [`decode_fast`]).
+fn validate_fast(text: &[u8]) -> Option<usize> {
+    let bulk_in = text.len().saturating_sub(4) / FAST_BLOCK_IN * FAST_BLOCK_IN;
+    let (head, tail) = text.split_at_checked(bulk_in)?;
+    let mut invalid = 0u8;
+    let mut std_seen = 0u8;
+    let mut url_seen = 0u8;
+    for block in head.chunks_exact(FAST_BLOCK_IN) {
+        for &c in block {
+            let (_, ok, st, url) = classify(c);
+            invalid |= ok ^ 1;
+            std_seen |= st;
+            url_seen |= url;
+        }
+        if invalid != 0 {
+            return None;
+        }
+    }
+    let mut dec = Decoder::new();
+    dec.alphabet = match (std_seen != 0, url_seen != 0) {
+        (true, true) => return None,
+        (true, false) => Alphabet::Standard,
+        (false, true) => Alphabet::UrlSafe,
+        (false, false) => Alphabet::Unknown,
+    };
+    let mut n = 0usize;
+    let mut sink = |c: &[u8]| {
+        n += c.len();
+        Ok::<(), Error>(())
+    };
+    if !dec.feed(tail, &mut sink).ok()? {
+        return None;
+    }
+    dec.finish(&mut sink).ok()?;
+    Some(bulk_in / 4 * 3 + n)
 }
 
 /// Checks that a JSON string holds valid base64 and returns its decoded length, writing nothing.
 pub fn validate_json_str(s: &JsonStr<'_>) -> Result<usize, Error> {
+    if let Some(n) = validate_fast(s.raw()) {
+        return Ok(n);
+    }
     let mut n = 0usize;
     let mut dec = Decoder::new();
     let mut sink = |c: &[u8]| {
@@ -274,6 +321,147 @@ fn decode_chunks(
     } else {
         Ok(n)
     }
+}
+
+/// Characters per block of the fast path (decodes to [`FAST_BLOCK_OUT`] bytes).
+const FAST_BLOCK_IN: usize = 64;
+/// Bytes decoded from one block of the fast path.
+const FAST_BLOCK_OUT: usize = FAST_BLOCK_IN / 4 * 3;
+
+/// Maps one character to its 6-bit value without a table (so that the loop over a block
+/// vectorises); returns `(value, valid, standard-only, url-safe-only)` with the flags as 0 or 1.
+#[inline(always)]
+fn classify(c: u8) -> (u8, u8, u8, u8) {
+    let upper = u8::from(c.wrapping_sub(b'A') < 26);
+    let lower = u8::from(c.wrapping_sub(b'a') < 26);
+    let digit = u8::from(c.wrapping_sub(b'0') < 10);
+    let s62 = u8::from(c == b'+');
+    let s63 = u8::from(c == b'/');
+    let u62 = u8::from(c == b'-');
+    let u63 = u8::from(c == b'_');
+    let v = (upper.wrapping_neg() & c.wrapping_sub(65))
+        | (lower.wrapping_neg() & c.wrapping_sub(71))
+        | (digit.wrapping_neg() & c.wrapping_add(4))
+        | ((s62 | u62).wrapping_neg() & 62)
+        | ((s63 | u63).wrapping_neg() & 63);
+    (
+        v,
+        upper | lower | digit | s62 | s63 | u62 | u63,
+        s62 | s63,
+        u62 | u63,
+    )
+}
+
+/// Decodes one block of [`FAST_BLOCK_IN`] characters (no padding) into [`FAST_BLOCK_OUT`] bytes;
+/// returns `(all valid, saw standard-only characters, saw URL-safe-only characters)`.
+#[inline(always)]
+fn decode_block(input: &[u8; FAST_BLOCK_IN], out: &mut [u8; FAST_BLOCK_OUT]) -> (bool, bool, bool) {
+    let mut vals = [0u8; FAST_BLOCK_IN];
+    let mut invalid = 0u8;
+    let mut std_seen = 0u8;
+    let mut url_seen = 0u8;
+    for (v, &c) in vals.iter_mut().zip(input.iter()) {
+        let (x, ok, s, u) = classify(c);
+        *v = x;
+        invalid |= ok ^ 1;
+        std_seen |= s;
+        url_seen |= u;
+    }
+    for (dst, q) in out.chunks_exact_mut(6).zip(vals.chunks_exact(8)) {
+        let mut acc = 0u64;
+        for &x in q {
+            acc = (acc << 6) | u64::from(x);
+        }
+        let bytes = acc.to_be_bytes();
+        dst.copy_from_slice(bytes.get(2..).unwrap_or(&[0; 6]));
+    }
+    (invalid == 0, std_seen != 0, url_seen != 0)
+}
+
+/// The exact decoded length of a base64 text without escapes, *if* it is valid (counting the
+/// trailing `=`); for invalid text the result is meaningless but harmless.
+pub fn decoded_len_if_valid(text: &[u8]) -> usize {
+    let pads = text
+        .iter()
+        .rev()
+        .take(2)
+        .take_while(|&&c| c == b'=')
+        .count();
+    let chars = text.len() - pads;
+    chars / 4 * 3 + (chars % 4).saturating_sub(1)
+}
+
+/// Fast path for well-formed text without escapes: decodes `text` into `out` in blocks, calling
+/// `on_chunk` with each piece of `out` as soon as it is written (so a hash can consume it while it
+/// is still in cache), and returns the decoded length.
+///
+/// Returns `None` on anything unusual (an invalid or escape character, padding outside the final
+/// quantum, `out` too small, ...) without judging it: the caller then runs the exact streaming
+/// [`Decoder`], which gives the precise error. Whenever this returns `Some`, the streaming decoder
+/// accepts the same text with the same output: the bulk of the text (whole blocks, no padding)
+/// is checked here character by character against the same alphabet rules, and the last quantum
+/// and padding go through the streaming decoder itself.
+pub fn decode_fast(text: &[u8], out: &mut [u8], mut on_chunk: impl FnMut(&[u8])) -> Option<usize> {
+    let bulk_blocks = text.len().saturating_sub(4) / FAST_BLOCK_IN;
+    let bulk_in = bulk_blocks * FAST_BLOCK_IN;
+    let bulk_out = bulk_blocks * FAST_BLOCK_OUT;
+    let (head, tail) = text.split_at_checked(bulk_in)?;
+    let total = bulk_out + decoded_len_if_valid(tail);
+    let out = out.get_mut(..total)?;
+    let (out_head, out_tail) = out.split_at_mut_checked(bulk_out)?;
+    let mut std_seen = false;
+    let mut url_seen = false;
+    // Groups of blocks per `on_chunk` call: small enough to stay in L1 for the consumer.
+    const GROUP: usize = 64;
+    for (dst, src) in out_head
+        .chunks_mut(FAST_BLOCK_OUT * GROUP)
+        .zip(head.chunks(FAST_BLOCK_IN * GROUP))
+    {
+        let mut ok = true;
+        for (d, s) in dst
+            .chunks_exact_mut(FAST_BLOCK_OUT)
+            .zip(src.chunks_exact(FAST_BLOCK_IN))
+        {
+            let (Ok(d), Ok(s)) = (
+                <&mut [u8; FAST_BLOCK_OUT]>::try_from(d),
+                <&[u8; FAST_BLOCK_IN]>::try_from(s),
+            ) else {
+                return None;
+            };
+            let (valid, st, url) = decode_block(s, d);
+            ok &= valid;
+            std_seen |= st;
+            url_seen |= url;
+        }
+        if !ok || (std_seen && url_seen) {
+            return None;
+        }
+        on_chunk(dst);
+    }
+    let mut dec = Decoder::new();
+    dec.alphabet = match (std_seen, url_seen) {
+        (true, _) => Alphabet::Standard,
+        (_, true) => Alphabet::UrlSafe,
+        _ => Alphabet::Unknown,
+    };
+    let mut n = 0usize;
+    let mut sink = |c: &[u8]| match out_tail.get_mut(n..n + c.len()) {
+        Some(d) => {
+            d.copy_from_slice(c);
+            n += c.len();
+            Ok(())
+        }
+        None => Err(Error::BufferTooSmall),
+    };
+    if !dec.feed(tail, &mut sink).ok()? {
+        return None;
+    }
+    dec.finish(&mut sink).ok()?;
+    if n != out_tail.len() {
+        return None;
+    }
+    on_chunk(out_tail);
+    Some(total)
 }
 
 /// An upper bound on the decoded length of a base64 text of `text_len` characters.

@@ -38,13 +38,34 @@ impl<'a> Envelope<'a> {
     // to the caller's frame (the stack peak is a sum of frames, not a max).
     #[inline(never)]
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
+        Self::parse_inner(bytes, true)
+    }
+
+    /// [`Envelope::parse`], optionally leaving the payload's base64 unchecked (for
+    /// [`Verifier::verify`], which checks it while decoding it, saving a pass over the largest
+    /// field).
+    fn parse_inner(bytes: &'a [u8], check_payload: bool) -> Result<Self, Error> {
         let root = json::parse(bytes)?;
         if root.kind() != Kind::Object {
             return Err(Error::MalformedEnvelope);
         }
-        let payload = required_str(&root, "payload")?;
-        let payload_type = required_str(&root, "payloadType")?;
-        let sigs = root.get("signatures").ok_or(Error::MalformedEnvelope)?;
+        // One pass over the members (keys are unique: the parser rejects duplicates), so the
+        // payload, usually the largest value by far, is skipped once rather than once per lookup.
+        let (mut payload, mut payload_type, mut sigs) = (None, None, None);
+        for (k, v) in root.members() {
+            if k.eq_str("payload") {
+                payload = Some(v);
+            } else if k.eq_str("payloadType") {
+                payload_type = Some(v);
+            } else if k.eq_str("signatures") {
+                sigs = Some(v);
+            }
+        }
+        let as_str =
+            |v: Option<Value<'a>>| v.and_then(|v| v.as_str()).ok_or(Error::MalformedEnvelope);
+        let payload = as_str(payload)?;
+        let payload_type = as_str(payload_type)?;
+        let sigs = sigs.ok_or(Error::MalformedEnvelope)?;
         if sigs.kind() != Kind::Array {
             return Err(Error::MalformedEnvelope);
         }
@@ -69,7 +90,9 @@ impl<'a> Envelope<'a> {
         if signatures.is_empty() {
             return Err(Error::NoSignatures);
         }
-        base64::validate_json_str(&payload)?;
+        if check_payload {
+            base64::validate_json_str(&payload)?;
+        }
         for s in &signatures {
             base64::validate_json_str(&s.sig)?;
         }
@@ -141,6 +164,9 @@ pub struct Verified<'s, 'v> {
 #[derive(Clone, Debug)]
 pub struct Verifier<'v> {
     keys: heapless::Vec<TrustedKey<'v>, MAX_TRUSTED_KEYS>,
+    /// Per-key precomputed P-256 tables (feature `fast`), by key index.
+    #[cfg(feature = "fast")]
+    tables: heapless::Vec<Option<SharedTable>, MAX_TRUSTED_KEYS>,
     threshold: usize,
     payload_types: &'v [&'v str],
 }
@@ -173,10 +199,28 @@ impl<'v> Verifier<'v> {
             return Err(Error::InvalidThreshold);
         }
         Ok(Verifier {
+            #[cfg(feature = "fast")]
+            tables: heapless::Vec::new(),
             keys: v,
             threshold,
             payload_types,
         })
+    }
+
+    /// Builds the precomputed tables that make ECDSA P-256 verification several times faster
+    /// (feature `fast`, host only): one per trusted P-256 key, ~150 KiB each, plus the base point's
+    /// (built once per process). Costs about a millisecond per key, so it pays off from a handful of
+    /// P-256 verifications on; results are identical with or without it. This is the only call
+    /// that allocates: [`Verifier::new`] and [`Verifier::verify`] never do.
+    #[cfg(feature = "fast")]
+    pub fn precompute(mut self) -> Self {
+        crate::p256_tables::init();
+        self.tables = self
+            .keys
+            .iter()
+            .map(|k| k.key.p256_table().map(SharedTable::new))
+            .collect();
+        self
     }
 
     /// The trusted keys, in the order given.
@@ -196,8 +240,8 @@ impl<'v> Verifier<'v> {
         envelope: &[u8],
         scratch: &'s mut [u8],
     ) -> Result<Verified<'s, 'v>, Error> {
-        let env = Envelope::parse(envelope)?;
-        self.verify_parsed(&env, scratch)
+        let env = Envelope::parse_inner(envelope, false)?;
+        self.verify_inner(&env, scratch, false)
     }
 
     /// Verifies an envelope that [`Envelope::parse`] already accepted.
@@ -213,17 +257,33 @@ impl<'v> Verifier<'v> {
         env: &Envelope<'_>,
         scratch: &'s mut [u8],
     ) -> Result<Verified<'s, 'v>, Error> {
-        let payload_type = self
+        self.verify_inner(env, scratch, true)
+    }
+
+    /// The body of [`Verifier::verify_parsed`]; `payload_checked` tells whether the payload's
+    /// base64 was already validated (if not, an invalid payload must still be reported as
+    /// [`Error::InvalidBase64`] before [`Error::PayloadTypeNotAllowed`], as `parse` would have).
+    fn verify_inner<'s>(
+        &self,
+        env: &Envelope<'_>,
+        scratch: &'s mut [u8],
+        payload_checked: bool,
+    ) -> Result<Verified<'s, 'v>, Error> {
+        let Some(payload_type) = self
             .payload_types
             .iter()
             .copied()
             .find(|t| env.payload_type.eq_str(t))
-            .ok_or(Error::PayloadTypeNotAllowed)?;
-        let n = base64::decode_json_str(&env.payload, scratch)?;
+        else {
+            if !payload_checked {
+                base64::validate_json_str(&env.payload)?;
+            }
+            return Err(Error::PayloadTypeNotAllowed);
+        };
+        let (n, mut prehash) = self.decode_payload(env, payload_type, scratch)?;
         let payload: &'s [u8] = scratch.get(..n).ok_or(Error::BufferTooSmall)?;
 
         let mut verified = KeySet::default();
-        let mut prehash = None;
         let mut sig_buf = [0u8; MAX_SIG_LEN];
         for entry in &env.signatures {
             if verified.count() >= self.threshold {
@@ -249,9 +309,13 @@ impl<'v> Verifier<'v> {
                     if hinted != pass {
                         continue;
                     }
-                    if k.key
-                        .verify_pae(payload_type.as_bytes(), payload, sig, &mut prehash)
-                    {
+                    if k.key.verify_pae_with(
+                        payload_type.as_bytes(),
+                        payload,
+                        sig,
+                        &mut prehash,
+                        self.table(i),
+                    ) {
                         hit = Some(i);
                         break;
                     }
@@ -271,6 +335,53 @@ impl<'v> Verifier<'v> {
                 keys: verified,
             }),
         }
+    }
+}
+
+#[cfg(feature = "fast")]
+extern crate alloc;
+#[cfg(feature = "fast")]
+type SharedTable = alloc::sync::Arc<crate::key::Table>;
+
+impl Verifier<'_> {
+    /// The precomputed table of key `i`, if any.
+    fn table(&self, i: usize) -> Option<&crate::key::Table> {
+        #[cfg(feature = "fast")]
+        return self.tables.get(i).and_then(|t| t.as_deref());
+        #[cfg(not(feature = "fast"))]
+        {
+            let _ = i;
+            None
+        }
+    }
+
+    /// Decodes the payload into `scratch`; when a trusted key is ECDSA P-256, also computes
+    /// SHA-256 of the PAE in the same pass (each decoded block is hashed while still in cache),
+    /// so the payload is traversed once. Returns the decoded length and the prehash, if computed.
+    fn decode_payload(
+        &self,
+        env: &Envelope<'_>,
+        payload_type: &str,
+        scratch: &mut [u8],
+    ) -> Result<(usize, Option<[u8; 32]>), Error> {
+        #[cfg(feature = "p256")]
+        if self
+            .keys
+            .iter()
+            .any(|k| k.key.algorithm() == crate::Algorithm::EcdsaP256Sha256)
+        {
+            use sha2::{Digest, Sha256};
+            // Without escapes the decoded length is known from the text; PAE needs it first.
+            let raw = env.payload.raw();
+            let len = base64::decoded_len_if_valid(raw);
+            let mut h = Sha256::new();
+            crate::pae::stream_header(payload_type.as_bytes(), len, |c| h.update(c));
+            if let Some(n) = base64::decode_fast(raw, scratch, |c| h.update(c)) {
+                return Ok((n, Some(h.finalize().into())));
+            }
+        }
+        let _ = payload_type;
+        Ok((base64::decode_json_str(&env.payload, scratch)?, None))
     }
 }
 

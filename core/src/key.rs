@@ -224,8 +224,31 @@ impl PublicKey {
         signature: &[u8],
         p256_prehash: &mut Option<[u8; 32]>,
     ) -> bool {
+        self.verify_pae_with(payload_type, payload, signature, p256_prehash, None)
+    }
+
+    /// The precomputed table of a P-256 key (`None` for other keys).
+    #[cfg(feature = "fast")]
+    pub(crate) fn p256_table(&self) -> Option<crate::p256_tables::Table> {
+        match &self.inner {
+            Inner::P256(vk) => Some(crate::p256_tables::Table::new(&vk.as_affine().into())),
+            #[cfg(feature = "ed25519")]
+            Inner::Ed25519(_) => None,
+        }
+    }
+
+    /// [`PublicKey::verify_pae`], using this key's precomputed table when given one.
+    pub(crate) fn verify_pae_with(
+        &self,
+        payload_type: &[u8],
+        payload: &[u8],
+        signature: &[u8],
+        p256_prehash: &mut Option<[u8; 32]>,
+        table: Option<&Table>,
+    ) -> bool {
         #[cfg(not(feature = "p256"))]
         let _ = p256_prehash;
+        let _ = table;
         match &self.inner {
             #[cfg(feature = "ed25519")]
             Inner::Ed25519(pk) => verify_ed25519(pk, signature, &mut |state| {
@@ -243,7 +266,7 @@ impl PublicKey {
                         d
                     }
                 };
-                verify_p256(vk, &digest, signature)
+                verify_p256(vk, &digest, signature, table)
             }
         }
     }
@@ -256,7 +279,7 @@ impl PublicKey {
             #[cfg(feature = "ed25519")]
             Inner::Ed25519(pk) => verify_ed25519(pk, signature, &mut |state| state.absorb(message)),
             #[cfg(feature = "p256")]
-            Inner::P256(vk) => verify_p256(vk, &Sha256::digest(message).into(), signature),
+            Inner::P256(vk) => verify_p256(vk, &Sha256::digest(message).into(), signature, None),
         }
     }
 }
@@ -282,7 +305,12 @@ fn verify_ed25519(
 /// DER otherwise. High-S signatures are valid.
 #[cfg(feature = "p256")]
 #[inline(never)]
-fn verify_p256(vk: &p256::ecdsa::VerifyingKey, prehash: &[u8; 32], signature: &[u8]) -> bool {
+fn verify_p256(
+    vk: &p256::ecdsa::VerifyingKey,
+    prehash: &[u8; 32],
+    signature: &[u8],
+    table: Option<&Table>,
+) -> bool {
     use p256::ecdsa::Signature;
     use p256::ecdsa::signature::hazmat::PrehashVerifier;
     let sig = if signature.len() == 64 {
@@ -290,11 +318,24 @@ fn verify_p256(vk: &p256::ecdsa::VerifyingKey, prehash: &[u8; 32], signature: &[
     } else {
         Signature::from_der(signature)
     };
-    match sig {
-        Ok(sig) => vk.verify_prehash(prehash, &sig).is_ok(),
-        Err(_) => false,
+    let Ok(sig) = sig else {
+        return false;
+    };
+    #[cfg(feature = "fast")]
+    if let Some(t) = table {
+        return crate::p256_tables::verify(t, prehash, &sig);
     }
+    let _ = table;
+    vk.verify_prehash(prehash, &sig).is_ok()
 }
+
+/// A key's precomputed verification table (feature `fast`; an empty stand-in otherwise).
+#[cfg(feature = "fast")]
+pub(crate) use crate::p256_tables::Table;
+/// A key's precomputed verification table (feature `fast`; an empty stand-in otherwise).
+#[cfg(not(feature = "fast"))]
+#[derive(Clone, Debug)]
+pub(crate) enum Table {}
 
 #[cfg(test)]
 mod tests {

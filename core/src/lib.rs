@@ -68,6 +68,8 @@ pub mod envelope;
 mod error;
 pub mod json;
 pub mod key;
+#[cfg(feature = "fast")]
+mod p256_tables;
 pub mod pae;
 pub mod statement;
 #[cfg(feature = "testkit")]

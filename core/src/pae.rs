@@ -47,14 +47,20 @@ pub fn len(type_len: usize, body_len: usize) -> Option<usize> {
 
 /// Calls `sink` with the pieces of `PAE(payload_type, body)` in order.
 pub fn stream(payload_type: &[u8], body: &[u8], mut sink: impl FnMut(&[u8])) {
+    stream_header(payload_type, body.len(), &mut sink);
+    sink(body);
+}
+
+/// Calls `sink` with the pieces of `PAE(payload_type, body)` that come before the body, for a
+/// body of `body_len` bytes (the body itself can then follow in any number of pieces).
+pub fn stream_header(payload_type: &[u8], body_len: usize, mut sink: impl FnMut(&[u8])) {
     sink(PREFIX);
     sink(Decimal::new(payload_type.len()).as_bytes());
     sink(b" ");
     sink(payload_type);
     sink(b" ");
-    sink(Decimal::new(body.len()).as_bytes());
+    sink(Decimal::new(body_len).as_bytes());
     sink(b" ");
-    sink(body);
 }
 
 /// Writes `PAE(payload_type, body)` into `out` and returns its length.
