@@ -3,7 +3,8 @@
 //! For a 1 KiB and a 10 MiB in-toto payload, each signed with Ed25519 and with ECDSA P-256:
 //!
 //! * `envelope/*`: [`Verifier::verify`] from the JSON bytes (strict parse, base64 decode of the
-//!   payload, streamed PAE, signature check) — what a device pays;
+//!   payload, streamed PAE, signature check) — what a device pays; `p256 precomputed` is the same
+//!   after [`Verifier::precompute`] (feature `fast`, host only), whose own cost is `setup/*`;
 //! * `raw/*`: the signature crate alone on the same message (the PAE bytes, already in memory):
 //!   `ed25519-compact` `verify`, and `p256` `verify_prehash` (with and without the SHA-256 of the
 //!   PAE it needs);
@@ -12,7 +13,8 @@
 //!   base64 validation of every field), to split the envelope cost;
 //! * `base64/*`: vouch's strict decoder alone on the payload text.
 //!
-//! Run: `cargo bench -p vouch-core --bench verify -- --measurement-time 3 --warm-up-time 1`.
+//! Run: `cargo bench -p vouch-core --bench verify -- --measurement-time 3 --warm-up-time 1`
+//! (the dev-dependency enables feature `fast`).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_compact::KeyPair;
@@ -104,10 +106,12 @@ fn bench_case(c: &mut Criterion, case: &Case, big: bool) {
         &types,
     )
     .expect("verifier");
+    let v_pt = v_p.clone().precompute();
     let mut scratch = vec![0u8; case.payload.len()];
     // Everything must verify before it is timed.
     assert!(v_ed.verify(case.env_ed.as_bytes(), &mut scratch).is_ok());
     assert!(v_p.verify(case.env_p256.as_bytes(), &mut scratch).is_ok());
+    assert!(v_pt.verify(case.env_p256.as_bytes(), &mut scratch).is_ok());
     let sig_ed = ed25519_compact::Signature::from_slice(&case.sig_ed).expect("sig");
     assert!(case.kp.pk.verify(&case.pae, &sig_ed).is_ok());
     assert!(vk.verify(&case.pae, &case.sig_p256).is_ok());
@@ -130,6 +134,18 @@ fn bench_case(c: &mut Criterion, case: &Case, big: bool) {
                 .map(|v| v.keys.bits())
         })
     });
+    g.bench_function(BenchmarkId::new("envelope", "p256 precomputed"), |b| {
+        b.iter(|| {
+            v_pt.verify(black_box(case.env_p256.as_bytes()), &mut scratch)
+                .map(|v| v.keys.bits())
+        })
+    });
+    if !big {
+        g.bench_function(
+            BenchmarkId::new("setup", "Verifier::new+precompute p256"),
+            |b| b.iter(|| v_p.clone().precompute()),
+        );
+    }
     g.bench_function(BenchmarkId::new("raw", "ed25519-compact verify"), |b| {
         b.iter(|| case.kp.pk.verify(black_box(&case.pae), &sig_ed).is_ok())
     });
