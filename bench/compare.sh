@@ -76,7 +76,8 @@ def median_ns(f):
     return sorted(s)[7]
 for c in sys.argv[2:]:
     alg = c.split("-")[0]
-    key = SSlibKey.from_pem(open(f"{d}/{alg}.pub", "rb").read())
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    key = SSlibKey.from_crypto(load_pem_public_key(open(f"{d}/{alg}.pub", "rb").read()))
     text = open(f"{d}/{c}.json", "rb").read()
     def run():
         Envelope.from_dict(json.loads(text)).verify([key], 1)
@@ -105,7 +106,7 @@ function medianNs(f) {
 }
 for (const c of process.argv.slice(3)) {
   const alg = c.split('-')[0];
-  const key = crypto.createPublicKey(fs.readFileSync(`${d}/${alg}.pub`));
+  const key = crypto.createPublicKey(fs.readFileSync(`${d}/${alg}.pub`, 'utf8'));
   const text = fs.readFileSync(`${d}/${c}.json`, 'utf8');
   const run = () => {
     const e = JSON.parse(text);
