@@ -286,6 +286,8 @@ fn put_get_history_round_trip() {
     ]);
     assert!(r.stdout.contains("1 record(s)"), "{}", r.stdout);
 
+    // The last process out checkpoints and removes the WAL: it does not pile up between puts.
+    assert!(!e.path("store.db-wal").exists());
     // The database is a WAL-mode vouch store at schema version 1.
     let c = open_db(&e.path("store.db"));
     let mode: String = c
