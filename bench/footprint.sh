@@ -3,7 +3,7 @@
 #
 # Builds the firmware test image (tests/embedded) in three configurations, runs each in qemu
 # (`-M mps2-an386`) to get its stack peak, and prints .text, .rodata, .data + .bss and the stack
-# peaks as a Markdown table, which it also writes into docs/embedded.md (between the
+# peaks as a Markdown table, which it also writes into docs/embedded.md and README.md (between the
 # `footprint:begin` / `footprint:end` markers).
 #
 #   bench/footprint.sh            # measure, print, update docs/embedded.md
@@ -96,16 +96,20 @@ table=$(
 )
 echo "$table"
 
-if [ "$docs" = 1 ] && [ -f "$doc" ]; then
-  TABLE="$table" python3 - "$doc" <<'PY'
+if [ "$docs" = 1 ]; then
+  for target in "$doc" "$root/README.md"; do
+    [ -f "$target" ] || continue
+    TABLE="$table" python3 - "$target" <<'PY'
 import os, sys
 path = sys.argv[1]
 text = open(path).read()
 begin, end = "<!-- footprint:begin -->", "<!-- footprint:end -->"
-a, b = text.index(begin) + len(begin), text.index(end)
-open(path, "w").write(text[:a] + "\n" + os.environ["TABLE"] + "\n" + text[b:])
+if begin in text and end in text:
+    a, b = text.index(begin) + len(begin), text.index(end)
+    open(path, "w").write(text[:a] + "\n" + os.environ["TABLE"] + "\n" + text[b:])
 PY
-  echo "updated $doc" >&2
+    echo "updated $target" >&2
+  done
 fi
 if [ "$check" = 1 ] && [ "$fail" = 1 ]; then
   exit 1
