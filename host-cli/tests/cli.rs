@@ -626,3 +626,53 @@ fn help_shows_examples() {
     let r = run_in(Path::new("."), &["verify", "--help"], None);
     assert!(r.stdout.contains("Exit codes"));
 }
+
+#[test]
+fn dsse_spec_vector() {
+    // The DSSE specification's own worked example (raw r||s ECDSA P-256), see
+    // tests/vectors/dsse-spec/SOURCE.md.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/dsse-spec");
+    let ok = run_in(
+        &dir,
+        &[
+            "verify",
+            "envelope.json",
+            "--key",
+            "key.pem",
+            "--payload-type",
+            "http://example.com/HelloWorld",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stdout);
+    let v: Value = serde_json::from_str(ok.stdout.trim()).unwrap();
+    assert_eq!(v["payloadType"], "http://example.com/HelloWorld");
+    assert!(v["statement"].is_null());
+    // Its payloadType is not an in-toto type, so the default list refuses it.
+    let r = run_in(&dir, &["verify", "envelope.json", "--key", "key.pem"], None);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("payload-type-not-allowed"),
+        "{}",
+        r.stderr
+    );
+    // The same signature over a changed payload fails.
+    let env = std::fs::read_to_string(dir.join("envelope.json")).unwrap();
+    let tampered = env.replace("aGVsbG8gd29ybGQ=", "aGVsbG8gd29ybGQh");
+    let r = run_in(
+        &dir,
+        &[
+            "verify",
+            "-",
+            "--key",
+            "key.pem",
+            "--payload-type",
+            "http://example.com/HelloWorld",
+        ],
+        Some(tampered.as_bytes()),
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("invalid-signature"), "{}", r.stderr);
+}
