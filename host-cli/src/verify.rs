@@ -276,10 +276,10 @@ pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
             }
             let detail = match e {
                 Error::ThresholdNotMet => format!(
-                    "threshold {threshold}, {} active trusted keys",
+                    "threshold {threshold}, {} trusted key(s) active",
                     active.len()
                 ),
-                _ => format!("{} active trusted keys", active.len()),
+                _ => format!("{} trusted key(s) active", active.len()),
             };
             return Ok(report.fail(CliError::core_with(e, detail)));
         }
@@ -298,6 +298,12 @@ pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
     report.payload = Some(scratch);
     report.verified = true;
     Ok(report)
+}
+
+/// A value for a message: quoted, or `none`.
+fn shown(v: &Option<String>) -> String {
+    v.as_ref()
+        .map_or_else(|| "none".to_string(), |s| format!("{s:?}"))
 }
 
 fn status_text(s: KeyStatus) -> &'static str {
@@ -371,8 +377,9 @@ fn check_statement(payload: &[u8], req: &Request<'_>, report: &mut Report) -> Re
         .collect();
 
     if let Some(want) = &req.predicate_type {
-        st.check_predicate_type(want)
-            .map_err(|e| CliError::core_with(e, format!("expected {want:?}, got {pt:?}")))?;
+        st.check_predicate_type(want).map_err(|e| {
+            CliError::core_with(e, format!("expected {want:?}, got {}", shown(&pt)))
+        })?;
     }
     if let Some(list) = req.policy.and_then(|p| p.predicate_types.as_ref()) {
         match &pt {
@@ -387,8 +394,9 @@ fn check_statement(payload: &[u8], req: &Request<'_>, report: &mut Report) -> Re
         }
     }
     if let Some(want) = &req.builder_id {
-        st.check_builder_id(want)
-            .map_err(|e| CliError::core_with(e, format!("expected {want:?}, got {builder:?}")))?;
+        st.check_builder_id(want).map_err(|e| {
+            CliError::core_with(e, format!("expected {want:?}, got {}", shown(&builder)))
+        })?;
     }
     if let Some(list) = req.policy.and_then(|p| p.builder_ids.as_ref()) {
         match &builder {
