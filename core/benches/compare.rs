@@ -43,7 +43,10 @@ fn main() {
         let v = Verifier::new(&[TrustedKey { key, keyid: None }], 1, &types).expect("verifier");
         let vt = v.clone().precompute();
         let mut scratch = vec![0u8; env.len()];
-        assert!(v.verify(&env, &mut scratch).is_ok(), "{env_path} does not verify");
+        assert!(
+            v.verify(&env, &mut scratch).is_ok(),
+            "{env_path} does not verify"
+        );
         let plain = median_ns(|| {
             std::hint::black_box(v.verify(std::hint::black_box(&env), &mut scratch).is_ok());
         });
