@@ -248,6 +248,9 @@ pub fn decode_json_str(s: &JsonStr<'_>, out: &mut [u8]) -> Result<usize, Error> 
 /// Fast path of [`validate_json_str`] for text without escapes; `None` means "ask the exact
 /// streaming decoder" (see [`decode_fast`]).
 fn validate_fast(text: &[u8]) -> Option<usize> {
+    if !cfg!(feature = "fast-decode") {
+        return None;
+    }
     let bulk_in = text.len().saturating_sub(4) / FAST_BLOCK_IN * FAST_BLOCK_IN;
     let (head, tail) = text.split_at_checked(bulk_in)?;
     let mut invalid = 0u8;
@@ -402,6 +405,10 @@ pub fn decoded_len_if_valid(text: &[u8]) -> usize {
 /// is checked here character by character against the same alphabet rules, and the last quantum
 /// and padding go through the streaming decoder itself.
 pub fn decode_fast(text: &[u8], out: &mut [u8], mut on_chunk: impl FnMut(&[u8])) -> Option<usize> {
+    // Without the `fast-decode` feature (firmware) the block code is compiled out.
+    if !cfg!(feature = "fast-decode") {
+        return None;
+    }
     let bulk_blocks = text.len().saturating_sub(4) / FAST_BLOCK_IN;
     let bulk_in = bulk_blocks * FAST_BLOCK_IN;
     let bulk_out = bulk_blocks * FAST_BLOCK_OUT;

@@ -44,6 +44,8 @@ impl<'a> Envelope<'a> {
     /// [`Envelope::parse`], optionally leaving the payload's base64 unchecked (for
     /// [`Verifier::verify`], which checks it while decoding it, saving a pass over the largest
     /// field).
+    // A frame of its own (stack lever, docs/embedded.md).
+    #[inline(never)]
     fn parse_inner(bytes: &'a [u8], check_payload: bool) -> Result<Self, Error> {
         let root = json::parse(bytes)?;
         if root.kind() != Kind::Object {
@@ -263,6 +265,8 @@ impl<'v> Verifier<'v> {
     /// The body of [`Verifier::verify_parsed`]; `payload_checked` tells whether the payload's
     /// base64 was already validated (if not, an invalid payload must still be reported as
     /// [`Error::InvalidBase64`] before [`Error::PayloadTypeNotAllowed`], as `parse` would have).
+    // A frame of its own (stack lever, docs/embedded.md).
+    #[inline(never)]
     fn verify_inner<'s>(
         &self,
         env: &Envelope<'_>,
@@ -364,7 +368,7 @@ impl Verifier<'_> {
         payload_type: &str,
         scratch: &mut [u8],
     ) -> Result<(usize, Option<[u8; 32]>), Error> {
-        #[cfg(feature = "p256")]
+        #[cfg(all(feature = "p256", feature = "fast-decode"))]
         if self
             .keys
             .iter()

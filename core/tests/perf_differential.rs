@@ -195,16 +195,19 @@ const N: [u8; 32] = [
 ];
 
 fn add_small(x: &[u8; 32], d: i64) -> [u8; 32] {
-    let mut v = u128::from_be_bytes(x[16..].try_into().unwrap()) as i128 + d as i128;
-    let mut hi = u128::from_be_bytes(x[..16].try_into().unwrap());
-    if v < 0 {
-        v += 1 << 127;
-        v += 1 << 127;
-        hi = hi.wrapping_sub(1);
-    }
+    // x + d modulo 2^256, big-endian, as two 128-bit halves with carry/borrow.
+    let lo = u128::from_be_bytes(x[16..].try_into().unwrap());
+    let hi = u128::from_be_bytes(x[..16].try_into().unwrap());
+    let (lo, hi) = if d >= 0 {
+        let (l, carry) = lo.overflowing_add(d as u128);
+        (l, hi.wrapping_add(u128::from(carry)))
+    } else {
+        let (l, borrow) = lo.overflowing_sub(d.unsigned_abs() as u128);
+        (l, hi.wrapping_sub(u128::from(borrow)))
+    };
     let mut out = [0u8; 32];
     out[..16].copy_from_slice(&hi.to_be_bytes());
-    out[16..].copy_from_slice(&(v as u128).to_be_bytes());
+    out[16..].copy_from_slice(&lo.to_be_bytes());
     out
 }
 
