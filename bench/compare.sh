@@ -40,6 +40,14 @@ T = "application/vnd.in-toto+json"
 def pae(t, b):
     return b"DSSEv1 %d %s %d " % (len(t.encode()), t.encode(), len(b)) + b
 keys = {"ed25519": ed25519.Ed25519PrivateKey.generate(), "p256": ec.generate_private_key(ec.SECP256R1())}
+def keyid(k):
+    # securesystemslib only tries keys whose keyid matches the signature's, so record the keyid
+    # it derives for this key (vouch and @sigstore/core treat keyids as hints only).
+    try:
+        from securesystemslib.signer import SSlibKey
+        return SSlibKey.from_crypto(k.public_key()).keyid
+    except Exception:
+        return ""
 for alg, k in keys.items():
     pem = k.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     open(f"{d}/{alg}.pub", "wb").write(pem)
@@ -50,7 +58,7 @@ for alg, k in keys.items():
         m = pae(T, body)
         sig = k.sign(m) if alg == "ed25519" else k.sign(m, ec.ECDSA(hashes.SHA256()))
         env = {"payload": base64.b64encode(body).decode(), "payloadType": T,
-               "signatures": [{"keyid": "", "sig": base64.b64encode(sig).decode()}]}
+               "signatures": [{"keyid": keyid(k), "sig": base64.b64encode(sig).decode()}]}
         open(f"{d}/{alg}-{name}.json", "w").write(json.dumps(env))
 PY
 
