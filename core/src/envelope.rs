@@ -1,7 +1,7 @@
 //! DSSE envelopes: strict parsing and threshold verification.
 
 use crate::json::{self, JsonStr, Kind, Value};
-use crate::key::PublicKey;
+use crate::key::{Body, PublicKey};
 use crate::{Error, MAX_SIGNATURES, MAX_TRUSTED_KEYS, base64};
 
 /// One `signatures[]` entry, still encoded.
@@ -262,6 +262,23 @@ impl<'v> Verifier<'v> {
         self.verify_inner(env, scratch, true)
     }
 
+    /// Verifies an envelope that [`Envelope::parse`] already accepted without decoding its payload
+    /// into memory: the payload is decoded piece by piece while it is hashed (once for all P-256
+    /// keys, once per Ed25519 attempt), so a caller needs no buffer the size of the payload. Same
+    /// checks, order and errors as [`Verifier::verify_parsed`]; use it when the payload bytes
+    /// themselves are not needed afterwards (or will be decoded in place, see
+    /// [`base64::decode_in_place`]).
+    pub fn verify_parsed_streaming(
+        &self,
+        env: &Envelope<'_>,
+    ) -> Result<VerifiedSignatures<'v>, Error> {
+        let payload_type = self.allowed_type(env, true)?;
+        let body = Encoded::new(env.payload)?;
+        let mut prehash = None;
+        let keys = self.check_signatures(env, payload_type, &body, &mut prehash)?;
+        Ok(VerifiedSignatures { payload_type, keys })
+    }
+
     /// The body of [`Verifier::verify_parsed`]; `payload_checked` tells whether the payload's
     /// base64 was already validated (if not, an invalid payload must still be reported as
     /// [`Error::InvalidBase64`] before [`Error::PayloadTypeNotAllowed`], as `parse` would have).
@@ -273,20 +290,44 @@ impl<'v> Verifier<'v> {
         scratch: &'s mut [u8],
         payload_checked: bool,
     ) -> Result<Verified<'s, 'v>, Error> {
-        let Some(payload_type) = self
+        let payload_type = self.allowed_type(env, payload_checked)?;
+        let (n, mut prehash) = self.decode_payload(env, payload_type, scratch)?;
+        let payload: &'s [u8] = scratch.get(..n).ok_or(Error::BufferTooSmall)?;
+        let keys = self.check_signatures(env, payload_type, payload, &mut prehash)?;
+        Ok(Verified {
+            payload,
+            payload_type,
+            keys,
+        })
+    }
+
+    /// The allowed payload type the envelope names, or [`Error::PayloadTypeNotAllowed`].
+    fn allowed_type(&self, env: &Envelope<'_>, payload_checked: bool) -> Result<&'v str, Error> {
+        match self
             .payload_types
             .iter()
             .copied()
             .find(|t| env.payload_type.eq_str(t))
-        else {
-            if !payload_checked {
-                base64::validate_json_str(&env.payload)?;
+        {
+            Some(t) => Ok(t),
+            None => {
+                if !payload_checked {
+                    base64::validate_json_str(&env.payload)?;
+                }
+                Err(Error::PayloadTypeNotAllowed)
             }
-            return Err(Error::PayloadTypeNotAllowed);
-        };
-        let (n, mut prehash) = self.decode_payload(env, payload_type, scratch)?;
-        let payload: &'s [u8] = scratch.get(..n).ok_or(Error::BufferTooSmall)?;
+        }
+    }
 
+    /// Tries each signature against the trusted keys not yet counted (a key whose keyid matches
+    /// first) until `threshold` distinct keys have verified.
+    fn check_signatures<B: Body + ?Sized>(
+        &self,
+        env: &Envelope<'_>,
+        payload_type: &str,
+        payload: &B,
+        prehash: &mut Option<[u8; 32]>,
+    ) -> Result<KeySet, Error> {
         let mut verified = KeySet::default();
         let mut sig_buf = [0u8; MAX_SIG_LEN];
         for entry in &env.signatures {
@@ -317,9 +358,9 @@ impl<'v> Verifier<'v> {
                         payload_type.as_bytes(),
                         payload,
                         sig,
-                        &mut prehash,
+                        prehash,
                         self.table(i),
-                    ) {
+                    )? {
                         hit = Some(i);
                         break;
                     }
@@ -333,11 +374,50 @@ impl<'v> Verifier<'v> {
         match verified.count() {
             0 => Err(Error::InvalidSignature),
             c if c < self.threshold => Err(Error::ThresholdNotMet),
-            _ => Ok(Verified {
-                payload,
-                payload_type,
-                keys: verified,
-            }),
+            _ => Ok(verified),
+        }
+    }
+}
+
+/// What [`Verifier::verify_parsed_streaming`] establishes: the payload type and the keys that
+/// verified (the payload stays encoded in the envelope).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifiedSignatures<'v> {
+    /// The (allowed) payload type.
+    pub payload_type: &'v str,
+    /// The trusted keys that verified (distinct key material).
+    pub keys: KeySet,
+}
+
+/// A payload still in base64, decoded piece by piece each time it is read.
+struct Encoded<'a> {
+    text: JsonStr<'a>,
+    len: usize,
+}
+
+impl<'a> Encoded<'a> {
+    fn new(text: JsonStr<'a>) -> Result<Self, Error> {
+        // Without escapes the decoded length follows from the text (if the text is invalid the
+        // stream itself fails); with escapes, one validating pass gives it.
+        let len = if text.has_escapes() {
+            base64::validate_json_str(&text)?
+        } else {
+            base64::decoded_len_if_valid(text.raw())
+        };
+        Ok(Encoded { text, len })
+    }
+}
+
+impl Body for Encoded<'_> {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn stream(&self, sink: &mut dyn FnMut(&[u8])) -> Result<(), Error> {
+        let n = base64::stream_json_str(&self.text, |c| sink(c))?;
+        if n == self.len {
+            Ok(())
+        } else {
+            Err(Error::InvalidBase64)
         }
     }
 }

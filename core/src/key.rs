@@ -225,6 +225,7 @@ impl PublicKey {
         p256_prehash: &mut Option<[u8; 32]>,
     ) -> bool {
         self.verify_pae_with(payload_type, payload, signature, p256_prehash, None)
+            .unwrap_or(false)
     }
 
     /// The precomputed table of a P-256 key (`None` for other keys).
@@ -237,36 +238,44 @@ impl PublicKey {
         }
     }
 
-    /// [`PublicKey::verify_pae`], using this key's precomputed table when given one.
-    pub(crate) fn verify_pae_with(
+    /// [`PublicKey::verify_pae`], using this key's precomputed table when given one, over a body
+    /// that is either bytes in memory or streamed (decoded on the fly); a streaming body's error
+    /// is passed through.
+    pub(crate) fn verify_pae_with<B: Body + ?Sized>(
         &self,
         payload_type: &[u8],
-        payload: &[u8],
+        payload: &B,
         signature: &[u8],
         p256_prehash: &mut Option<[u8; 32]>,
         table: Option<&Table>,
-    ) -> bool {
+    ) -> Result<bool, Error> {
         #[cfg(not(feature = "p256"))]
         let _ = p256_prehash;
         let _ = table;
         match &self.inner {
             #[cfg(feature = "ed25519")]
-            Inner::Ed25519(pk) => verify_ed25519(pk, signature, &mut |state| {
-                crate::pae::stream(payload_type, payload, |c| state.absorb(c))
-            }),
+            Inner::Ed25519(pk) => {
+                let mut streamed = Ok(());
+                let ok = verify_ed25519(pk, signature, &mut |state| {
+                    crate::pae::stream_header(payload_type, payload.len(), |c| state.absorb(c));
+                    streamed = payload.stream(&mut |c| state.absorb(c));
+                });
+                streamed.map(|()| ok)
+            }
             #[cfg(feature = "p256")]
             Inner::P256(vk) => {
                 let digest = match p256_prehash {
                     Some(d) => *d,
                     None => {
                         let mut h = Sha256::new();
-                        crate::pae::stream(payload_type, payload, |c| h.update(c));
+                        crate::pae::stream_header(payload_type, payload.len(), |c| h.update(c));
+                        payload.stream(&mut |c| h.update(c))?;
                         let d: [u8; 32] = h.finalize().into();
                         *p256_prehash = Some(d);
                         d
                     }
                 };
-                verify_p256(vk, &digest, signature, table)
+                Ok(verify_p256(vk, &digest, signature, table))
             }
         }
     }
@@ -281,6 +290,25 @@ impl PublicKey {
             #[cfg(feature = "p256")]
             Inner::P256(vk) => verify_p256(vk, &Sha256::digest(message).into(), signature, None),
         }
+    }
+}
+
+/// A signed body as verification reads it: its length (needed first, for the PAE header) and
+/// its bytes, handed over in one or more pieces.
+pub(crate) trait Body {
+    /// The length in bytes.
+    fn len(&self) -> usize;
+    /// Hands the bytes to `sink` in order; a body decoded on the fly may fail.
+    fn stream(&self, sink: &mut dyn FnMut(&[u8])) -> Result<(), Error>;
+}
+
+impl Body for [u8] {
+    fn len(&self) -> usize {
+        <[u8]>::len(self)
+    }
+    fn stream(&self, sink: &mut dyn FnMut(&[u8])) -> Result<(), Error> {
+        sink(self);
+        Ok(())
     }
 }
 

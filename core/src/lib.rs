@@ -76,7 +76,9 @@ pub mod statement;
 #[allow(clippy::unreachable, clippy::indexing_slicing)]
 pub mod testkit;
 
-pub use envelope::{Envelope, KeySet, SignatureEntry, TrustedKey, Verified, Verifier};
+pub use envelope::{
+    Envelope, KeySet, SignatureEntry, TrustedKey, Verified, VerifiedSignatures, Verifier,
+};
 pub use error::Error;
 pub use key::{Algorithm, PublicKey};
 pub use statement::{

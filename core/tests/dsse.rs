@@ -75,14 +75,38 @@ struct Outcome {
     keys: u32,
 }
 
+/// Verifies through `Verifier::verify` and checks that the other two ways agree on every input:
+/// `Envelope::parse` + `verify_parsed_streaming` (no payload buffer: same verdict, same error),
+/// and, on success, decoding the payload text in place gives the same bytes.
 fn verify(v: &Verifier<'_>, envelope: &str) -> Result<Outcome, Error> {
     let mut scratch = vec![0u8; envelope.len()];
-    v.verify(envelope.as_bytes(), &mut scratch)
+    let got = v
+        .verify(envelope.as_bytes(), &mut scratch)
         .map(|ok| Outcome {
             payload: ok.payload.to_vec(),
             payload_type: ok.payload_type.to_string(),
             keys: ok.keys.bits(),
-        })
+        });
+    let streamed = Envelope::parse(envelope.as_bytes()).and_then(|env| {
+        v.verify_parsed_streaming(&env)
+            .map(|ok| (ok.payload_type.to_string(), ok.keys.bits()))
+    });
+    assert_eq!(
+        streamed,
+        got.as_ref()
+            .map(|o| (o.payload_type.clone(), o.keys))
+            .map_err(|e| *e),
+        "streaming verification disagrees on {envelope}"
+    );
+    if let Ok(o) = &got {
+        let env = Envelope::parse(envelope.as_bytes()).expect("parsed");
+        if !env.payload.has_escapes() {
+            let mut buf = env.payload.raw().to_vec();
+            let n = vouch_core::base64::decode_in_place(&mut buf).expect("in place");
+            assert_eq!(&buf[..n], &o.payload[..], "in-place decode differs");
+        }
+    }
+    got
 }
 
 fn ok(payload: &[u8], keys: u32) -> Result<Outcome, Error> {

@@ -167,8 +167,10 @@ struct StatementArgs {
 
 #[derive(Args, Debug)]
 struct VerifyArgs {
-    /// The envelope file, or - for stdin.
-    envelope: PathBuf,
+    /// The envelope file, or - for stdin. Several envelopes are verified in parallel over the
+    /// cores, each against the same keys, policy and artifacts.
+    #[arg(required = true, num_args = 1..)]
+    envelopes: Vec<PathBuf>,
     /// A trusted public key file (SPKI PEM/DER, raw Ed25519, SEC1 P-256); repeatable.
     #[arg(long = "key")]
     keys: Vec<PathBuf>,
@@ -400,14 +402,13 @@ fn statement(a: StatementArgs, format: Format) -> Result<(), CliError> {
 }
 
 fn verify_cmd(a: VerifyArgs, format: Format) -> ExitCode {
-    let outcome = (|| -> Result<verify::Report, CliError> {
+    let setup = (|| -> Result<(Option<Policy>, verify::Request<'static>), CliError> {
         let at = parse_at(a.at.as_deref())?;
         let policy = a.policy.as_deref().map(Policy::load).transpose()?;
         let mut keys = Vec::new();
         for p in &a.keys {
             keys.push(verify::label_key(keys::load_public(p)?));
         }
-        let envelope = read_input(&a.envelope)?;
         let mut artifacts = Vec::new();
         for p in &a.artifacts {
             artifacts.push(verify::Artifact {
@@ -417,7 +418,7 @@ fn verify_cmd(a: VerifyArgs, format: Format) -> ExitCode {
         }
         let req = verify::Request {
             keys,
-            policy: policy.as_ref(),
+            policy: None,
             threshold: a.threshold,
             payload_types: a.payload_types.clone(),
             predicate_type: a.predicate_type.clone(),
@@ -426,34 +427,132 @@ fn verify_cmd(a: VerifyArgs, format: Format) -> ExitCode {
             envelope_only: a.envelope_only,
             at,
         };
-        verify::verify(&envelope, &req)
+        Ok((policy, req))
     })();
-    match outcome {
-        Err(e) => {
-            match format {
-                Format::Json => print_json(&json!({
-                    "verified": false, "error": {"code": e.code, "message": e.message},
-                    "payloadType": null, "keys": [], "statement": null, "subjects": [],
-                })),
-                Format::Human => eprintln!("vouch: {}: {}", e.code, e.message),
-            }
-            ExitCode::from(e.exit)
+    let outcomes: Vec<Result<verify::Report, CliError>> = match setup {
+        Err(e) => vec![Err(e)],
+        Ok((policy, req)) => {
+            let req = verify::Request {
+                policy: policy.as_ref(),
+                ..req
+            };
+            verify_many(&a.envelopes, &req)
         }
-        Ok(r) => {
-            match format {
-                Format::Json => print_json(&serde_json::to_value(&r).unwrap_or_default()),
-                Format::Human => print_human(&r, &a),
+    };
+    let exit = outcomes
+        .iter()
+        .map(|o| match o {
+            Err(e) => e.exit,
+            Ok(r) if r.verified => EXIT_OK,
+            Ok(_) => EXIT_NOT_VERIFIED,
+        })
+        .max()
+        .unwrap_or(EXIT_OK);
+    let json_of = |o: &Result<verify::Report, CliError>| match o {
+        Err(e) => json!({
+            "verified": false, "error": {"code": e.code, "message": e.message},
+            "payloadType": null, "keys": [], "statement": null, "subjects": [],
+        }),
+        Ok(r) => serde_json::to_value(r).unwrap_or_default(),
+    };
+    if let [only] = outcomes.as_slice()
+        && a.envelopes.len() == 1
+    {
+        match (format, only) {
+            (Format::Json, o) => print_json(&json_of(o)),
+            (Format::Human, Err(e)) => eprintln!("vouch: {}: {}", e.code, e.message),
+            (Format::Human, Ok(r)) => print_human(r, &a.envelopes[0]),
+        }
+        return ExitCode::from(exit);
+    }
+    match format {
+        Format::Json => {
+            let all: Vec<serde_json::Value> = a
+                .envelopes
+                .iter()
+                .zip(&outcomes)
+                .map(|(p, o)| {
+                    let mut v = json_of(o);
+                    if let Some(m) = v.as_object_mut() {
+                        m.insert("envelope".into(), json!(p.display().to_string()));
+                    }
+                    v
+                })
+                .collect();
+            let verified = outcomes.iter().filter(|o| matches!(o, Ok(r) if r.verified));
+            print_json(&json!({
+                "verified": verified.count() == outcomes.len(),
+                "envelopes": all,
+            }));
+        }
+        Format::Human => {
+            if outcomes.len() != a.envelopes.len() {
+                // Setup failed before any envelope was read.
+                if let Some(Err(e)) = outcomes.first() {
+                    eprintln!("vouch: {}: {}", e.code, e.message);
+                }
             }
-            ExitCode::from(if r.verified {
-                EXIT_OK
-            } else {
-                EXIT_NOT_VERIFIED
-            })
+            for (p, o) in a.envelopes.iter().zip(&outcomes) {
+                match o {
+                    Err(e) => eprintln!("vouch: {}: {} [{}]", e.code, e.message, p.display()),
+                    Ok(r) => print_human(r, p),
+                }
+            }
         }
     }
+    ExitCode::from(exit)
 }
 
-fn print_human(r: &verify::Report, a: &VerifyArgs) {
+/// Verifies each envelope file against one request, spread over the available cores (each worker
+/// takes the next file when done, so one envelope is in memory per worker). Results come back in
+/// the order of `paths`.
+fn verify_many(
+    paths: &[PathBuf],
+    req: &verify::Request<'_>,
+) -> Vec<Result<verify::Report, CliError>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let one = |p: &PathBuf| read_input(p).and_then(|bytes| verify::verify_owned(bytes, req));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(paths.len());
+    if workers <= 1 {
+        return paths.iter().map(one).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<verify::Report, CliError>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(p) = paths.get(i) else { break };
+                        mine.push((i, one(p)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    // Every path gets a result, even if a worker died before reporting it.
+    let mut results: Vec<Option<Result<verify::Report, CliError>>> =
+        paths.iter().map(|_| None).collect();
+    for (i, r) in done.drain(..) {
+        if let Some(slot) = results.get_mut(i) {
+            *slot = Some(r);
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(CliError::usage("internal", "verification failed"))))
+        .collect()
+}
+
+fn print_human(r: &verify::Report, envelope: &std::path::Path) {
     let kids = if r.envelope_keyids.is_empty() {
         String::from("none")
     } else {
@@ -462,7 +561,7 @@ fn print_human(r: &verify::Report, a: &VerifyArgs) {
     if r.verified {
         let mut line = format!(
             "verified: {} signed by {}",
-            a.envelope.display(),
+            envelope.display(),
             r.keys.join(", ")
         );
         if let Some(pt) = &r.payload_type {
@@ -490,7 +589,7 @@ fn print_human(r: &verify::Report, a: &VerifyArgs) {
             "NOT verified: {}: {} [{}]",
             e.code,
             e.message,
-            a.envelope.display()
+            envelope.display()
         );
         eprintln!("  envelope keyids: {kids}");
     }

@@ -141,6 +141,69 @@ fn provenance_name(p: Provenance) -> &'static str {
 /// Runs the whole pipeline on an envelope's bytes. Verification failures are in the report;
 /// only usage errors (e.g. no trusted keys at all) are `Err`.
 pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
+    verify_owned(envelope.to_vec(), req)
+}
+
+/// Where the payload text sits in the envelope bytes once the signatures have verified.
+enum PayloadText {
+    /// Plain base64 at this range: decoded in place, in the envelope's own buffer.
+    InPlace(std::ops::Range<usize>),
+    /// Text with JSON escapes (rare): decoded into a buffer of its own.
+    Decoded(Vec<u8>),
+}
+
+/// [`verify`] on bytes the caller hands over. Memory stays at the envelope's size plus a
+/// constant: signatures are checked while the payload is decoded piece by piece, and the payload
+/// the Statement checks read is then decoded in place, over its own base64 text.
+pub fn verify_owned(mut envelope: Vec<u8>, req: &Request<'_>) -> Result<Report, CliError> {
+    let mut report = Report::new();
+    let text = match check_signatures(&envelope, req, &mut report)? {
+        Some(t) => t,
+        None => return Ok(report),
+    };
+    let payload = match text {
+        PayloadText::Decoded(p) => p,
+        PayloadText::InPlace(range) => {
+            let Some(field) = envelope.get_mut(range.clone()) else {
+                return Ok(report.fail(CliError::core(Error::MalformedEnvelope)));
+            };
+            match vouch_core::base64::decode_in_place(field) {
+                Ok(n) => {
+                    envelope.truncate(range.start + n);
+                    envelope.drain(..range.start);
+                    envelope.shrink_to_fit();
+                    envelope
+                }
+                Err(e) => return Ok(report.fail(CliError::core(e))),
+            }
+        }
+    };
+    let wants_statement = !req.envelope_only
+        && (report.payload_type.as_deref().is_some_and(is_in_toto_type)
+            || !req.artifacts.is_empty()
+            || req.predicate_type.is_some()
+            || req.builder_id.is_some());
+    if wants_statement && let Err(e) = check_statement(&payload, req, &mut report) {
+        report.payload = Some(payload);
+        return Ok(report.fail(e));
+    }
+    report.payload = Some(payload);
+    report.verified = true;
+    Ok(report)
+}
+
+/// The DSSE layer: policy expiry, envelope structure, payloadType, signatures and threshold.
+/// Fills `report`; on a verdict of failure returns `Ok(None)` with the error in it, on success
+/// where the payload text is.
+fn check_signatures(
+    envelope: &[u8],
+    req: &Request<'_>,
+    report: &mut Report,
+) -> Result<Option<PayloadText>, CliError> {
+    let fail = |report: &mut Report, e: CliError| {
+        *report = std::mem::replace(report, Report::new()).fail(e);
+        Ok(None)
+    };
     if req.keys.is_empty() && req.policy.is_none() {
         return Err(CliError::usage(
             "usage",
@@ -148,20 +211,22 @@ pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
         ));
     }
     let at = req.at.unwrap_or_else(OffsetDateTime::now_utc);
-    let mut report = Report::new();
 
     if let Some(exp) = req.policy.and_then(|p| p.expires)
         && at >= exp
     {
-        return Ok(report.fail(CliError::failed(
-            "policy-expired",
-            format!("the policy expired at {}", crate::util::format_time(exp)),
-        )));
+        return fail(
+            report,
+            CliError::failed(
+                "policy-expired",
+                format!("the policy expired at {}", crate::util::format_time(exp)),
+            ),
+        );
     }
 
     let env = match Envelope::parse(envelope) {
         Ok(env) => env,
-        Err(e) => return Ok(report.fail(CliError::core(e))),
+        Err(e) => return fail(report, CliError::core(e)),
     };
     report.envelope_keyids = env
         .signatures
@@ -185,7 +250,7 @@ pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
     };
     if !type_ok {
         let e = Error::PayloadTypeNotAllowed;
-        return Ok(report.fail(CliError::core_with(e, format!("{payload_type:?}"))));
+        return fail(report, CliError::core_with(e, format!("{payload_type:?}")));
     }
 
     // Trusted keys active at `at`: the policy's plus the --key files (same material once).
@@ -217,7 +282,6 @@ pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
         return Err(CliError::usage("usage", "--threshold must be at least 1"));
     }
 
-    let mut scratch = vec![0u8; env.payload_len().unwrap_or(0)];
     let types = [payload_type.as_str()];
     let outcome = if active.is_empty() {
         Err(Error::InvalidSignature)
@@ -232,7 +296,7 @@ pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
         let t = threshold.min(tk.len());
         match Verifier::new(&tk, t, &types) {
             Err(e) => return Err(CliError::usage(e.code(), e.message())),
-            Ok(v) => v.verify_parsed(&env, &mut scratch).and_then(|ok| {
+            Ok(v) => v.verify_parsed_streaming(&env).and_then(|ok| {
                 let labels: Vec<String> = ok
                     .keys
                     .iter()
@@ -242,16 +306,13 @@ pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
                 if labels.len() < threshold {
                     Err(Error::ThresholdNotMet)
                 } else {
-                    Ok((labels, ok.payload.len()))
+                    Ok(labels)
                 }
             }),
         }
     };
-    let payload_len = match outcome {
-        Ok((labels, n)) => {
-            report.keys = labels;
-            n
-        }
+    match outcome {
+        Ok(labels) => report.keys = labels,
         Err(e) => {
             // Say so when the only keys that sign are revoked or outside their window.
             if e == Error::InvalidSignature {
@@ -261,16 +322,19 @@ pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
                         keyid: None,
                     }];
                     if let Ok(v) = Verifier::new(&one, 1, &types)
-                        && v.verify_parsed(&env, &mut scratch).is_ok()
+                        && v.verify_parsed_streaming(&env).is_ok()
                     {
-                        return Ok(report.fail(CliError::failed(
-                            status.as_str(),
-                            format!(
-                                "signed only by key {:?}, which is {}",
-                                k.label,
-                                status_text(*status)
+                        return fail(
+                            report,
+                            CliError::failed(
+                                status.as_str(),
+                                format!(
+                                    "signed only by key {:?}, which is {}",
+                                    k.label,
+                                    status_text(*status)
+                                ),
                             ),
-                        )));
+                        );
                     }
                 }
             }
@@ -281,23 +345,23 @@ pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
                 ),
                 _ => format!("{} trusted key(s) active", active.len()),
             };
-            return Ok(report.fail(CliError::core_with(e, detail)));
+            return fail(report, CliError::core_with(e, detail));
         }
-    };
-    scratch.truncate(payload_len);
-
-    let wants_statement = !req.envelope_only
-        && (is_in_toto_type(&payload_type)
-            || !req.artifacts.is_empty()
-            || req.predicate_type.is_some()
-            || req.builder_id.is_some());
-    if wants_statement && let Err(e) = check_statement(&scratch, req, &mut report) {
-        report.payload = Some(scratch);
-        return Ok(report.fail(e));
     }
-    report.payload = Some(scratch);
-    report.verified = true;
-    Ok(report)
+    let raw = env.payload.raw();
+    if env.payload.has_escapes() {
+        let mut out = vec![0u8; vouch_core::base64::decoded_len_bound(raw.len())];
+        return match vouch_core::base64::decode_json_str(&env.payload, &mut out) {
+            Ok(n) => {
+                out.truncate(n);
+                Ok(Some(PayloadText::Decoded(out)))
+            }
+            Err(e) => fail(report, CliError::core(e)),
+        };
+    }
+    // The payload text borrows from `envelope`: its position is the pointer difference.
+    let start = (raw.as_ptr() as usize).saturating_sub(envelope.as_ptr() as usize);
+    Ok(Some(PayloadText::InPlace(start..start + raw.len())))
 }
 
 /// A value for a message: quoted, or `none`.

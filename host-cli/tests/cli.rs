@@ -676,3 +676,61 @@ fn dsse_spec_vector() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("invalid-signature"), "{}", r.stderr);
 }
+
+/// Several envelopes in one call: each gets its own report, in the order given, whatever order
+/// the workers finish in; the exit code is the worst of them (2 for an unreadable file, else 1
+/// if any did not verify).
+#[test]
+fn many_envelopes_in_one_call() {
+    let e = Env::new();
+    e.keygen("ed25519", "k");
+    e.keygen("ecdsa-p256", "other");
+    e.statement();
+    e.sign(&["k.key"], "good.json");
+    e.sign(&["other.key"], "foreign.json");
+    let good = e.read("good.json");
+    // A copy whose payload text uses JSON escapes (`\/` for `/`, `\u0041` for `A`): the CLI then
+    // decodes the payload into a buffer of its own instead of in place; same verdict.
+    let escaped = good
+        .replacen("\"payload\":\"", "\"payload\":\"\\u0065", 1)
+        .replacen("\"payload\":\"\\u0065e", "\"payload\":\"\\u0065", 1);
+    assert_ne!(escaped, good, "the escape was inserted");
+    e.write("escaped.json", &escaped);
+    let names = [
+        "good.json",
+        "foreign.json",
+        "escaped.json",
+        "good.json",
+        "foreign.json",
+    ];
+    let mut args = vec!["verify"];
+    args.extend(names);
+    args.extend(["--key", "k.pub", "--artifact", "artifact.bin"]);
+    let (code, v) = e.json(&args);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["verified"], false);
+    let list = v["envelopes"].as_array().expect("envelopes");
+    assert_eq!(list.len(), names.len());
+    for (r, name) in list.iter().zip(names) {
+        assert_schema(r);
+        assert_eq!(r["envelope"], name);
+        if name == "foreign.json" {
+            assert_eq!(r["error"]["code"], "invalid-signature", "{r}");
+        } else {
+            assert_eq!(r["verified"], true, "{r}");
+            assert_eq!(r["subjects"][0]["name"], "artifact.bin");
+        }
+    }
+    // All good: exit 0. One missing file: exit 2, the others still reported.
+    let (code, v) = e.json(&["verify", "good.json", "escaped.json", "--key", "k.pub"]);
+    assert_eq!((code, &v["verified"]), (0, &Value::Bool(true)), "{v}");
+    let (code, v) = e.json(&["verify", "good.json", "missing.json", "--key", "k.pub"]);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["envelopes"][0]["verified"], true);
+    assert_eq!(v["envelopes"][1]["error"]["code"], "io-error");
+    // Human output names each envelope.
+    let r = e.run(&["verify", "good.json", "foreign.json", "--key", "k.pub"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("verified: good.json"), "{}", r.stdout);
+    assert!(r.stderr.contains("[foreign.json]"), "{}", r.stderr);
+}
