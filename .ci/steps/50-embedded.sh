@@ -3,7 +3,7 @@
 #  1. no heap: no `alloc` (or `std`) feature anywhere in the embedded dependency graph;
 #  2. the firmware test image runs its vectors in qemu (`-M mps2-an386`) and must pass all;
 #  3. the footprint table (three configurations, .text / .rodata / .data+.bss / stack peak) is
-#     measured and checked against the budgets that are met;
+#     measured and checked against its budgets (`--check`: over budget fails CI);
 #  4. the no-panic link proof is attempted (see docs/embedded.md for its status).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,7 +43,7 @@ rm -f "$log"
 
 echo "--- footprint (bench/footprint.sh)"
 cd "$root"
-bench/footprint.sh --no-docs
+bench/footprint.sh --no-docs --check
 
 echo "--- no-panic link proof (panic handler references an undefined symbol)"
 cd "$root/tests/embedded"

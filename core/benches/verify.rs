@@ -140,6 +140,21 @@ fn bench_case(c: &mut Criterion, case: &Case, big: bool) {
                 .map(|v| v.keys.bits())
         })
     });
+    // Target 3's "no decoded copy": parse, then verify while decoding piece by piece.
+    g.bench_function(BenchmarkId::new("streaming", "ed25519"), |b| {
+        b.iter(|| {
+            Envelope::parse(black_box(case.env_ed.as_bytes()))
+                .and_then(|env| v_ed.verify_parsed_streaming(&env))
+                .map(|v| v.keys.bits())
+        })
+    });
+    g.bench_function(BenchmarkId::new("streaming", "p256"), |b| {
+        b.iter(|| {
+            Envelope::parse(black_box(case.env_p256.as_bytes()))
+                .and_then(|env| v_p.verify_parsed_streaming(&env))
+                .map(|v| v.keys.bits())
+        })
+    });
     if !big {
         g.bench_function(
             BenchmarkId::new("setup", "Verifier::new+precompute p256"),

@@ -120,11 +120,8 @@ impl Decoder {
         if self.failed {
             return Ok(false);
         }
-        let mut input = input;
         #[cfg(feature = "fast-decode")]
-        {
-            input = self.feed_blocks(input, sink)?;
-        }
+        let input = self.feed_blocks(input, sink)?;
         for &c in input {
             let v = TABLE.get(usize::from(c)).copied().unwrap_or(INVALID);
             if v == INVALID || (v != PAD && self.pads > 0) {
@@ -302,7 +299,32 @@ pub fn decode_json_str(s: &JsonStr<'_>, out: &mut [u8]) -> Result<usize, Error> 
     if let Some(n) = decode_fast(s.raw(), out, |_| {}) {
         return Ok(n);
     }
-    decode_chunks(|f| s.for_each_chunk(f), out)
+    decode_str(s, Some(out))
+}
+
+/// The exact decoder over a JSON string: into `out`, or only counting and checking when `out`
+/// is `None`. One function for both, so that firmware links one copy of the decoder loop.
+fn decode_str(s: &JsonStr<'_>, mut out: Option<&mut [u8]>) -> Result<usize, Error> {
+    let mut n = 0usize;
+    let mut overflow = false;
+    let mut sink = |c: &[u8]| {
+        if let Some(out) = out.as_deref_mut() {
+            match out.get_mut(n..n + c.len()) {
+                Some(dst) => dst.copy_from_slice(c),
+                None => overflow = true,
+            }
+        }
+        n += c.len();
+        Ok::<(), Error>(())
+    };
+    let mut dec = Decoder::new();
+    s.for_each_chunk(|c| dec.feed(c, &mut sink).map(|_| ()))?;
+    dec.finish(&mut sink)?;
+    if overflow {
+        Err(Error::BufferTooSmall)
+    } else {
+        Ok(n)
+    }
 }
 
 /// Fast path of [`validate_json_str`] for text without escapes; `None` means "ask the exact
@@ -410,15 +432,7 @@ pub fn validate_json_str(s: &JsonStr<'_>) -> Result<usize, Error> {
     if let Some(n) = validate_fast(s.raw()) {
         return Ok(n);
     }
-    let mut n = 0usize;
-    let mut dec = Decoder::new();
-    let mut sink = |c: &[u8]| {
-        n += c.len();
-        Ok::<(), Error>(())
-    };
-    s.for_each_chunk(|c| dec.feed(c, &mut sink).map(|_| ()))?;
-    dec.finish(&mut sink)?;
-    Ok(n)
+    decode_str(s, None)
 }
 
 fn decode_chunks(

@@ -190,9 +190,7 @@ impl<'v> Verifier<'v> {
         }
         let mut v = heapless::Vec::new();
         for k in keys {
-            if v.iter()
-                .any(|e: &TrustedKey<'_>| e.key.fingerprint() == k.key.fingerprint())
-            {
+            if v.iter().any(|e: &TrustedKey<'_>| e.key == k.key) {
                 return Err(Error::DuplicateTrustedKey);
             }
             v.push(k.clone()).map_err(|_| Error::TooManyKeys)?;

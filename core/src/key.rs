@@ -66,12 +66,19 @@ enum Inner {
 #[derive(Clone, Debug)]
 pub struct PublicKey {
     inner: Inner,
-    fingerprint: [u8; 32],
 }
 
+/// Equal key material (the same key in any encoding); the algorithm is part of it.
 impl PartialEq for PublicKey {
     fn eq(&self, other: &Self) -> bool {
-        self.fingerprint == other.fingerprint
+        match (&self.inner, &other.inner) {
+            #[cfg(feature = "ed25519")]
+            (Inner::Ed25519(a), Inner::Ed25519(b)) => a.as_ref() == b.as_ref(),
+            #[cfg(feature = "p256")]
+            (Inner::P256(a), Inner::P256(b)) => a == b,
+            #[cfg(all(feature = "ed25519", feature = "p256"))]
+            _ => false,
+        }
     }
 }
 impl Eq for PublicKey {}
@@ -137,12 +144,8 @@ impl PublicKey {
         {
             let pk = ed25519_compact::PublicKey::from_slice(raw).map_err(|_| Error::InvalidKey)?;
             pk.validate().map_err(|_| Error::InvalidKey)?;
-            let mut h = Sha256::new();
-            h.update(ED25519_SPKI_PREFIX);
-            h.update(raw);
             Ok(PublicKey {
                 inner: Inner::Ed25519(pk),
-                fingerprint: h.finalize().into(),
             })
         }
         #[cfg(not(feature = "ed25519"))]
@@ -158,13 +161,8 @@ impl PublicKey {
         {
             let vk =
                 p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1).map_err(|_| Error::InvalidKey)?;
-            let point = vk.to_sec1_point(false);
-            let mut h = Sha256::new();
-            h.update(P256_SPKI_PREFIX);
-            h.update(point.as_bytes());
             Ok(PublicKey {
                 inner: Inner::P256(vk),
-                fingerprint: h.finalize().into(),
             })
         }
         #[cfg(not(feature = "p256"))]
@@ -184,9 +182,13 @@ impl PublicKey {
         }
     }
 
-    /// SHA-256 of the canonical SPKI DER: the identity of the key material.
-    pub fn fingerprint(&self) -> &[u8; 32] {
-        &self.fingerprint
+    /// SHA-256 of the canonical SPKI DER: the identity of the key material. Computed on each
+    /// call (a key does not carry it, so firmware that never asks links no SHA-256 for it);
+    /// comparing keys with `==` needs no hashing.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        let mut der = [0u8; MAX_SPKI_LEN];
+        let n = self.spki_der(&mut der).unwrap_or(0);
+        Sha256::digest(der.get(..n).unwrap_or(&[])).into()
     }
 
     /// Writes the canonical SPKI DER into `out`; returns its length.

@@ -1217,7 +1217,7 @@ fn every_key_encoding_gives_one_fingerprint() {
         assert_eq!(key.algorithm(), alg, "{name}");
         // The fingerprint is SHA-256 of the canonical SPKI DER (what openssl would hash).
         let fp: [u8; 32] = Sha256::digest(der).into();
-        assert_eq!(key.fingerprint(), &fp, "{name}");
+        assert_eq!(key.fingerprint(), fp, "{name}");
         assert_eq!(&spki(&key), der, "{name}");
         // The specific constructor agrees with the autodetection.
         let specific = match name {
@@ -1227,7 +1227,7 @@ fn every_key_encoding_gives_one_fingerprint() {
             _ => PublicKey::from_pem(&bytes),
         }
         .unwrap();
-        assert_eq!(specific.fingerprint(), &fp, "{name}");
+        assert_eq!(specific.fingerprint(), fp, "{name}");
         // And the key verifies an envelope its private key signed.
         let env = EnvelopeBuilder::new(T, payload)
             .sig(None, sig, B64::Std)

@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     );
     assert!((1..=vouch_core::MAX_TRUSTED_KEYS).contains(&p.issuers.len()));
     assert!((1..=p.issuers.len()).contains(&p.threshold));
-    let fps: HashSet<_> = p.issuers.iter().map(|i| *i.key.fingerprint()).collect();
+    let fps: HashSet<_> = p.issuers.iter().map(|i| i.key.fingerprint()).collect();
     assert_eq!(fps.len(), p.issuers.len(), "same key material twice");
     let ids: HashSet<_> = p.issuers.iter().map(|i| i.key_id.as_str()).collect();
     assert_eq!(ids.len(), p.issuers.len(), "keyId twice");

@@ -313,6 +313,15 @@ pub fn check_base64(data: &[u8]) {
         None => assert_eq!(fin, Err(Error::InvalidBase64)),
     }
 
+    // In place, in the text's own buffer.
+    let mut buf = data.to_vec();
+    let in_place = base64::decode_in_place(&mut buf).map(|n| buf[..n].to_vec());
+    match (&want, &in_place) {
+        (Some(w), Ok(g)) => assert_eq!(w, g, "in-place decode differs"),
+        (None, Err(Error::InvalidBase64)) => {}
+        _ => panic!("in place {in_place:?} but model {want:?} for {data:?}"),
+    }
+
     // Through a JSON string with escapes (`\/`, `\u00XX`), when the text can be one.
     if let Ok(text) = str::from_utf8(data)
         && text.chars().all(|c| c >= ' ')
@@ -741,7 +750,7 @@ pub fn check_key(data: &[u8]) {
         Err(Error::BufferTooSmall)
     );
     assert_eq!(
-        &<[u8; 32]>::from(Sha256::digest(spki)),
+        <[u8; 32]>::from(Sha256::digest(spki)),
         k.fingerprint(),
         "fingerprint is not SHA-256 of the SPKI DER"
     );
@@ -1114,9 +1123,32 @@ fn run_verify(
             payload_len
         }
     ];
-    let v = verifier.verify(doc.as_bytes(), &mut scratch)?;
-    assert!(v.keys.count() >= verifier.threshold());
-    Ok((v.payload.to_vec(), v.keys.bits()))
+    let got = verifier
+        .verify(doc.as_bytes(), &mut scratch)
+        .map(|v| (v.payload.to_vec(), v.keys.bits()));
+    // The streaming path (no payload buffer) must reach the same verdict, keys and error
+    // whenever the scratch was big enough; and the in-place decode must give the same payload.
+    if !short {
+        let streamed = vouch_core::Envelope::parse(doc.as_bytes())
+            .and_then(|env| verifier.verify_parsed_streaming(&env))
+            .map(|v| v.keys.bits());
+        assert_eq!(
+            streamed,
+            got.as_ref().map(|(_, k)| *k).map_err(|e| *e),
+            "streaming verification disagrees"
+        );
+    }
+    if let Ok((payload, _)) = &got {
+        let env = vouch_core::Envelope::parse(doc.as_bytes()).expect("verified, so it parses");
+        if !env.payload.has_escapes() {
+            let mut buf = env.payload.raw().to_vec();
+            let n = base64::decode_in_place(&mut buf).expect("valid payload");
+            assert_eq!(&buf[..n], &payload[..], "in-place decode differs");
+        }
+    }
+    let (payload, keys) = got?;
+    assert!(keys.count_ones() as usize >= verifier.threshold());
+    Ok((payload, keys))
 }
 
 /// `verify_envelope`: envelopes with real signatures from the fixed pool (valid, corrupted,

@@ -183,6 +183,6 @@ pub fn check_ffi(data: &[u8]) {
         // SAFETY: handle from vouch_key_parse; 32-byte output.
         let r = unsafe { vouch::vouch_key_fingerprint(h, fp.as_mut_ptr(), fp.len()) };
         assert_eq!(r, vouch_result::VOUCH_OK);
-        assert_eq!(&fp, k.fingerprint());
+        assert_eq!(fp, k.fingerprint());
     }
 }

@@ -19,8 +19,8 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// `sha256:<hex>` fingerprint label of a key.
-pub fn fingerprint_label(fp: &[u8; 32]) -> String {
-    format!("sha256:{}", hex(fp))
+pub fn fingerprint_label(fp: [u8; 32]) -> String {
+    format!("sha256:{}", hex(&fp))
 }
 
 /// The unescaped text of a JSON string from a validated document.
