@@ -33,18 +33,26 @@ struct Frame {
 
 /// Validates `doc` strictly and returns its top-level value.
 pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
-    if core::str::from_utf8(doc).is_err() {
-        return Err(Error::InvalidUtf8);
-    }
+    // UTF-8 is checked where it can occur: outside strings the grammar admits ASCII only (a
+    // non-ASCII byte there is a syntax error), and each string holding a non-ASCII byte is
+    // checked on its own (a multi-byte sequence cannot straddle a quote). So a separate pass over
+    // the whole document is only needed to name the error: invalid UTF-8 anywhere takes
+    // precedence over any other error, as if it had been checked first.
     let mut v = Validator {
         doc,
         pos: 0,
         stack: [Frame::default(); MAX_DEPTH],
         depth: 0,
     };
-    v.run()?;
+    if let Err(e) = v.run() {
+        return Err(if core::str::from_utf8(doc).is_err() {
+            Error::InvalidUtf8
+        } else {
+            e
+        });
+    }
     let start = skip_ws(doc, 0);
-    Ok(Value { doc, pos: start })
+    Ok(Value::at(doc, start))
 }
 
 struct Validator<'a> {
@@ -84,16 +92,56 @@ fn hex4(doc: &[u8], i: usize) -> Option<u16> {
     Some(v)
 }
 
-/// Advances `i` over string bytes that need no attention (not `"`, `\\` or a control character),
+/// Advances `i` over string bytes that need no attention (ASCII, not `"`, `\\` or a control
+/// character),
 /// 16 at a time (a loop the compiler vectorises), so that long strings such as a DSSE payload are
 /// skipped quickly; stops at the first block holding a byte of interest.
 #[inline]
 fn skip_plain(doc: &[u8], mut i: usize) -> usize {
-    const BLOCK: usize = 16;
+    // Firmware (no `fast-decode`): the byte-by-byte loop of the caller alone, for flash size.
+    if !cfg!(feature = "fast-decode") {
+        return i;
+    }
+    const BLOCK: usize = 64;
     let rest = doc.get(i..).unwrap_or(&[]);
     for block in rest.chunks_exact(BLOCK) {
+        // Control characters and non-ASCII in one unsigned range test.
         let special = block.iter().fold(0u8, |acc, &b| {
-            acc | u8::from(b < 0x20 || b == b'"' || b == b'\\')
+            acc | u8::from(b.wrapping_sub(0x20) >= 0x60)
+                | u8::from(b == b'"')
+                | u8::from(b == b'\\')
+        });
+        if special != 0 {
+            break;
+        }
+        i += BLOCK;
+    }
+    // The last few bytes before something special, 8 at a time then one by one.
+    for block in doc.get(i..).unwrap_or(&[]).chunks_exact(8) {
+        let special = block.iter().fold(0u8, |acc, &b| {
+            acc | u8::from(b.wrapping_sub(0x20) >= 0x60)
+                | u8::from(b == b'"')
+                | u8::from(b == b'\\')
+        });
+        if special != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i
+}
+
+/// In a document already validated: advances `i` over string bytes other than `"` and `\\`
+/// (fewer tests than [`skip_plain`], which also looks for what validation must reject).
+#[inline]
+fn skip_to_quote_or_escape(doc: &[u8], mut i: usize) -> usize {
+    if !cfg!(feature = "fast-decode") {
+        return i;
+    }
+    const BLOCK: usize = 64;
+    for block in doc.get(i..).unwrap_or(&[]).chunks_exact(BLOCK) {
+        let special = block.iter().fold(0u8, |acc, &b| {
+            acc | u8::from(b == b'"') | u8::from(b == b'\\')
         });
         if special != 0 {
             break;
@@ -106,12 +154,24 @@ fn skip_plain(doc: &[u8], mut i: usize) -> usize {
 /// Validates the string whose opening quote is at `i`; returns the offset just past the closing
 /// quote.
 fn scan_string(doc: &[u8], i: usize) -> Result<usize, Error> {
-    let mut i = i + 1;
+    let start = i + 1;
+    let mut i = start;
+    let mut non_ascii = false;
     loop {
         i = skip_plain(doc, i);
         let b = byte(doc, i).ok_or(Error::InvalidJson)?;
         match b {
-            b'"' => return Ok(i + 1),
+            b'"' => {
+                if non_ascii {
+                    let text = doc.get(start..i).ok_or(Error::InvalidJson)?;
+                    core::str::from_utf8(text).map_err(|_| Error::InvalidUtf8)?;
+                }
+                return Ok(i + 1);
+            }
+            0x80..=0xFF => {
+                non_ascii = true;
+                i += 1;
+            }
             b'\\' => {
                 let e = byte(doc, i + 1).ok_or(Error::InvalidJson)?;
                 match e {
@@ -308,10 +368,7 @@ impl Validator<'_> {
         let bit = 1u64 << (key_hash(&key) % 64);
         if frame.bloom & bit != 0 {
             // Possible duplicate: compare with every earlier key of this object exactly.
-            let obj = Value {
-                doc,
-                pos: frame.start - 1,
-            };
+            let obj = Value::at(doc, frame.start - 1);
             for (k, _) in obj.members_until(key_start) {
                 if k.eq_json_str(&key) {
                     return Err(Error::DuplicateKey);
@@ -338,7 +395,7 @@ fn skip_value(doc: &[u8], i: usize) -> usize {
             Some(b'"') => {
                 i += 1;
                 loop {
-                    i = skip_plain(doc, i);
+                    i = skip_to_quote_or_escape(doc, i);
                     match byte(doc, i) {
                         None => return i,
                         Some(b'"') => {
@@ -397,9 +454,25 @@ pub enum Kind {
 pub struct Value<'a> {
     doc: &'a [u8],
     pos: usize,
+    /// Offset just past the value when already known (0: not known), so that reading a value
+    /// an iterator has just stepped over does not scan it again (a DSSE payload is megabytes).
+    end: usize,
 }
 
 impl<'a> Value<'a> {
+    fn at(doc: &'a [u8], pos: usize) -> Self {
+        Value { doc, pos, end: 0 }
+    }
+
+    /// Offset just past the value.
+    fn end(&self) -> usize {
+        if self.end > self.pos {
+            self.end
+        } else {
+            skip_value(self.doc, self.pos)
+        }
+    }
+
     /// What kind of value this is.
     pub fn kind(&self) -> Kind {
         match byte(self.doc, self.pos) {
@@ -419,9 +492,7 @@ impl<'a> Value<'a> {
 
     /// The exact source text of this value.
     pub fn raw(&self) -> &'a [u8] {
-        self.doc
-            .get(self.pos..skip_value(self.doc, self.pos))
-            .unwrap_or(&[])
+        self.doc.get(self.pos..self.end()).unwrap_or(&[])
     }
 
     /// The string, if this is one.
@@ -429,7 +500,7 @@ impl<'a> Value<'a> {
         if self.kind() != Kind::String {
             return None;
         }
-        let end = skip_value(self.doc, self.pos);
+        let end = self.end();
         Some(JsonStr {
             raw: self.doc.get(self.pos + 1..end.checked_sub(1)?)?,
         })
@@ -514,8 +585,12 @@ impl<'a> Iterator for Members<'a> {
             return None;
         }
         j = skip_ws(doc, j + 1);
-        let value = Value { doc, pos: j };
         self.pos = skip_value(doc, j);
+        let value = Value {
+            doc,
+            pos: j,
+            end: self.pos,
+        };
         Some((key, value))
     }
 }
@@ -543,7 +618,11 @@ impl<'a> Iterator for Elements<'a> {
             }
             Some(_) => {
                 self.pos = skip_value(doc, i);
-                Some(Value { doc, pos: i })
+                Some(Value {
+                    doc,
+                    pos: i,
+                    end: self.pos,
+                })
             }
         }
     }
@@ -815,6 +894,29 @@ mod tests {
     fn rejects_invalid_utf8() {
         assert_eq!(parse(b"\"\xff\"").err(), Some(Error::InvalidUtf8));
         assert_eq!(parse(b"{\"a\":\"\xc3\"}").err(), Some(Error::InvalidUtf8));
+        // In a key, outside any string, and in a long string (past the 16-byte fast skip).
+        assert_eq!(
+            parse(b"{\"\xed\xa0\x80\":1}").err(),
+            Some(Error::InvalidUtf8)
+        );
+        assert_eq!(parse(b"{\"a\":1}\xff").err(), Some(Error::InvalidUtf8));
+        assert_eq!(parse(b"{\xc3\xa9:1}").err(), Some(Error::InvalidJson));
+        let mut long = b"[\"".to_vec();
+        long.extend_from_slice(&[b'a'; 100]);
+        long.extend_from_slice(b"\xe2\x82");
+        long.extend_from_slice(&[b'a'; 100]);
+        long.extend_from_slice(b"\"]");
+        assert_eq!(parse(&long).err(), Some(Error::InvalidUtf8));
+        // Invalid UTF-8 wins over any other error, wherever it is (as if checked first).
+        assert_eq!(parse(b"[[[1,]\"\xff\"").err(), Some(Error::InvalidUtf8));
+        assert_eq!(
+            parse(b"{\"a\":1,\"a\":\"\xff\"}").err(),
+            Some(Error::InvalidUtf8)
+        );
+        // Valid non-ASCII text is accepted, in keys and values, short and long.
+        let text = "{\"clé\":\"".to_string() + &"ünïcødé €𝄞 ".repeat(40) + "\"}";
+        let v = parse(text.as_bytes()).expect("valid UTF-8");
+        assert!(v.get("clé").is_some());
     }
 
     #[test]

@@ -512,9 +512,11 @@ fn verify_many(
 ) -> Vec<Result<verify::Report, CliError>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let one = |p: &PathBuf| read_input(p).and_then(|bytes| verify::verify_owned(bytes, req));
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(paths.len());
+    // (`available_parallelism` reads cgroup files: not worth it for one envelope.)
+    let workers = match paths.len() {
+        0 | 1 => 1,
+        n => std::thread::available_parallelism().map_or(1, |c| c.get().min(n)),
+    };
     if workers <= 1 {
         return paths.iter().map(one).collect();
     }
