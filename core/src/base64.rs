@@ -882,8 +882,9 @@ mod tests {
         let std_alpha = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut checked = 0;
         let mut rejected = 0;
-        for round in 0..3000 {
-            let len = 60 + (next() % 1200) as usize;
+        let (rounds, max_len) = if cfg!(miri) { (12, 200) } else { (3000, 1200) };
+        for round in 0..rounds {
+            let len = 60 + (next() % max_len) as usize;
             let data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
             let mut text: Vec<u8> = Vec::new();
             for q in data.chunks(3) {
@@ -947,10 +948,12 @@ mod tests {
             checked += 1;
             rejected += usize::from(want.is_err());
         }
-        assert!(
-            rejected > 500 && checked - rejected > 500,
-            "{rejected} of {checked}"
-        );
+        if !cfg!(miri) {
+            assert!(
+                rejected > 500 && checked - rejected > 500,
+                "{rejected} of {checked}"
+            );
+        }
     }
 
     /// The two bulk decoders (base64-simd and the portable block decoder) agree on every group:
@@ -968,8 +971,13 @@ mod tests {
         };
         let alpha = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         let mut accepted = 0;
-        for round in 0..4000 {
-            let blocks = 1 + (next() % (GROUP_IN / FAST_BLOCK_IN) as u64) as usize;
+        for round in 0..if cfg!(miri) { 12 } else { 4000 } {
+            let most = if cfg!(miri) {
+                4
+            } else {
+                GROUP_IN / FAST_BLOCK_IN
+            };
+            let blocks = 1 + (next() % most as u64) as usize;
             let mut src: Vec<u8> = (0..blocks * FAST_BLOCK_IN)
                 .map(|_| alpha[(next() % 62) as usize])
                 .collect();
@@ -1004,6 +1012,8 @@ mod tests {
                 accepted += 1;
             }
         }
-        assert!(accepted > 1000 && accepted < 3900, "{accepted}");
+        if !cfg!(miri) {
+            assert!(accepted > 1000 && accepted < 3900, "{accepted}");
+        }
     }
 }
