@@ -511,7 +511,7 @@ fn verify_many(
     req: &verify::Request<'_>,
 ) -> Vec<Result<verify::Report, CliError>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let one = |p: &PathBuf| read_input(p).and_then(|bytes| verify::verify_owned(bytes, req));
+    let one = |p: &PathBuf| read_input(p).and_then(|bytes| verify::verify_owned(bytes, req, false));
     // (`available_parallelism` reads cgroup files: not worth it for one envelope.)
     let workers = match paths.len() {
         0 | 1 => 1,

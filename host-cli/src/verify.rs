@@ -139,9 +139,10 @@ fn provenance_name(p: Provenance) -> &'static str {
 }
 
 /// Runs the whole pipeline on an envelope's bytes. Verification failures are in the report;
-/// only usage errors (e.g. no trusted keys at all) are `Err`.
+/// only usage errors (e.g. no trusted keys at all) are `Err`. The report carries the verified
+/// payload (for the store).
 pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
-    verify_owned(envelope.to_vec(), req)
+    verify_owned(envelope.to_vec(), req, true)
 }
 
 /// Where the payload text sits in the envelope bytes once the signatures have verified.
@@ -152,44 +153,67 @@ enum PayloadText {
     Decoded(Vec<u8>),
 }
 
-/// [`verify`] on bytes the caller hands over. Memory stays at the envelope's size plus a
-/// constant: signatures are checked while the payload is decoded piece by piece, and the payload
-/// the Statement checks read is then decoded in place, over its own base64 text.
-pub fn verify_owned(mut envelope: Vec<u8>, req: &Request<'_>) -> Result<Report, CliError> {
+/// [`verify`] on bytes the caller hands over; `keep_payload` asks for the verified payload in
+/// the report. Memory stays at the envelope's size plus a constant: signatures are checked while
+/// the payload is decoded piece by piece, and the payload (when the Statement checks or the
+/// caller need it) is then decoded in place, over its own base64 text.
+pub fn verify_owned(
+    mut envelope: Vec<u8>,
+    req: &Request<'_>,
+    keep_payload: bool,
+) -> Result<Report, CliError> {
     let mut report = Report::new();
     let text = match check_signatures(&envelope, req, &mut report)? {
         Some(t) => t,
         None => return Ok(report),
-    };
-    let payload = match text {
-        PayloadText::Decoded(p) => p,
-        PayloadText::InPlace(range) => {
-            let Some(field) = envelope.get_mut(range.clone()) else {
-                return Ok(report.fail(CliError::core(Error::MalformedEnvelope)));
-            };
-            match vouch_core::base64::decode_in_place(field) {
-                Ok(n) => {
-                    envelope.truncate(range.start + n);
-                    envelope.drain(..range.start);
-                    envelope.shrink_to_fit();
-                    envelope
-                }
-                Err(e) => return Ok(report.fail(CliError::core(e))),
-            }
-        }
     };
     let wants_statement = !req.envelope_only
         && (report.payload_type.as_deref().is_some_and(is_in_toto_type)
             || !req.artifacts.is_empty()
             || req.predicate_type.is_some()
             || req.builder_id.is_some());
-    if wants_statement && let Err(e) = check_statement(&payload, req, &mut report) {
-        report.payload = Some(payload);
-        return Ok(report.fail(e));
+    if !wants_statement && !keep_payload {
+        report.verified = true;
+        return Ok(report);
     }
-    report.payload = Some(payload);
-    report.verified = true;
-    Ok(report)
+    let (range, mut own) = match text {
+        PayloadText::Decoded(p) => (0..p.len(), Some(p)),
+        PayloadText::InPlace(range) => {
+            let Some(field) = envelope.get_mut(range.clone()) else {
+                return Ok(report.fail(CliError::core(Error::MalformedEnvelope)));
+            };
+            match vouch_core::base64::decode_in_place(field) {
+                Ok(n) => (range.start..range.start + n, None),
+                Err(e) => return Ok(report.fail(CliError::core(e))),
+            }
+        }
+    };
+    let payload = match &own {
+        Some(p) => p.as_slice(),
+        None => envelope.get(range.clone()).unwrap_or(&[]),
+    };
+    let outcome = if wants_statement {
+        check_statement(payload, req, &mut report)
+    } else {
+        Ok(())
+    };
+    if keep_payload {
+        report.payload = Some(match own.take() {
+            Some(p) => p,
+            None => {
+                envelope.truncate(range.end);
+                envelope.drain(..range.start);
+                envelope
+            }
+        });
+    }
+    match outcome {
+        Ok(()) => {
+            report.verified = true;
+            Ok(report)
+        }
+        Err(e) => Ok(report.fail(e)),
+    }
 }
 
 /// The DSSE layer: policy expiry, envelope structure, payloadType, signatures and threshold.
