@@ -714,7 +714,11 @@ pub fn decoded_len_if_valid(text: &[u8]) -> usize {
 /// accepts the same text with the same output: the bulk of the text (whole blocks, no padding)
 /// is checked here character by character against the same alphabet rules, and the last quantum
 /// and padding go through the streaming decoder itself.
-pub fn decode_fast(text: &[u8], out: &mut [u8], mut on_chunk: impl FnMut(&[u8])) -> Option<usize> {
+pub fn decode_fast<'o>(
+    text: &[u8],
+    out: &'o mut [u8],
+    mut on_chunk: impl FnMut(&'o [u8]),
+) -> Option<usize> {
     // Without the `fast-decode` feature (firmware) the group code is compiled out.
     #[cfg(not(feature = "fast-decode"))]
     {

@@ -455,6 +455,14 @@ impl Verifier<'_> {
             use sha2::{Digest, Sha256};
             // Without escapes the decoded length is known from the text; PAE needs it first.
             let raw = env.payload.raw();
+            // Large payloads: decode on a second core while this one hashes.
+            #[cfg(feature = "parallel")]
+            if raw.len() >= crate::parallel::MIN_TEXT
+                && let Some((n, d)) =
+                    crate::parallel::decode_and_hash(payload_type.as_bytes(), raw, scratch)
+            {
+                return Ok((n, Some(d)));
+            }
             let len = base64::decoded_len_if_valid(raw);
             let mut h = Sha256::new();
             crate::pae::stream_header(payload_type.as_bytes(), len, |c| h.update(c));

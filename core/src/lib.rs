@@ -71,6 +71,8 @@ pub mod key;
 #[cfg(feature = "fast")]
 mod p256_tables;
 pub mod pae;
+#[cfg(feature = "parallel")]
+mod parallel;
 pub mod statement;
 #[cfg(feature = "testkit")]
 #[allow(clippy::unreachable, clippy::indexing_slicing)]
