@@ -278,7 +278,7 @@ pub fn decode_into(text: &[u8], out: &mut [u8]) -> Result<usize, Error> {
     if let Some(n) = decode_fast(text, out, |_| {}) {
         return Ok(n);
     }
-    decode_chunks(|f| f(text), out)
+    decode_chunks(|f| f(text), Some(out))
 }
 
 /// Decodes the base64 text held in a JSON string (after unescaping) into `out`.
@@ -291,27 +291,8 @@ pub fn decode_json_str(s: &JsonStr<'_>, out: &mut [u8]) -> Result<usize, Error> 
 
 /// The exact decoder over a JSON string: into `out`, or only counting and checking when `out`
 /// is `None`. One function for both, so that firmware links one copy of the decoder loop.
-fn decode_str(s: &JsonStr<'_>, mut out: Option<&mut [u8]>) -> Result<usize, Error> {
-    let mut n = 0usize;
-    let mut overflow = false;
-    let mut sink = |c: &[u8]| {
-        if let Some(out) = out.as_deref_mut() {
-            match out.get_mut(n..n + c.len()) {
-                Some(dst) => dst.copy_from_slice(c),
-                None => overflow = true,
-            }
-        }
-        n += c.len();
-        Ok::<(), Error>(())
-    };
-    let mut dec = Decoder::new();
-    s.for_each_chunk(|c| dec.feed(c, &mut sink).map(|_| ()))?;
-    dec.finish(&mut sink)?;
-    if overflow {
-        Err(Error::BufferTooSmall)
-    } else {
-        Ok(n)
-    }
+fn decode_str(s: &JsonStr<'_>, out: Option<&mut [u8]>) -> Result<usize, Error> {
+    decode_chunks(|f| s.for_each_chunk(f), out)
 }
 
 /// Fast path of [`validate_json_str`] for text without escapes; `None` means "ask the exact
@@ -415,6 +396,17 @@ pub fn decode_in_place(buf: &mut [u8]) -> Result<usize, Error> {
     let mut written = 0usize;
     let mut dec = Decoder::new();
     let len = buf.len();
+    // Appends decoded bytes at `written` (always at or behind `read`).
+    let put = |buf: &mut [u8], written: &mut usize, c: &[u8]| match buf
+        .get_mut(*written..*written + c.len())
+    {
+        Some(d) => {
+            d.copy_from_slice(c);
+            *written += c.len();
+            Ok(())
+        }
+        None => Err(Error::BufferTooSmall),
+    };
     while read < len {
         let n = (len - read).min(PIECE);
         let (Some(src), Some(dst)) = (buf.get(read..read + n), piece.get_mut(..n)) else {
@@ -422,27 +414,12 @@ pub fn decode_in_place(buf: &mut [u8]) -> Result<usize, Error> {
         };
         dst.copy_from_slice(src);
         read += n;
-        let mut sink = |c: &[u8]| match buf.get_mut(written..written + c.len()) {
-            Some(d) => {
-                d.copy_from_slice(c);
-                written += c.len();
-                Ok(())
-            }
-            None => Err(Error::BufferTooSmall),
-        };
-        if !dec.feed(piece.get(..n).unwrap_or(&[]), &mut sink)? {
+        let text = piece.get(..n).unwrap_or(&[]);
+        if !dec.feed(text, &mut |c: &[u8]| put(buf, &mut written, c))? {
             return Err(Error::InvalidBase64);
         }
     }
-    let mut sink = |c: &[u8]| match buf.get_mut(written..written + c.len()) {
-        Some(d) => {
-            d.copy_from_slice(c);
-            written += c.len();
-            Ok(())
-        }
-        None => Err(Error::BufferTooSmall),
-    };
-    dec.finish(&mut sink)?;
+    dec.finish(&mut |c: &[u8]| put(buf, &mut written, c))?;
     Ok(written)
 }
 
@@ -456,14 +433,16 @@ pub fn validate_json_str(s: &JsonStr<'_>) -> Result<usize, Error> {
 
 fn decode_chunks(
     source: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<(), Error>) -> Result<(), Error>,
-    out: &mut [u8],
+    mut out: Option<&mut [u8]>,
 ) -> Result<usize, Error> {
     let mut n = 0usize;
     let mut overflow = false;
     let mut sink = |c: &[u8]| {
-        match out.get_mut(n..n + c.len()) {
-            Some(dst) => dst.copy_from_slice(c),
-            None => overflow = true,
+        if let Some(out) = out.as_deref_mut() {
+            match out.get_mut(n..n + c.len()) {
+                Some(dst) => dst.copy_from_slice(c),
+                None => overflow = true,
+            }
         }
         n += c.len();
         Ok::<(), Error>(())
@@ -848,6 +827,16 @@ mod tests {
         }
     }
 
+    /// A small deterministic generator for the random tests.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
     /// Streams `text` through a fresh [`Decoder`] in pieces of `piece` characters.
     fn stream_pieces(text: &[u8], piece: usize) -> Result<Vec<u8>, Error> {
         let mut got = Vec::new();
@@ -883,13 +872,7 @@ mod tests {
     /// must all agree with base64ct, including on which texts are rejected.
     #[test]
     fn long_texts_all_paths_agree_with_reference() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let std_alpha = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut checked = 0;
         let mut rejected = 0;
@@ -973,13 +956,7 @@ mod tests {
     #[cfg(feature = "simd-decode")]
     #[test]
     fn simd_and_portable_bulk_decoders_agree() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         let alpha = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         let mut accepted = 0;
         for round in 0..if cfg!(miri) { 12 } else { 4000 } {
@@ -1003,7 +980,7 @@ mod tests {
                     src[i] = c;
                 }
             }
-            if next() % 3 == 0 {
+            if next().is_multiple_of(3) {
                 let i = (next() as usize) % src.len();
                 src[i] = [b'=', b'+', b'-', b'_', b'/', b' ', 0x80, b'"'][(next() % 8) as usize];
             }

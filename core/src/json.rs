@@ -97,56 +97,37 @@ fn hex4(doc: &[u8], i: usize) -> Option<u16> {
 /// 16 at a time (a loop the compiler vectorises), so that long strings such as a DSSE payload are
 /// skipped quickly; stops at the first block holding a byte of interest.
 #[inline]
-fn skip_plain(doc: &[u8], mut i: usize) -> usize {
+fn skip_plain(doc: &[u8], i: usize) -> usize {
     // Firmware (no `fast-decode`): the byte-by-byte loop of the caller alone, for flash size.
     if !cfg!(feature = "fast-decode") {
         return i;
     }
-    const BLOCK: usize = 64;
-    let rest = doc.get(i..).unwrap_or(&[]);
-    for block in rest.chunks_exact(BLOCK) {
-        // Control characters and non-ASCII in one unsigned range test.
-        let special = block.iter().fold(0u8, |acc, &b| {
-            acc | u8::from(b.wrapping_sub(0x20) >= 0x60)
-                | u8::from(b == b'"')
-                | u8::from(b == b'\\')
-        });
-        if special != 0 {
-            break;
-        }
-        i += BLOCK;
-    }
-    // The last few bytes before something special, 8 at a time then one by one.
-    for block in doc.get(i..).unwrap_or(&[]).chunks_exact(8) {
-        let special = block.iter().fold(0u8, |acc, &b| {
-            acc | u8::from(b.wrapping_sub(0x20) >= 0x60)
-                | u8::from(b == b'"')
-                | u8::from(b == b'\\')
-        });
-        if special != 0 {
-            break;
-        }
-        i += 8;
-    }
-    i
+    // Control characters and non-ASCII in one unsigned range test.
+    let special = |b: u8| (b.wrapping_sub(0x20) >= 0x60) | (b == b'"') | (b == b'\\');
+    // Big blocks, then the last few bytes before something special 8 at a time.
+    let i = skip_blocks::<64>(doc, i, special);
+    skip_blocks::<8>(doc, i, special)
 }
 
 /// In a document already validated: advances `i` over string bytes other than `"` and `\\`
 /// (fewer tests than [`skip_plain`], which also looks for what validation must reject).
 #[inline]
-fn skip_to_quote_or_escape(doc: &[u8], mut i: usize) -> usize {
+fn skip_to_quote_or_escape(doc: &[u8], i: usize) -> usize {
     if !cfg!(feature = "fast-decode") {
         return i;
     }
-    const BLOCK: usize = 64;
-    for block in doc.get(i..).unwrap_or(&[]).chunks_exact(BLOCK) {
-        let special = block.iter().fold(0u8, |acc, &b| {
-            acc | u8::from(b == b'"') | u8::from(b == b'\\')
-        });
-        if special != 0 {
+    skip_blocks::<64>(doc, i, |b| (b == b'"') | (b == b'\\'))
+}
+
+/// Advances `i` by whole blocks of `N` bytes in which `special` holds for no byte (a branch-free
+/// test per block, so that the loop vectorises); stops at the first block holding one.
+#[inline(always)]
+fn skip_blocks<const N: usize>(doc: &[u8], mut i: usize, special: impl Fn(u8) -> bool) -> usize {
+    for block in doc.get(i..).unwrap_or(&[]).chunks_exact(N) {
+        if block.iter().fold(0u8, |acc, &b| acc | u8::from(special(b))) != 0 {
             break;
         }
-        i += BLOCK;
+        i += N;
     }
     i
 }

@@ -250,7 +250,15 @@ impl Store {
     fn classify_retrying(&self) -> Result<Kind, CliError> {
         let deadline = Instant::now() + BUSY_TIMEOUT;
         loop {
-            match classify(&self.conn) {
+            // One read transaction, so the three reads see one snapshot: without it a store being
+            // created by another process could be seen half-way (application_id read before its
+            // commit, the schema after it) and be refused as foreign.
+            let snapshot = self.conn.unchecked_transaction().and_then(|tx| {
+                let k = classify(&tx)?;
+                tx.commit()?;
+                Ok(k)
+            });
+            match snapshot {
                 Ok(k) => return Ok(k),
                 Err(e) if is_busy(&e) && Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(10))

@@ -1028,3 +1028,53 @@ fn killed_bulk_put_leaves_only_whole_transactions() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(row_count(&db), n + 1);
 }
+
+/// Many processes creating the same new store at once: every one must see either no store or a
+/// complete one — never a half-created store refused as foreign (`not-a-vouch-db`), which is what
+/// reading application_id and the schema in separate snapshots allowed. Repeated to give the
+/// race room to happen.
+#[test]
+fn racing_creators_all_succeed() {
+    let e = Env::setup();
+    for round in 0..12 {
+        let db = format!("race{round}.db");
+        let procs: Vec<_> = (0..8)
+            .map(|i| {
+                Command::new(BIN)
+                    .current_dir(e.dir.path())
+                    .args([
+                        "store",
+                        "put",
+                        "--db",
+                        &db,
+                        "--urn",
+                        &format!("urn:race:{i}"),
+                        "--artifact",
+                        "manifest.json",
+                        "--envelope",
+                        "envelope.json",
+                        "--policy",
+                        "enforce.json",
+                    ])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for p in procs {
+            let out = p.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let c = open_db(&e.path(&db));
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM provenance", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 8, "round {round}");
+    }
+}
