@@ -858,6 +858,31 @@ fn bulk_list(e: &Env, name: &str, prefix: &str, n: usize) {
     e.write(name, &s);
 }
 
+/// `vouch store put` of the set-up envelope and manifest under `urn`, enforcing, not waited for.
+fn spawn_put(e: &Env, db: &str, urn: &str) -> std::process::Child {
+    Command::new(BIN)
+        .current_dir(e.dir.path())
+        .args([
+            "store",
+            "put",
+            "--db",
+            db,
+            "--urn",
+            urn,
+            "--artifact",
+            "manifest.json",
+            "--envelope",
+            "envelope.json",
+            "--policy",
+            "enforce.json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn spawn_bulk(e: &Env, list: &str, batch: &str) -> std::process::Child {
     Command::new(BIN)
         .current_dir(e.dir.path())
@@ -885,29 +910,7 @@ fn concurrent_writers_lose_nothing() {
     let e = Env::setup();
     // Several single puts racing to create the database.
     let singles: Vec<_> = (0..6)
-        .map(|i| {
-            Command::new(BIN)
-                .current_dir(e.dir.path())
-                .args([
-                    "store",
-                    "put",
-                    "--db",
-                    "store.db",
-                    "--urn",
-                    &format!("urn:single:{i}"),
-                    "--artifact",
-                    "manifest.json",
-                    "--envelope",
-                    "envelope.json",
-                    "--policy",
-                    "enforce.json",
-                ])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|i| spawn_put(&e, "store.db", &format!("urn:single:{i}")))
         .collect();
     // Bulk writers in parallel with them.
     let bulks: Vec<_> = (0..4)
@@ -1039,29 +1042,7 @@ fn racing_creators_all_succeed() {
     for round in 0..12 {
         let db = format!("race{round}.db");
         let procs: Vec<_> = (0..8)
-            .map(|i| {
-                Command::new(BIN)
-                    .current_dir(e.dir.path())
-                    .args([
-                        "store",
-                        "put",
-                        "--db",
-                        &db,
-                        "--urn",
-                        &format!("urn:race:{i}"),
-                        "--artifact",
-                        "manifest.json",
-                        "--envelope",
-                        "envelope.json",
-                        "--policy",
-                        "enforce.json",
-                    ])
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap()
-            })
+            .map(|i| spawn_put(&e, &db, &format!("urn:race:{i}")))
             .collect();
         for p in procs {
             let out = p.wait_with_output().unwrap();
