@@ -288,7 +288,7 @@ impl<'a> Statement<'a> {
         self.subjects.is_some()
     }
     /// The subjects, in order.
-    pub fn subjects(&self) -> impl Iterator<Item = Subject<'a>> + 'a {
+    pub fn subjects(&self) -> impl Iterator<Item = Subject<'a>> + use<'a> {
         self.subjects
             .into_iter()
             .flat_map(|s| s.elements())

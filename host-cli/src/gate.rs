@@ -316,7 +316,7 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
             at,
             ..verify::Request::default()
         };
-        let r = verify::verify(record.envelope.as_bytes(), &req)?;
+        let r = verify::verify(&record.envelope, &req)?;
         match r.error {
             None => {
                 log.debug(format_args!("{path}: valid (keys {})", r.keys.join(", ")));

@@ -19,7 +19,7 @@ use serde_json::json;
 
 use error::{CliError, EXIT_NOT_VERIFIED, EXIT_OK, EXIT_USAGE};
 use policy::Policy;
-use util::{fingerprint_label, format_time, hash_file, parse_time, read_input};
+use util::{fingerprint_label, format_time, hash_file, parse_time, read_envelope, read_input};
 
 /// Verify, sign and gate on DSSE / in-toto attestations, fully offline.
 #[derive(Parser, Debug)]
@@ -198,6 +198,9 @@ struct VerifyArgs {
     /// Verify as of this time (RFC 3339) instead of now.
     #[arg(long)]
     at: Option<String>,
+    /// Refuse envelopes larger than this (bytes, or with a K/M/G suffix): envelope-too-large.
+    #[arg(long, value_parser = util::parse_size, default_value = "256M")]
+    max_envelope_size: u64,
 }
 
 fn main() -> ExitCode {
@@ -247,6 +250,19 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit)
         }
     }
+}
+
+/// Reports an error found before any envelope was read (one error, exit 2 as a rule) in the shape
+/// of a single `vouch verify` report.
+fn setup_failed(e: &CliError, format: Format) -> ExitCode {
+    match format {
+        Format::Json => print_json(&json!({
+            "verified": false, "error": {"code": e.code, "message": e.message},
+            "payloadType": null, "keys": [], "statement": null, "subjects": [],
+        })),
+        Format::Human => eprintln!("vouch: {}: {}", e.code, e.message),
+    }
+    ExitCode::from(e.exit)
 }
 
 fn print_json(v: &serde_json::Value) {
@@ -429,164 +445,169 @@ fn verify_cmd(a: VerifyArgs, format: Format) -> ExitCode {
         };
         Ok((policy, req))
     })();
-    let outcomes: Vec<Result<verify::Report, CliError>> = match setup {
-        Err(e) => vec![Err(e)],
-        Ok((policy, req)) => {
-            let req = verify::Request {
-                policy: policy.as_ref(),
-                ..req
-            };
-            verify_many(&a.envelopes, &req)
-        }
+    // A setup error (bad flags, unreadable key or policy) is one error, whatever the number of
+    // envelopes: no envelope was looked at.
+    let (policy, req) = match setup {
+        Ok(s) => s,
+        Err(e) => return setup_failed(&e, format),
     };
-    let exit = outcomes
-        .iter()
-        .map(|o| match o {
+    let req = verify::Request {
+        policy: policy.as_ref(),
+        ..req
+    };
+    if let Err(e) = req.check_flags() {
+        return setup_failed(&e, format);
+    }
+    let mut exit = EXIT_OK;
+    let mut all_verified = true;
+    let single = a.envelopes.len() == 1;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if format == Format::Json && !single {
+        let _ = out.write_all(b"{\"envelopes\":[");
+    }
+    // Reports are written in the order given, each as soon as it and those before it are done,
+    // and then dropped: memory holds the envelopes in flight, not every report.
+    verify_many(&a.envelopes, &req, a.max_envelope_size, |i, outcome| {
+        let path = a
+            .envelopes
+            .get(i)
+            .map(|p| p.as_path())
+            .unwrap_or(Path::new("-"));
+        let code = match &outcome {
             Err(e) => e.exit,
             Ok(r) if r.verified => EXIT_OK,
             Ok(_) => EXIT_NOT_VERIFIED,
-        })
-        .max()
-        .unwrap_or(EXIT_OK);
-    let json_of = |o: &Result<verify::Report, CliError>| match o {
-        Err(e) => json!({
-            "verified": false, "error": {"code": e.code, "message": e.message},
-            "payloadType": null, "keys": [], "statement": null, "subjects": [],
-        }),
-        Ok(r) => serde_json::to_value(r).unwrap_or_default(),
-    };
-    if let [only] = outcomes.as_slice()
-        && a.envelopes.len() == 1
-    {
-        match (format, only) {
-            (Format::Json, o) => print_json(&json_of(o)),
-            (Format::Human, Err(e)) => eprintln!("vouch: {}: {}", e.code, e.message),
-            (Format::Human, Ok(r)) => print_human(r, &a.envelopes[0]),
-        }
-        return ExitCode::from(exit);
-    }
-    match format {
-        Format::Json => {
-            let all: Vec<serde_json::Value> = a
-                .envelopes
-                .iter()
-                .zip(&outcomes)
-                .map(|(p, o)| {
-                    let mut v = json_of(o);
-                    if let Some(m) = v.as_object_mut() {
-                        m.insert("envelope".into(), json!(p.display().to_string()));
-                    }
-                    v
-                })
-                .collect();
-            let verified = outcomes.iter().filter(|o| matches!(o, Ok(r) if r.verified));
-            print_json(&json!({
-                "verified": verified.count() == outcomes.len(),
-                "envelopes": all,
-            }));
-        }
-        Format::Human => {
-            if outcomes.len() != a.envelopes.len() {
-                // Setup failed before any envelope was read.
-                if let Some(Err(e)) = outcomes.first() {
+        };
+        exit = exit.max(code);
+        all_verified &= code == EXIT_OK;
+        match (format, outcome) {
+            (Format::Human, Ok(r)) => print_human(&mut out, &r, path),
+            (Format::Human, Err(e)) => {
+                let _ = out.flush();
+                if single {
                     eprintln!("vouch: {}: {}", e.code, e.message);
+                } else {
+                    eprintln!("vouch: {}: {} [{}]", e.code, e.message, path.display());
                 }
             }
-            for (p, o) in a.envelopes.iter().zip(&outcomes) {
-                match o {
-                    Err(e) => eprintln!("vouch: {}: {} [{}]", e.code, e.message, p.display()),
-                    Ok(r) => print_human(r, p),
+            (Format::Json, outcome) => {
+                let report = outcome.unwrap_or_else(|e| verify::Report::from_error(&e));
+                if i > 0 {
+                    let _ = out.write_all(b",");
+                }
+                let shown = path.display().to_string();
+                let mut ser = serde_json::Serializer::new(&mut out);
+                let _ = report.serialize_for((!single).then_some(shown.as_str()), &mut ser);
+                if single {
+                    let _ = out.write_all(b"\n");
                 }
             }
         }
+    });
+    if format == Format::Json && !single {
+        let _ = writeln!(out, "],\"verified\":{all_verified}}}");
     }
+    let _ = out.flush();
     ExitCode::from(exit)
 }
 
 /// Verifies each envelope file against one request, spread over the available cores (each worker
-/// takes the next file when done, so one envelope is in memory per worker). Results come back in
-/// the order of `paths`.
+/// takes the next file when done, so one envelope is in memory per worker), and hands each result
+/// to `emit` in the order of `paths`, as soon as it and all before it are done. Every path gets a
+/// result, even if a worker died before reporting it (`internal`).
 fn verify_many(
     paths: &[PathBuf],
     req: &verify::Request<'_>,
-) -> Vec<Result<verify::Report, CliError>> {
+    max_envelope: u64,
+    mut emit: impl FnMut(usize, Result<verify::Report, CliError>),
+) {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let one = |p: &PathBuf| read_input(p).and_then(|bytes| verify::verify_owned(bytes, req, false));
+    let one = |p: &PathBuf| {
+        read_envelope(p, max_envelope).and_then(|bytes| verify::verify_owned(bytes, req, false))
+    };
     // (`available_parallelism` reads cgroup files: not worth it for one envelope.)
     let workers = match paths.len() {
         0 | 1 => 1,
         n => std::thread::available_parallelism().map_or(1, |c| c.get().min(n)),
     };
     if workers <= 1 {
-        return paths.iter().map(one).collect();
+        for (i, p) in paths.iter().enumerate() {
+            emit(i, one(p));
+        }
+        return;
     }
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, Result<verify::Report, CliError>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(p) = paths.get(i) else { break };
-                        mine.push((i, one(p)));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, one) = (&next, &one);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(p) = paths.get(i) else { break };
+                    if tx.send((i, one(p))).is_err() {
+                        break;
                     }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    // Every path gets a result, even if a worker died before reporting it.
-    let mut results: Vec<Option<Result<verify::Report, CliError>>> =
-        paths.iter().map(|_| None).collect();
-    for (i, r) in done.drain(..) {
-        if let Some(slot) = results.get_mut(i) {
-            *slot = Some(r);
+                }
+            });
         }
-    }
-    results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(CliError::usage("internal", "verification failed"))))
-        .collect()
+        drop(tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut due = 0usize;
+        for (i, r) in rx {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&due) {
+                emit(due, r);
+                due += 1;
+            }
+        }
+        // The channel closed: every worker ended. A result that never came is reported as such.
+        for i in due..paths.len() {
+            let r = pending
+                .remove(&i)
+                .unwrap_or_else(|| Err(CliError::usage("internal", "verification failed")));
+            emit(i, r);
+        }
+    });
 }
 
-fn print_human(r: &verify::Report, envelope: &std::path::Path) {
+fn print_human(out: &mut impl Write, r: &verify::Report, envelope: &std::path::Path) {
     let kids = if r.envelope_keyids.is_empty() {
         String::from("none")
     } else {
         r.envelope_keyids.join(", ")
     };
     if r.verified {
-        let mut line = format!(
+        let _ = write!(
+            out,
             "verified: {} signed by {}",
             envelope.display(),
             r.keys.join(", ")
         );
         if let Some(pt) = &r.payload_type {
-            line.push_str(&format!(" (payloadType {pt})"));
+            let _ = write!(out, " (payloadType {pt})");
         }
-        println!("{line}");
+        let _ = writeln!(out);
         if let Some(st) = &r.statement {
             let b = st.get("builderId").and_then(|v| v.as_str()).unwrap_or("-");
             let p = st
                 .get("predicateType")
                 .and_then(|v| v.as_str())
                 .unwrap_or("-");
-            let names: Vec<&str> = r
-                .subjects
-                .iter()
-                .filter_map(|s| s.get("name").and_then(|n| n.as_str()))
-                .collect();
-            println!(
-                "  statement: predicateType {p}, builder {b}, subjects {}",
-                names.join(", ")
+            let _ = write!(
+                out,
+                "  statement: predicateType {p}, builder {b}, subjects "
             );
+            // One name at a time: a Statement may have a million subjects.
+            for (n, s) in r.subjects().enumerate() {
+                let sep = if n > 0 { ", " } else { "" };
+                let _ = write!(out, "{sep}{}", util::json_text(&s.name));
+            }
+            let _ = writeln!(out);
         }
     } else if let Some(e) = &r.error {
+        let _ = out.flush();
         eprintln!(
             "NOT verified: {}: {} [{}]",
             e.code,

@@ -10,21 +10,29 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use base64ct::Encoding as _;
 use clap::{Args, Subcommand};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value as Json, json};
 
 use crate::error::{CliError, EXIT_NOT_VERIFIED, EXIT_OK};
 use crate::log::Log;
 use crate::policy::{Mode, Policy};
-use crate::util::{format_time, hash_file, hex, json_text, read_input};
+use crate::util::{format_time, hash_file, hex, json_text, parse_size, read_envelope};
 use crate::verify;
 
 /// `PRAGMA application_id` of a vouch store ("VOUC").
 pub const APPLICATION_ID: i32 = 0x564f_5543;
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
+/// The oldest schema version this build reads without migrating it (readers never write).
+pub const OLDEST_READABLE: i32 = 1;
+/// `inputs` / `outputs` lists longer than this (JSON text) are not copied into the record's
+/// columns: the stored envelope holds them (the column is NULL), so that a Statement with a
+/// million subjects costs a put no more than its envelope and payload.
+pub const MAX_FACTS_TEXT: usize = 1 << 20;
 /// How long a write waits for another process's transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -50,6 +58,33 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX provenance_digest ON provenance (digest);
     CREATE INDEX provenance_issuer ON provenance (issuer);",
+    // 1 -> 2: the envelope is stored as the bytes given (a BLOB, no longer text that a lossy
+    // conversion could alter) and is the last column, so that a put streams it into the database
+    // (an SQLite zeroblob filled in place) instead of building the whole record in memory.
+    // Rows keep their rowid: history order is unchanged.
+    "CREATE TABLE provenance_v2 (
+        urn TEXT NOT NULL,
+        payload_type TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        committed_at TEXT NOT NULL,
+        build_tool TEXT,
+        inputs TEXT,
+        outputs TEXT,
+        recorded_at TEXT NOT NULL,
+        verified INTEGER NOT NULL CHECK (verified IN (0, 1)),
+        warnings TEXT,
+        envelope BLOB NOT NULL,
+        PRIMARY KEY (urn, digest)
+    );
+    INSERT INTO provenance_v2 (rowid, urn, payload_type, digest, issuer, committed_at, build_tool,
+        inputs, outputs, recorded_at, verified, warnings, envelope)
+        SELECT rowid, urn, payload_type, digest, issuer, committed_at, build_tool, inputs, outputs,
+        recorded_at, verified, warnings, CAST(envelope AS BLOB) FROM provenance ORDER BY rowid;
+    DROP TABLE provenance;
+    ALTER TABLE provenance_v2 RENAME TO provenance;
+    CREATE INDEX provenance_digest ON provenance (digest);
+    CREATE INDEX provenance_issuer ON provenance (issuer);",
 ];
 
 /// How to open a store.
@@ -73,9 +108,10 @@ pub struct Store {
 pub struct Record {
     /// The manifest's URN.
     pub urn: String,
-    /// The DSSE envelope as given (empty when stored without provenance in permissive mode).
+    /// The DSSE envelope, byte for byte as given (empty when stored without provenance in
+    /// permissive mode).
     #[serde(skip)]
-    pub envelope: String,
+    pub envelope: Vec<u8>,
     /// The envelope's payloadType (empty without provenance).
     pub payload_type: String,
     /// SHA-256 (lowercase hex) of the artifact the record covers.
@@ -86,10 +122,12 @@ pub struct Record {
     pub committed_at: String,
     /// The build tool, when the statement names one.
     pub build_tool: Option<String>,
-    /// The statement's materials / resolved dependencies (a JSON array).
-    pub inputs: Option<Json>,
-    /// The statement's subjects (a JSON array).
-    pub outputs: Option<Json>,
+    /// The statement's materials / resolved dependencies (a JSON array, as the statement wrote
+    /// it); `None` without a statement or when longer than [`MAX_FACTS_TEXT`] (then only the
+    /// envelope holds it).
+    pub inputs: Option<Box<RawValue>>,
+    /// The statement's subjects (a JSON array), as for `inputs`.
+    pub outputs: Option<Box<RawValue>>,
     /// When the record was written.
     pub recorded_at: String,
     /// Whether the envelope verified against the policy and the artifact when it was put.
@@ -154,6 +192,55 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// `PRAGMA journal_size_limit` of writers: 64 MiB.
+const WAL_SIZE_LIMIT: i64 = 64 << 20;
+
+/// Whether a reader may open the store read-only without leaving anything behind.
+///
+/// A WAL-mode SQLite database is read through its `-wal` and `-shm` files. Writers of this vouch
+/// keep them (persistent WAL), so a reader normally finds both and writes nothing. When they are
+/// missing (a store last written by an older vouch, or files removed by hand), SQLite would
+/// create them, owned by the reader, where the store's owner may then be unable to open them for
+/// writing. So a reader creates them only when it is the owner of the store file (or root, whose
+/// files SQLite hands to the owner); anyone else is refused (`store-error`) with what to do.
+fn reader_may_open(path: &Path) -> Result<(), CliError> {
+    let mut header = [0u8; 20];
+    let wal_mode = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+        .is_ok()
+        && header.get(18..20) == Some(&[2, 2]);
+    if !wal_mode {
+        return Ok(());
+    }
+    let side = |ext: &str| {
+        let mut s = path.as_os_str().to_owned();
+        s.push(ext);
+        PathBuf::from(s)
+    };
+    if side("-wal").exists() && side("-shm").exists() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(path)
+            .map_err(|e| CliError::io(path, &e))?
+            .uid();
+        let me = rustix::process::geteuid().as_raw();
+        if me == owner || me == 0 {
+            return Ok(());
+        }
+        Err(db_err(
+            path,
+            format!(
+                "the store's -wal/-shm files are missing and a reader (uid {me}) may not create them in a store owned by uid {owner}; its owner can restore them by opening it for writing once (any `vouch store put`)"
+            ),
+        ))
+    }
+    #[cfg(not(unix))]
+    Ok(())
+}
+
 /// What an SQLite file holds, from its header fields and schema.
 #[derive(Debug, PartialEq, Eq)]
 enum Kind {
@@ -208,12 +295,27 @@ impl Store {
         }
         let flags = match mode {
             OpenMode::Write => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-            // Read-write without create: a WAL database needs its -shm file; nothing is written.
-            OpenMode::Read => OpenFlags::SQLITE_OPEN_READ_WRITE,
+            // Readers open read-only: they need no write access to the store or its directory,
+            // and never create files (`-wal`/`-shm`) that could then stand in a writer's way.
+            OpenMode::Read => OpenFlags::SQLITE_OPEN_READ_ONLY,
         } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if mode == OpenMode::Read {
+            reader_may_open(path)?;
+        }
         let conn = Connection::open_with_flags(path, flags).map_err(|e| db_err(path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| db_err(path, e))?;
+        if mode == OpenMode::Write {
+            // Persistent WAL: the -wal and -shm files stay when the last writer closes (the WAL
+            // checkpointed and truncated to zero bytes, see `set_wal`), so that readers find them
+            // and read without creating or writing anything.
+            let mut persist = 1;
+            conn.file_control(
+                Some(rusqlite::MAIN_DB),
+                rusqlite::FileControl::PersistWal(&mut persist),
+            )
+            .map_err(|e| db_err(path, e))?;
+        }
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
@@ -228,12 +330,9 @@ impl Store {
                     path.display()
                 ),
             )),
-            (Kind::Vouch(v), OpenMode::Read) if v < SCHEMA_VERSION => Err(CliError::usage(
-                "old-schema",
-                format!(
-                    "{}: store schema version {v} needs a migration; run any `vouch store put` to upgrade it",
-                    path.display()
-                ),
+            (Kind::Vouch(v), OpenMode::Read) if v < OLDEST_READABLE => Err(not_vouch(
+                path,
+                &format!("unknown vouch schema version {v}"),
             )),
             (Kind::Vouch(_), OpenMode::Read) => Ok(store),
             (Kind::Empty, OpenMode::Read) => Err(not_vouch(path, "an empty database")),
@@ -308,6 +407,11 @@ impl Store {
         // after a few thousand puts, each put slower than the last).
         self.conn
             .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| db_err(&self.path, e))?;
+        // With a journal size limit, the last writer to close truncates the persistent WAL to
+        // zero bytes after its checkpoint; the limit also caps what a reset WAL keeps on disk.
+        self.conn
+            .pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
             .map_err(|e| db_err(&self.path, e))
     }
 
@@ -360,8 +464,8 @@ impl Store {
                 .map_err(err)?;
             let mut ins = tx
                 .prepare_cached(
-                    "INSERT INTO provenance (urn, envelope, payload_type, digest, issuer, committed_at,
-                     build_tool, inputs, outputs, recorded_at, verified, warnings)
+                    "INSERT INTO provenance (urn, payload_type, digest, issuer, committed_at,
+                     build_tool, inputs, outputs, recorded_at, verified, warnings, envelope)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
                 .map_err(err)?;
@@ -372,21 +476,32 @@ impl Store {
                 } else {
                     serde_json::to_string(&r.warnings).ok()
                 };
+                let len = r.envelope.len() as u64;
                 ins.execute(params![
                     r.urn,
-                    r.envelope,
                     r.payload_type,
                     r.digest,
                     r.issuer,
                     r.committed_at,
                     r.build_tool,
-                    r.inputs.as_ref().map(Json::to_string),
-                    r.outputs.as_ref().map(Json::to_string),
+                    r.inputs.as_deref().map(RawValue::get),
+                    r.outputs.as_deref().map(RawValue::get),
                     r.recorded_at,
                     r.verified,
                     warnings,
+                    rusqlite::blob::ZeroBlob(len),
                 ])
                 .map_err(err)?;
+                // The envelope goes in through SQLite's incremental blob I/O: the zeroblob as the
+                // last column is never built in memory, and its pages are written in place.
+                if len > 0 {
+                    use std::io::Write;
+                    let rowid = tx.last_insert_rowid();
+                    let mut blob = tx
+                        .blob_open(rusqlite::MAIN_DB, "provenance", "envelope", rowid, false)
+                        .map_err(err)?;
+                    blob.write_all(&r.envelope).map_err(|e| db_err(&path, e))?;
+                }
                 replaced.push(n > 0);
             }
         }
@@ -399,10 +514,10 @@ impl Store {
         let mut st = self.conn.prepare_cached(sql).map_err(err)?;
         let rows = st
             .query_map(args, |r| {
-                let json_col = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+                let json_col = |s: Option<String>| s.and_then(|s| RawValue::from_string(s).ok());
                 Ok(Record {
                     urn: r.get(0)?,
-                    envelope: r.get(1)?,
+                    envelope: bytes_col(r, 1)?,
                     payload_type: r.get(2)?,
                     digest: r.get(3)?,
                     issuer: r.get(4)?,
@@ -453,6 +568,20 @@ impl Store {
     }
 }
 
+/// A column read as bytes, whether SQLite holds it as a BLOB (schema 2) or as TEXT (schema 1).
+fn bytes_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Vec<u8>> {
+    use rusqlite::types::ValueRef;
+    match r.get_ref(i)? {
+        ValueRef::Blob(b) | ValueRef::Text(b) => Ok(b.to_vec()),
+        ValueRef::Null => Ok(Vec::new()),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            i,
+            "envelope".into(),
+            other.data_type(),
+        )),
+    }
+}
+
 const SELECT: &str = "SELECT urn, envelope, payload_type, digest, issuer, committed_at, build_tool, \
      inputs, outputs, recorded_at, verified, warnings FROM provenance";
 
@@ -462,74 +591,73 @@ struct Facts {
     issuer: Option<String>,
     committed_at: Option<String>,
     build_tool: Option<String>,
-    inputs: Option<Json>,
-    outputs: Option<Json>,
+    inputs: Option<Box<RawValue>>,
+    outputs: Option<Box<RawValue>>,
 }
 
-fn text_at(v: &Json, path: &[&str]) -> Option<String> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(p)?;
-    }
-    cur.as_str().map(str::to_owned)
+/// The value at `path` below `v`.
+fn at<'a>(v: vouch_core::json::Value<'a>, path: &[&str]) -> Option<vouch_core::json::Value<'a>> {
+    path.iter().try_fold(v, |cur, p| cur.get(p))
 }
 
-fn array_at(v: &Json, path: &[&str]) -> Json {
-    let mut cur = v;
-    for p in path {
-        match cur.get(p) {
-            Some(n) => cur = n,
-            None => return Json::Array(Vec::new()),
-        }
+fn text_at(v: vouch_core::json::Value<'_>, path: &[&str]) -> Option<String> {
+    at(v, path)?.as_str().map(|s| json_text(&s))
+}
+
+/// The JSON text of the array at `path` as the statement wrote it (`[]` when there is none), or
+/// `None` when it is longer than [`MAX_FACTS_TEXT`] (the envelope holds it).
+fn array_at(v: vouch_core::json::Value<'_>, path: &[&str]) -> Option<Box<RawValue>> {
+    let raw = at(v, path)
+        .filter(|a| a.kind() == vouch_core::json::Kind::Array)
+        .map_or(&b"[]"[..], |a| a.raw());
+    if raw.len() > MAX_FACTS_TEXT {
+        return None;
     }
-    if cur.is_array() {
-        cur.clone()
-    } else {
-        Json::Array(Vec::new())
-    }
+    let text = std::str::from_utf8(raw).ok()?;
+    RawValue::from_string(text.to_owned()).ok()
 }
 
 /// Reads the facts from a statement: the registry format (top-level `builder`, `metadata`,
 /// `materials`), SLSA v1 (`predicate.runDetails`, `predicate.buildDefinition`) or SLSA v0.x
-/// (`predicate.builder`, `predicate.metadata`, `predicate.materials`).
+/// (`predicate.builder`, `predicate.metadata`, `predicate.materials`). The payload is read with
+/// vouch-core's strict, non-allocating JSON parser (a Statement of any shape costs no memory
+/// beyond the small facts and the lists it copies); a payload that is not JSON has no facts.
 fn facts(payload: &[u8]) -> Facts {
-    let Ok(root) = serde_json::from_slice::<Json>(payload) else {
+    let Ok(root) = vouch_core::json::parse(payload) else {
         return Facts::default();
     };
     let mut f = Facts {
-        outputs: Some(array_at(&root, &["subject"])),
+        outputs: array_at(root, &["subject"]),
         ..Facts::default()
     };
     let pred = root.get("predicate");
     if let Some(run) = pred.and_then(|p| p.get("runDetails")) {
         f.issuer = text_at(run, &["builder", "id"]);
         f.committed_at = text_at(run, &["metadata", "finishedOn"]);
-        f.build_tool = match run.get("builder").and_then(|b| b.get("version")) {
-            Some(Json::Object(m)) if !m.is_empty() => Some(
-                m.iter()
-                    .map(|(k, v)| match v.as_str() {
-                        Some(s) => format!("{k} {s}"),
-                        None => format!("{k} {v}"),
+        f.build_tool = at(run, &["builder", "version"]).and_then(|v| match v.kind() {
+            vouch_core::json::Kind::Object => {
+                let parts: Vec<String> = v
+                    .members()
+                    .map(|(k, val)| match val.as_str() {
+                        Some(s) => format!("{} {}", json_text(&k), json_text(&s)),
+                        None => format!("{} {}", json_text(&k), String::from_utf8_lossy(val.raw())),
                     })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
-            Some(Json::String(s)) => Some(s.clone()),
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join(", "))
+            }
+            vouch_core::json::Kind::String => v.as_str().map(|s| json_text(&s)),
             _ => None,
-        };
-        f.inputs = Some(array_at(
-            pred.unwrap_or(&Json::Null),
-            &["buildDefinition", "resolvedDependencies"],
-        ));
+        });
+        f.inputs = pred.and_then(|p| array_at(p, &["buildDefinition", "resolvedDependencies"]));
     } else if let Some(p) = pred.filter(|p| p.get("builder").is_some()) {
         f.issuer = text_at(p, &["builder", "id"]);
         f.committed_at = text_at(p, &["metadata", "buildFinishedOn"]);
-        f.inputs = Some(array_at(p, &["materials"]));
+        f.inputs = array_at(p, &["materials"]);
     } else if root.get("builder").is_some() {
-        f.issuer = text_at(&root, &["builder", "id"]);
-        f.committed_at = text_at(&root, &["metadata", "timestamp"]);
-        f.build_tool = text_at(&root, &["metadata", "buildTool"]);
-        f.inputs = Some(array_at(&root, &["materials"]));
+        f.issuer = text_at(root, &["builder", "id"]);
+        f.committed_at = text_at(root, &["metadata", "timestamp"]);
+        f.build_tool = text_at(root, &["metadata", "buildTool"]);
+        f.inputs = array_at(root, &["materials"]);
     }
     f
 }
@@ -577,6 +705,7 @@ pub fn prepare(
     urn: &str,
     artifact: &Path,
     envelope: Option<&Path>,
+    max_envelope: u64,
     log: &Log,
 ) -> Result<Record, PutError> {
     if urn.trim().is_empty() {
@@ -610,7 +739,7 @@ pub fn prepare(
         let t = now();
         return Ok(Record {
             urn: urn.into(),
-            envelope: String::new(),
+            envelope: Vec::new(),
             payload_type: String::new(),
             digest: sha256,
             issuer: String::new(),
@@ -623,7 +752,7 @@ pub fn prepare(
             warnings,
         });
     };
-    let bytes = read_input(env_path)?;
+    let bytes = read_envelope(env_path, max_envelope)?;
     let req = verify::Request {
         policy: Some(policy),
         artifacts: vec![verify::Artifact {
@@ -632,7 +761,7 @@ pub fn prepare(
         }],
         ..verify::Request::default()
     };
-    let report = verify::verify(&bytes, &req)?;
+    let mut report = verify::verify(&bytes, &req)?;
     if let Some(e) = &report.error {
         log.debug(format_args!(
             "envelope {}: NOT verified: {}: {}",
@@ -650,15 +779,13 @@ pub fn prepare(
             report.keys.join(", ")
         ));
     }
-    let payload = report
-        .payload
-        .clone()
-        .or_else(|| unverified_payload(&bytes));
+    let payload = report.payload.take().or_else(|| unverified_payload(&bytes));
     let f = payload.as_deref().map(facts).unwrap_or_default();
+    drop(payload);
     let t = now();
     Ok(Record {
         urn: urn.into(),
-        envelope: String::from_utf8_lossy(&bytes).into_owned(),
+        envelope: bytes,
         payload_type: report.payload_type.clone().unwrap_or_default(),
         digest: sha256,
         issuer: f.issuer.unwrap_or_default(),
@@ -720,6 +847,9 @@ pub struct PutArgs {
     /// The policy (its `mode` decides what happens to missing or invalid provenance).
     #[arg(long)]
     policy: PathBuf,
+    /// Refuse envelopes larger than this (bytes, or with a K/M/G suffix): envelope-too-large.
+    #[arg(long, value_parser = parse_size, default_value = "256M")]
+    max_envelope_size: u64,
     /// Show each step on stderr (also VOUCH_LOG=debug).
     #[arg(short, long)]
     verbose: bool,
@@ -751,6 +881,9 @@ pub struct BulkArgs {
     /// Puts per transaction.
     #[arg(long, default_value_t = 1)]
     batch: usize,
+    /// Refuse envelopes larger than this (bytes, or with a K/M/G suffix): envelope-too-large.
+    #[arg(long, value_parser = parse_size, default_value = "256M")]
+    max_envelope_size: u64,
     /// Show each step on stderr (also VOUCH_LOG=debug).
     #[arg(short, long)]
     verbose: bool,
@@ -797,7 +930,14 @@ fn put_cmd(a: PutArgs, json_out: bool) -> Result<u8, CliError> {
         policy.issuers.len()
     ));
     // Verify before touching the database: a refused put never opens (or creates) it.
-    let rec = match prepare(&policy, &a.urn, &a.artifact, a.envelope.as_deref(), &log) {
+    let rec = match prepare(
+        &policy,
+        &a.urn,
+        &a.artifact,
+        a.envelope.as_deref(),
+        a.max_envelope_size,
+        &log,
+    ) {
         Ok(r) => r,
         Err(PutError::Fatal(e)) => return Err(e),
         Err(PutError::Refused { problem, digest }) => {
@@ -882,7 +1022,15 @@ fn query_cmd(a: QueryArgs, json_out: bool, all: bool) -> Result<u8, CliError> {
         } else if let Some(r) = records.first() {
             let mut v = serde_json::to_value(r).unwrap_or_default();
             if let Json::Object(m) = &mut v {
-                m.insert("envelope".into(), json!(r.envelope));
+                // The envelope as stored: text when it is UTF-8 (as envelopes are), else base64 of
+                // its bytes, so that nothing is altered in the showing either.
+                match std::str::from_utf8(&r.envelope) {
+                    Ok(text) => m.insert("envelope".into(), json!(text)),
+                    Err(_) => m.insert(
+                        "envelopeBase64".into(),
+                        json!(base64ct::Base64::encode_string(&r.envelope)),
+                    ),
+                };
             }
             print_json(&json!({"ok": true, "urn": a.urn, "record": v}));
         }
@@ -911,7 +1059,11 @@ fn query_cmd(a: QueryArgs, json_out: bool, all: bool) -> Result<u8, CliError> {
         println!("  timestamp    {}", r.committed_at);
         println!("  build tool   {}", r.build_tool.as_deref().unwrap_or("-"));
         println!("  payloadType  {}", or_dash(&r.payload_type));
-        let n = |v: &Option<Json>| v.as_ref().and_then(Json::as_array).map_or(0, Vec::len);
+        let n = |v: &Option<Box<RawValue>>| match v {
+            Some(raw) => vouch_core::json::parse(raw.get().as_bytes())
+                .map_or_else(|_| "-".to_string(), |a| a.elements().count().to_string()),
+            None => "(in the envelope)".to_string(),
+        };
         println!("  inputs       {}, outputs {}", n(&r.inputs), n(&r.outputs));
         println!(
             "  verified     {}",
@@ -963,6 +1115,7 @@ fn bulk_cmd(a: BulkArgs, json_out: bool) -> Result<u8, CliError> {
             urn,
             Path::new(artifact),
             envelope.map(Path::new),
+            a.max_envelope_size,
             &log,
         ) {
             Ok(rec) => {

@@ -45,6 +45,71 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::io(path, &e))
 }
 
+/// Parses a byte size: a number with an optional `K`/`M`/`G` (or `KiB`/`MiB`/`GiB`) suffix, powers
+/// of 1024 (for `--max-envelope-size`).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (bytes, or a number with K, M or G)"))?;
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" => 10,
+        "m" | "mib" => 20,
+        "g" | "gib" => 30,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use K, M or G)")),
+    };
+    n.checked_mul(1u64 << shift)
+        .filter(|&v| v > 0)
+        .ok_or_else(|| format!("{s:?} is out of range"))
+}
+
+/// Reads an envelope (a file, or stdin for `-`) of at most `limit` bytes. A larger input is the
+/// verdict `envelope-too-large` (exit 1), found without reading more than `limit + 1` bytes, so an
+/// endless stream (`/dev/zero`) cannot exhaust memory.
+pub fn read_envelope(path: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
+    let too_large = || {
+        CliError::failed(
+            "envelope-too-large",
+            format!(
+                "{}: larger than the envelope size limit of {limit} bytes (--max-envelope-size)",
+                path.display()
+            ),
+        )
+    };
+    let mut buf = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut buf)
+    } else {
+        let f = std::fs::File::open(path).map_err(|e| CliError::io(path, &e))?;
+        let meta = f.metadata().map_err(|e| CliError::io(path, &e))?;
+        if meta.is_dir() {
+            return Err(CliError::usage(
+                "io-error",
+                format!("{}: is a directory", path.display()),
+            ));
+        }
+        if meta.is_file() {
+            if meta.len() > limit {
+                return Err(too_large());
+            }
+            // Exactly the file's size (+1 to see the end): no doubling of the buffer.
+            buf.reserve_exact(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+        }
+        f.take(limit.saturating_add(1)).read_to_end(&mut buf)
+    };
+    read.map_err(|e| CliError::io(path, &e))?;
+    if buf.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(buf)
+}
+
 /// Streams a file through SHA-256 and SHA-512, with a progress bar on a terminal for large files.
 pub fn hash_file(path: &Path) -> Result<ArtifactDigest, CliError> {
     let mut f = std::fs::File::open(path).map_err(|e| CliError::io(path, &e))?;

@@ -73,6 +73,63 @@ pub struct Request<'a> {
     pub at: Option<OffsetDateTime>,
 }
 
+impl Request<'_> {
+    /// Refuses flags that would loosen the policy (usage error, exit 2): flags may tighten a
+    /// policy, never loosen it. With a policy, `--threshold` may not be below the policy's
+    /// threshold, every `--payload-type` must be one the policy allows (its `payloadTypes`, else
+    /// the in-toto types), and every `--key` must be one of the policy's issuers (the keys given
+    /// then narrow the policy's keys to those).
+    pub fn check_flags(&self) -> Result<(), CliError> {
+        if self.threshold == Some(0) {
+            return Err(CliError::usage("usage", "--threshold must be at least 1"));
+        }
+        let Some(p) = self.policy else {
+            return Ok(());
+        };
+        let loosen = |what: String| {
+            CliError::usage(
+                "usage",
+                format!(
+                    "{what}: flags may tighten the policy {}, never loosen it",
+                    p.path.display()
+                ),
+            )
+        };
+        if let Some(t) = self.threshold
+            && t < p.threshold
+        {
+            return Err(loosen(format!(
+                "--threshold {t} is below the policy's threshold {}",
+                p.threshold
+            )));
+        }
+        for t in &self.payload_types {
+            let allowed = match &p.payload_types {
+                Some(list) => list.contains(t),
+                None => is_in_toto_type(t),
+            };
+            if !allowed {
+                let policy_value = match &p.payload_types {
+                    Some(list) => format!("payloadTypes {list:?}"),
+                    None => "default payload types (in-toto only)".to_string(),
+                };
+                return Err(loosen(format!(
+                    "--payload-type {t:?} is not allowed by the policy's {policy_value}"
+                )));
+            }
+        }
+        for k in &self.keys {
+            if !p.issuers.iter().any(|i| i.key == k.key) {
+                return Err(loosen(format!(
+                    "--key {} is not one of the policy's allowedIssuers",
+                    k.label
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The error part of a report.
 #[derive(Clone, Debug, Serialize)]
 pub struct ErrorInfo {
@@ -83,26 +140,26 @@ pub struct ErrorInfo {
 }
 
 /// What a verification found; serialised as the `--format json` output.
-#[derive(Clone, Debug, Serialize)]
+///
+/// The Statement's subjects are not copied out of the payload: they are rendered from the verified
+/// payload when the report is written ([`Report::subjects`], the `Serialize` impl), so a Statement
+/// with a million subjects costs no more memory than its payload.
+#[derive(Clone, Debug)]
 pub struct Report {
     /// The verdict.
     pub verified: bool,
     /// Why not, when not verified.
     pub error: Option<ErrorInfo>,
     /// The envelope's payloadType, when it could be read.
-    #[serde(rename = "payloadType")]
     pub payload_type: Option<String>,
     /// Labels of the trusted keys that verified.
     pub keys: Vec<String>,
     /// The Statement summary, when statement checks ran and it parsed.
     pub statement: Option<Json>,
-    /// The Statement's subjects.
-    pub subjects: Vec<Json>,
     /// The keyids the envelope's signatures name (unauthenticated hints).
-    #[serde(rename = "envelopeKeyids")]
     pub envelope_keyids: Vec<String>,
-    /// The verified payload (not serialised; for the store).
-    #[serde(skip)]
+    /// The verified payload: kept when the caller asked for it (the store) or when the Statement
+    /// parsed (its subjects are rendered from it).
     pub payload: Option<Vec<u8>>,
 }
 
@@ -114,7 +171,6 @@ impl Report {
             payload_type: None,
             keys: Vec::new(),
             statement: None,
-            subjects: Vec::new(),
             envelope_keyids: Vec::new(),
             payload: None,
         }
@@ -127,6 +183,72 @@ impl Report {
         });
         self
     }
+
+    /// The Statement's subjects (empty when no Statement was parsed), read from the payload.
+    pub fn subjects(&self) -> impl Iterator<Item = vouch_core::statement::Subject<'_>> {
+        self.statement
+            .as_ref()
+            .and(self.payload.as_deref())
+            .and_then(|p| Statement::parse(p).ok())
+            .into_iter()
+            .flat_map(|st| st.subjects())
+    }
+}
+
+/// One subject as JSON: `{"digest": {alg: hex, ...}, "name": ...}` (string digests only).
+fn subject_json(s: &vouch_core::statement::Subject<'_>) -> Json {
+    let mut d = Map::new();
+    for (alg, v) in s.digest.members() {
+        if let Some(h) = v.as_str() {
+            d.insert(json_text(&alg), Json::String(json_text(&h)));
+        }
+    }
+    serde_json::json!({"digest": d, "name": json_text(&s.name)})
+}
+
+/// Serialises the subjects one at a time, straight from the payload.
+struct SubjectsOut<'r>(&'r Report);
+
+impl Serialize for SubjectsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(self.0.subjects().map(|s| subject_json(&s)))
+    }
+}
+
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        self.serialize_for(None, ser)
+    }
+}
+
+impl Report {
+    /// A failed report for an error found before or instead of verification (e.g. an unreadable
+    /// envelope file), in the same shape as every other report.
+    pub fn from_error(e: &CliError) -> Self {
+        Report::new().fail(e.clone())
+    }
+
+    /// Serialises the report, with an `envelope` path first when given (several envelopes per
+    /// call). Keys in sorted order, as serde_json's default map writes them.
+    pub fn serialize_for<S: serde::Serializer>(
+        &self,
+        envelope: Option<&str>,
+        ser: S,
+    ) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = ser.serialize_map(None)?;
+        if let Some(p) = envelope {
+            m.serialize_entry("envelope", p)?;
+        }
+        m.serialize_entry("envelopeKeyids", &self.envelope_keyids)?;
+        m.serialize_entry("error", &self.error)?;
+        m.serialize_entry("keys", &self.keys)?;
+        m.serialize_entry("payloadType", &self.payload_type)?;
+        m.serialize_entry("statement", &self.statement)?;
+        m.serialize_entry("subjects", &SubjectsOut(self))?;
+        m.serialize_entry("verified", &self.verified)?;
+        m.end()
+    }
 }
 
 fn provenance_name(p: Provenance) -> &'static str {
@@ -138,11 +260,26 @@ fn provenance_name(p: Provenance) -> &'static str {
     }
 }
 
-/// Runs the whole pipeline on an envelope's bytes. Verification failures are in the report;
-/// only usage errors (e.g. no trusted keys at all) are `Err`. The report carries the verified
-/// payload (for the store).
+/// Runs the whole pipeline on an envelope's bytes, which stay the caller's. Verification failures
+/// are in the report; only usage errors (e.g. no trusted keys at all) are `Err`. The report carries
+/// the verified payload (for the store), decoded into a buffer of its own: memory is the envelope
+/// plus its payload.
 pub fn verify(envelope: &[u8], req: &Request<'_>) -> Result<Report, CliError> {
-    verify_owned(envelope.to_vec(), req, true)
+    let mut report = Report::new();
+    let payload = match check_signatures(envelope, req, &mut report)? {
+        None => return Ok(report),
+        Some(PayloadText::Decoded(p)) => p,
+        Some(PayloadText::InPlace(range)) => {
+            let text = envelope.get(range).unwrap_or(&[]);
+            let mut out = vec![0u8; vouch_core::base64::decoded_len_bound(text.len())];
+            match vouch_core::base64::decode_into(text, &mut out) {
+                Ok(n) => out.truncate(n),
+                Err(e) => return Ok(report.fail(CliError::core(e))),
+            }
+            out
+        }
+    };
+    Ok(finish(report, payload, req, true))
 }
 
 /// Where the payload text sits in the envelope bytes once the signatures have verified.
@@ -153,10 +290,19 @@ enum PayloadText {
     Decoded(Vec<u8>),
 }
 
+/// Whether the Statement layer runs for this request and payload type.
+fn wants_statement(req: &Request<'_>, report: &Report) -> bool {
+    !req.envelope_only
+        && (report.payload_type.as_deref().is_some_and(is_in_toto_type)
+            || !req.artifacts.is_empty()
+            || req.predicate_type.is_some()
+            || req.builder_id.is_some())
+}
+
 /// [`verify`] on bytes the caller hands over; `keep_payload` asks for the verified payload in
 /// the report. Memory stays at the envelope's size plus a constant: signatures are checked while
 /// the payload is decoded piece by piece, and the payload (when the Statement checks or the
-/// caller need it) is then decoded in place, over its own base64 text.
+/// caller need it) is then decoded in place, over its own base64 text, and the buffer shrunk to it.
 pub fn verify_owned(
     mut envelope: Vec<u8>,
     req: &Request<'_>,
@@ -167,52 +313,49 @@ pub fn verify_owned(
         Some(t) => t,
         None => return Ok(report),
     };
-    let wants_statement = !req.envelope_only
-        && (report.payload_type.as_deref().is_some_and(is_in_toto_type)
-            || !req.artifacts.is_empty()
-            || req.predicate_type.is_some()
-            || req.builder_id.is_some());
-    if !wants_statement && !keep_payload {
+    if !wants_statement(req, &report) && !keep_payload {
         report.verified = true;
         return Ok(report);
     }
-    let (range, mut own) = match text {
-        PayloadText::Decoded(p) => (0..p.len(), Some(p)),
+    let payload = match text {
+        PayloadText::Decoded(p) => p,
         PayloadText::InPlace(range) => {
             let Some(field) = envelope.get_mut(range.clone()) else {
                 return Ok(report.fail(CliError::core(Error::MalformedEnvelope)));
             };
             match vouch_core::base64::decode_in_place(field) {
-                Ok(n) => (range.start..range.start + n, None),
+                Ok(n) => {
+                    // The payload moves to the front of the envelope's buffer, which then
+                    // shrinks to it (for a large buffer, in place).
+                    envelope.truncate(range.start + n);
+                    envelope.drain(..range.start);
+                    envelope.shrink_to_fit();
+                    envelope
+                }
                 Err(e) => return Ok(report.fail(CliError::core(e))),
             }
         }
     };
-    let payload = match &own {
-        Some(p) => p.as_slice(),
-        None => envelope.get(range.clone()).unwrap_or(&[]),
-    };
-    let outcome = if wants_statement {
-        check_statement(payload, req, &mut report)
+    Ok(finish(report, payload, req, keep_payload))
+}
+
+/// The Statement layer on the verified payload, and the verdict. The payload stays in the report
+/// when the caller asked for it or the Statement parsed (its subjects are rendered from it).
+fn finish(mut report: Report, payload: Vec<u8>, req: &Request<'_>, keep_payload: bool) -> Report {
+    let outcome = if wants_statement(req, &report) {
+        check_statement(&payload, req, &mut report)
     } else {
         Ok(())
     };
-    if keep_payload {
-        report.payload = Some(match own.take() {
-            Some(p) => p,
-            None => {
-                envelope.truncate(range.end);
-                envelope.drain(..range.start);
-                envelope
-            }
-        });
+    if keep_payload || report.statement.is_some() {
+        report.payload = Some(payload);
     }
     match outcome {
         Ok(()) => {
             report.verified = true;
-            Ok(report)
+            report
         }
-        Err(e) => Ok(report.fail(e)),
+        Err(e) => report.fail(e),
     }
 }
 
@@ -234,6 +377,7 @@ fn check_signatures(
             "no trusted keys: give --key or --policy",
         ));
     }
+    req.check_flags()?;
     let at = req.at.unwrap_or_else(OffsetDateTime::now_utc);
 
     if let Some(exp) = req.policy.and_then(|p| p.expires)
@@ -277,11 +421,15 @@ fn check_signatures(
         return fail(report, CliError::core_with(e, format!("{payload_type:?}")));
     }
 
-    // Trusted keys active at `at`: the policy's plus the --key files (same material once).
+    // Trusted keys active at `at`: the policy's (narrowed to the --key files when both are
+    // given: a flag may only tighten a policy, see `Request::check_flags`), else the --key files.
     let mut active: Vec<LabeledKey> = Vec::new();
     let mut inactive: Vec<(LabeledKey, KeyStatus)> = Vec::new();
     if let Some(p) = req.policy {
         for i in &p.issuers {
+            if !req.keys.is_empty() && !req.keys.iter().any(|k| k.key == i.key) {
+                continue;
+            }
             let k = LabeledKey {
                 label: i.key_id.clone(),
                 keyid: Some(i.key_id.clone()),
@@ -293,18 +441,17 @@ fn check_signatures(
             }
         }
     }
-    for k in &req.keys {
-        if !active.iter().any(|a| a.key == k.key) && !inactive.iter().any(|(a, _)| a.key == k.key) {
-            active.push(k.clone());
+    if req.policy.is_none() {
+        for k in &req.keys {
+            if !active.iter().any(|a| a.key == k.key) {
+                active.push(k.clone());
+            }
         }
     }
     let threshold = req
         .threshold
         .or(req.policy.map(|p| p.threshold))
         .unwrap_or(1);
-    if threshold == 0 {
-        return Err(CliError::usage("usage", "--threshold must be at least 1"));
-    }
 
     let types = [payload_type.as_str()];
     let outcome = if active.is_empty() {
@@ -451,18 +598,6 @@ fn check_statement(payload: &[u8], req: &Request<'_>, report: &mut Report) -> Re
         );
     }
     report.statement = Some(Json::Object(summary));
-    report.subjects = st
-        .subjects()
-        .map(|s| {
-            let mut d = Map::new();
-            for (alg, v) in s.digest.members() {
-                if let Some(h) = v.as_str() {
-                    d.insert(json_text(&alg), Json::String(json_text(&h)));
-                }
-            }
-            serde_json::json!({"name": json_text(&s.name), "digest": d})
-        })
-        .collect();
 
     if let Some(want) = &req.predicate_type {
         st.check_predicate_type(want).map_err(|e| {
