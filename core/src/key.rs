@@ -83,6 +83,37 @@ impl PartialEq for PublicKey {
 }
 impl Eq for PublicKey {}
 
+/// The algorithm OID of a DER SubjectPublicKeyInfo, read from its first bytes only:
+/// `SEQUENCE { SEQUENCE { OBJECT IDENTIFIER, ... }, BIT STRING }`. `None` when those bytes are not
+/// that shape.
+fn spki_algorithm(der: &[u8]) -> Option<&[u8]> {
+    /// Skips a tag and a DER length (short form, or long form of 1 to 3 bytes); returns the
+    /// length and the rest.
+    fn header(der: &[u8], tag: u8) -> Option<(usize, &[u8])> {
+        let (&t, rest) = der.split_first()?;
+        if t != tag {
+            return None;
+        }
+        let (&l, rest) = rest.split_first()?;
+        if l < 0x80 {
+            return Some((usize::from(l), rest));
+        }
+        let n = usize::from(l & 0x7f);
+        if n == 0 || n > 3 {
+            return None;
+        }
+        let (len, rest) = rest.split_at_checked(n)?;
+        let v = len
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        Some((v, rest))
+    }
+    let (_, rest) = header(der, 0x30)?;
+    let (_, rest) = header(rest, 0x30)?;
+    let (oid_len, rest) = header(rest, 0x06)?;
+    rest.get(..oid_len)
+}
+
 impl PublicKey {
     /// Parses a key in any supported encoding (PEM, SPKI DER, raw Ed25519, SEC1 P-256), telling them
     /// apart by their shape.
@@ -100,11 +131,32 @@ impl PublicKey {
     }
 
     /// Parses a `-----BEGIN PUBLIC KEY-----` PEM document (SPKI).
+    ///
+    /// A key too large for any supported algorithm (an RSA key, say) is told apart by the
+    /// algorithm its SubjectPublicKeyInfo names: [`Error::UnsupportedKeyType`] for another
+    /// algorithm, [`Error::InvalidKey`] for a malformed document.
     pub fn from_pem(pem: &[u8]) -> Result<Self, Error> {
         let mut buf = [0u8; 256];
-        let (label, der) =
-            pem_rfc7468::decode(pem.trim_ascii(), &mut buf).map_err(|_| Error::InvalidKey)?;
-        if label != "PUBLIC KEY" {
+        let mut dec = pem_rfc7468::Decoder::new(pem.trim_ascii()).map_err(|_| Error::InvalidKey)?;
+        if dec.type_label() != "PUBLIC KEY" {
+            return Err(Error::InvalidKey);
+        }
+        let n = dec.remaining_len();
+        let Some(out) = buf.get_mut(..n) else {
+            // Larger than any key vouch supports: only its algorithm is read, from its first
+            // bytes, to say whether it is another algorithm or a broken document.
+            let mut head = [0u8; 32];
+            let head = dec.decode(&mut head).map_err(|_| Error::InvalidKey)?;
+            return match spki_algorithm(head) {
+                Some(oid) if oid == OID_ED25519 || oid == OID_EC_PUBLIC_KEY => {
+                    Err(Error::InvalidKey)
+                }
+                Some(_) => Err(Error::UnsupportedKeyType),
+                None => Err(Error::InvalidKey),
+            };
+        };
+        let der = dec.decode(out).map_err(|_| Error::InvalidKey)?;
+        if !dec.is_finished() {
             return Err(Error::InvalidKey);
         }
         Self::from_spki_der(der)
@@ -393,5 +445,54 @@ mod tests {
         let mut ident = [0u8; 32];
         ident[0] = 1;
         assert_eq!(PublicKey::parse(&ident).err(), Some(Error::InvalidKey));
+    }
+
+    /// RSA keys of every size are another algorithm (`unsupported-key-type`), including those
+    /// whose PEM does not fit the parser's buffer (RSA-2048 used to give `invalid-key`).
+    #[test]
+    fn rsa_keys_of_any_size_are_unsupported() {
+        for pem in [
+            &include_bytes!("../../tests/vectors/keys/rsa1024.pub")[..],
+            &include_bytes!("../../tests/vectors/keys/rsa2048.pub")[..],
+            &include_bytes!("../../tests/vectors/keys/rsa4096.pub")[..],
+        ] {
+            assert_eq!(PublicKey::parse(pem).err(), Some(Error::UnsupportedKeyType));
+        }
+    }
+
+    /// A PEM too large for any supported key is `invalid-key` when it claims a supported
+    /// algorithm or is not a SubjectPublicKeyInfo at all.
+    #[test]
+    fn oversized_pem_of_a_supported_algorithm_is_invalid() {
+        let pem = |der: &[u8]| {
+            let mut buf = [0u8; 2048];
+            let n = pem_rfc7468::encode("PUBLIC KEY", pem_rfc7468::LineEnding::LF, der, &mut buf)
+                .unwrap()
+                .len();
+            buf[..n].to_vec()
+        };
+        // An Ed25519 SPKI with a 300-byte "key".
+        let mut der = vec![
+            0x30, 0x82, 0x01, 0x3a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70,
+        ];
+        der.extend_from_slice(&[0x03, 0x82, 0x01, 0x2d, 0x00]);
+        der.extend_from_slice(&[7u8; 300]);
+        assert_eq!(PublicKey::parse(&pem(&der)).err(), Some(Error::InvalidKey));
+        // 300 bytes that are not DER.
+        assert_eq!(
+            PublicKey::parse(&pem(&[0xaa; 300])).err(),
+            Some(Error::InvalidKey)
+        );
+        // Other labels stay invalid, large or small.
+        let mut other = [0u8; 2048];
+        let n = pem_rfc7468::encode(
+            "CERTIFICATE",
+            pem_rfc7468::LineEnding::LF,
+            &[1; 300],
+            &mut other,
+        )
+        .unwrap()
+        .len();
+        assert_eq!(PublicKey::parse(&other[..n]).err(), Some(Error::InvalidKey));
     }
 }

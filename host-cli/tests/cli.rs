@@ -604,6 +604,7 @@ fn readme_documents_every_error_code() {
         "not-a-git-repo",
         "bad-ref",
         "git-error",
+        "envelope-too-large",
     ] {
         assert!(readme.contains(&format!("`{code}`")), "README lacks {code}");
     }
@@ -733,4 +734,278 @@ fn many_envelopes_in_one_call() {
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("verified: good.json"), "{}", r.stdout);
     assert!(r.stderr.contains("[foreign.json]"), "{}", r.stderr);
+}
+
+/// Flags may tighten a policy, never loosen it: a looser `--threshold`, a `--payload-type` the
+/// policy does not allow, or a `--key` outside the policy is a usage error naming the policy's value.
+#[test]
+fn flags_may_tighten_but_never_loosen_a_policy() {
+    let e = Env::new();
+    e.keygen("ed25519", "a");
+    e.keygen("ecdsa-p256", "b");
+    e.keygen("ed25519", "c");
+    e.statement();
+    e.sign(&["a.key", "b.key"], "two.json");
+    e.sign(&["a.key"], "by-a.json");
+    e.sign(&["b.key"], "by-b.json");
+    e.policy(
+        "p2.json",
+        &[("a", "a.pub", ""), ("b", "b.pub", "")],
+        ", \"threshold\": 2, \"payloadTypes\": [\"application/vnd.in-toto+json\"]",
+    );
+    e.policy("p1.json", &[("a", "a.pub", ""), ("b", "b.pub", "")], "");
+    let verify = |args: &[&str]| {
+        let mut a = vec!["verify"];
+        a.extend(args);
+        e.json(&a)
+    };
+    // A lower threshold than the policy's: refused, naming the policy's value.
+    let (c, v) = verify(&["two.json", "--policy", "p2.json", "--threshold", "1"]);
+    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")), "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("threshold 2") && msg.contains("never loosen"),
+        "{msg}"
+    );
+    // The same single-signature envelope that a lowered threshold would have let through.
+    let (c, v) = verify(&["by-a.json", "--policy", "p2.json", "--threshold", "1"]);
+    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")), "{v}");
+    // Equal or higher thresholds tighten.
+    assert_eq!(
+        verify(&["two.json", "--policy", "p2.json", "--threshold", "2"]).0,
+        0
+    );
+    let (c, v) = verify(&["by-a.json", "--policy", "p1.json", "--threshold", "2"]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("threshold-not-met"))
+    );
+    // A payload type outside the policy's list, or outside the in-toto default of a policy
+    // without one.
+    for p in ["p2.json", "p1.json"] {
+        let (c, v) = verify(&[
+            "by-a.json",
+            "--policy",
+            p,
+            "--payload-type",
+            "application/octet-stream",
+        ]);
+        assert_eq!(
+            (c, v["error"]["code"].as_str()),
+            (2, Some("usage")),
+            "{p}: {v}"
+        );
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains("payload"),
+            "{v}"
+        );
+    }
+    // A payload type the policy allows is fine.
+    let (c, v) = verify(&[
+        "by-a.json",
+        "--policy",
+        "p1.json",
+        "--payload-type",
+        "application/vnd.in-toto+json",
+    ]);
+    assert_eq!(c, 0, "{v}");
+    // A key the policy does not trust cannot be added to it.
+    let (c, v) = verify(&["by-a.json", "--policy", "p1.json", "--key", "c.pub"]);
+    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("allowedIssuers")
+    );
+    // A key of the policy narrows it to that key.
+    assert_eq!(
+        verify(&["by-a.json", "--policy", "p1.json", "--key", "a.pub"]).0,
+        0
+    );
+    let (c, v) = verify(&["by-b.json", "--policy", "p1.json", "--key", "a.pub"]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("invalid-signature"))
+    );
+    // Human output: one usage error on stderr, exit 2.
+    let r = e.run(&[
+        "verify",
+        "by-a.json",
+        "--policy",
+        "p2.json",
+        "--threshold",
+        "1",
+    ]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.matches("vouch: usage:").count(), 1, "{}", r.stderr);
+}
+
+/// Envelopes are read up to a bound (default 256 MiB, `--max-envelope-size`): past it the verdict
+/// is `envelope-too-large`, found without reading the rest (an endless stream ends too).
+#[test]
+fn envelope_reads_are_bounded() {
+    let e = Env::new();
+    e.keygen("ed25519", "a");
+    e.statement();
+    e.sign(&["a.key"], "env.json");
+    let size = std::fs::metadata(e.path("env.json")).unwrap().len();
+    let limit = (size - 1).to_string();
+    let (c, v) = e.json(&[
+        "verify",
+        "env.json",
+        "--key",
+        "a.pub",
+        "--max-envelope-size",
+        &limit,
+    ]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("envelope-too-large")),
+        "{v}"
+    );
+    let exact = size.to_string();
+    let (c, v) = e.json(&[
+        "verify",
+        "env.json",
+        "--key",
+        "a.pub",
+        "--max-envelope-size",
+        &exact,
+    ]);
+    assert_eq!(c, 0, "{v}");
+    // An endless stream, with a small limit and with the default one.
+    let (c, v) = e.json(&[
+        "verify",
+        "/dev/zero",
+        "--key",
+        "a.pub",
+        "--max-envelope-size",
+        "1K",
+    ]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("envelope-too-large")),
+        "{v}"
+    );
+    let (c, v) = e.json(&["verify", "/dev/zero", "--key", "a.pub"]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("envelope-too-large")),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("268435456"),
+        "{v}"
+    );
+    // Standard input is bounded the same way.
+    let big = vec![b' '; 4096];
+    let r = run_in(
+        e.dir.path(),
+        &[
+            "verify",
+            "-",
+            "--key",
+            "a.pub",
+            "--max-envelope-size",
+            "1K",
+            "--format",
+            "json",
+        ],
+        Some(&big),
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("envelope-too-large"), "{}", r.stdout);
+    // A size that is not one is a usage error.
+    for bad in ["12X", "0", "-1", "K", "99999999999999999999G"] {
+        let r = e.run(&[
+            "verify",
+            "env.json",
+            "--key",
+            "a.pub",
+            "--max-envelope-size",
+            bad,
+        ]);
+        assert_eq!(r.code, 2, "{bad}: {}", r.stderr);
+    }
+}
+
+/// A setup error (here a missing policy) is one error, not one per envelope.
+#[test]
+fn setup_error_is_one_error_for_several_envelopes() {
+    let e = Env::new();
+    e.keygen("ed25519", "a");
+    e.statement();
+    e.sign(&["a.key"], "x.json");
+    e.sign(&["a.key"], "y.json");
+    let r = e.run(&["verify", "x.json", "y.json", "--policy", "missing.json"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.matches("io-error").count(), 1, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    let (c, v) = e.json(&["verify", "x.json", "y.json", "--policy", "missing.json"]);
+    assert_eq!(c, 2);
+    assert_eq!(v["error"]["code"], "io-error", "{v}");
+    assert!(
+        v.get("envelopes").is_none(),
+        "a setup error lists no envelopes: {v}"
+    );
+    assert_schema(&v);
+}
+
+/// RSA public keys are another algorithm whatever their size (RSA-2048 used to be reported as a
+/// malformed key because its PEM is larger than any supported key).
+#[test]
+fn rsa_key_files_are_unsupported_key_types() {
+    let e = Env::new();
+    e.keygen("ed25519", "a");
+    e.statement();
+    e.sign(&["a.key"], "x.json");
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/keys");
+    for name in ["rsa1024.pub", "rsa2048.pub", "rsa4096.pub"] {
+        let k = keys.join(name);
+        let (c, v) = e.json(&["verify", "x.json", "--key", k.to_str().unwrap()]);
+        assert_eq!(
+            (c, v["error"]["code"].as_str()),
+            (2, Some("key-invalid")),
+            "{name}: {v}"
+        );
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("unsupported-key-type"), "{name}: {msg}");
+    }
+}
+
+/// Every subject of a large Statement is reported, in both formats, straight from the payload.
+#[test]
+fn many_subjects_are_all_reported() {
+    let e = Env::new();
+    e.keygen("ed25519", "a");
+    let n = 3000;
+    let subjects: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "{{\"name\": \"f{i}\", \"digest\": {{\"sha256\": \"{:064x}\"}}}}",
+                i
+            )
+        })
+        .collect();
+    e.write(
+        "statement.json",
+        &format!(
+            "{{\"_type\": \"https://in-toto.io/Statement/v1\", \"subject\": [{}], \"predicateType\": \"https://example.com/p\", \"predicate\": {{}}}}",
+            subjects.join(",")
+        ),
+    );
+    e.sign(&["a.key"], "env.json");
+    let (c, v) = e.json(&["verify", "env.json", "--key", "a.pub"]);
+    assert_eq!(c, 0, "{v}");
+    let s = v["subjects"].as_array().unwrap();
+    assert_eq!(s.len(), n);
+    assert_eq!(s[2999]["name"], "f2999");
+    assert_eq!(s[7]["digest"]["sha256"], format!("{:064x}", 7));
+    let r = e.run(&["verify", "env.json", "--key", "a.pub"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("subjects f0, f1, f2,") && r.stdout.contains(", f2999\n"));
 }

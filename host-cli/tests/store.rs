@@ -1079,3 +1079,324 @@ fn racing_creators_all_succeed() {
         assert_eq!(n, 8, "round {round}");
     }
 }
+
+/// A permissive put stores the envelope byte for byte, also when it is not UTF-8 (it used to be
+/// stored as a lossy conversion: 300 bytes became 548), and `store get` shows it unaltered.
+#[test]
+fn stored_envelopes_are_byte_exact() {
+    let e = Env::setup();
+    let mut odd: Vec<u8> = (0..=255u8).collect();
+    odd.extend_from_slice(&[0xff, 0xfe, 0x80, b'{', 0xc3]);
+    std::fs::write(e.path("odd.dsse"), &odd).unwrap();
+    let r = e.put(
+        "store.db",
+        "urn:example:odd",
+        "manifest.json",
+        Some("odd.dsse"),
+        "permissive.json",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let c = open_db(&e.path("store.db"));
+    let stored: Vec<u8> = c
+        .query_row(
+            "SELECT envelope FROM provenance WHERE urn = 'urn:example:odd'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, odd);
+    let (rc, v, _) = e.json(&[
+        "store",
+        "get",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:odd",
+    ]);
+    assert_eq!(rc, 0, "{v}");
+    use base64ct::Encoding;
+    let shown =
+        base64ct::Base64::decode_vec(v["record"]["envelopeBase64"].as_str().unwrap()).unwrap();
+    assert_eq!(shown, odd);
+    assert!(v["record"].get("envelope").is_none(), "{v}");
+    // A valid envelope with CRLF line ends and non-ASCII text keeps every byte too.
+    let env = e.read("envelope.json");
+    let crlf = format!("{{\r\n\"note\": \"caf\u{e9}\",\r\n{}", &env.trim()[1..]);
+    e.write("crlf.dsse", &crlf);
+    e.ok(&[
+        "store",
+        "put",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:app",
+        "--artifact",
+        "manifest.json",
+        "--envelope",
+        "crlf.dsse",
+        "--policy",
+        "enforce.json",
+    ]);
+    let (rc, v, _) = e.json(&[
+        "store",
+        "get",
+        "--db",
+        "store.db",
+        "--urn",
+        "urn:example:app",
+    ]);
+    assert_eq!(rc, 0);
+    assert_eq!(v["record"]["envelope"].as_str().unwrap(), crlf);
+    assert_eq!(v["record"]["verified"], true);
+}
+
+/// `store put` reads at most `--max-envelope-size` bytes of an envelope: past it nothing is
+/// stored (whatever the policy's mode) and the store is not even created.
+#[test]
+fn oversized_envelopes_are_refused_before_the_store() {
+    let e = Env::setup();
+    for policy in ["enforce.json", "permissive.json"] {
+        let (rc, v, _) = e.json(&[
+            "store",
+            "put",
+            "--db",
+            "big.db",
+            "--urn",
+            "urn:example:app",
+            "--artifact",
+            "manifest.json",
+            "--envelope",
+            "/dev/zero",
+            "--policy",
+            policy,
+            "--max-envelope-size",
+            "64K",
+        ]);
+        assert_eq!(rc, 1, "{v}");
+        assert_eq!(v["error"]["code"], "envelope-too-large", "{v}");
+        assert!(!e.path("big.db").exists());
+    }
+}
+
+/// Runs vouch as an unprivileged user (uid/gid 65534), the way a reader without write access
+/// would. Needs root (CI runs as root) and util-linux's `setpriv`.
+fn run_as_nobody(dir: &Path, args: &[&str]) -> Option<Run> {
+    if rustix_euid() != 0 || Command::new("setpriv").arg("--version").output().is_err() {
+        return None;
+    }
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("VOUCH_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Some(Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    })
+}
+
+/// The effective uid, from the owner of a file this process creates.
+fn rustix_euid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    let f = tempfile::NamedTempFile::new().unwrap();
+    f.as_file().metadata().unwrap().uid()
+}
+
+/// The files of a directory with their owners.
+fn listing(dir: &Path) -> Vec<(String, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut v: Vec<(String, u32)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|d| {
+            let d = d.unwrap();
+            (
+                d.file_name().to_string_lossy().into_owned(),
+                d.metadata().unwrap().uid(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Readers (`store get`, `store history`) need no write access and write nothing: a user who may
+/// only read the store reads it, and a reader who may write the directory leaves no file behind
+/// that could block the owner's next put.
+#[test]
+fn readers_need_no_write_access_and_leave_nothing_behind() {
+    use std::os::unix::fs::PermissionsExt;
+    let e = Env::setup();
+    let dir = e.path("stores");
+    std::fs::create_dir(&dir).unwrap();
+    let r = e.put(
+        "stores/s.db",
+        "urn:example:app",
+        "manifest.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Everyone may enter the temp dir and read the store; only root may write the directory.
+    std::fs::set_permissions(e.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let before = (listing(&dir), snapshot(&dir.join("s.db")));
+    let get = ["store", "get", "--db", "s.db", "--urn", "urn:example:app"];
+    let Some(r) = run_as_nobody(&dir, &get) else {
+        eprintln!("SKIPPED: needs root and setpriv to run as another user");
+        return;
+    };
+    assert_eq!(r.code, 0, "{} / {}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("verified     yes"), "{}", r.stdout);
+    let r = run_as_nobody(
+        &dir,
+        &[
+            "store",
+            "history",
+            "--db",
+            "s.db",
+            "--urn",
+            "urn:example:app",
+        ],
+    )
+    .unwrap();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!((listing(&dir), snapshot(&dir.join("s.db"))), before);
+    // A directory the reader may write: still nothing created, nothing owned by the reader.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let r = run_as_nobody(&dir, &get).unwrap();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(listing(&dir), before.0);
+    // The owner writes on as before.
+    e.write(
+        "manifest.json",
+        "{\"urn\": \"urn:example:app\", \"version\": 2}\n",
+    );
+    e.registry_statement("manifest.json", "statement2.json");
+    e.sign("ci.key", "statement2.json", "envelope2.json");
+    let r = e.put(
+        "stores/s.db",
+        "urn:example:app",
+        "manifest.json",
+        Some("envelope2.json"),
+        "enforce.json",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A store whose -wal/-shm files are gone (as an older vouch left them): another user may not
+    // create them, and is told so; nothing is created. Its owner (here root) reads it.
+    std::fs::remove_file(dir.join("s.db-wal")).unwrap();
+    std::fs::remove_file(dir.join("s.db-shm")).unwrap();
+    let r = run_as_nobody(&dir, &get).unwrap();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("store-error") && r.stderr.contains("-wal/-shm"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(listing(&dir), vec![("s.db".to_string(), 0)]);
+    let r = e.run(&[
+        "store",
+        "history",
+        "--db",
+        "stores/s.db",
+        "--urn",
+        "urn:example:app",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("2 record(s)"), "{}", r.stdout);
+}
+
+/// A store of schema 1 (envelopes as TEXT) is read as it is, and the first put migrates it to
+/// schema 2 in place, keeping every row, its envelope bytes and the history order.
+#[test]
+fn schema_1_stores_are_read_and_migrated() {
+    let e = Env::setup();
+    let db = e.path("old.db");
+    let env = e.read("envelope.json");
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(
+            "CREATE TABLE provenance (
+                urn TEXT NOT NULL, envelope TEXT NOT NULL, payload_type TEXT NOT NULL,
+                digest TEXT NOT NULL, issuer TEXT NOT NULL, committed_at TEXT NOT NULL,
+                build_tool TEXT, inputs TEXT, outputs TEXT, recorded_at TEXT NOT NULL,
+                verified INTEGER NOT NULL CHECK (verified IN (0, 1)), warnings TEXT,
+                PRIMARY KEY (urn, digest));
+             CREATE INDEX provenance_digest ON provenance (digest);
+             CREATE INDEX provenance_issuer ON provenance (issuer);
+             PRAGMA application_id = 1448039747;
+             PRAGMA user_version = 1;
+             PRAGMA journal_mode = WAL;",
+        )
+        .unwrap();
+        for (i, d) in ["aa", "bb"].iter().enumerate() {
+            c.execute(
+                "INSERT INTO provenance VALUES ('urn:example:old', ?1, 'application/vnd.in-toto+json',
+                 ?2, 'https://ci.example/builder', '2026-01-01T00:00:00Z', NULL, '[]', '[]',
+                 ?3, 1, NULL)",
+                rusqlite::params![env, d.repeat(32), format!("2026-01-0{}T00:00:00Z", i + 1)],
+            )
+            .unwrap();
+        }
+    }
+    // Read as schema 1 (the owner may create the side files SQLite needs).
+    let (rc, v, _) = e.json(&[
+        "store",
+        "history",
+        "--db",
+        "old.db",
+        "--urn",
+        "urn:example:old",
+    ]);
+    assert_eq!(rc, 0, "{v}");
+    let digests: Vec<&str> = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["digest"].as_str().unwrap())
+        .collect();
+    assert_eq!(digests, [&"bb".repeat(32)[..], &"aa".repeat(32)[..]]);
+    let version = |db: &Path| -> i32 {
+        open_db(db)
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(version(&db), 1, "a reader migrated the store");
+    // A put migrates it.
+    let r = e.put(
+        "old.db",
+        "urn:example:app",
+        "manifest.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(version(&db), 2);
+    let (rc, v, _) = e.json(&[
+        "store",
+        "history",
+        "--db",
+        "old.db",
+        "--urn",
+        "urn:example:old",
+    ]);
+    assert_eq!(rc, 0);
+    let digests: Vec<&str> = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["digest"].as_str().unwrap())
+        .collect();
+    assert_eq!(digests, [&"bb".repeat(32)[..], &"aa".repeat(32)[..]]);
+    let (_, v, _) = e.json(&["store", "get", "--db", "old.db", "--urn", "urn:example:old"]);
+    assert_eq!(v["record"]["envelope"].as_str().unwrap(), env);
+    let kind: String = open_db(&db)
+        .query_row("SELECT typeof(envelope) FROM provenance LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(kind, "blob");
+}
