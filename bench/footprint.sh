@@ -3,12 +3,14 @@
 #
 # Builds the firmware test image (tests/embedded) in three configurations, runs each in qemu
 # (`-M mps2-an386`) to get its stack peak, and prints .text, .rodata, .data + .bss and the stack
-# peaks as a Markdown table, which it also writes into docs/embedded.md and README.md (between the
-# `footprint:begin` / `footprint:end` markers).
+# peaks as a Markdown table; with --write-docs it also writes the table into docs/embedded.md and
+# README.md (between the `footprint:begin` / `footprint:end` markers).
 #
-#   bench/footprint.sh            # measure, print, update docs/embedded.md
-#   bench/footprint.sh --check    # also fail if a configuration is over its budget
-#   bench/footprint.sh --no-docs  # measure and print only
+#   bench/footprint.sh               # measure and print only (tracked files are left alone)
+#   bench/footprint.sh --check       # also fail if a configuration is over its budget
+#   bench/footprint.sh --write-docs  # also update the table in docs/embedded.md and README.md
+#
+# Honours CARGO_TARGET_DIR (the images are built there).
 #
 # Needs: rustup target thumbv7em-none-eabihf, qemu-system-arm, and a size tool (rustup's
 # llvm-tools, llvm-size, or Debian's binutils-arm-none-eabi).
@@ -17,14 +19,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 fw="$root/tests/embedded"
 doc="$root/docs/embedded.md"
 check=0
-docs=1
+docs=0
 for a in "$@"; do
   case "$a" in
     --check) check=1 ;;
-    --no-docs) docs=0 ;;
-    *) echo "usage: $0 [--check] [--no-docs]" >&2; exit 2 ;;
+    --write-docs) docs=1 ;;
+    --no-docs) docs=0 ;; # the default; kept for older callers
+    *) echo "usage: $0 [--check] [--write-docs]" >&2; exit 2 ;;
   esac
 done
+# Where cargo puts the firmware images (CARGO_TARGET_DIR, relative or not, or the default).
+fw_target=$(cd "$fw" && cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 
 size_tool() {
   local t
@@ -54,7 +60,7 @@ configs=(
 
 section() { awk -v s="$1" '$1 == s { print $2; f = 1 } END { if (!f) print 0 }' <<<"$2"; }
 
-out="$fw/target/footprint"
+out="$fw_target/footprint"
 mkdir -p "$out"
 rows=()
 fail=0
@@ -63,7 +69,7 @@ for c in "${configs[@]}"; do
   echo "== $name (features: $features)" >&2
   (cd "$fw" && cargo build --quiet --release --no-default-features --features "$features")
   elf="$out/${features//,/-}.elf"
-  cp "$fw/target/thumbv7em-none-eabihf/release/vouch-embedded" "$elf"
+  cp "$fw_target/thumbv7em-none-eabihf/release/vouch-embedded" "$elf"
   sizes=$("$SIZE" -A "$elf")
   text=$(section .text "$sizes")
   rodata=$(section .rodata "$sizes")

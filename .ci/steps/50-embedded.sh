@@ -43,7 +43,7 @@ rm -f "$log"
 
 echo "--- footprint (bench/footprint.sh)"
 cd "$root"
-bench/footprint.sh --no-docs --check
+bench/footprint.sh --check
 
 echo "--- no-panic link proof (panic handler references an undefined symbol)"
 cd "$root/tests/embedded"

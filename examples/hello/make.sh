@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo build -q -p vouch-cli
-V=../../target/debug/vouch
+# The built CLI, wherever cargo puts it (CARGO_TARGET_DIR, relative or not, or the default).
+V="$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/vouch"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf 'hello, vouch\n' > hello.txt

@@ -215,16 +215,10 @@ fn main() -> ExitCode {
                 || args.iter().any(|a| a == "--format=json");
             if json_mode && !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
             {
+                // The whole message (clap's hints and usage lines included), not its first line.
                 let msg = e.to_string();
-                let first = msg
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .trim_start_matches("error: ")
-                    .to_string();
-                print_json(
-                    &json!({"verified": false, "error": {"code": "usage", "message": first}}),
-                );
+                let msg = msg.trim().trim_start_matches("error: ").to_string();
+                print_json(&json!({"verified": false, "error": {"code": "usage", "message": msg}}));
                 return ExitCode::from(EXIT_USAGE);
             }
             let _ = e.print();
@@ -313,7 +307,7 @@ fn keygen(a: KeygenArgs, format: Format) -> Result<(), CliError> {
             "privateKey": key_path, "publicKey": pub_path,
         })),
         Format::Human => {
-            println!("{fp}");
+            println!("fingerprint {fp}");
             eprintln!(
                 "wrote {} and {} ({})",
                 key_path.display(),

@@ -193,14 +193,30 @@ impl Policy {
 
     /// Validates a policy given as bytes (`path` is used in messages).
     pub fn from_bytes(path: &Path, text: &[u8]) -> Result<Policy, CliError> {
-        let file: PolicyFile = serde_json::from_slice(text).map_err(|e| {
+        // serde_path_to_error names the field a type error is in (`threshold`,
+        // `allowedIssuers[1].revoked`), which serde_json's own error does not.
+        let fail = |field: String, e: &serde_json::Error| {
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            let field = if field == "." || field.is_empty() {
+                String::new()
+            } else {
+                format!("{field}: ")
+            };
             CliError::usage(
                 "policy-invalid",
-                format!("{}:{}:{}: {msg}", path.display(), e.line(), e.column()),
+                format!(
+                    "{}:{}:{}: {field}{msg}",
+                    path.display(),
+                    e.line(),
+                    e.column()
+                ),
             )
-        })?;
+        };
+        let mut de = serde_json::Deserializer::from_slice(text);
+        let file: PolicyFile = serde_path_to_error::deserialize(&mut de)
+            .map_err(|pe| fail(pe.path().to_string(), pe.inner()))?;
+        de.end().map_err(|e| fail(String::new(), &e))?;
         // serde_json has already checked the grammar and the struct fields; the strict parser
         // also rejects duplicate keys anywhere and gives positions for the checks below.
         let root = json::parse(text).map_err(|e| {

@@ -102,7 +102,7 @@ pub fn build(a: &StatementArgs<'_>) -> Result<Json, CliError> {
             let commit = a.commit.ok_or_else(|| {
                 CliError::usage(
                     "usage",
-                    "--format registry needs --commit (metadata.commit is required)",
+                    "--statement-format registry needs --commit (metadata.commit is required)",
                 )
             })?;
             json!({

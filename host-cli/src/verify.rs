@@ -551,7 +551,13 @@ fn status_text(s: KeyStatus) -> &'static str {
 }
 
 fn check_statement(payload: &[u8], req: &Request<'_>, report: &mut Report) -> Result<(), CliError> {
-    let st = Statement::parse(payload).map_err(CliError::core)?;
+    // The envelope itself parsed and verified: a failure here is the payload's.
+    let st = Statement::parse(payload).map_err(|e| {
+        CliError::core_with(
+            e,
+            "in the verified payload (the in-toto Statement), not the envelope",
+        )
+    })?;
     let mut summary = Map::new();
     let ty = st
         .root()

@@ -66,7 +66,10 @@ impl Env {
     fn keygen(&self, alg: &str, prefix: &str) -> String {
         let r = self.run(&["keygen", "--algorithm", alg, "--out", prefix]);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        r.stdout.trim().to_string()
+        let line = r.stdout.trim();
+        line.strip_prefix("fingerprint ")
+            .unwrap_or_else(|| panic!("unlabelled fingerprint: {line:?}"))
+            .to_string()
     }
     /// artifact.bin + statement.json naming it.
     fn statement(&self) {
@@ -1008,4 +1011,77 @@ fn many_subjects_are_all_reported() {
     let r = e.run(&["verify", "env.json", "--key", "a.pub"]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("subjects f0, f1, f2,") && r.stdout.contains(", f2999\n"));
+}
+
+/// Messages name what is wrong: the payload (not the envelope), the right flag, the policy field;
+/// usage errors in JSON keep their whole text; keygen labels its fingerprint.
+#[test]
+fn messages_name_what_is_wrong() {
+    let e = Env::new();
+    e.keygen("ed25519", "a");
+    // An in-toto envelope whose payload is not JSON: the payload is at fault, not the envelope.
+    e.write("statement.json", "not json at all");
+    e.sign(&["a.key"], "env.json");
+    let (c, v) = e.json(&["verify", "env.json", "--key", "a.pub"]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("invalid-json")),
+        "{v}"
+    );
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("payload") && msg.contains("not the envelope"),
+        "{msg}"
+    );
+    // The registry statement format needs --commit, and says which flag chose it.
+    e.write("artifact.bin", "x");
+    let r = e.run(&[
+        "statement",
+        "--subject",
+        "artifact.bin",
+        "--builder-id",
+        "https://b",
+        "--statement-format",
+        "registry",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("--statement-format registry needs --commit"),
+        "{}",
+        r.stderr
+    );
+    // A usage error in JSON mode keeps clap's whole message.
+    let (c, v) = e.json(&["verify"]);
+    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")));
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("required arguments") && msg.contains("Usage:"),
+        "{msg}"
+    );
+    // Policy type errors name the field.
+    let pem = serde_json::to_string(&e.read("a.pub")).unwrap();
+    e.write("t.json", r#"{"threshold": "2", "allowedIssuers": []}"#);
+    e.write(
+        "r.json",
+        &format!(
+            r#"{{"allowedIssuers": [{{"keyId": "a", "publicKey": {pem}, "revoked": "yes"}}]}}"#
+        ),
+    );
+    for (file, field) in [
+        ("t.json", "threshold: "),
+        ("r.json", "allowedIssuers[0].revoked: "),
+    ] {
+        let (c, v) = e.json(&["policy", "check", file]);
+        assert_eq!(
+            (c, v["error"]["code"].as_str()),
+            (2, Some("policy-invalid")),
+            "{v}"
+        );
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(field) && msg.contains("invalid type"), "{msg}");
+    }
+    // keygen's human output labels the fingerprint (the helper insists on the label too).
+    let r = e.run(&["keygen", "--algorithm", "ed25519", "--out", "b"]);
+    assert!(r.stdout.starts_with("fingerprint sha256:"), "{}", r.stdout);
 }
