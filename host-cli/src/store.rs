@@ -18,7 +18,7 @@ use serde_json::{Value as Json, json};
 use crate::error::{CliError, EXIT_NOT_VERIFIED, EXIT_OK};
 use crate::log::Log;
 use crate::policy::{Mode, Policy};
-use crate::util::{format_time, hash_file, hex, json_text, read_input};
+use crate::util::{format_time, hash_file, hex, read_input};
 use crate::verify;
 
 /// `PRAGMA application_id` of a vouch store ("VOUC").
@@ -1008,13 +1008,4 @@ fn bulk_cmd(a: BulkArgs, json_out: bool) -> Result<u8, CliError> {
     } else {
         EXIT_NOT_VERIFIED
     })
-}
-
-/// Reads the top-level `"urn"` of a JSON document, if it is a JSON object with a non-empty
-/// string `urn`.
-pub fn manifest_urn(bytes: &[u8]) -> Option<String> {
-    let root = vouch_core::json::parse(bytes).ok()?;
-    let s = root.get("urn")?.as_str()?;
-    let t = json_text(&s);
-    if t.is_empty() { None } else { Some(t) }
 }
