@@ -290,6 +290,8 @@ struct TreeEntry {
     mode: String,
     kind: String,
     oid: String,
+    /// The blob's size (`None` for other objects).
+    size: Option<u64>,
 }
 
 /// The path as a git argument (any bytes on unix).
@@ -319,10 +321,11 @@ fn tree_entry(
             format!("{shown}: this platform cannot pass the path to git"),
         ));
     };
-    let args: [&OsStr; 7] = [
+    let args: [&OsStr; 8] = [
         OsStr::new("--literal-pathspecs"),
         OsStr::new("ls-tree"),
         OsStr::new("-z"),
+        OsStr::new("--long"),
         OsStr::new("--full-tree"),
         OsStr::new(commit),
         OsStr::new("--"),
@@ -352,7 +355,9 @@ fn tree_entry(
         }
         let meta = String::from_utf8_lossy(meta);
         let mut f = meta.split_ascii_whitespace();
-        let (Some(mode), Some(kind), Some(oid)) = (f.next(), f.next(), f.next()) else {
+        let (Some(mode), Some(kind), Some(oid), Some(size)) =
+            (f.next(), f.next(), f.next(), f.next())
+        else {
             return Err(CliError::usage(
                 "git-error",
                 format!("git ls-tree {shown}: unexpected output"),
@@ -362,6 +367,7 @@ fn tree_entry(
             mode: mode.into(),
             kind: kind.into(),
             oid: oid.into(),
+            size: size.parse().ok(),
         });
     }
     if found.is_none() && others > 0 {
@@ -381,8 +387,71 @@ struct Blob {
     truncated: bool,
 }
 
-/// Streams `git cat-file blob <oid>` through SHA-256 and SHA-512.
-fn read_blob(root: &Path, oid: &str, shown: &str, log: &Log) -> Result<Blob, CliError> {
+/// Finds the first byte of a document that is not JSON whitespace, after one optional UTF-8 byte
+/// order mark, fed in chunks.
+struct FirstByte {
+    /// Bytes of a leading byte order mark matched so far; `None` once past it.
+    bom: Option<usize>,
+    found: Option<u8>,
+}
+
+impl FirstByte {
+    const BOM: [u8; 3] = [0xef, 0xbb, 0xbf];
+
+    fn new() -> Self {
+        FirstByte {
+            bom: Some(0),
+            found: None,
+        }
+    }
+
+    /// Feeds the next bytes; returns the first significant byte once known.
+    fn feed(&mut self, chunk: &[u8]) -> Option<u8> {
+        for &b in chunk {
+            if self.found.is_some() {
+                break;
+            }
+            if let Some(k) = self.bom {
+                if Self::BOM.get(k) == Some(&b) {
+                    self.bom = if k + 1 == Self::BOM.len() {
+                        None
+                    } else {
+                        Some(k + 1)
+                    };
+                    continue;
+                }
+                self.bom = None;
+                if k > 0 {
+                    // A partial byte order mark: its first byte is the document's first byte.
+                    self.found = Some(0xef);
+                    break;
+                }
+            }
+            if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                self.found = Some(b);
+            }
+        }
+        self.found
+    }
+}
+
+/// What [`read_blob`] read.
+enum BlobRead {
+    /// Larger than [`MAX_MANIFEST_BYTES`] and starting like a JSON object: not read further.
+    TooLarge,
+    /// Read and hashed.
+    Read(Blob),
+}
+
+/// Streams `git cat-file blob <oid>` through SHA-256 and SHA-512. When `large` (git says it is
+/// larger than [`MAX_MANIFEST_BYTES`]) and it starts like a JSON object, stops at that first byte.
+fn read_blob(
+    root: &Path,
+    oid: &str,
+    large: bool,
+    shown: &str,
+    log: &Log,
+) -> Result<BlobRead, CliError> {
     let mut child = git_command(root, &["cat-file", "blob", oid], log)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -391,6 +460,7 @@ fn read_blob(root: &Path, oid: &str, shown: &str, log: &Log) -> Result<Blob, Cli
     let mut hasher = ArtifactHasher::new(true, true);
     let mut head = Vec::new();
     let mut truncated = false;
+    let mut first = FirstByte::new();
     let mut buf = vec![0u8; 1 << 16];
     let read_err =
         |e: std::io::Error| CliError::usage("git-error", format!("git cat-file blob {shown}: {e}"));
@@ -409,6 +479,11 @@ fn read_blob(root: &Path, oid: &str, shown: &str, log: &Log) -> Result<Blob, Cli
                 break;
             }
             let chunk = buf.get(..n).unwrap_or(&[]);
+            if large && first.feed(chunk) == Some(b'{') {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok(BlobRead::TooLarge);
+            }
             hasher.update(chunk);
             let room = MAX_MANIFEST_BYTES.saturating_sub(head.len());
             if chunk.len() > room {
@@ -424,11 +499,11 @@ fn read_blob(root: &Path, oid: &str, shown: &str, log: &Log) -> Result<Blob, Cli
             format!("git cat-file blob {shown}: {}", stderr_line(&o)),
         ));
     }
-    Ok(Blob {
+    Ok(BlobRead::Read(Blob {
         digest: hasher.finalize(),
         head,
         truncated,
-    })
+    }))
 }
 
 /// Why a manifest's `urn` cannot be read: the manifest is blocked.
@@ -522,6 +597,16 @@ impl<'de> Visitor<'de> for TopVisitor {
     }
 }
 
+fn too_large() -> UrnRefusal {
+    UrnRefusal::new(
+        "manifest-too-large",
+        format!(
+            "larger than {} MiB and starts like a JSON object: its urn is not read",
+            MAX_MANIFEST_BYTES >> 20
+        ),
+    )
+}
+
 /// Reads a manifest's top-level `"urn"`.
 ///
 /// `Ok(Some(urn))` for a JSON object with a non-empty string `urn`; `Ok(None)` (use the path URN)
@@ -533,17 +618,8 @@ impl<'de> Visitor<'de> for TopVisitor {
 pub fn manifest_urn(bytes: &[u8], truncated: bool) -> Result<Option<String>, UrnRefusal> {
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if truncated {
-        let first = body
-            .iter()
-            .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-        return if first == Some(&b'{') {
-            Err(UrnRefusal::new(
-                "manifest-too-large",
-                format!(
-                    "larger than {} MiB and starts like a JSON object: its urn is not read",
-                    MAX_MANIFEST_BYTES >> 20
-                ),
-            ))
+        return if FirstByte::new().feed(bytes) == Some(b'{') {
+            Err(too_large())
         } else {
             Ok(None)
         };
@@ -581,6 +657,7 @@ pub fn manifest_urn(bytes: &[u8], truncated: bool) -> Result<Option<String>, Urn
             } else if [
                 "number out of range",
                 "lone leading surrogate",
+                "unexpected end of hex escape",
                 "invalid unicode code point",
             ]
             .iter()
@@ -878,7 +955,15 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
             ));
             continue;
         }
-        let blob = read_blob(&root, &entry.oid, &shown, &log)?;
+        let large = entry.size.is_some_and(|n| n > MAX_MANIFEST_BYTES as u64);
+        let blob = match read_blob(&root, &entry.oid, large, &shown, &log)? {
+            BlobRead::Read(b) => b,
+            BlobRead::TooLarge => {
+                let r = too_large();
+                report.blocked.push(blocked(r.code, r.message, None));
+                continue;
+            }
+        };
         let digest = blob.digest;
         let sha256 = hex(&digest.sha256.unwrap_or_default());
         let urn = match manifest_urn(&blob.head, blob.truncated) {
@@ -1021,4 +1106,84 @@ fn print_summary(r: &GateReport, pass: bool) {
         println!("  deleted  {d} (skipped)");
     }
     println!("release gate: {}", if pass { "PASSED" } else { "BLOCKED" });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_byte_skips_one_bom_and_whitespace() {
+        let first = |chunks: &[&[u8]]| {
+            let mut f = FirstByte::new();
+            let mut out = None;
+            for c in chunks {
+                out = f.feed(c);
+            }
+            out
+        };
+        assert_eq!(first(&[b"  \n{"]), Some(b'{'));
+        assert_eq!(first(&[b"\xef", b"\xbb", b"\xbf \t{"]), Some(b'{'));
+        assert_eq!(first(&[b"\xef\xbb{"]), Some(0xef));
+        assert_eq!(first(&[b"\xef\xbb\xbf\xef\xbb\xbf{"]), Some(0xef));
+        assert_eq!(first(&[b"   ", b"  "]), None);
+        assert_eq!(first(&[b"name: {"]), Some(b'n'));
+    }
+
+    #[test]
+    fn truncated_manifests() {
+        assert_eq!(
+            manifest_urn(b"\xef\xbb\xbf  {\"urn\": ", true)
+                .unwrap_err()
+                .code,
+            "manifest-too-large"
+        );
+        assert_eq!(manifest_urn(b"name: app\n", true), Ok(None));
+        assert_eq!(manifest_urn(b"[{\"urn\": \"u\"}", true), Ok(None));
+    }
+
+    #[test]
+    fn urn_reading() {
+        assert_eq!(
+            manifest_urn(b"{\"urn\": \"urn:a\"}", false),
+            Ok(Some("urn:a".into()))
+        );
+        assert_eq!(
+            manifest_urn(b"{\"urn\": \"a\\\"b\"}", false),
+            Ok(Some("a\"b".into()))
+        );
+        assert_eq!(manifest_urn(b"", false), Ok(None));
+        assert_eq!(manifest_urn(b"{", false), Ok(None));
+        assert_eq!(manifest_urn(b"{} {}", false), Ok(None));
+        for bad in [
+            &b"{\"urn\": \"\\ud800\"}"[..],
+            b"{\"urn\": \"\\udc00\"}",
+            b"{\"urn\": 1e400}",
+        ] {
+            assert_eq!(
+                manifest_urn(bad, false).unwrap_err().code,
+                "unsupported-manifest-json"
+            );
+        }
+        assert_eq!(
+            manifest_urn(b"{\"urn\": \"a\", \"urn\": 1}", false)
+                .unwrap_err()
+                .code,
+            "duplicate-manifest-urn"
+        );
+    }
+
+    #[test]
+    fn depth() {
+        assert_eq!(json_depth(b"{\"a\": [1, {\"b\": \"[[[\\\"[\"}]}"), 3);
+        assert_eq!(json_depth(b"1"), 0);
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape_path(b"manifests/a.json"), "manifests/a.json");
+        assert_eq!(escape_path(b"a\xffb\\c\nd"), "a\\xffb\\\\c\\x0ad");
+        assert_eq!(escape_path("\u{85}é".as_bytes()), "\\u{85}é");
+        assert_eq!(show_text("a\\b\r"), "a\\b\\x0d");
+    }
 }
