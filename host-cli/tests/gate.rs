@@ -1185,3 +1185,28 @@ fn output_cannot_overwrite_the_store_or_the_policy() {
     assert_eq!(code, 0, "{} {}", r.stdout, r.stderr);
     assert!(rep.is_some());
 }
+
+#[test]
+fn unreadable_manifest_blob_is_a_git_error() {
+    let e = env_with_base();
+    e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
+    e.commit("a");
+    assert_eq!(
+        e.record("manifests/a.json", "urn:example:a", "ci", "policy.json"),
+        0
+    );
+    let (code, _, _) = e.gate(&[]);
+    assert_eq!(code, 0);
+    // The committed blob goes missing from the object store: fatal, never skipped or hashed empty.
+    let oid = e.git(&["rev-parse", "HEAD:manifests/a.json"]);
+    let obj = e
+        .repo()
+        .join(".git/objects")
+        .join(&oid[..2])
+        .join(&oid[2..]);
+    std::fs::remove_file(obj).unwrap();
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 2, "{} {}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("git-error"), "{}", r.stderr);
+    assert!(rep.is_none());
+}
