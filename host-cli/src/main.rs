@@ -79,10 +79,18 @@ enum Command {
     #[command(after_help = concat!(
         "Example:\n  vouch attest-verify --db store.db --policy policy.json --since origin/main \\\n",
         "      --manifests 'manifests/**/*.json' --output report.json\n\n",
+        "Judges the content committed at --rev (default HEAD), read from git: never the working\n",
+        "tree. Paths changed between --since (default: the parent of --rev) and --rev are checked.\n",
         "A manifest's URN is its top-level \"urn\" (JSON), else urn:vouch:path:<repo-relative path>.\n",
-        "Deleted manifests are skipped. -v or VOUCH_LOG=debug shows each step on stderr.\n\n",
-        "Exit codes: 0 every changed manifest has valid provenance; 1 some are missing or invalid;\n",
-        "2 fatal (no git repository, bad ref, unreadable store, bad policy)."
+        "Paths absent at --rev are deleted (skipped). BLOCKED, never skipped: a changed path that\n",
+        "is not a regular file (symbolic link, submodule, directory: not-a-regular-file) or not\n",
+        "UTF-8 (non-utf8-path, shown as \\xNN), and a JSON manifest whose urn cannot be trusted\n",
+        "(invalid-manifest-urn, duplicate-manifest-urn, manifest-too-deep, manifest-too-large,\n",
+        "unsupported-manifest-json). --output may not be the store or the policy.\n",
+        "-v or VOUCH_LOG=debug shows each step on stderr.\n\n",
+        "Exit codes: 0 every changed manifest has valid provenance; 1 some are missing, invalid or\n",
+        "blocked; 2 fatal (no git repository, bad ref, git failure, unreadable store, bad policy,\n",
+        "bad flags)."
     ))]
     AttestVerify(gate::AttestVerifyArgs),
 }

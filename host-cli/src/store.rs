@@ -1162,12 +1162,3 @@ fn bulk_cmd(a: BulkArgs, json_out: bool) -> Result<u8, CliError> {
         EXIT_NOT_VERIFIED
     })
 }
-
-/// Reads the top-level `"urn"` of a JSON document, if it is a JSON object with a non-empty
-/// string `urn`.
-pub fn manifest_urn(bytes: &[u8]) -> Option<String> {
-    let root = vouch_core::json::parse(bytes).ok()?;
-    let s = root.get("urn")?.as_str()?;
-    let t = json_text(&s);
-    if t.is_empty() { None } else { Some(t) }
-}

@@ -608,6 +608,13 @@ fn readme_documents_every_error_code() {
         "bad-ref",
         "git-error",
         "envelope-too-large",
+        "not-a-regular-file",
+        "non-utf8-path",
+        "invalid-manifest-urn",
+        "duplicate-manifest-urn",
+        "manifest-too-deep",
+        "manifest-too-large",
+        "unsupported-manifest-json",
     ] {
         assert!(readme.contains(&format!("`{code}`")), "README lacks {code}");
     }

@@ -282,14 +282,15 @@ fn gate_follows_manifests_through_commits() {
     assert_eq!(code, 0);
     assert_eq!(urns(rep.as_ref().unwrap(), "valid"), ["urn:example:app"]);
 
-    // An uncommitted edit is seen too: the gate checks the files as they are now.
+    // An uncommitted edit is not released: the gate judges the content committed at --rev
+    // (HEAD), so the committed version's provenance still passes.
     e.write(
         "manifests/app.json",
         "{\"urn\": \"urn:example:app\", \"version\": 3}\n",
     );
-    let (code, rep, _) = e.gate(&[]);
-    assert_eq!(code, 1);
-    assert_eq!(urns(rep.as_ref().unwrap(), "missing"), ["urn:example:app"]);
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 0, "{}", r.stdout);
+    assert_eq!(urns(rep.as_ref().unwrap(), "valid"), ["urn:example:app"]);
     e.git(&["checkout", "-q", "--", "manifests/app.json"]);
 
     // Commit 3 deletes lib: it is skipped, nothing is left to check.
@@ -470,11 +471,11 @@ fn non_json_manifests_use_path_urns_and_debug_shows_steps() {
         ),
         0
     );
-    // A duplicate-key JSON document has no trustworthy top-level urn: its path is used.
-    assert_eq!(
-        e.record("manifests/bad.json", "urn:x", "ci", "policy.json"),
-        0
-    );
+    // A duplicated top-level urn cannot be trusted: the manifest is blocked, never given its
+    // path URN (which silently left it missing forever) nor either urn.
+    for urn in ["urn:x", "urn:y"] {
+        assert_eq!(e.record("manifests/bad.json", urn, "ci", "policy.json"), 0);
+    }
     for envs in [&[][..], &[("VOUCH_LOG", "debug")][..]] {
         let mut args = vec![
             "attest-verify",
@@ -498,10 +499,13 @@ fn non_json_manifests_use_path_urns_and_debug_shows_steps() {
         );
         assert!(
             r.stdout
-                .contains("MISSING  urn:vouch:path:manifests/bad.json"),
+                .contains("BLOCKED  manifests/bad.json: duplicate-manifest-urn: "),
             "{}",
             r.stdout
         );
+        for urn in ["urn:x", "urn:y"] {
+            assert!(!r.stdout.contains(urn), "{}", r.stdout);
+        }
         for step in [
             "debug: git rev-parse --show-toplevel",
             "debug: git diff --name-only",
@@ -534,4 +538,675 @@ fn non_json_manifests_use_path_urns_and_debug_shows_steps() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(r.stdout.contains("0 changed manifest(s)"), "{}", r.stdout);
+}
+
+/// `(path, reason)` of each `blocked` entry of a report.
+fn blocked(v: &Value) -> Vec<(String, String)> {
+    v["blocked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap().to_string(),
+                e["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Runs the gate on a repository whose last commit added one thing at `path`, and checks that it
+/// is blocked (exit 1, `BLOCKED`) for `reason` and not reported deleted; returns the report.
+fn assert_blocked(e: &Env, path: &str, reason: &str) -> Value {
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 1, "{} {}", r.stdout, r.stderr);
+    let rep = rep.unwrap();
+    assert_eq!(
+        blocked(&rep),
+        [(path.to_string(), reason.to_string())],
+        "{rep}"
+    );
+    assert_eq!(rep["deleted"], serde_json::json!([]), "{rep}");
+    assert_eq!(rep["checked"], 1, "{rep}");
+    assert!(
+        r.stdout.contains(&format!("BLOCKED  {path}: {reason}: ")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("release gate: BLOCKED"), "{}", r.stdout);
+    assert!(r.stdout.contains(", 1 blocked"), "{}", r.stdout);
+    rep
+}
+
+/// A repository whose first commit holds a README only, so later commits are compared with it,
+/// and a store with the README's provenance.
+fn env_with_base() -> Env {
+    let e = Env::new();
+    e.write("README.md", "base\n");
+    e.commit("base");
+    assert_eq!(
+        e.record("README.md", "urn:example:readme", "ci", "policy.json"),
+        0
+    );
+    e
+}
+
+#[cfg(unix)]
+#[test]
+fn dangling_symlink_manifest_is_blocked() {
+    let e = env_with_base();
+    std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
+    std::os::unix::fs::symlink("nowhere.json", e.repo().join("manifests/gone.json")).unwrap();
+    e.commit("dangling");
+    let rep = assert_blocked(&e, "manifests/gone.json", "not-a-regular-file");
+    let msg = rep["blocked"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("mode 120000"), "{msg}");
+    assert!(msg.contains("symbolic link"), "{msg}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_to_directory_is_blocked() {
+    let e = env_with_base();
+    e.write("docs/a.txt", "a\n");
+    std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
+    std::os::unix::fs::symlink("../docs", e.repo().join("manifests/dir.json")).unwrap();
+    e.git(&["add", "manifests/dir.json"]);
+    e.git(&["commit", "-q", "-m", "link"]);
+    assert_blocked(&e, "manifests/dir.json", "not-a-regular-file");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_to_dev_null_is_blocked() {
+    let e = env_with_base();
+    std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", e.repo().join("manifests/null.json")).unwrap();
+    e.commit("null");
+    assert_blocked(&e, "manifests/null.json", "not-a-regular-file");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_to_a_recorded_file_is_blocked() {
+    // The link's target has valid provenance under the URN the link would claim: still blocked.
+    let e = env_with_base();
+    e.write("manifests/real.json", APP);
+    e.commit("real");
+    assert_eq!(
+        e.record(
+            "manifests/real.json",
+            "urn:example:app",
+            "ci",
+            "policy.json"
+        ),
+        0
+    );
+    std::os::unix::fs::symlink("real.json", e.repo().join("manifests/link.json")).unwrap();
+    e.commit("link");
+    assert_blocked(&e, "manifests/link.json", "not-a-regular-file");
+}
+
+#[test]
+fn submodule_at_manifest_path_is_blocked() {
+    let e = env_with_base();
+    let head = e.git(&["rev-parse", "HEAD"]);
+    e.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{head},manifests/sub.json"),
+    ]);
+    e.git(&["commit", "-q", "-m", "gitlink"]);
+    let rep = assert_blocked(&e, "manifests/sub.json", "not-a-regular-file");
+    let msg = rep["blocked"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("mode 160000"), "{msg}");
+    assert!(msg.contains("submodule"), "{msg}");
+    // A gitlink is a change even when git is told to ignore submodules.
+    let r = run_in(
+        &e.repo(),
+        &[
+            "attest-verify",
+            "--db",
+            "../store.db",
+            "--policy",
+            "../policy.json",
+            "--manifests",
+            "manifests/*",
+        ],
+        &[
+            ("GIT_CONFIG_COUNT", "1"),
+            ("GIT_CONFIG_KEY_0", "diff.ignoreSubmodules"),
+            ("GIT_CONFIG_VALUE_0", "all"),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("BLOCKED  manifests/sub.json: not-a-regular-file"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn directory_at_manifest_path_is_blocked() {
+    let e = env_with_base();
+    e.write("manifests/x.json", "{\"urn\": \"urn:example:x\"}\n");
+    e.commit("file");
+    assert_eq!(
+        e.record("manifests/x.json", "urn:example:x", "ci", "policy.json"),
+        0
+    );
+    // The manifest becomes a directory: git lists the old path as changed, and it is a tree now.
+    std::fs::remove_file(e.repo().join("manifests/x.json")).unwrap();
+    e.write("manifests/x.json/inner.txt", "inner\n");
+    e.commit("tree");
+    let rep = assert_blocked(&e, "manifests/x.json", "not-a-regular-file");
+    let msg = rep["blocked"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("mode 040000"), "{msg}");
+}
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_paths_are_blocked_not_skipped() {
+    use std::os::unix::ffi::OsStrExt;
+    let e = env_with_base();
+    std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"manifests/\xff.json");
+    std::fs::write(e.repo().join(name), "{\"urn\": \"urn:example:ff\"}\n").unwrap();
+    e.commit("ff");
+    let rep = assert_blocked(&e, "manifests/\\xff.json", "non-utf8-path");
+    assert_eq!(rep["valid"], serde_json::json!([]));
+    assert_eq!(rep["missing"], serde_json::json!([]));
+    // Without --manifests every changed path is checked: blocked too.
+    let r = e.vouch(&[
+        "attest-verify",
+        "--db",
+        "../store.db",
+        "--policy",
+        "../policy.json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("BLOCKED  manifests/\\xff.json: non-utf8-path"),
+        "{}",
+        r.stdout
+    );
+    // Globs cannot judge a path that is not text: outside the manifest directory it blocks too.
+    std::fs::remove_file(e.repo().join(name)).unwrap();
+    std::fs::write(
+        e.repo().join(std::ffi::OsStr::from_bytes(b"x\xfe.txt")),
+        "x\n",
+    )
+    .unwrap();
+    e.commit("move");
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 1, "{}", r.stdout);
+    let rep = rep.unwrap();
+    assert_eq!(
+        blocked(&rep),
+        [("x\\xfe.txt".into(), "non-utf8-path".into())]
+    );
+    // Absent at the revision: deleted, shown escaped.
+    assert_eq!(rep["deleted"], serde_json::json!(["manifests/\\xff.json"]));
+    std::fs::remove_file(e.repo().join(std::ffi::OsStr::from_bytes(b"x\xfe.txt"))).unwrap();
+    e.commit("gone");
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 0, "{}", r.stdout);
+    let rep = rep.unwrap();
+    assert_eq!(rep["deleted"], serde_json::json!(["x\\xfe.txt"]));
+    assert!(
+        r.stdout.contains("deleted  x\\xfe.txt (skipped)"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn control_characters_in_paths_cannot_forge_output() {
+    let e = env_with_base();
+    e.write("manifests/a\nrelease gate: PASSED\n.json", "{}\n");
+    e.write("manifests/back\\slash.json", "{}\n");
+    e.commit("odd names");
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 1, "{}", r.stdout);
+    assert!(
+        !r.stdout
+            .lines()
+            .any(|l| l.starts_with("release gate: PASSED")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("(manifests/a\\x0arelease gate: PASSED\\x0a.json)"),
+        "{}",
+        r.stdout
+    );
+    let rep = rep.unwrap();
+    let mut paths: Vec<&str> = rep["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "manifests/a\\x0arelease gate: PASSED\\x0a.json",
+            "manifests/back\\\\slash.json"
+        ]
+    );
+}
+
+#[test]
+fn glob_characters_in_names_are_literal() {
+    let e = env_with_base();
+    e.write("manifests/[ab].json", "{\"urn\": \"urn:example:ab\"}\n");
+    e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
+    e.commit("globby");
+    assert_eq!(
+        e.record("manifests/[ab].json", "urn:example:ab", "ci", "policy.json"),
+        0
+    );
+    assert_eq!(
+        e.record("manifests/a.json", "urn:example:a", "ci", "policy.json"),
+        0
+    );
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 0, "{} {}", r.stdout, r.stderr);
+    assert_eq!(
+        urns(rep.as_ref().unwrap(), "valid"),
+        ["urn:example:a", "urn:example:ab"]
+    );
+    // The caller's pathspec settings do not change how the gate asks git about a path.
+    for var in ["GIT_GLOB_PATHSPECS", "GIT_ICASE_PATHSPECS"] {
+        let r = run_in(
+            &e.repo(),
+            &[
+                "attest-verify",
+                "--db",
+                "../store.db",
+                "--policy",
+                "../policy.json",
+                "--manifests",
+                "manifests/*",
+            ],
+            &[(var, "1")],
+        );
+        assert_eq!(r.code, 0, "{var}: {} {}", r.stdout, r.stderr);
+    }
+}
+
+#[test]
+fn deleted_only_when_absent_at_the_revision() {
+    let e = env_with_base();
+    e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
+    e.write("manifests/b.json", "{\"urn\": \"urn:example:b\"}\n");
+    e.commit("add");
+    assert_eq!(
+        e.record("manifests/a.json", "urn:example:a", "ci", "policy.json"),
+        0
+    );
+    // b is committed but deleted from the working tree only: it is still released, so checked
+    // (and missing), never 'deleted'.
+    std::fs::remove_file(e.repo().join("manifests/b.json")).unwrap();
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 1, "{}", r.stdout);
+    let rep = rep.unwrap();
+    assert_eq!(rep["checked"], 2);
+    assert_eq!(urns(&rep, "valid"), ["urn:example:a"]);
+    assert_eq!(urns(&rep, "missing"), ["urn:example:b"]);
+    assert_eq!(rep["deleted"], serde_json::json!([]));
+    // Deleted in a commit (and a file of the same name left in the working tree): deleted.
+    e.commit("drop b");
+    e.write("manifests/b.json", "{\"urn\": \"urn:example:b\"}\n");
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 0, "{}", r.stdout);
+    let rep = rep.unwrap();
+    assert_eq!(rep["checked"], 0);
+    assert_eq!(rep["deleted"], serde_json::json!(["manifests/b.json"]));
+    assert!(r.stdout.contains("release gate: PASSED"), "{}", r.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn working_tree_changes_are_not_judged() {
+    let e = env_with_base();
+    e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
+    e.commit("add");
+    assert_eq!(
+        e.record("manifests/a.json", "urn:example:a", "ci", "policy.json"),
+        0
+    );
+    // Edited after the commit: the committed content is what is released, and it is recorded.
+    e.write(
+        "manifests/a.json",
+        "{\"urn\": \"urn:example:a\", \"v\": 2}\n",
+    );
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 0, "{} {}", r.stdout, r.stderr);
+    let rep = rep.unwrap();
+    assert_eq!(urns(&rep, "valid"), ["urn:example:a"]);
+    let committed = e.git(&["show", "HEAD:manifests/a.json"]);
+    assert!(!committed.contains("\"v\""));
+    // Replaced by a symlink in the working tree only: still the committed regular file.
+    std::fs::remove_file(e.repo().join("manifests/a.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", e.repo().join("manifests/a.json")).unwrap();
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 0, "{} {}", r.stdout, r.stderr);
+    assert_eq!(urns(rep.as_ref().unwrap(), "valid"), ["urn:example:a"]);
+    // An uncommitted new manifest is not part of the release either.
+    e.write("manifests/new.json", "{\"urn\": \"urn:example:new\"}\n");
+    let (code, rep, _) = e.gate(&[]);
+    assert_eq!(code, 0);
+    assert_eq!(rep.unwrap()["checked"], 1);
+}
+
+#[test]
+fn rev_names_the_release_commit() {
+    let e = env_with_base();
+    let base = e.git(&["rev-parse", "HEAD"]);
+    e.write(
+        "manifests/a.json",
+        "{\"urn\": \"urn:example:a\", \"v\": 1}\n",
+    );
+    e.commit("v1");
+    let v1 = e.git(&["rev-parse", "HEAD"]);
+    assert_eq!(
+        e.record("manifests/a.json", "urn:example:a", "ci", "policy.json"),
+        0
+    );
+    e.write(
+        "manifests/a.json",
+        "{\"urn\": \"urn:example:a\", \"v\": 2}\n",
+    );
+    e.commit("v2");
+    // HEAD (v2) has no provenance.
+    let (code, rep, _) = e.gate(&[]);
+    assert_eq!(code, 1);
+    let rep = rep.unwrap();
+    assert_eq!(rep["rev"], "HEAD");
+    assert_eq!(rep["since"], "HEAD~1");
+    assert_eq!(urns(&rep, "missing"), ["urn:example:a"]);
+    // The previous commit (v1) does: --rev judges its content; --since defaults to its parent.
+    let (code, rep, r) = e.gate(&["--rev", "HEAD~1"]);
+    assert_eq!(code, 0, "{} {}", r.stdout, r.stderr);
+    let rep = rep.unwrap();
+    assert_eq!(rep["rev"], "HEAD~1");
+    assert_eq!(rep["revCommit"], v1.as_str());
+    assert_eq!(rep["since"], "HEAD~1~1");
+    assert_eq!(rep["sinceCommit"], base.as_str());
+    assert_eq!(urns(&rep, "valid"), ["urn:example:a"]);
+    // Explicit --since with --rev.
+    let (code, rep, _) = e.gate(&["--rev", &v1, "--since", &base]);
+    assert_eq!(code, 0);
+    assert_eq!(rep.unwrap()["checked"], 1);
+    // The root commit as --rev: every file is new, compared with the empty tree.
+    let (code, rep, r) = e.gate(&["--rev", &base]);
+    assert_eq!(code, 0, "{}", r.stdout);
+    assert_eq!(rep.unwrap()["checked"], 0);
+    assert!(r.stdout.contains("no previous commit"), "{}", r.stdout);
+}
+
+#[test]
+fn rev_that_is_not_a_commit_is_bad_ref() {
+    let e = env_with_base();
+    let tree = e.git(&["rev-parse", "HEAD^{tree}"]);
+    let blob = e.git(&["rev-parse", "HEAD:README.md"]);
+    for rev in ["no-such-branch", tree.as_str(), blob.as_str(), "-x", ""] {
+        let arg = format!("--rev={rev}");
+        let (code, rep, r) = e.gate(&[&arg]);
+        assert_eq!(code, 2, "{rev}: {} {}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("bad-ref"), "{rev}: {}", r.stderr);
+        assert!(rep.is_none());
+    }
+    let r = e.vouch(&[
+        "attest-verify",
+        "--db",
+        "../store.db",
+        "--policy",
+        "../policy.json",
+        "--format",
+        "json",
+        "--rev",
+        "nope",
+    ]);
+    assert_eq!(r.code, 2);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "bad-ref");
+}
+
+/// Commits `manifests/<name>` with `body`, records its provenance under `urn` and runs the gate.
+fn gate_one(body: &[u8], urn: &str) -> (i32, Value, Run) {
+    let e = env_with_base();
+    let p = e.repo().join("manifests/m.json");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, body).unwrap();
+    e.commit("manifest");
+    assert_eq!(e.record("manifests/m.json", urn, "ci", "policy.json"), 0);
+    let (code, rep, r) = e.gate(&[]);
+    (code, rep.unwrap(), r)
+}
+
+fn nested(depth: usize) -> String {
+    format!(
+        "{{\"urn\": \"urn:example:m\", \"deep\": {}1{}}}\n",
+        "[".repeat(depth - 1),
+        "]".repeat(depth - 1)
+    )
+}
+
+#[test]
+fn large_manifests_keep_their_urn() {
+    // More than 1,024 members.
+    let mut body = String::from("{\"urn\": \"urn:example:m\"");
+    for i in 0..1025 {
+        body.push_str(&format!(", \"k{i}\": {i}"));
+    }
+    body.push_str("}\n");
+    let (code, rep, r) = gate_one(body.as_bytes(), "urn:example:m");
+    assert_eq!(code, 0, "{} {}", r.stdout, r.stderr);
+    assert_eq!(urns(&rep, "valid"), ["urn:example:m"]);
+}
+
+#[test]
+fn deeply_nested_manifests_keep_their_urn() {
+    let (code, rep, r) = gate_one(nested(40).as_bytes(), "urn:example:m");
+    assert_eq!(code, 0, "{} {}", r.stdout, r.stderr);
+    assert_eq!(urns(&rep, "valid"), ["urn:example:m"]);
+}
+
+#[test]
+fn bom_manifests_keep_their_urn() {
+    let body = b"\xef\xbb\xbf{\"urn\": \"urn:example:m\"}\n";
+    let (code, rep, r) = gate_one(body, "urn:example:m");
+    assert_eq!(code, 0, "{} {}", r.stdout, r.stderr);
+    assert_eq!(urns(&rep, "valid"), ["urn:example:m"]);
+}
+
+#[test]
+fn too_deep_manifest_is_refused() {
+    // Recorded under its path URN, the silent fallback would pass: it must not.
+    let (code, rep, r) = gate_one(nested(200).as_bytes(), "urn:vouch:path:manifests/m.json");
+    assert_eq!(code, 1, "{}", r.stdout);
+    assert_eq!(
+        blocked(&rep),
+        [("manifests/m.json".into(), "manifest-too-deep".into())]
+    );
+    // Nesting inside the urn's own value: the same refusal.
+    let deep_urn = format!("{{\"urn\": {}\"x\"{}}}", "[".repeat(200), "]".repeat(200));
+    let (code, rep, _) = gate_one(deep_urn.as_bytes(), "urn:vouch:path:manifests/m.json");
+    assert_eq!(code, 1);
+    assert_eq!(
+        blocked(&rep),
+        [("manifests/m.json".into(), "manifest-too-deep".into())]
+    );
+    assert_eq!(rep["valid"], serde_json::json!([]));
+    assert!(rep["blocked"][0]["digest"].is_string(), "{rep}");
+    assert!(r.stdout.contains("release gate: BLOCKED"), "{}", r.stdout);
+}
+
+#[test]
+fn non_string_or_empty_urn_is_refused() {
+    for body in [
+        "{\"urn\": 7}\n",
+        "{\"urn\": null}\n",
+        "{\"urn\": [\"urn:example:m\"]}\n",
+        "{\"urn\": {\"id\": \"urn:example:m\"}}\n",
+        "{\"urn\": 1e400}\n",
+        "{\"urn\": \"\"}\n",
+    ] {
+        let (code, rep, r) = gate_one(body.as_bytes(), "urn:vouch:path:manifests/m.json");
+        assert_eq!(code, 1, "{body}: {}", r.stdout);
+        let b = blocked(&rep);
+        assert_eq!(b.len(), 1, "{body}: {rep}");
+        let want = if body.contains("1e400") {
+            "unsupported-manifest-json"
+        } else {
+            "invalid-manifest-urn"
+        };
+        assert_eq!(b[0].1, want, "{body}: {rep}");
+    }
+}
+
+#[test]
+fn duplicate_urn_is_refused() {
+    for body in [
+        "{\"urn\": \"urn:example:m\", \"urn\": \"urn:example:m\"}\n",
+        "{\"urn\": \"urn:example:x\", \"a\": 1, \"\\u0075rn\": \"urn:example:m\"}\n",
+    ] {
+        let (code, rep, r) = gate_one(body.as_bytes(), "urn:example:m");
+        assert_eq!(code, 1, "{body}: {}", r.stdout);
+        assert_eq!(
+            blocked(&rep),
+            [("manifests/m.json".into(), "duplicate-manifest-urn".into())],
+            "{body}"
+        );
+    }
+    // Duplicates elsewhere do not matter.
+    let (code, rep, r) = gate_one(
+        b"{\"urn\": \"urn:example:m\", \"a\": 1, \"a\": 2}\n",
+        "urn:example:m",
+    );
+    assert_eq!(code, 0, "{}", r.stdout);
+    assert_eq!(urns(&rep, "valid"), ["urn:example:m"]);
+}
+
+#[test]
+fn non_json_and_urnless_manifests_use_the_path_urn() {
+    for body in [
+        "name: app\n",
+        "{ not json, \"urn\": \"urn:example:m\"\n",
+        "[\"urn\", \"urn:example:m\"]\n",
+        "\"urn:example:m\"\n",
+        "{\"name\": \"m\", \"inner\": {\"urn\": \"urn:example:m\"}}\n",
+    ] {
+        let (code, rep, r) = gate_one(body.as_bytes(), "urn:vouch:path:manifests/m.json");
+        assert_eq!(code, 0, "{body}: {} {}", r.stdout, r.stderr);
+        assert_eq!(
+            urns(&rep, "valid"),
+            ["urn:vouch:path:manifests/m.json"],
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn oversized_json_manifest_is_refused() {
+    let e = env_with_base();
+    // Recorded under its path URN, a silent fallback would pass: it must not.
+    let mut json = vec![b' '; (64 << 20) + 1];
+    json[0] = b'{';
+    std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
+    std::fs::write(e.repo().join("manifests/big.json"), &json).unwrap();
+    e.commit("big");
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 1, "{}", r.stdout);
+    assert_eq!(
+        blocked(&rep.unwrap()),
+        [("manifests/big.json".into(), "manifest-too-large".into())]
+    );
+}
+
+/// Runs the gate with `--output out` and checks it is refused before anything is written.
+fn assert_output_refused(e: &Env, out: &str) {
+    let before = (
+        std::fs::read(e.path("store.db")).unwrap(),
+        std::fs::read(e.path("policy.json")).unwrap(),
+    );
+    let r = e.vouch(&[
+        "attest-verify",
+        "--db",
+        "../store.db",
+        "--policy",
+        "../policy.json",
+        "--output",
+        out,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 2, "{out}: {} {}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "usage", "{out}: {v}");
+    let after = (
+        std::fs::read(e.path("store.db")).unwrap(),
+        std::fs::read(e.path("policy.json")).unwrap(),
+    );
+    assert!(before == after, "{out}: the store or the policy changed");
+}
+
+#[test]
+fn output_cannot_overwrite_the_store_or_the_policy() {
+    let e = env_with_base();
+    e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
+    e.commit("a");
+    assert_eq!(
+        e.record("manifests/a.json", "urn:example:a", "ci", "policy.json"),
+        0
+    );
+    assert_output_refused(&e, "../store.db");
+    assert_output_refused(&e, "../policy.json");
+    assert_output_refused(&e, "./../store.db");
+    assert_output_refused(&e, &e.path("policy.json").display().to_string());
+    assert_output_refused(&e, "../store.db-wal");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(e.path("store.db"), e.path("store-link")).unwrap();
+        assert_output_refused(&e, "../store-link");
+        std::fs::hard_link(e.path("policy.json"), e.path("policy-hard.json")).unwrap();
+        assert_output_refused(&e, "../policy-hard.json");
+    }
+    // Any other path is written.
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 0, "{} {}", r.stdout, r.stderr);
+    assert!(rep.is_some());
+}
+
+#[test]
+fn unreadable_manifest_blob_is_a_git_error() {
+    let e = env_with_base();
+    e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
+    e.commit("a");
+    assert_eq!(
+        e.record("manifests/a.json", "urn:example:a", "ci", "policy.json"),
+        0
+    );
+    let (code, _, _) = e.gate(&[]);
+    assert_eq!(code, 0);
+    // The committed blob goes missing from the object store: fatal, never skipped or hashed empty.
+    let oid = e.git(&["rev-parse", "HEAD:manifests/a.json"]);
+    let obj = e
+        .repo()
+        .join(".git/objects")
+        .join(&oid[..2])
+        .join(&oid[2..]);
+    std::fs::remove_file(obj).unwrap();
+    let (code, rep, r) = e.gate(&[]);
+    assert_eq!(code, 2, "{} {}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("git-error"), "{}", r.stderr);
+    assert!(rep.is_none());
 }
