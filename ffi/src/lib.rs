@@ -8,6 +8,9 @@
 //!   own explicit, never-renumbered number ([`vouch_result_code`], [`vouch_result_message`]);
 //! * every pointer is checked for NULL, every buffer pointer is followed by its length, and
 //!   outputs are written only on success;
+//! * no output (buffer, out-pointer, storage being initialised, updated hasher) may overlap an
+//!   input (bytes, text, arrays, key / verifier / hasher storage) or another output: such a call
+//!   is refused with `VOUCH_ERR_INVALID_ARGUMENT` before anything is written (see `disjoint`);
 //! * nothing allocates: keys, verifiers and hashers live in caller-owned storage whose size and
 //!   alignment the header states (`VOUCH_*_STORAGE_SIZE`, `VOUCH_STORAGE_ALIGN`, and the
 //!   `vouch_*_storage` types); the objects hold no pointers, so storage may be copied with `memcpy`;
@@ -1065,5 +1068,117 @@ mod tests {
         assert!(vouch_verifier_storage_size() <= VOUCH_VERIFIER_STORAGE_SIZE);
         assert!(vouch_hasher_storage_size() <= VOUCH_HASHER_STORAGE_SIZE);
         assert!(vouch_storage_align() <= VOUCH_STORAGE_ALIGN);
+    }
+
+    fn r(addr: usize, len: usize) -> Region {
+        Region { addr, len }
+    }
+
+    #[test]
+    fn overlaps_is_exact_at_both_ends_and_symmetric() {
+        let a = r(100, 10); // bytes 100..110
+        for (b, want) in [
+            (r(110, 5), false), // adjacent above
+            (r(90, 10), false), // adjacent below
+            (r(109, 5), true),  // one byte at the top
+            (r(91, 10), true),  // one byte at the bottom
+            (r(102, 2), true),  // inside
+            (r(0, usize::MAX), true),
+            (a, true),
+        ] {
+            assert_eq!(overlaps(a, b), want, "{a:?} {b:?}");
+            assert_eq!(overlaps(b, a), want, "{b:?} {a:?}");
+        }
+    }
+
+    #[test]
+    fn empty_and_null_regions_overlap_nothing() {
+        assert!(!overlaps(r(100, 0), r(90, 20)));
+        assert!(!overlaps(r(90, 20), r(100, 0)));
+        let null = Region::bytes(core::ptr::null::<u8>(), 50);
+        assert_eq!(null, r(0, 0));
+        assert!(!overlaps(null, r(0, 100)));
+    }
+
+    #[test]
+    fn regions_at_the_top_of_the_address_space_do_not_wrap() {
+        let top = r(usize::MAX - 4, 100); // would wrap past zero: cut at usize::MAX
+        assert!(overlaps(top, r(usize::MAX - 1, 1)));
+        assert!(!overlaps(top, r(0, 200)));
+        assert!(!overlaps(r(0, 200), top));
+    }
+
+    #[test]
+    fn disjoint_checks_every_output_against_outputs_and_inputs() {
+        let outs = [r(0, 8), r(8, 8), r(16, 8)];
+        assert_eq!(disjoint(&outs, [r(24, 8), r(100, 1)]), Ok(()));
+        // Inputs may overlap each other: they are only read.
+        assert_eq!(disjoint(&outs, [r(50, 10), r(55, 10)]), Ok(()));
+        assert_eq!(disjoint(&outs, NO_INPUTS), Ok(()));
+        let refused = Err(VOUCH_ERR_INVALID_ARGUMENT);
+        assert_eq!(disjoint(&outs, [r(24, 8), r(23, 8)]), refused);
+        assert_eq!(disjoint(&outs, [r(0, 1)]), refused);
+        assert_eq!(disjoint(&[r(0, 8), r(8, 8), r(15, 8)], NO_INPUTS), refused);
+        assert_eq!(disjoint(&[r(0, 8), r(100, 8), r(7, 1)], NO_INPUTS), refused);
+    }
+
+    /// The exploit of issue 12 item 3, from Rust: scratch over the verifier's storage (which the
+    /// payload would overwrite before any signature is checked) is refused; scratch right after
+    /// the verifier object is fine.
+    #[test]
+    fn verify_refuses_scratch_over_the_verifier() {
+        use vouch_core::testkit::{ed25519_key, sign_ed25519, statement_for};
+        let kp = ed25519_key(1);
+        let env = sign_ed25519(
+            &kp,
+            VOUCH_IN_TOTO_PAYLOAD_TYPE,
+            statement_for(b"a").as_bytes(),
+        );
+        let mut ks = vouch_key_storage {
+            opaque: [0; VOUCH_KEY_STORAGE_WORDS],
+        };
+        // One verifier followed by room for a payload, in one allocation.
+        let mut arena = [0u64; 2 * VOUCH_VERIFIER_STORAGE_WORDS];
+        let base = arena.as_mut_ptr().cast::<u8>();
+        let size = vouch_verifier_storage_size();
+        let mut key: *const vouch_key = core::ptr::null();
+        let mut ver: *const vouch_verifier = core::ptr::null();
+        let ty = vouch_str {
+            data: VOUCH_IN_TOTO_PAYLOAD_TYPE.as_ptr().cast(),
+            len: VOUCH_IN_TOTO_PAYLOAD_TYPE.len(),
+        };
+        let (mut payload, mut payload_len, mut mask) = (core::ptr::null(), 0usize, 0u32);
+        let raw = kp.pk.as_ref();
+        // SAFETY: every pointer is valid for the length given; `base` has room for `2 * size`
+        // bytes, so every scratch below stays inside `arena`.
+        unsafe {
+            let ks = core::ptr::from_mut(&mut ks).cast();
+            let r = vouch_key_parse(
+                raw.as_ptr(),
+                raw.len(),
+                ks,
+                VOUCH_KEY_STORAGE_SIZE,
+                &mut key,
+            );
+            assert_eq!(r, VOUCH_OK);
+            let r = vouch_verifier_init(&key, 1, 1, &ty, 1, base.cast(), size, &mut ver);
+            assert_eq!(r, VOUCH_OK);
+            let mut verify = |scratch: *mut u8, len: usize| {
+                vouch_verifier_verify(
+                    ver,
+                    env.as_ptr(),
+                    env.len(),
+                    scratch,
+                    len,
+                    &mut payload,
+                    &mut payload_len,
+                    &mut mask,
+                )
+            };
+            assert_eq!(verify(base, size), VOUCH_ERR_INVALID_ARGUMENT);
+            assert_eq!(verify(base.add(size - 1), size), VOUCH_ERR_INVALID_ARGUMENT);
+            assert_eq!(verify(base.add(size), size), VOUCH_OK);
+        }
+        assert_eq!(mask, 1);
     }
 }
