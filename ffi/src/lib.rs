@@ -8,6 +8,9 @@
 //!   own explicit, never-renumbered number ([`vouch_result_code`], [`vouch_result_message`]);
 //! * every pointer is checked for NULL, every buffer pointer is followed by its length, and
 //!   outputs are written only on success;
+//! * no output (buffer, out-pointer, storage being initialised, updated hasher) may overlap an
+//!   input (bytes, text, arrays, key / verifier / hasher storage) or another output: such a call
+//!   is refused with `VOUCH_ERR_INVALID_ARGUMENT` before anything is written (see `disjoint`);
 //! * nothing allocates: keys, verifiers and hashers live in caller-owned storage whose size and
 //!   alignment the header states (`VOUCH_*_STORAGE_SIZE`, `VOUCH_STORAGE_ALIGN`, and the
 //!   `vouch_*_storage` types); the objects hold no pointers, so storage may be copied with `memcpy`;
@@ -21,7 +24,7 @@
 mod result;
 
 use core::ffi::{c_char, c_void};
-use core::mem::{align_of, size_of};
+use core::mem::{align_of, size_of, size_of_val};
 
 use vouch_core::{
     Algorithm, ArtifactDigest, ArtifactHasher, Checks, Envelope, MAX_TRUSTED_KEYS, PublicKey,
@@ -351,6 +354,72 @@ unsafe fn handle_mut<'a, T: Handle>(p: *mut T) -> R<&'a mut T> {
     Ok(unsafe { &mut *p })
 }
 
+/// A caller memory region an export reads or writes: `len` bytes from address `addr`.
+///
+/// Only the address is kept (never dereferenced), so building one is safe for any pointer; a
+/// NULL pointer is an empty region (NULL means "absent" where it is allowed at all).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Region {
+    addr: usize,
+    len: usize,
+}
+
+impl Region {
+    /// `len` bytes at `p` (the whole length the caller declared, not just what is written).
+    fn bytes<T>(p: *const T, len: usize) -> Self {
+        Region {
+            addr: p.addr(),
+            len: if p.is_null() { 0 } else { len },
+        }
+    }
+
+    /// One `T` at `p` (for a handle: the whole object, i.e. `vouch_*_storage_size()` bytes).
+    fn of<T>(p: *const T) -> Self {
+        Self::bytes(p, size_of::<T>())
+    }
+
+    /// The bytes of a slice.
+    fn slice<T>(s: &[T]) -> Self {
+        Self::bytes(s.as_ptr(), size_of_val(s))
+    }
+}
+
+/// Whether two regions share at least one byte. Plain integer arithmetic on addresses (no
+/// pointer offsets, so no UB whatever the caller passed); an empty region overlaps nothing, and a
+/// region running past the end of the address space is cut at `usize::MAX`.
+fn overlaps(a: Region, b: Region) -> bool {
+    a.len != 0
+        && b.len != 0
+        && a.addr < b.addr.saturating_add(b.len)
+        && b.addr < a.addr.saturating_add(a.len)
+}
+
+/// The overlap rule of every export: no output region may overlap another output region or any
+/// input region (`VOUCH_ERR_INVALID_ARGUMENT`). Called before anything is written, so a refused
+/// call leaves every output untouched.
+///
+/// Why: outputs are written while inputs are still in use (the payload is decoded into scratch
+/// before any signature is checked), so an output over the verifier's storage could replace its
+/// trusted keys, and an output over an input would also break Rust's aliasing rules.
+fn disjoint(outputs: &[Region], inputs: impl IntoIterator<Item = Region>) -> R {
+    let mut rest = outputs;
+    while let Some((&o, tail)) = rest.split_first() {
+        if tail.iter().any(|&p| overlaps(o, p)) {
+            return Err(VOUCH_ERR_INVALID_ARGUMENT);
+        }
+        rest = tail;
+    }
+    for i in inputs {
+        if outputs.iter().any(|&o| overlaps(o, i)) {
+            return Err(VOUCH_ERR_INVALID_ARGUMENT);
+        }
+    }
+    Ok(())
+}
+
+/// No input regions (for exports whose only caller memory is outputs).
+const NO_INPUTS: [Region; 0] = [];
+
 /// Writes an output value.
 ///
 /// # Safety
@@ -376,7 +445,8 @@ pub extern "C" fn vouch_result_code(result: u32) -> *const c_char {
 /// Copies the human message for `result` (any number) into `buf` as a NUL-terminated string
 /// and stores its length without the NUL in `*out_len`. `VOUCH_MESSAGE_MAX` bytes always
 /// suffice; a smaller buffer that cannot hold the message gives `VOUCH_ERR_BUFFER_TOO_SMALL`
-/// and writes nothing.
+/// and writes nothing. The outputs `buf[0..buf_len]` and `*out_len` must not overlap
+/// (`VOUCH_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `buf` must point at `buf_len` writable bytes; `out_len` must be writable.
@@ -390,6 +460,10 @@ pub unsafe extern "C" fn vouch_result_message(
     guard(|| {
         let buf = nonnull_mut(buf)?;
         let out_len = nonnull_mut(out_len)?;
+        disjoint(
+            &[Region::bytes(buf, buf_len), Region::of(out_len)],
+            NO_INPUTS,
+        )?;
         let msg = vouch_result::from_number(result)
             .map_or(result::UNKNOWN_MESSAGE, vouch_result::message)
             .as_bytes();
@@ -397,7 +471,7 @@ pub unsafe extern "C" fn vouch_result_message(
             return Err(VOUCH_ERR_BUFFER_TOO_SMALL);
         }
         // SAFETY: `buf` holds `buf_len > msg.len()` writable bytes (caller contract); the
-        // message is static and cannot overlap it.
+        // message is static and cannot overlap it; `out_len` lies outside `buf` (checked).
         unsafe {
             core::ptr::copy_nonoverlapping(msg.as_ptr(), buf.cast::<u8>(), msg.len());
             buf.add(msg.len()).write(0);
@@ -445,7 +519,9 @@ pub extern "C" fn vouch_storage_align() -> usize {
 
 /// Parses a public key (format autodetected: PEM or DER SubjectPublicKeyInfo for Ed25519 and
 /// P-256, raw 32-byte Ed25519, SEC1 33/65-byte P-256) into `storage` and stores the handle in
-/// `*out_key`. The handle points into `storage` and is valid while the storage is.
+/// `*out_key`. The handle points into `storage` and is valid while the storage is. The outputs
+/// `storage[0..storage_len]` and `*out_key` must not overlap each other or `input`
+/// (`VOUCH_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `input` must point at `input_len` readable bytes, `storage` at `storage_len` writable
@@ -463,6 +539,10 @@ pub unsafe extern "C" fn vouch_key_parse(
         let bytes = unsafe { self::input(input, input_len) }?;
         let out_key = nonnull_mut(out_key)?;
         let slot = storage_for::<vouch_key>(storage, storage_len)?;
+        disjoint(
+            &[Region::bytes(storage, storage_len), Region::of(out_key)],
+            [Region::slice(bytes)],
+        )?;
         let key = PublicKey::parse(bytes)?;
         // SAFETY: `slot` is non-NULL, aligned and large enough (checked); `out_key` non-NULL.
         unsafe {
@@ -476,7 +556,8 @@ pub unsafe extern "C" fn vouch_key_parse(
     })
 }
 
-/// Stores the key's algorithm in `*out_algorithm`.
+/// Stores the key's algorithm in `*out_algorithm`, which must not overlap the key's storage
+/// (`VOUCH_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `key` must be a handle from `vouch_key_parse` (or NULL); `out_algorithm` writable.
@@ -489,6 +570,7 @@ pub unsafe extern "C" fn vouch_key_algorithm(
         // SAFETY: caller contract.
         let key = unsafe { handle(key) }?;
         let out = nonnull_mut(out_algorithm)?;
+        disjoint(&[Region::of(out)], [Region::of(key)])?;
         let alg = match key.key.algorithm() {
             Algorithm::Ed25519 => vouch_algorithm::VOUCH_ALGORITHM_ED25519,
             Algorithm::EcdsaP256Sha256 => vouch_algorithm::VOUCH_ALGORITHM_ECDSA_P256_SHA256,
@@ -500,7 +582,8 @@ pub unsafe extern "C" fn vouch_key_algorithm(
 }
 
 /// Copies the key's fingerprint (SHA-256 of its canonical SubjectPublicKeyInfo DER,
-/// `VOUCH_FINGERPRINT_LEN` bytes) into `out`; `out_len` must be at least 32.
+/// `VOUCH_FINGERPRINT_LEN` bytes) into `out`; `out_len` must be at least 32. `out[0..out_len]`
+/// must not overlap the key's storage (`VOUCH_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `key` a handle or NULL; `out` must point at `out_len` writable bytes.
@@ -514,19 +597,21 @@ pub unsafe extern "C" fn vouch_key_fingerprint(
         // SAFETY: caller contract.
         let key = unsafe { handle(key) }?;
         let out = nonnull_mut(out)?;
+        disjoint(&[Region::bytes(out, out_len)], [Region::of(key)])?;
         let fp = key.key.fingerprint();
         if out_len < fp.len() {
             return Err(VOUCH_ERR_BUFFER_TOO_SMALL);
         }
-        // SAFETY: `out` holds at least 32 writable bytes; `fp` lives in the key object, which
-        // the caller must not alias with `out`.
-        unsafe { core::ptr::copy(fp.as_ptr(), out, fp.len()) };
+        // SAFETY: `out` holds at least 32 writable bytes; `fp` is a local.
+        unsafe { core::ptr::copy_nonoverlapping(fp.as_ptr(), out, fp.len()) };
         Ok(())
     })
 }
 
 /// Writes the key's canonical SubjectPublicKeyInfo DER (at most `VOUCH_MAX_SPKI_LEN` bytes)
-/// into `out` and its length into `*out_written`.
+/// into `out` and its length into `*out_written`. The outputs `out[0..out_len]` and
+/// `*out_written` must not overlap each other or the key's storage
+/// (`VOUCH_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `key` a handle or NULL; `out` must point at `out_len` writable bytes; `out_written`
@@ -543,13 +628,18 @@ pub unsafe extern "C" fn vouch_key_spki_der(
         let key = unsafe { handle(key) }?;
         let out = nonnull_mut(out)?;
         let out_written = nonnull_mut(out_written)?;
+        disjoint(
+            &[Region::bytes(out, out_len), Region::of(out_written)],
+            [Region::of(key)],
+        )?;
         let mut der = [0u8; VOUCH_MAX_SPKI_LEN];
         let n = key.key.spki_der(&mut der)?;
         let der = der.get(..n).ok_or(VOUCH_ERR_INTERNAL)?;
         if out_len < n {
             return Err(VOUCH_ERR_BUFFER_TOO_SMALL);
         }
-        // SAFETY: `out` holds at least `n` writable bytes; `der` is a local.
+        // SAFETY: `out` holds at least `n` writable bytes; `der` is a local; `out_written` lies
+        // outside `out` (checked).
         unsafe {
             core::ptr::copy_nonoverlapping(der.as_ptr(), out, n);
             put(out_written, n);
@@ -586,7 +676,10 @@ fn type_strs(v: &vouch_verifier) -> R<([&str; VOUCH_MAX_PAYLOAD_TYPES], usize)> 
 /// reused afterwards), the number of distinct keys that must sign (`threshold`, 1 to
 /// `keys_len`), and the allowed payload types (copied; 1 to `VOUCH_MAX_PAYLOAD_TYPES`, each at
 /// most `VOUCH_MAX_PAYLOAD_TYPE_LEN` bytes of UTF-8, usually `VOUCH_IN_TOTO_PAYLOAD_TYPE`).
-/// Bit `i` of a verification's key mask stands for `keys[i]`.
+/// Bit `i` of a verification's key mask stands for `keys[i]`. The outputs
+/// `storage[0..storage_len]` and `*out_verifier` must not overlap each other or anything read:
+/// the `keys` array, any key's storage (`vouch_key_storage_size()` bytes at each handle), the
+/// `payload_types` array or the bytes of any payload type (`VOUCH_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `keys` must point at `keys_len` readable handles from `vouch_key_parse`; `payload_types` at
@@ -656,6 +749,16 @@ pub unsafe extern "C" fn vouch_verifier_init(
             dst.copy_from_slice(s);
             *len = u8::try_from(s.len()).map_err(|_| VOUCH_ERR_ARGUMENT_TOO_LONG)?;
         }
+        disjoint(
+            &[
+                Region::bytes(storage, storage_len),
+                Region::of(out_verifier),
+            ],
+            [Region::slice(key_handles), Region::slice(types_in)]
+                .into_iter()
+                .chain(key_handles.iter().map(|&h| Region::of(h)))
+                .chain(types_in.iter().map(|t| Region::bytes(t.data, t.len))),
+        )?;
         // Let core validate the configuration (duplicate keys, threshold) now, so that
         // verification only fails on the envelope.
         {
@@ -677,7 +780,11 @@ pub unsafe extern "C" fn vouch_verifier_init(
 /// `scratch`; hand exactly these bytes to `vouch_statement_check`) and `*out_keys` the mask of
 /// trusted keys that verified (bit `i` = `keys[i]` of `vouch_verifier_init`; verification stops
 /// once the threshold is met). `scratch` must hold the decoded payload
-/// (`vouch_envelope_payload_len`) and must not overlap `envelope`.
+/// (`vouch_envelope_payload_len`). The outputs `scratch[0..scratch_len]`, `*out_payload`,
+/// `*out_payload_len` and `*out_keys` must not overlap each other, `envelope` or the verifier's
+/// storage (`vouch_verifier_storage_size()` bytes at `verifier`): `VOUCH_ERR_INVALID_ARGUMENT`.
+/// The payload is decoded before any signature is checked, so scratch over the verifier could
+/// otherwise replace its trusted keys.
 ///
 /// # Safety
 /// `verifier` a handle or NULL; `envelope` must point at `envelope_len` readable bytes,
@@ -705,16 +812,23 @@ pub unsafe extern "C" fn vouch_verifier_verify(
         if scratch_len > isize::MAX as usize {
             return Err(VOUCH_ERR_INVALID_ARGUMENT);
         }
-        let (s0, e0) = (scratch as usize, env.as_ptr() as usize);
-        if s0 < e0.saturating_add(env.len()) && e0 < s0.saturating_add(scratch_len) {
-            return Err(VOUCH_ERR_INVALID_ARGUMENT);
-        }
-        // SAFETY: non-NULL, writable by contract, disjoint from `env` (checked above).
+        disjoint(
+            &[
+                Region::bytes(scratch, scratch_len),
+                Region::of(out_payload),
+                Region::of(out_payload_len),
+                Region::of(out_keys),
+            ],
+            [Region::of(verifier), Region::slice(env)],
+        )?;
+        // SAFETY: non-NULL, writable by contract, disjoint from `env`, from the verifier and
+        // from the other outputs (checked above).
         let scratch = unsafe { core::slice::from_raw_parts_mut(scratch, scratch_len) };
         let (types, n) = type_strs(v)?;
         let verifier = Verifier::new(&v.keys, v.threshold, types.get(..n).unwrap_or(&[]))?;
         let verified = verifier.verify(env, scratch)?;
-        // SAFETY: all three outputs checked non-NULL; writable by contract.
+        // SAFETY: all three outputs checked non-NULL and disjoint from scratch (which holds the
+        // payload) and from each other; writable by contract.
         unsafe {
             put(out_payload, verified.payload.as_ptr());
             put(out_payload_len, verified.payload.len());
@@ -725,7 +839,8 @@ pub unsafe extern "C" fn vouch_verifier_verify(
 }
 
 /// Parses a DSSE envelope (strictly, without verifying it) and stores the decoded payload's
-/// length in `*out_len`: the scratch size `vouch_verifier_verify` needs.
+/// length in `*out_len`: the scratch size `vouch_verifier_verify` needs. `*out_len` must not
+/// overlap `envelope` (`VOUCH_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `envelope` must point at `envelope_len` readable bytes; `out_len` writable.
@@ -739,6 +854,7 @@ pub unsafe extern "C" fn vouch_envelope_payload_len(
         // SAFETY: caller contract.
         let env = unsafe { input(envelope, envelope_len) }?;
         let out_len = nonnull_mut(out_len)?;
+        disjoint(&[Region::of(out_len)], [Region::slice(env)])?;
         let n = Envelope::parse(env)?.payload_len()?;
         // SAFETY: non-NULL, writable by contract.
         unsafe { put(out_len, n) };
@@ -751,7 +867,9 @@ pub unsafe extern "C" fn vouch_envelope_payload_len(
 // --------------------------------------------------------------------------------------------
 
 /// Starts hashing an artifact in `storage`: `algorithms` is `VOUCH_HASH_SHA256`,
-/// `VOUCH_HASH_SHA512` or both or-ed (anything else gives `VOUCH_ERR_INVALID_ARGUMENT`).
+/// `VOUCH_HASH_SHA512` or both or-ed (anything else gives `VOUCH_ERR_INVALID_ARGUMENT`). The
+/// outputs `storage[0..storage_len]` and `*out_hasher` must not overlap
+/// (`VOUCH_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `storage` must point at `storage_len` writable bytes; `out_hasher` writable.
@@ -765,6 +883,10 @@ pub unsafe extern "C" fn vouch_hasher_init(
     guard(|| {
         let out_hasher = nonnull_mut(out_hasher)?;
         let slot = storage_for::<vouch_hasher>(storage, storage_len)?;
+        disjoint(
+            &[Region::bytes(storage, storage_len), Region::of(out_hasher)],
+            NO_INPUTS,
+        )?;
         if algorithms == 0 || algorithms & !(VOUCH_HASH_SHA256 | VOUCH_HASH_SHA512) != 0 {
             return Err(VOUCH_ERR_INVALID_ARGUMENT);
         }
@@ -781,7 +903,9 @@ pub unsafe extern "C" fn vouch_hasher_init(
     })
 }
 
-/// Feeds the next `data_len` bytes of the artifact (any chunk size, including 0).
+/// Feeds the next `data_len` bytes of the artifact (any chunk size, including 0). `data` must
+/// not overlap the hasher's storage (`vouch_hasher_storage_size()` bytes at `hasher`, which is
+/// updated): `VOUCH_ERR_INVALID_ARGUMENT`.
 ///
 /// # Safety
 /// `hasher` a live handle from `vouch_hasher_init` (or NULL), not used concurrently; `data` must
@@ -793,10 +917,15 @@ pub unsafe extern "C" fn vouch_hasher_update(
     data_len: usize,
 ) -> vouch_result {
     guard(|| {
+        // Validate the handle through a shared reference first: `data` may not be borrowed
+        // next to a `&mut` of the hasher until the two are known to be disjoint.
         // SAFETY: caller contract.
-        let h = unsafe { handle_mut(hasher) }?;
+        unsafe { handle(hasher.cast_const()) }?;
         // SAFETY: caller contract.
         let data = unsafe { input(data, data_len) }?;
+        disjoint(&[Region::of(hasher)], [Region::slice(data)])?;
+        // SAFETY: caller contract; `data` does not overlap the hasher (checked).
+        let h = unsafe { handle_mut(hasher) }?;
         let mut state = h.load();
         state.update(data);
         h.store(state);
@@ -805,7 +934,9 @@ pub unsafe extern "C" fn vouch_hasher_update(
 }
 
 /// Finishes hashing: writes the digests into `*out_digest` and ends the hasher (further use of
-/// the handle gives `VOUCH_ERR_INVALID_HANDLE`; the storage may be reused).
+/// the handle gives `VOUCH_ERR_INVALID_HANDLE`; the storage may be reused). `*out_digest` must
+/// not overlap the hasher's storage (`vouch_hasher_storage_size()` bytes at `hasher`):
+/// `VOUCH_ERR_INVALID_ARGUMENT`.
 ///
 /// # Safety
 /// As `vouch_hasher_update`; `out_digest` writable.
@@ -818,6 +949,7 @@ pub unsafe extern "C" fn vouch_hasher_finish(
         // SAFETY: caller contract.
         let h = unsafe { handle_mut(hasher) }?;
         let out_digest = nonnull_mut(out_digest)?;
+        disjoint(&[Region::of(hasher), Region::of(out_digest)], NO_INPUTS)?;
         let d = h.load().finalize();
         h.magic = 0;
         let digest = vouch_digest {
@@ -843,6 +975,8 @@ pub unsafe extern "C" fn vouch_hasher_finish(
 /// algorithm both sides know, sha256 or sha512, gives equal digests). A NULL `predicate_type`, `builder_id` (with
 /// length 0) or `artifact` skips that check. On success `*out_subject_index` is the index of
 /// the first matching subject, or `VOUCH_NO_SUBJECT` when no artifact was given.
+/// `*out_subject_index` must not overlap `payload`, `predicate_type`, `builder_id` or `*artifact`
+/// (`VOUCH_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `payload` must point at `payload_len` readable bytes; the text arguments at their lengths or
@@ -866,6 +1000,15 @@ pub unsafe extern "C" fn vouch_statement_check(
         // SAFETY: caller contract.
         let builder_id = unsafe { optional_text(builder_id, builder_id_len) }?;
         let out = nonnull_mut(out_subject_index)?;
+        disjoint(
+            &[Region::of(out)],
+            [
+                Region::slice(payload),
+                Region::slice(predicate_type.unwrap_or("").as_bytes()),
+                Region::slice(builder_id.unwrap_or("").as_bytes()),
+                Region::of(artifact),
+            ],
+        )?;
         let digest = if artifact.is_null() {
             None
         } else {
@@ -925,5 +1068,117 @@ mod tests {
         assert!(vouch_verifier_storage_size() <= VOUCH_VERIFIER_STORAGE_SIZE);
         assert!(vouch_hasher_storage_size() <= VOUCH_HASHER_STORAGE_SIZE);
         assert!(vouch_storage_align() <= VOUCH_STORAGE_ALIGN);
+    }
+
+    fn r(addr: usize, len: usize) -> Region {
+        Region { addr, len }
+    }
+
+    #[test]
+    fn overlaps_is_exact_at_both_ends_and_symmetric() {
+        let a = r(100, 10); // bytes 100..110
+        for (b, want) in [
+            (r(110, 5), false), // adjacent above
+            (r(90, 10), false), // adjacent below
+            (r(109, 5), true),  // one byte at the top
+            (r(91, 10), true),  // one byte at the bottom
+            (r(102, 2), true),  // inside
+            (r(0, usize::MAX), true),
+            (a, true),
+        ] {
+            assert_eq!(overlaps(a, b), want, "{a:?} {b:?}");
+            assert_eq!(overlaps(b, a), want, "{b:?} {a:?}");
+        }
+    }
+
+    #[test]
+    fn empty_and_null_regions_overlap_nothing() {
+        assert!(!overlaps(r(100, 0), r(90, 20)));
+        assert!(!overlaps(r(90, 20), r(100, 0)));
+        let null = Region::bytes(core::ptr::null::<u8>(), 50);
+        assert_eq!(null, r(0, 0));
+        assert!(!overlaps(null, r(0, 100)));
+    }
+
+    #[test]
+    fn regions_at_the_top_of_the_address_space_do_not_wrap() {
+        let top = r(usize::MAX - 4, 100); // would wrap past zero: cut at usize::MAX
+        assert!(overlaps(top, r(usize::MAX - 1, 1)));
+        assert!(!overlaps(top, r(0, 200)));
+        assert!(!overlaps(r(0, 200), top));
+    }
+
+    #[test]
+    fn disjoint_checks_every_output_against_outputs_and_inputs() {
+        let outs = [r(0, 8), r(8, 8), r(16, 8)];
+        assert_eq!(disjoint(&outs, [r(24, 8), r(100, 1)]), Ok(()));
+        // Inputs may overlap each other: they are only read.
+        assert_eq!(disjoint(&outs, [r(50, 10), r(55, 10)]), Ok(()));
+        assert_eq!(disjoint(&outs, NO_INPUTS), Ok(()));
+        let refused = Err(VOUCH_ERR_INVALID_ARGUMENT);
+        assert_eq!(disjoint(&outs, [r(24, 8), r(23, 8)]), refused);
+        assert_eq!(disjoint(&outs, [r(0, 1)]), refused);
+        assert_eq!(disjoint(&[r(0, 8), r(8, 8), r(15, 8)], NO_INPUTS), refused);
+        assert_eq!(disjoint(&[r(0, 8), r(100, 8), r(7, 1)], NO_INPUTS), refused);
+    }
+
+    /// The exploit of issue 12 item 3, from Rust: scratch over the verifier's storage (which the
+    /// payload would overwrite before any signature is checked) is refused; scratch right after
+    /// the verifier object is fine.
+    #[test]
+    fn verify_refuses_scratch_over_the_verifier() {
+        use vouch_core::testkit::{ed25519_key, sign_ed25519, statement_for};
+        let kp = ed25519_key(1);
+        let env = sign_ed25519(
+            &kp,
+            VOUCH_IN_TOTO_PAYLOAD_TYPE,
+            statement_for(b"a").as_bytes(),
+        );
+        let mut ks = vouch_key_storage {
+            opaque: [0; VOUCH_KEY_STORAGE_WORDS],
+        };
+        // One verifier followed by room for a payload, in one allocation.
+        let mut arena = [0u64; 2 * VOUCH_VERIFIER_STORAGE_WORDS];
+        let base = arena.as_mut_ptr().cast::<u8>();
+        let size = vouch_verifier_storage_size();
+        let mut key: *const vouch_key = core::ptr::null();
+        let mut ver: *const vouch_verifier = core::ptr::null();
+        let ty = vouch_str {
+            data: VOUCH_IN_TOTO_PAYLOAD_TYPE.as_ptr().cast(),
+            len: VOUCH_IN_TOTO_PAYLOAD_TYPE.len(),
+        };
+        let (mut payload, mut payload_len, mut mask) = (core::ptr::null(), 0usize, 0u32);
+        let raw = kp.pk.as_ref();
+        // SAFETY: every pointer is valid for the length given; `base` has room for `2 * size`
+        // bytes, so every scratch below stays inside `arena`.
+        unsafe {
+            let ks = core::ptr::from_mut(&mut ks).cast();
+            let r = vouch_key_parse(
+                raw.as_ptr(),
+                raw.len(),
+                ks,
+                VOUCH_KEY_STORAGE_SIZE,
+                &mut key,
+            );
+            assert_eq!(r, VOUCH_OK);
+            let r = vouch_verifier_init(&key, 1, 1, &ty, 1, base.cast(), size, &mut ver);
+            assert_eq!(r, VOUCH_OK);
+            let mut verify = |scratch: *mut u8, len: usize| {
+                vouch_verifier_verify(
+                    ver,
+                    env.as_ptr(),
+                    env.len(),
+                    scratch,
+                    len,
+                    &mut payload,
+                    &mut payload_len,
+                    &mut mask,
+                )
+            };
+            assert_eq!(verify(base, size), VOUCH_ERR_INVALID_ARGUMENT);
+            assert_eq!(verify(base.add(size - 1), size), VOUCH_ERR_INVALID_ARGUMENT);
+            assert_eq!(verify(base.add(size), size), VOUCH_OK);
+        }
+        assert_eq!(mask, 1);
     }
 }

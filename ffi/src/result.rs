@@ -103,7 +103,8 @@ pub enum vouch_result {
     /// initialised, overwritten, or a hasher already finished).
     VOUCH_ERR_INVALID_HANDLE = 1008,
     /// `invalid-argument`: an argument is out of range (unknown hash flags, a length above
-    /// `PTRDIFF_MAX`, scratch overlapping the envelope).
+    /// `PTRDIFF_MAX`), or an output buffer overlaps an input (envelope, key, verifier or hasher
+    /// storage, text) or another output.
     VOUCH_ERR_INVALID_ARGUMENT = 1009,
     /// `internal`: a vouch-core error without a C code (a bug in this library).
     VOUCH_ERR_INTERNAL = 1010,
@@ -231,7 +232,9 @@ impl vouch_result {
             VOUCH_ERR_TOO_MANY_PAYLOAD_TYPES => "more allowed payload types than the limit",
             VOUCH_ERR_NO_PAYLOAD_TYPES => "no allowed payload type was given",
             VOUCH_ERR_INVALID_HANDLE => "the handle does not refer to a live vouch object",
-            VOUCH_ERR_INVALID_ARGUMENT => "an argument is out of range",
+            VOUCH_ERR_INVALID_ARGUMENT => {
+                "an argument is out of range, or an output buffer overlaps another argument"
+            }
             _ => "internal error: a vouch-core error has no C code",
         }
     }

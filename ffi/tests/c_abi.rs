@@ -103,6 +103,11 @@ fn write_fixtures(dir: &Path) {
         )
         .as_bytes(),
     );
+    // Correctly signed, but by `ed2`, a key no test verifier trusts.
+    w(
+        "untrusted_ed2.json",
+        env(vec![(ed25519_sig(&ed2, t, s), B64::Std)], t, s).as_bytes(),
+    );
     // Signed over a different payload: the signature does not cover this one.
     w(
         "bad_sig.json",

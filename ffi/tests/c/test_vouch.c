@@ -692,6 +692,648 @@ static void test_statement(void) {
     }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The overlap rule: no output may overlap an input or another output (VOUCH_ERR_INVALID_ARGUMENT,
+ * nothing written). Each export's arguments are laid out in one arena at chosen byte offsets, so
+ * every (output, input) and (output, output) pair is tested overlapping at either end and just
+ * adjacent (which must still work). Offsets of typed objects are multiples of their alignment,
+ * so for two typed regions "adjacent" is one element away; where one side is a byte buffer the
+ * step is one byte. */
+
+static uint64_t arena_words[16384]; /* 128 KiB, 8-aligned */
+#define ARENA ((uint8_t *)arena_words)
+#define AT(off) (ARENA + (off))
+#define ARENA_FILL 0xA5
+#define REFUSED VOUCH_ERR_INVALID_ARGUMENT
+
+static uint8_t trusted_raw[32];   /* ed.raw: the trusted Ed25519 key */
+static uint8_t untrusted_raw[32]; /* ed2.raw: a key no verifier trusts */
+static uint8_t env_ok[8192];      /* ok_ed.json, signed by the trusted key */
+static size_t env_ok_len;
+static size_t payload_ok_len; /* its decoded payload length */
+static uint8_t stmt_ok[8192]; /* its verified payload (an in-toto Statement) */
+static vouch_digest artifact_ok;
+static vouch_key_storage trusted_ks;
+static vouch_verifier_storage trusted_vs; /* a verifier trusting only trusted_raw */
+static size_t KS, VS, HS;                 /* the storage sizes this build needs */
+
+static void arena_reset(void) { memset(arena_words, ARENA_FILL, sizeof arena_words); }
+
+/* Whether `len` arena bytes from `off` still hold the fill pattern (nothing was written). */
+static int untouched(size_t off, size_t len) {
+    size_t i;
+    for (i = 0; i < len; i++)
+        if (AT(off)[i] != ARENA_FILL) return 0;
+    return 1;
+}
+
+/* Parses the trusted key into exactly KS bytes of arena storage at `off`. */
+static const vouch_key *key_at(size_t off) {
+    const vouch_key *k = NULL;
+    EXPECT(vouch_key_parse(trusted_raw, 32, AT(off), KS, &k), VOUCH_OK);
+    return k;
+}
+
+static void overlap_setup(void) {
+    size_t len;
+    const uint8_t *bytes, *payload;
+    const vouch_key *k;
+    const vouch_verifier *v;
+    vouch_hasher_storage hs;
+    vouch_hasher *h;
+    uint32_t mask;
+
+    KS = vouch_key_storage_size();
+    VS = vouch_verifier_storage_size();
+    HS = vouch_hasher_storage_size();
+    CHECK(KS % 8 == 0 && VS % 8 == 0 && HS % 8 == 0 && VS <= 4096 && KS <= 256);
+    reset_files();
+    bytes = load("ed.raw", &len);
+    CHECK(len == 32);
+    memcpy(trusted_raw, bytes, 32);
+    bytes = load("ed2.raw", &len);
+    CHECK(len == 32);
+    memcpy(untrusted_raw, bytes, 32);
+    bytes = load("ok_ed.json", &env_ok_len);
+    CHECK(env_ok_len < 4096);
+    memcpy(env_ok, bytes, env_ok_len);
+    EXPECT(vouch_key_parse(trusted_raw, 32, &trusted_ks, sizeof trusted_ks, &k), VOUCH_OK);
+    v = make_verifier(&k, 1, 1, &trusted_vs);
+    EXPECT(vouch_verifier_verify(v, env_ok, env_ok_len, scratch, sizeof scratch, &payload,
+                                 &payload_ok_len, &mask),
+           VOUCH_OK);
+    CHECK(payload_ok_len > 0 && payload_ok_len < 4096);
+    memcpy(stmt_ok, payload, payload_ok_len);
+    bytes = load("artifact.bin", &len);
+    EXPECT(vouch_hasher_init(&hs, sizeof hs, VOUCH_HASH_SHA256, &h), VOUCH_OK);
+    EXPECT(vouch_hasher_update(h, bytes, len), VOUCH_OK);
+    EXPECT(vouch_hasher_finish(h, &artifact_ok), VOUCH_OK);
+}
+
+static size_t b64_encode(const uint8_t *in, size_t n, char *out) {
+    static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i, o = 0;
+    for (i = 0; i + 2 < n; i += 3) {
+        uint32_t w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        out[o++] = A[w >> 18 & 63];
+        out[o++] = A[w >> 12 & 63];
+        out[o++] = A[w >> 6 & 63];
+        out[o++] = A[w & 63];
+    }
+    if (n - i == 1) {
+        uint32_t w = (uint32_t)in[i] << 16;
+        out[o++] = A[w >> 18 & 63];
+        out[o++] = A[w >> 12 & 63];
+        out[o++] = '=';
+        out[o++] = '=';
+    } else if (n - i == 2) {
+        uint32_t w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+        out[o++] = A[w >> 18 & 63];
+        out[o++] = A[w >> 12 & 63];
+        out[o++] = A[w >> 6 & 63];
+        out[o++] = '=';
+    }
+    return o;
+}
+
+/* Offset of `needle` (n bytes) in `hay` (len bytes), or `len` when absent. */
+static size_t find_bytes(const uint8_t *hay, size_t len, const uint8_t *needle, size_t n) {
+    size_t i;
+    for (i = 0; i + n <= len; i++)
+        if (memcmp(hay + i, needle, n) == 0) return i;
+    return len;
+}
+
+/* Issue 12 item 3, the exploit: the payload is decoded into scratch before any signature is
+ * checked, so scratch over the verifier's storage let one unsigned envelope replace the trusted
+ * key, after which an envelope signed by an untrusted key verified. */
+static void test_overlap_exploit_scratch_over_verifier(void) {
+    vouch_key_storage ks;
+    vouch_verifier_storage vs, forged;
+    const vouch_key *ed;
+    const vouch_verifier *v;
+    const uint8_t *payload = NULL, *sentinel_payload = (const uint8_t *)"s";
+    size_t payload_len = 0, off, n;
+    uint32_t mask = 0;
+    static char env[16384];
+
+    reset_files();
+    ed = parse_key("ed.raw", &ks);
+    v = make_verifier(&ed, 1, 1, &vs);
+    EXPECT(verify_file(v, "untrusted_ed2.json", &payload, &payload_len, &mask),
+           VOUCH_ERR_INVALID_SIGNATURE);
+
+    /* Forge the verifier's own bytes with the untrusted key in place of the trusted one. */
+    off = find_bytes((const uint8_t *)&vs, VS, trusted_raw, 32);
+    CHECK(off + 32 <= VS);
+    if (off + 32 > VS) return;
+    memcpy(&forged, &vs, sizeof vs);
+    memcpy((uint8_t *)&forged + off, untrusted_raw, 32);
+    /* The forgery is a real attack: a verifier holding those bytes accepts the untrusted key. */
+    EXPECT(verify_file((const vouch_verifier *)&forged, "untrusted_ed2.json", &payload,
+                       &payload_len, &mask),
+           VOUCH_OK);
+
+    /* An unsigned envelope (one bogus signature) whose payload is the forged bytes. */
+    n = (size_t)sprintf(env, "{\"payload\":\"");
+    n += b64_encode((const uint8_t *)&forged, off + 32, env + n);
+    n += (size_t)sprintf(env + n, "\",\"payloadType\":\"%s\",\"signatures\":[{\"sig\":\"AAAA\"}]}",
+                         VOUCH_IN_TOTO_PAYLOAD_TYPE);
+    CHECK(n < sizeof env);
+
+    /* Scratch over the verifier's storage: refused before anything is decoded. */
+    payload = sentinel_payload;
+    payload_len = 4242;
+    mask = 0xdead;
+    EXPECT(vouch_verifier_verify(v, (const uint8_t *)env, n, (uint8_t *)&vs, sizeof vs, &payload,
+                                 &payload_len, &mask),
+           REFUSED);
+    CHECK(payload == sentinel_payload && payload_len == 4242 && mask == 0xdead);
+    /* (Only the key is compared: the rest holds padding valgrind rightly calls undefined.) */
+    CHECK(memcmp((const uint8_t *)&vs + off, trusted_raw, 32) == 0);
+    /* The verifier still trusts only its key. */
+    EXPECT(verify_file(v, "untrusted_ed2.json", &payload, &payload_len, &mask),
+           VOUCH_ERR_INVALID_SIGNATURE);
+    EXPECT(verify_file(v, "ok_ed.json", &payload, &payload_len, &mask), VOUCH_OK);
+    CHECK(mask == 1u);
+
+    /* Scratch starting inside the verifier (at the key) is refused too. */
+    EXPECT(vouch_verifier_verify(v, (const uint8_t *)env, n, (uint8_t *)&vs + off,
+                                 sizeof vs - off, &payload, &payload_len, &mask),
+           REFUSED);
+    CHECK(memcmp((const uint8_t *)&vs + off, trusted_raw, 32) == 0);
+    EXPECT(verify_file(v, "ok_ed.json", &payload, &payload_len, &mask), VOUCH_OK);
+}
+
+/* vouch_result_message: outputs buf[buf_len], *out_len; no inputs. */
+static vouch_result message_at(size_t buf, size_t buf_len, size_t out_len) {
+    arena_reset();
+    return vouch_result_message(VOUCH_OK, (char *)AT(buf), buf_len, (size_t *)AT(out_len));
+}
+
+static void test_overlap_result_message(void) {
+    /* buf x out_len (out_len at 64). */
+    EXPECT(message_at(64 - 16, 17, 64), REFUSED); /* buf's last byte on out_len's first */
+    CHECK(untouched(0, 128));
+    EXPECT(message_at(64 + 7, 16, 64), REFUSED); /* buf's first byte on out_len's last */
+    EXPECT(message_at(64, 16, 64), REFUSED);
+    CHECK(untouched(0, 128));
+    EXPECT(message_at(64 - 16, 16, 64), VOUCH_OK); /* adjacent below */
+    EXPECT(message_at(64 + 8, 16, 64), VOUCH_OK);  /* adjacent above */
+}
+
+/* vouch_key_parse: outputs storage[storage_len], *out_key; input the key bytes (32). */
+static vouch_result key_parse_at(size_t in, size_t storage, size_t storage_len, size_t out) {
+    arena_reset();
+    memcpy(AT(in), trusted_raw, 32);
+    return vouch_key_parse(AT(in), 32, AT(storage), storage_len, (const vouch_key **)AT(out));
+}
+
+static void test_overlap_key_parse(void) {
+    /* Defaults: input 0, storage 1024 (KS bytes), out_key 2048. */
+    EXPECT(key_parse_at(0, 1024, KS, 2048), VOUCH_OK);
+    /* storage x input */
+    EXPECT(key_parse_at(1024 - 31, 1024, KS, 2048), REFUSED);
+    CHECK(untouched(1024 + 1, KS - 1) && untouched(2048, 8)); /* byte 1024 is the input's */
+    EXPECT(key_parse_at(1024 + KS - 1, 1024, KS, 2048), REFUSED);
+    EXPECT(key_parse_at(1024 + KS, 1024, KS + 1, 2048), REFUSED); /* storage_len counts */
+    EXPECT(key_parse_at(1024 - 32, 1024, KS, 2048), VOUCH_OK);
+    EXPECT(key_parse_at(1024 + KS, 1024, KS, 2048), VOUCH_OK);
+    /* out_key x input */
+    EXPECT(key_parse_at(2048 - 31, 1024, KS, 2048), REFUSED);
+    EXPECT(key_parse_at(2048 + 7, 1024, KS, 2048), REFUSED);
+    EXPECT(key_parse_at(2048 - 32, 1024, KS, 2048), VOUCH_OK);
+    EXPECT(key_parse_at(2048 + 8, 1024, KS, 2048), VOUCH_OK);
+    /* storage x out_key */
+    EXPECT(key_parse_at(0, 1024, KS, 1024), REFUSED);
+    EXPECT(key_parse_at(0, 1024, KS, 1024 + KS - 8), REFUSED);
+    CHECK(untouched(1024, KS));
+    EXPECT(key_parse_at(0, 1024, KS, 1024 - 8), VOUCH_OK);
+    EXPECT(key_parse_at(0, 1024, KS, 1024 + KS), VOUCH_OK);
+}
+
+/* vouch_key_algorithm: output *out_algorithm; input the key storage (KS bytes). */
+static vouch_result algorithm_at(size_t key, size_t out) {
+    const vouch_key *k;
+    arena_reset();
+    k = key_at(key);
+    return vouch_key_algorithm(k, (vouch_algorithm *)AT(out));
+}
+
+static void test_overlap_key_algorithm(void) {
+    /* out_algorithm x key */
+    EXPECT(algorithm_at(1024, 1024), REFUSED);
+    EXPECT(algorithm_at(1024, 1024 + KS - 4), REFUSED);
+    EXPECT(algorithm_at(1024, 1024 - 4), VOUCH_OK);
+    EXPECT(algorithm_at(1024, 1024 + KS), VOUCH_OK);
+}
+
+/* vouch_key_fingerprint: output out[out_len]; input the key storage. */
+static vouch_result fingerprint_at(size_t key, size_t out, size_t out_len) {
+    const vouch_key *k;
+    arena_reset();
+    k = key_at(key);
+    return vouch_key_fingerprint(k, AT(out), out_len);
+}
+
+static void test_overlap_key_fingerprint(void) {
+    /* out x key */
+    EXPECT(fingerprint_at(1024, 1024 - 32, 33), REFUSED);
+    CHECK(untouched(1024 - 32, 32));
+    EXPECT(fingerprint_at(1024, 1024 + KS - 1, 32), REFUSED);
+    EXPECT(fingerprint_at(1024, 1024, 32), REFUSED);
+    EXPECT(fingerprint_at(1024, 1024 - 32, 32), VOUCH_OK);
+    EXPECT(fingerprint_at(1024, 1024 + KS, 32), VOUCH_OK);
+}
+
+/* vouch_key_spki_der: outputs out[out_len], *out_written; input the key storage. */
+static vouch_result spki_at(size_t key, size_t out, size_t out_len, size_t written) {
+    const vouch_key *k;
+    arena_reset();
+    k = key_at(key);
+    return vouch_key_spki_der(k, AT(out), out_len, (size_t *)AT(written));
+}
+
+static void test_overlap_key_spki_der(void) {
+    /* Defaults: key 1024, out 2048 (64 bytes), out_written 3072. */
+    EXPECT(spki_at(1024, 2048, 64, 3072), VOUCH_OK);
+    /* out x key */
+    EXPECT(spki_at(1024, 1024 - 64, 65, 3072), REFUSED);
+    CHECK(untouched(1024 - 64, 64) && untouched(3072, 8));
+    EXPECT(spki_at(1024, 1024 + KS - 1, 64, 3072), REFUSED);
+    EXPECT(spki_at(1024, 1024 - 64, 64, 3072), VOUCH_OK);
+    EXPECT(spki_at(1024, 1024 + KS, 64, 3072), VOUCH_OK);
+    /* out_written x key */
+    EXPECT(spki_at(1024, 2048, 64, 1024), REFUSED);
+    EXPECT(spki_at(1024, 2048, 64, 1024 + KS - 8), REFUSED);
+    EXPECT(spki_at(1024, 2048, 64, 1024 - 8), VOUCH_OK);
+    EXPECT(spki_at(1024, 2048, 64, 1024 + KS), VOUCH_OK);
+    /* out x out_written */
+    EXPECT(spki_at(1024, 2048, 65, 2048 + 64), REFUSED);
+    CHECK(untouched(2048, 72));
+    EXPECT(spki_at(1024, 2048 + 7, 64, 2048), REFUSED);
+    EXPECT(spki_at(1024, 2048, 64, 2048 + 64), VOUCH_OK);
+    EXPECT(spki_at(1024, 2048 + 8, 64, 2048), VOUCH_OK);
+}
+
+/* vouch_verifier_init: outputs storage[storage_len], *out_verifier; inputs the keys array (one
+ * handle), the key storage (KS bytes), the payload_types array (one vouch_str) and its bytes. */
+struct init_layout {
+    size_t key, keys, types, str, storage, storage_len, out;
+};
+
+#define TYPE_LEN (sizeof VOUCH_IN_TOTO_PAYLOAD_TYPE - 1)
+
+static vouch_result init_at(struct init_layout l) {
+    const vouch_key *k, **keys;
+    vouch_str *types;
+    arena_reset();
+    k = key_at(l.key);
+    memcpy(AT(l.str), VOUCH_IN_TOTO_PAYLOAD_TYPE, TYPE_LEN);
+    keys = (const vouch_key **)AT(l.keys);
+    keys[0] = k;
+    types = (vouch_str *)AT(l.types);
+    types[0].data = (const char *)AT(l.str);
+    types[0].len = TYPE_LEN;
+    return vouch_verifier_init(keys, 1, 1, types, 1, AT(l.storage), l.storage_len,
+                               (const vouch_verifier **)AT(l.out));
+}
+
+static void test_overlap_verifier_init(void) {
+    const struct init_layout d = {0, 512, 640, 768, 8192, 0, 16384};
+    struct init_layout l;
+    size_t S = 8192;
+#define INIT(field, value, want)                                                               \
+    do {                                                                                       \
+        l = d;                                                                                 \
+        l.storage_len = VS;                                                                    \
+        l.field = (value);                                                                     \
+        EXPECT(init_at(l), want);                                                              \
+    } while (0)
+#define INIT_LEN(field, value, len, want)                                                      \
+    do {                                                                                       \
+        l = d;                                                                                 \
+        l.storage_len = (len);                                                                 \
+        l.field = (value);                                                                     \
+        EXPECT(init_at(l), want);                                                              \
+    } while (0)
+    INIT(key, 0, VOUCH_OK);
+    /* storage x key storage (e.g. the verifier initialised over its own key) */
+    INIT(key, S, REFUSED);
+    CHECK(untouched(16384, 8));
+    INIT(key, S - KS + 8, REFUSED);
+    INIT(key, S + VS - 8, REFUSED);
+    INIT_LEN(key, S + VS, VS + 1, REFUSED);
+    INIT(key, S - KS, VOUCH_OK);
+    INIT(key, S + VS, VOUCH_OK);
+    /* storage x keys array */
+    INIT(keys, S, REFUSED);
+    INIT(keys, S + VS - 8, REFUSED);
+    INIT_LEN(keys, S + VS, VS + 1, REFUSED);
+    INIT(keys, S - 8, VOUCH_OK);
+    INIT(keys, S + VS, VOUCH_OK);
+    /* storage x payload_types array */
+    INIT(types, S - 8, REFUSED);
+    INIT(types, S + VS - 8, REFUSED);
+    INIT_LEN(types, S + VS, VS + 1, REFUSED);
+    INIT(types, S - 16, VOUCH_OK);
+    INIT(types, S + VS, VOUCH_OK);
+    /* storage x payload type bytes */
+    INIT(str, S - TYPE_LEN + 1, REFUSED);
+    INIT(str, S + VS - 1, REFUSED);
+    INIT(str, S - TYPE_LEN, VOUCH_OK);
+    INIT(str, S + VS, VOUCH_OK);
+    /* out_verifier x key storage */
+    INIT(out, d.key, REFUSED);
+    INIT(out, d.key + KS - 8, REFUSED);
+    INIT(out, d.key + KS, VOUCH_OK);
+    /* out_verifier x keys array */
+    INIT(out, d.keys, REFUSED);
+    INIT(out, d.keys - 8, VOUCH_OK);
+    INIT(out, d.keys + 8, VOUCH_OK);
+    /* out_verifier x payload_types array */
+    INIT(out, d.types + 8, REFUSED);
+    INIT(out, d.types - 8, VOUCH_OK);
+    INIT(out, d.types + 16, VOUCH_OK);
+    /* out_verifier x payload type bytes (out_verifier at 16384) */
+    INIT(str, d.out + 7, REFUSED);
+    INIT(str, d.out - TYPE_LEN + 1, REFUSED);
+    INIT(str, d.out + 8, VOUCH_OK);
+    INIT(str, d.out - TYPE_LEN, VOUCH_OK);
+    /* storage x out_verifier */
+    INIT(out, S, REFUSED);
+    CHECK(untouched(S, VS));
+    INIT(out, S + VS - 8, REFUSED);
+    INIT_LEN(out, S + VS, VS + 1, REFUSED);
+    INIT(out, S - 8, VOUCH_OK);
+    INIT(out, S + VS, VOUCH_OK);
+#undef INIT
+#undef INIT_LEN
+}
+
+/* vouch_verifier_verify: outputs scratch[scratch_len], *out_payload, *out_payload_len,
+ * *out_keys; inputs the verifier storage (VS bytes) and the envelope. */
+struct verify_layout {
+    size_t ver, env, scratch, scratch_len, payload, payload_len, keys;
+};
+
+static vouch_result verify_at(struct verify_layout l) {
+    arena_reset();
+    memcpy(AT(l.ver), &trusted_vs, VS); /* verifier storage may be moved with memcpy */
+    memcpy(AT(l.env), env_ok, env_ok_len);
+    return vouch_verifier_verify((const vouch_verifier *)AT(l.ver), AT(l.env), env_ok_len,
+                                 AT(l.scratch), l.scratch_len, (const uint8_t **)AT(l.payload),
+                                 (size_t *)AT(l.payload_len), (uint32_t *)AT(l.keys));
+}
+
+static void test_overlap_verifier_verify(void) {
+    /* Defaults: verifier 4096, envelope 12288, scratch 24576 (exactly the payload), outputs at
+     * 40960 / 40968 / 40976. */
+    const struct verify_layout d = {4096, 12288, 24576, 0, 40960, 40968, 40976};
+    struct verify_layout l;
+    const size_t V = 4096, E = 12288, N = payload_ok_len, EL = env_ok_len;
+    const size_t N8 = (N + 7) / 8 * 8, E8 = (EL + 7) / 8 * 8, E4 = (EL + 3) / 4 * 4;
+#define VERIFY(field, value, want)                                                             \
+    do {                                                                                       \
+        l = d;                                                                                 \
+        l.scratch_len = N;                                                                     \
+        l.field = (value);                                                                     \
+        EXPECT(verify_at(l), want);                                                            \
+    } while (0)
+#define VERIFY_LEN(field, value, len, want)                                                    \
+    do {                                                                                       \
+        l = d;                                                                                 \
+        l.scratch_len = (len);                                                                 \
+        l.field = (value);                                                                     \
+        EXPECT(verify_at(l), want);                                                            \
+    } while (0)
+    CHECK(V + VS <= E && E + EL <= d.scratch && d.scratch + N <= d.payload && N <= V);
+    if (!(N <= V && EL <= 4096)) return;
+    VERIFY(scratch, d.scratch, VOUCH_OK);
+    CHECK(*(size_t *)AT(d.payload_len) == N && *(uint32_t *)AT(d.keys) == 1u);
+    /* scratch x verifier storage */
+    VERIFY(scratch, V, REFUSED);
+    CHECK(untouched(d.payload, 24));
+    VERIFY(scratch, V + VS - 1, REFUSED);
+    VERIFY_LEN(scratch, V - N, N + 1, REFUSED);
+    VERIFY(scratch, V + VS, VOUCH_OK);
+    VERIFY(scratch, V - N, VOUCH_OK);
+    /* scratch x envelope */
+    VERIFY(scratch, E + EL - 1, REFUSED);
+    VERIFY_LEN(scratch, E - N, N + 1, REFUSED);
+    VERIFY(scratch, E + 10, REFUSED);
+    VERIFY(scratch, E + EL, VOUCH_OK);
+    VERIFY(scratch, E - N, VOUCH_OK);
+    /* out_payload, out_payload_len, out_keys x verifier storage */
+    VERIFY(payload, V, REFUSED);
+    VERIFY(payload, V + VS - 8, REFUSED);
+    VERIFY(payload, V - 8, VOUCH_OK);
+    VERIFY(payload, V + VS, VOUCH_OK);
+    VERIFY(payload_len, V, REFUSED);
+    VERIFY(payload_len, V + VS - 8, REFUSED);
+    VERIFY(payload_len, V - 8, VOUCH_OK);
+    VERIFY(payload_len, V + VS, VOUCH_OK);
+    VERIFY(keys, V, REFUSED);
+    VERIFY(keys, V + VS - 4, REFUSED);
+    VERIFY(keys, V - 4, VOUCH_OK);
+    VERIFY(keys, V + VS, VOUCH_OK);
+    /* out_payload, out_payload_len x envelope (E8 = the envelope's end rounded up to 8) */
+    VERIFY(payload, E, REFUSED);
+    VERIFY(payload, E + E8 - 8, REFUSED);
+    VERIFY(payload, E - 8, VOUCH_OK);
+    VERIFY(payload, E + E8, VOUCH_OK);
+    VERIFY(payload_len, E, REFUSED);
+    VERIFY(payload_len, E + E8 - 8, REFUSED);
+    VERIFY(payload_len, E - 8, VOUCH_OK);
+    VERIFY(payload_len, E + E8, VOUCH_OK);
+    /* out_keys x envelope (E4 = the envelope's end rounded up to 4) */
+    VERIFY(keys, E, REFUSED);
+    VERIFY(keys, E + E4 - 4, REFUSED);
+    VERIFY(keys, E - 4, VOUCH_OK);
+    VERIFY(keys, E + E4, VOUCH_OK);
+    /* scratch x out_payload, out_payload_len, out_keys (N8 = N rounded up to 8) */
+    VERIFY(payload, d.scratch, REFUSED);
+    CHECK(untouched(d.scratch, N));
+    VERIFY(payload, d.scratch + N8 - 8, REFUSED);
+    VERIFY_LEN(payload, d.scratch + N8, N8 + 1, REFUSED);
+    VERIFY(payload, d.scratch - 8, VOUCH_OK);
+    VERIFY(payload, d.scratch + N8, VOUCH_OK);
+    VERIFY(payload_len, d.scratch, REFUSED);
+    VERIFY(payload_len, d.scratch + N8 - 8, REFUSED);
+    VERIFY_LEN(payload_len, d.scratch + N8, N8 + 1, REFUSED);
+    VERIFY(payload_len, d.scratch - 8, VOUCH_OK);
+    VERIFY(payload_len, d.scratch + N8, VOUCH_OK);
+    VERIFY(keys, d.scratch, REFUSED);
+    VERIFY(keys, d.scratch + N8 - 8, REFUSED);
+    VERIFY_LEN(keys, d.scratch + N8, N8 + 1, REFUSED);
+    VERIFY(keys, d.scratch - 4, VOUCH_OK);
+    VERIFY(keys, d.scratch + N8, VOUCH_OK);
+    /* out_payload x out_payload_len x out_keys */
+    VERIFY(payload_len, d.payload, REFUSED);
+    CHECK(untouched(d.payload, 8) && untouched(d.keys, 4));
+    VERIFY(keys, d.payload + 4, REFUSED);
+    VERIFY(keys, d.payload_len, REFUSED);
+    VERIFY(keys, d.payload_len + 4, REFUSED);
+    VERIFY(payload_len, d.payload - 8, VOUCH_OK);
+    VERIFY(payload_len, d.payload + 8, VOUCH_OK);
+    VERIFY(keys, d.payload - 4, VOUCH_OK);
+    VERIFY(keys, d.payload_len + 8, VOUCH_OK);
+#undef VERIFY
+#undef VERIFY_LEN
+}
+
+/* vouch_envelope_payload_len: output *out_len; input the envelope. */
+static vouch_result payload_len_at(size_t env, size_t out) {
+    arena_reset();
+    memcpy(AT(env), env_ok, env_ok_len);
+    return vouch_envelope_payload_len(AT(env), env_ok_len, (size_t *)AT(out));
+}
+
+static void test_overlap_envelope_payload_len(void) {
+    const size_t O = 8192;
+    /* out_len x envelope */
+    EXPECT(payload_len_at(O + 7, O), REFUSED);
+    EXPECT(payload_len_at(O - env_ok_len + 1, O), REFUSED);
+    EXPECT(payload_len_at(O + 8, O), VOUCH_OK);
+    EXPECT(payload_len_at(O - env_ok_len, O), VOUCH_OK);
+    CHECK(*(size_t *)AT(O) == payload_ok_len);
+}
+
+/* vouch_hasher_init: outputs storage[storage_len], *out_hasher; no inputs. */
+static vouch_result hasher_init_at(size_t storage, size_t storage_len, size_t out) {
+    arena_reset();
+    return vouch_hasher_init(AT(storage), storage_len, VOUCH_HASH_SHA256, (vouch_hasher **)AT(out));
+}
+
+static void test_overlap_hasher_init(void) {
+    /* storage x out_hasher */
+    EXPECT(hasher_init_at(1024, HS, 1024), REFUSED);
+    EXPECT(hasher_init_at(1024, HS, 1024 + HS - 8), REFUSED);
+    CHECK(untouched(1024, HS));
+    EXPECT(hasher_init_at(1024, HS + 1, 1024 + HS), REFUSED);
+    EXPECT(hasher_init_at(1024, HS, 1024 + HS), VOUCH_OK);
+    EXPECT(hasher_init_at(1024, HS, 1024 - 8), VOUCH_OK);
+}
+
+/* vouch_hasher_update: output (updated) the hasher storage (HS bytes); input data[16]. Then
+ * vouch_hasher_finish: output *out_digest (vouch_digest is byte-aligned); the hasher storage. */
+static vouch_hasher *hasher_at(size_t off) {
+    vouch_hasher *h = NULL;
+    EXPECT(vouch_hasher_init(AT(off), HS, VOUCH_HASH_SHA256, &h), VOUCH_OK);
+    return h;
+}
+
+static vouch_result update_at(size_t hasher, size_t data) {
+    vouch_hasher *h;
+    vouch_digest d;
+    vouch_result r;
+    arena_reset();
+    h = hasher_at(hasher);
+    r = vouch_hasher_update(h, AT(data), 16);
+    if (r != VOUCH_OK) {
+        /* Refused: the state is unchanged, so the digest is that of no data. */
+        EXPECT(vouch_hasher_finish(h, &d), VOUCH_OK);
+        CHECK(d.sha256[0] == 0xe3 && d.sha256[1] == 0xb0 && d.sha256[31] == 0x55);
+    }
+    return r;
+}
+
+static vouch_result finish_at(size_t hasher, size_t digest) {
+    vouch_hasher *h;
+    arena_reset();
+    h = hasher_at(hasher);
+    return vouch_hasher_finish(h, (vouch_digest *)AT(digest));
+}
+
+static void test_overlap_hasher_update_finish(void) {
+    const size_t H = 1024, D = sizeof(vouch_digest);
+    /* data x hasher */
+    EXPECT(update_at(H, H), REFUSED);
+    EXPECT(update_at(H, H + HS - 1), REFUSED);
+    EXPECT(update_at(H, H - 15), REFUSED);
+    EXPECT(update_at(H, H + HS), VOUCH_OK);
+    EXPECT(update_at(H, H - 16), VOUCH_OK);
+    /* out_digest x hasher */
+    EXPECT(finish_at(H, H + HS - 1), REFUSED);
+    EXPECT(finish_at(H, H - D + 1), REFUSED);
+    CHECK(untouched(H - D, D));
+    EXPECT(finish_at(H, H), REFUSED);
+    EXPECT(finish_at(H, H + HS), VOUCH_OK);
+    EXPECT(finish_at(H, H - D), VOUCH_OK);
+}
+
+/* vouch_statement_check: output *out_subject_index; inputs payload, predicate_type, builder_id,
+ * *artifact (byte-aligned). */
+struct statement_layout {
+    size_t payload, predicate, builder, artifact, out;
+};
+
+#define SLSA1_LEN (sizeof "https://slsa.dev/provenance/v1" - 1)
+#define BUILDER_LEN (sizeof "https://example.com/builder" - 1)
+
+static vouch_result statement_at(struct statement_layout l) {
+    arena_reset();
+    memcpy(AT(l.payload), stmt_ok, payload_ok_len);
+    memcpy(AT(l.predicate), "https://slsa.dev/provenance/v1", SLSA1_LEN);
+    memcpy(AT(l.builder), "https://example.com/builder", BUILDER_LEN);
+    memcpy(AT(l.artifact), &artifact_ok, sizeof artifact_ok);
+    return vouch_statement_check(AT(l.payload), payload_ok_len, (const char *)AT(l.predicate),
+                                 SLSA1_LEN, (const char *)AT(l.builder), BUILDER_LEN,
+                                 (const vouch_digest *)AT(l.artifact), (size_t *)AT(l.out));
+}
+
+static void test_overlap_statement_check(void) {
+    const struct statement_layout d = {20480, 16384, 17408, 18432, 8192};
+    struct statement_layout l;
+    const size_t O = d.out;
+#define STATEMENT(field, value, want)                                                          \
+    do {                                                                                       \
+        l = d;                                                                                 \
+        l.field = (value);                                                                     \
+        EXPECT(statement_at(l), want);                                                         \
+    } while (0)
+    STATEMENT(out, O, VOUCH_OK);
+    CHECK(*(size_t *)AT(O) == 0);
+    /* out_subject_index x payload */
+    STATEMENT(payload, O + 7, REFUSED);
+    CHECK(untouched(O, 7));
+    STATEMENT(payload, O - payload_ok_len + 1, REFUSED);
+    STATEMENT(payload, O + 8, VOUCH_OK);
+    STATEMENT(payload, O - payload_ok_len, VOUCH_OK);
+    /* out_subject_index x predicate_type */
+    STATEMENT(predicate, O + 7, REFUSED);
+    STATEMENT(predicate, O - SLSA1_LEN + 1, REFUSED);
+    STATEMENT(predicate, O + 8, VOUCH_OK);
+    STATEMENT(predicate, O - SLSA1_LEN, VOUCH_OK);
+    /* out_subject_index x builder_id */
+    STATEMENT(builder, O + 7, REFUSED);
+    STATEMENT(builder, O - BUILDER_LEN + 1, REFUSED);
+    STATEMENT(builder, O + 8, VOUCH_OK);
+    STATEMENT(builder, O - BUILDER_LEN, VOUCH_OK);
+    /* out_subject_index x artifact */
+    STATEMENT(artifact, O + 7, REFUSED);
+    STATEMENT(artifact, O - sizeof(vouch_digest) + 1, REFUSED);
+    STATEMENT(artifact, O + 8, VOUCH_OK);
+    STATEMENT(artifact, O - sizeof(vouch_digest), VOUCH_OK);
+#undef STATEMENT
+}
+
+static void test_overlap(void) {
+    overlap_setup();
+    test_overlap_exploit_scratch_over_verifier();
+    test_overlap_result_message();
+    test_overlap_key_parse();
+    test_overlap_key_algorithm();
+    test_overlap_key_fingerprint();
+    test_overlap_key_spki_der();
+    test_overlap_verifier_init();
+    test_overlap_verifier_verify();
+    test_overlap_envelope_payload_len();
+    test_overlap_hasher_init();
+    test_overlap_hasher_update_finish();
+    test_overlap_statement_check();
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
@@ -705,6 +1347,7 @@ int main(int argc, char **argv) {
     test_verify();
     test_hasher();
     test_statement();
+    test_overlap();
     if (failures) {
         fprintf(stderr, "%d of %d checks failed\n", failures, checks);
         return 1;
