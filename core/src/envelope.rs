@@ -277,6 +277,19 @@ impl<'v> Verifier<'v> {
         Ok(VerifiedSignatures { payload_type, keys })
     }
 
+    /// Which trusted keys signed the envelope, without a verdict: like
+    /// [`Verifier::verify_parsed_streaming`] (same parsing, payload type and base64 errors), but
+    /// every signature is tried against every key not yet found, whatever the threshold, and an
+    /// envelope that no trusted key signed gives an empty set, not an error. For callers that
+    /// decide themselves which signers count (key windows, revocation): the host's policy step.
+    pub fn signers_streaming(&self, env: &Envelope<'_>) -> Result<VerifiedSignatures<'v>, Error> {
+        let payload_type = self.allowed_type(env, true)?;
+        let body = Encoded::new(env.payload)?;
+        let mut prehash = None;
+        let keys = self.find_signers(env, payload_type, &body, &mut prehash, usize::MAX)?;
+        Ok(VerifiedSignatures { payload_type, keys })
+    }
+
     /// The body of [`Verifier::verify_parsed`]; `payload_checked` tells whether the payload's
     /// base64 was already validated (if not, an invalid payload must still be reported as
     /// [`Error::InvalidBase64`] before [`Error::PayloadTypeNotAllowed`], as `parse` would have).
@@ -318,7 +331,7 @@ impl<'v> Verifier<'v> {
     }
 
     /// Tries each signature against the trusted keys not yet counted (a key whose keyid matches
-    /// first) until `threshold` distinct keys have verified.
+    /// first) until `threshold` distinct keys have verified: the threshold verdict.
     fn check_signatures<B: Body + ?Sized>(
         &self,
         env: &Envelope<'_>,
@@ -326,10 +339,29 @@ impl<'v> Verifier<'v> {
         payload: &B,
         prehash: &mut Option<[u8; 32]>,
     ) -> Result<KeySet, Error> {
+        let verified = self.find_signers(env, payload_type, payload, prehash, self.threshold)?;
+        match verified.count() {
+            0 => Err(Error::InvalidSignature),
+            c if c < self.threshold => Err(Error::ThresholdNotMet),
+            _ => Ok(verified),
+        }
+    }
+
+    /// The distinct trusted keys that signed, trying each signature against the keys not yet
+    /// found (a key whose keyid matches first), until `enough` keys are found. Errors only for an
+    /// undecodable signature; a signature that verifies under no key is skipped.
+    fn find_signers<B: Body + ?Sized>(
+        &self,
+        env: &Envelope<'_>,
+        payload_type: &str,
+        payload: &B,
+        prehash: &mut Option<[u8; 32]>,
+        enough: usize,
+    ) -> Result<KeySet, Error> {
         let mut verified = KeySet::default();
         let mut sig_buf = [0u8; MAX_SIG_LEN];
         for entry in &env.signatures {
-            if verified.count() >= self.threshold {
+            if verified.count() >= enough {
                 break;
             }
             // Longer signatures belong to algorithms vouch does not verify: skip them.
@@ -369,11 +401,7 @@ impl<'v> Verifier<'v> {
                 }
             }
         }
-        match verified.count() {
-            0 => Err(Error::InvalidSignature),
-            c if c < self.threshold => Err(Error::ThresholdNotMet),
-            _ => Ok(verified),
-        }
+        Ok(verified)
     }
 }
 

@@ -1394,3 +1394,52 @@ fn large_payloads_through_the_fast_paths() {
         assert_eq!(verify(&v, &env), Err(Error::InvalidSignature), "{name}");
     }
 }
+
+/// `signers_streaming` reports every trusted key that signed, with no threshold: past the point
+/// where `verify_parsed_streaming` stops, and an empty set (not an error) when no trusted key
+/// signed; parsing, payload type and base64 errors are the same as verification's.
+#[test]
+fn signers_are_every_trusted_key_that_signed() {
+    let a = ed25519_key(41);
+    let b = p256_key(41);
+    let c = ed25519_key(42);
+    let payload = b"who signed";
+    let keys = [ed_pub(&a), p256_pub(&b), ed_pub(&c)];
+    let v1 = verifier(&keys, 1);
+    let signers = |json: &str| {
+        let env = Envelope::parse(json.as_bytes()).unwrap();
+        v1.signers_streaming(&env).map(|s| s.keys.bits())
+    };
+    let env = |sigs: &[Vec<u8>]| {
+        sigs.iter()
+            .fold(EnvelopeBuilder::new(T, payload), |e, s| {
+                e.sig(None, s.clone(), B64::Std)
+            })
+            .to_json()
+    };
+    let (sa, sb, sc) = (
+        ed25519_sig(&a, T, payload),
+        p256_sig_der(&b, T, payload),
+        ed25519_sig(&c, T, payload),
+    );
+    let all = env(&[sc.clone(), sa.clone(), sb.clone()]);
+    // Threshold 1 verification stops at the first key; the signers are all three.
+    let parsed = Envelope::parse(all.as_bytes()).unwrap();
+    assert_eq!(v1.verify_parsed_streaming(&parsed).unwrap().keys.count(), 1);
+    assert_eq!(signers(&all), Ok(0b111));
+    // One key twice is one signer; an untrusted signature is no signer.
+    let untrusted = ed25519_sig(&ed25519_key(99), T, payload);
+    assert_eq!(
+        signers(&env(&[sb.clone(), sb.clone(), untrusted.clone()])),
+        Ok(0b010)
+    );
+    assert_eq!(signers(&env(&[untrusted])), Ok(0));
+    // The same refusals as verification.
+    let other_type = EnvelopeBuilder::new("text/plain", payload)
+        .sig(None, sa.clone(), B64::Std)
+        .to_json();
+    assert_eq!(signers(&other_type), Err(Error::PayloadTypeNotAllowed));
+    // A signature too long for any supported algorithm is skipped, not fatal.
+    let long = env(&[vec![0x30; 100], sa.clone()]);
+    assert_eq!(signers(&long), Ok(0b001));
+}

@@ -20,6 +20,10 @@
 //!   the `#[panic_handler]` (vouch-core itself has no panicking paths).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![allow(non_camel_case_types)]
+// The C ABI is the one crate of the workspace that needs `unsafe` (raw pointers from C); every
+// block has a `// SAFETY:` comment (clippy::undocumented_unsafe_blocks, workspace lint).
+#![allow(unsafe_code)]
+#![warn(clippy::std_instead_of_core)]
 
 mod result;
 

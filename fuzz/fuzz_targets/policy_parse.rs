@@ -1,21 +1,11 @@
 #![no_main]
-//! Fuzz target `policy_parse`: the CLI's policy loader on arbitrary bytes. vouch-cli is a binary
-//! crate, so its loader (`host-cli/src/policy.rs` and the two modules it uses) is compiled in
-//! here from source. An accepted policy must satisfy every rule the loader promises.
+//! Fuzz target `policy_parse`: the CLI's policy loader (`vouch_cli::policy`, the host library) on
+//! arbitrary bytes. An accepted policy must satisfy every rule the loader promises.
 use std::collections::HashSet;
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-
-#[allow(dead_code, unused_imports)]
-#[path = "../../host-cli/src/error.rs"]
-mod error;
-#[allow(dead_code, unused_imports)]
-#[path = "../../host-cli/src/policy.rs"]
-mod policy;
-#[allow(dead_code, unused_imports)]
-#[path = "../../host-cli/src/util.rs"]
-mod util;
+use vouch_cli::policy;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(p) = policy::Policy::from_bytes(Path::new("policy.json"), data) else {

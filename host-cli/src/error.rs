@@ -1,53 +1,299 @@
-//! CLI errors: a stable code, a message and the exit status they lead to.
+//! The one error vocabulary of the host side: every code vouch's CLI (and, later, its service) can
+//! emit is a variant of [`Code`] — the core's codes by wrapping ([`Code::Core`]), the host's own
+//! beside them — each with its stable string, its exit class and its description. An [`Error`]
+//! is a code with a message (and, for a refused store write, the core reason).
+//!
+//! Strings and numbers are never renamed or renumbered; README.md's error tables list every one
+//! (a test fails when a variant is missing there, or when two variants share a string).
 
 use std::fmt;
 
-/// Exit status: verified.
+/// Exit status: verified / done.
 pub const EXIT_OK: u8 = 0;
 /// Exit status: not verified (signature, policy or statement failure, malformed envelope).
 pub const EXIT_NOT_VERIFIED: u8 = 1;
 /// Exit status: usage or environment error (missing file, malformed key or policy, bad flags).
 pub const EXIT_USAGE: u8 = 2;
 
-/// An error with a stable code (vouch-core's codes, or one of the CLI codes listed in the README).
-#[derive(Debug, Clone)]
+/// Every error code the host side can emit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Code {
+    /// A vouch-core code (numbers 1..=32 in the C ABI; exit 1, or 2 for the caller's own setup
+    /// mistakes: keys, thresholds, buffers).
+    Core(vouch_core::Error),
+    /// The only trusted key that signed is revoked in the policy.
+    KeyRevoked,
+    /// The only trusted key that signed is past its `validUntil`.
+    KeyExpired,
+    /// The only trusted key that signed is before its `validFrom`.
+    KeyNotYetValid,
+    /// The policy's `expires` has passed.
+    PolicyExpired,
+    /// An envelope is larger than the size limit.
+    EnvelopeTooLarge,
+    /// The policy file is malformed.
+    PolicyInvalid,
+    /// A key file cannot be parsed.
+    KeyInvalid,
+    /// A file cannot be read or written.
+    IoError,
+    /// Bad flags or arguments.
+    Usage,
+    /// A bug: a worker died before reporting.
+    Internal,
+    /// The registry's code: an enforcing policy and no envelope (snake_case, as the registry has
+    /// it).
+    MissingProvenance,
+    /// The registry's code: an enforcing policy and an envelope that fails (snake_case).
+    InvalidProvenance,
+    /// No record for the URN.
+    NotFound,
+    /// Reading a store that does not exist.
+    StoreNotFound,
+    /// The file is not a vouch store.
+    NotAVouchDb,
+    /// The store was written by a newer vouch.
+    NewerSchema,
+    /// Any other store failure.
+    StoreError,
+    /// `attest-verify` outside a git repository.
+    NotAGitRepo,
+    /// `--rev` / `--since` is not a commit.
+    BadRef,
+    /// git failed.
+    GitError,
+    /// A changed manifest path is not a regular file at the release revision.
+    NotARegularFile,
+    /// A changed path is not UTF-8.
+    NonUtf8Path,
+    /// A manifest's `urn` is not a non-empty string.
+    InvalidManifestUrn,
+    /// A manifest has more than one top-level `urn`.
+    DuplicateManifestUrn,
+    /// A manifest is nested too deep.
+    ManifestTooDeep,
+    /// A manifest is too large.
+    ManifestTooLarge,
+    /// A manifest is JSON that cannot be read (a number out of range, a lone surrogate).
+    UnsupportedManifestJson,
+}
+
+impl Code {
+    /// The host's own codes (the core's are [`vouch_core::Error::ALL`]), in the README's order.
+    pub const HOST: [Code; 27] = [
+        Code::KeyRevoked,
+        Code::KeyExpired,
+        Code::KeyNotYetValid,
+        Code::PolicyExpired,
+        Code::EnvelopeTooLarge,
+        Code::PolicyInvalid,
+        Code::KeyInvalid,
+        Code::IoError,
+        Code::Usage,
+        Code::Internal,
+        Code::MissingProvenance,
+        Code::InvalidProvenance,
+        Code::NotFound,
+        Code::StoreNotFound,
+        Code::NotAVouchDb,
+        Code::NewerSchema,
+        Code::StoreError,
+        Code::NotAGitRepo,
+        Code::BadRef,
+        Code::GitError,
+        Code::NotARegularFile,
+        Code::NonUtf8Path,
+        Code::InvalidManifestUrn,
+        Code::DuplicateManifestUrn,
+        Code::ManifestTooDeep,
+        Code::ManifestTooLarge,
+        Code::UnsupportedManifestJson,
+    ];
+
+    /// Every code: the core's, then the host's.
+    pub fn all() -> impl Iterator<Item = Code> {
+        vouch_core::Error::ALL
+            .into_iter()
+            .map(Code::Core)
+            .chain(Code::HOST)
+    }
+
+    /// The stable string (kebab-case; the registry's two codes keep their snake_case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Core(e) => e.code(),
+            Code::KeyRevoked => "key-revoked",
+            Code::KeyExpired => "key-expired",
+            Code::KeyNotYetValid => "key-not-yet-valid",
+            Code::PolicyExpired => "policy-expired",
+            Code::EnvelopeTooLarge => "envelope-too-large",
+            Code::PolicyInvalid => "policy-invalid",
+            Code::KeyInvalid => "key-invalid",
+            Code::IoError => "io-error",
+            Code::Usage => "usage",
+            Code::Internal => "internal",
+            Code::MissingProvenance => "missing_provenance",
+            Code::InvalidProvenance => "invalid_provenance",
+            Code::NotFound => "not-found",
+            Code::StoreNotFound => "store-not-found",
+            Code::NotAVouchDb => "not-a-vouch-db",
+            Code::NewerSchema => "newer-schema",
+            Code::StoreError => "store-error",
+            Code::NotAGitRepo => "not-a-git-repo",
+            Code::BadRef => "bad-ref",
+            Code::GitError => "git-error",
+            Code::NotARegularFile => "not-a-regular-file",
+            Code::NonUtf8Path => "non-utf8-path",
+            Code::InvalidManifestUrn => "invalid-manifest-urn",
+            Code::DuplicateManifestUrn => "duplicate-manifest-urn",
+            Code::ManifestTooDeep => "manifest-too-deep",
+            Code::ManifestTooLarge => "manifest-too-large",
+            Code::UnsupportedManifestJson => "unsupported-manifest-json",
+        }
+    }
+
+    /// The code for a string (the inverse of [`Code::as_str`]).
+    pub fn parse(s: &str) -> Option<Code> {
+        Code::all().find(|c| c.as_str() == s)
+    }
+
+    /// Whether the code is one of the registry's own (`missing_provenance`,
+    /// `invalid_provenance`), kept in the registry's spelling.
+    pub fn is_registry(self) -> bool {
+        matches!(self, Code::MissingProvenance | Code::InvalidProvenance)
+    }
+
+    /// The exit status an error with this code leads to: 1 for a verdict about the input (not
+    /// verified, refused, not found, blocked), 2 for a usage or environment error.
+    pub fn exit(self) -> u8 {
+        use vouch_core::Error as E;
+        match self {
+            Code::Core(
+                E::BufferTooSmall
+                | E::InvalidKey
+                | E::UnsupportedKeyType
+                | E::DuplicateTrustedKey
+                | E::TooManyKeys
+                | E::NoTrustedKeys
+                | E::InvalidThreshold,
+            ) => EXIT_USAGE,
+            Code::Core(_)
+            | Code::KeyRevoked
+            | Code::KeyExpired
+            | Code::KeyNotYetValid
+            | Code::PolicyExpired
+            | Code::EnvelopeTooLarge
+            | Code::MissingProvenance
+            | Code::InvalidProvenance
+            | Code::NotFound
+            | Code::NotARegularFile
+            | Code::NonUtf8Path
+            | Code::InvalidManifestUrn
+            | Code::DuplicateManifestUrn
+            | Code::ManifestTooDeep
+            | Code::ManifestTooLarge
+            | Code::UnsupportedManifestJson => EXIT_NOT_VERIFIED,
+            Code::PolicyInvalid
+            | Code::KeyInvalid
+            | Code::IoError
+            | Code::Usage
+            | Code::Internal
+            | Code::StoreNotFound
+            | Code::NotAVouchDb
+            | Code::NewerSchema
+            | Code::StoreError
+            | Code::NotAGitRepo
+            | Code::BadRef
+            | Code::GitError => EXIT_USAGE,
+        }
+    }
+
+    /// What the code means (one line; the README's tables say the same).
+    pub fn description(self) -> &'static str {
+        match self {
+            Code::Core(e) => e.message(),
+            Code::KeyRevoked => "the only trusted key that signed is revoked in the policy",
+            Code::KeyExpired => "the only trusted key that signed is past its validUntil",
+            Code::KeyNotYetValid => "the only trusted key that signed is before its validFrom",
+            Code::PolicyExpired => "the policy's expires has passed",
+            Code::EnvelopeTooLarge => "an envelope is larger than --max-envelope-size",
+            Code::PolicyInvalid => "the policy file is malformed",
+            Code::KeyInvalid => "a key file cannot be parsed",
+            Code::IoError => "a file cannot be read or written",
+            Code::Usage => "bad flags or arguments",
+            Code::Internal => "a worker died before reporting (a bug)",
+            Code::MissingProvenance => "an enforcing policy and no envelope",
+            Code::InvalidProvenance => "an enforcing policy and an envelope that fails",
+            Code::NotFound => "no record for the URN",
+            Code::StoreNotFound => "the store does not exist",
+            Code::NotAVouchDb => "the file is not a vouch store",
+            Code::NewerSchema => "the store was written by a newer vouch",
+            Code::StoreError => "the store cannot be used",
+            Code::NotAGitRepo => "not inside a git repository",
+            Code::BadRef => "--rev or --since is not a commit",
+            Code::GitError => "git failed",
+            Code::NotARegularFile => "a changed manifest path is not a regular file",
+            Code::NonUtf8Path => "a changed path is not UTF-8",
+            Code::InvalidManifestUrn => "a manifest's urn is not a non-empty string",
+            Code::DuplicateManifestUrn => "a manifest has more than one top-level urn",
+            Code::ManifestTooDeep => "a manifest is nested too deep",
+            Code::ManifestTooLarge => "a manifest is too large",
+            Code::UnsupportedManifestJson => "a manifest is JSON vouch cannot read",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl From<vouch_core::Error> for Code {
+    fn from(e: vouch_core::Error) -> Self {
+        Code::Core(e)
+    }
+}
+
+/// An error: a [`Code`] and a human explanation.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CliError {
-    /// Stable kebab-case code.
-    pub code: String,
+    /// The stable code.
+    pub code: Code,
     /// Human explanation.
     pub message: String,
-    /// Process exit status this error leads to.
-    pub exit: u8,
 }
 
 impl CliError {
-    /// A verification failure (exit 1).
-    pub fn failed(code: &str, message: impl Into<String>) -> Self {
+    /// An error with a code and a message; its exit status is the code's class.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         CliError {
-            code: code.into(),
+            code,
             message: message.into(),
-            exit: EXIT_NOT_VERIFIED,
         }
     }
-    /// A usage or environment error (exit 2).
-    pub fn usage(code: &str, message: impl Into<String>) -> Self {
-        CliError {
-            code: code.into(),
-            message: message.into(),
-            exit: EXIT_USAGE,
-        }
+    /// The process exit status this error leads to.
+    pub fn exit(&self) -> u8 {
+        self.code.exit()
     }
-    /// A core error as a verification failure (exit 1).
+    /// A core error, with the core's message.
     pub fn core(e: vouch_core::Error) -> Self {
-        Self::failed(e.code(), e.message())
+        Self::new(Code::Core(e), e.message())
     }
-    /// A core error with context, as a verification failure.
+    /// A core error with context.
     pub fn core_with(e: vouch_core::Error, context: impl fmt::Display) -> Self {
-        Self::failed(e.code(), format!("{}: {context}", e.message()))
+        Self::new(Code::Core(e), format!("{}: {context}", e.message()))
     }
     /// A file could not be read or written.
     pub fn io(path: &std::path::Path, e: &std::io::Error) -> Self {
-        Self::usage("io-error", format!("{}: {e}", path.display()))
+        Self::new(Code::IoError, format!("{}: {e}", path.display()))
     }
 }
 
@@ -62,5 +308,35 @@ impl std::error::Error for CliError {}
 impl From<vouch_core::Error> for CliError {
     fn from(e: vouch_core::Error) -> Self {
         CliError::core(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::all() {
+            assert!(
+                seen.insert(c.as_str()),
+                "two variants share {:?}",
+                c.as_str()
+            );
+            assert_eq!(Code::parse(c.as_str()), Some(c));
+            assert!(!c.description().is_empty());
+        }
+        assert_eq!(seen.len(), vouch_core::Error::ALL.len() + Code::HOST.len());
+        assert_eq!(Code::parse("no-such-code"), None);
+    }
+
+    #[test]
+    fn exit_classes() {
+        assert_eq!(Code::Core(vouch_core::Error::InvalidSignature).exit(), 1);
+        assert_eq!(Code::Core(vouch_core::Error::TooManyKeys).exit(), 2);
+        assert_eq!(Code::Usage.exit(), 2);
+        assert_eq!(Code::MissingProvenance.exit(), 1);
+        assert!(Code::MissingProvenance.is_registry() && !Code::NotFound.is_registry());
     }
 }

@@ -27,16 +27,14 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use clap::Args;
 use serde::Serialize;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::json;
 use vouch_core::{ArtifactDigest, ArtifactHasher};
 
-use crate::error::{CliError, EXIT_NOT_VERIFIED, EXIT_OK};
+use crate::error::{CliError, Code};
 use crate::log::Log;
 use crate::policy::Policy;
-use crate::store::{OpenMode, Store};
+use crate::store::{OpenMode, SqliteStore, Store};
 use crate::util::{hex, parse_time};
 use crate::verify;
 
@@ -53,35 +51,25 @@ pub const MAX_MANIFEST_BYTES: usize = 64 << 20;
 pub const MAX_MANIFEST_DEPTH: usize = 128;
 
 /// `vouch attest-verify` arguments.
-#[derive(Args, Debug)]
-pub struct AttestVerifyArgs {
+/// What the gate is asked to judge (the `vouch attest-verify` flags).
+#[derive(Clone, Debug, Default)]
+pub struct GateOptions {
     /// The attestation store.
-    #[arg(long)]
-    db: PathBuf,
+    pub db: PathBuf,
     /// The policy the recorded envelopes must still satisfy.
-    #[arg(long)]
-    policy: PathBuf,
-    /// The revision being released: the gate judges the content committed there, never the
-    /// working tree (must name a commit).
-    #[arg(long, default_value = "HEAD")]
-    rev: String,
-    /// Check paths changed since this git revision (default: the parent of --rev; when --rev has
-    /// none, every file).
-    #[arg(long)]
-    since: Option<String>,
-    /// Glob of manifest paths, relative to the repository root (repeatable; `*` stays within a
-    /// directory, `**` crosses them). Default: every changed file.
-    #[arg(long = "manifests")]
-    manifests: Vec<String>,
-    /// Write the JSON report here (never the store or the policy).
-    #[arg(long)]
-    output: Option<PathBuf>,
+    pub policy: PathBuf,
+    /// The revision being released (`HEAD` when empty is not allowed: give it).
+    pub rev: String,
+    /// Check paths changed since this revision (default: the parent of `rev`).
+    pub since: Option<String>,
+    /// Globs of manifest paths (none: every changed file).
+    pub manifests: Vec<String>,
+    /// Where to write the JSON report (never the store or the policy).
+    pub output: Option<PathBuf>,
     /// Verify as of this time (RFC 3339) instead of now.
-    #[arg(long)]
-    at: Option<String>,
-    /// Show each step on stderr (also VOUCH_LOG=debug).
-    #[arg(short, long)]
-    verbose: bool,
+    pub at: Option<String>,
+    /// Show each step on stderr.
+    pub verbose: bool,
 }
 
 /// A manifest with valid provenance, or with none.
@@ -104,7 +92,7 @@ pub struct Invalid {
     /// Its URN.
     pub urn: String,
     /// The reason code (a vouch-core or policy code, e.g. `key-revoked`).
-    pub reason: String,
+    pub reason: Code,
     /// Human explanation.
     pub message: String,
     /// Its repository-relative path.
@@ -121,7 +109,7 @@ pub struct Blocked {
     /// The reason code (`non-utf8-path`, `not-a-regular-file`, `manifest-too-large`,
     /// `manifest-too-deep`, `invalid-manifest-urn`, `duplicate-manifest-urn`,
     /// `unsupported-manifest-json`).
-    pub reason: String,
+    pub reason: Code,
     /// Human explanation.
     pub message: String,
     /// SHA-256 of the committed content (hex), when it was read.
@@ -188,7 +176,7 @@ fn git<S: AsRef<OsStr>>(
 ) -> Result<std::process::Output, CliError> {
     git_command(dir, args, log)
         .output()
-        .map_err(|e| CliError::usage("git-error", format!("cannot run git: {e}")))
+        .map_err(|e| CliError::new(Code::GitError, format!("cannot run git: {e}")))
 }
 
 fn stdout_line(o: &std::process::Output) -> String {
@@ -225,7 +213,7 @@ pub fn escape_path(bytes: &[u8]) -> String {
 }
 
 /// Text for a terminal line: control characters escaped (a newline in a URN cannot forge a line).
-fn show_text(s: &str) -> String {
+pub fn show_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         push_char(&mut out, c, false);
@@ -244,22 +232,6 @@ fn push_char(out: &mut String, c: char, backslash: bool) {
         }
     } else {
         out.push(c);
-    }
-}
-
-/// Runs the gate; returns the exit status.
-pub fn run(a: AttestVerifyArgs, json_out: bool) -> u8 {
-    match gate(&a, json_out) {
-        Ok(code) => code,
-        Err(e) => {
-            if json_out {
-                let v = json!({"ok": false, "error": {"code": e.code, "message": e.message}});
-                println!("{v}");
-            } else {
-                eprintln!("vouch: {}: {}", e.code, show_text(&e.message));
-            }
-            e.exit
-        }
     }
 }
 
@@ -316,8 +288,8 @@ fn tree_entry(
 ) -> Result<Option<TreeEntry>, CliError> {
     let shown = escape_path(path);
     let Some(arg) = path_arg(path) else {
-        return Err(CliError::usage(
-            "git-error",
+        return Err(CliError::new(
+            Code::GitError,
             format!("{shown}: this platform cannot pass the path to git"),
         ));
     };
@@ -333,8 +305,8 @@ fn tree_entry(
     ];
     let o = git(root, &args, log)?;
     if !o.status.success() {
-        return Err(CliError::usage(
-            "git-error",
+        return Err(CliError::new(
+            Code::GitError,
             format!("git ls-tree {shown}: {}", stderr_line(&o)),
         ));
     }
@@ -342,8 +314,8 @@ fn tree_entry(
     let mut others = 0usize;
     for rec in o.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
         let Some(tab) = rec.iter().position(|&b| b == b'\t') else {
-            return Err(CliError::usage(
-                "git-error",
+            return Err(CliError::new(
+                Code::GitError,
                 format!("git ls-tree {shown}: unexpected output"),
             ));
         };
@@ -358,8 +330,8 @@ fn tree_entry(
         let (Some(mode), Some(kind), Some(oid), Some(size)) =
             (f.next(), f.next(), f.next(), f.next())
         else {
-            return Err(CliError::usage(
-                "git-error",
+            return Err(CliError::new(
+                Code::GitError,
                 format!("git ls-tree {shown}: unexpected output"),
             ));
         };
@@ -372,8 +344,8 @@ fn tree_entry(
     }
     if found.is_none() && others > 0 {
         // Git listed something, just not this exact path: it did not say the path is absent.
-        return Err(CliError::usage(
-            "git-error",
+        return Err(CliError::new(
+            Code::GitError,
             format!("git ls-tree {shown}: listed other paths, not this one"),
         ));
     }
@@ -456,14 +428,15 @@ fn read_blob(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| CliError::usage("git-error", format!("cannot run git: {e}")))?;
+        .map_err(|e| CliError::new(Code::GitError, format!("cannot run git: {e}")))?;
     let mut hasher = ArtifactHasher::new(true, true);
     let mut head = Vec::new();
     let mut truncated = false;
     let mut first = FirstByte::new();
     let mut buf = vec![0u8; 1 << 16];
-    let read_err =
-        |e: std::io::Error| CliError::usage("git-error", format!("git cat-file blob {shown}: {e}"));
+    let read_err = |e: std::io::Error| {
+        CliError::new(Code::GitError, format!("git cat-file blob {shown}: {e}"))
+    };
     if let Some(mut out) = child.stdout.take() {
         loop {
             let n = match out.read(&mut buf) {
@@ -494,8 +467,8 @@ fn read_blob(
     }
     let o = child.wait_with_output().map_err(read_err)?;
     if !o.status.success() {
-        return Err(CliError::usage(
-            "git-error",
+        return Err(CliError::new(
+            Code::GitError,
             format!("git cat-file blob {shown}: {}", stderr_line(&o)),
         ));
     }
@@ -510,13 +483,13 @@ fn read_blob(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrnRefusal {
     /// The reason code.
-    pub code: &'static str,
+    pub code: Code,
     /// Human explanation.
     pub message: String,
 }
 
 impl UrnRefusal {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
+    fn new(code: Code, message: impl Into<String>) -> Self {
         UrnRefusal {
             code,
             message: message.into(),
@@ -599,7 +572,7 @@ impl<'de> Visitor<'de> for TopVisitor {
 
 fn too_large() -> UrnRefusal {
     UrnRefusal::new(
-        "manifest-too-large",
+        Code::ManifestTooLarge,
         format!(
             "larger than {} MiB and starts like a JSON object: its urn is not read",
             MAX_MANIFEST_BYTES >> 20
@@ -627,31 +600,31 @@ pub fn manifest_urn(bytes: &[u8], truncated: bool) -> Result<Option<String>, Urn
     let parsed = serde_json::from_slice::<TopUrn>(body);
     if parsed.is_ok() && json_depth(body) > MAX_MANIFEST_DEPTH {
         return Err(UrnRefusal::new(
-            "manifest-too-deep",
+            Code::ManifestTooDeep,
             format!("JSON nested deeper than {MAX_MANIFEST_DEPTH} levels"),
         ));
     }
     match parsed {
         Ok(TopUrn::Absent) => Ok(None),
         Ok(TopUrn::Str(s)) if s.is_empty() => Err(UrnRefusal::new(
-            "invalid-manifest-urn",
+            Code::InvalidManifestUrn,
             "the top-level \"urn\" is an empty string",
         )),
         Ok(TopUrn::Str(s)) => Ok(Some(s)),
         Ok(TopUrn::Other(kind)) => Err(UrnRefusal::new(
-            "invalid-manifest-urn",
+            Code::InvalidManifestUrn,
             format!("the top-level \"urn\" is {kind}, not a string"),
         )),
         Err(e) => {
             let msg = e.to_string();
             if msg.starts_with(DUPLICATE_URN) {
                 Err(UrnRefusal::new(
-                    "duplicate-manifest-urn",
+                    Code::DuplicateManifestUrn,
                     format!("the top-level \"urn\" appears more than once ({e})"),
                 ))
             } else if msg.starts_with("recursion limit exceeded") {
                 Err(UrnRefusal::new(
-                    "manifest-too-deep",
+                    Code::ManifestTooDeep,
                     format!("JSON nested deeper than {MAX_MANIFEST_DEPTH} levels ({e})"),
                 ))
             } else if [
@@ -665,7 +638,7 @@ pub fn manifest_urn(bytes: &[u8], truncated: bool) -> Result<Option<String>, Urn
             {
                 // Valid JSON grammar serde_json cannot represent: its urn cannot be read.
                 Err(UrnRefusal::new(
-                    "unsupported-manifest-json",
+                    Code::UnsupportedManifestJson,
                     format!("JSON that cannot be read ({e})"),
                 ))
             } else if matches!(
@@ -675,7 +648,7 @@ pub fn manifest_urn(bytes: &[u8], truncated: bool) -> Result<Option<String>, Urn
                 Ok(None)
             } else {
                 Err(UrnRefusal::new(
-                    "unsupported-manifest-json",
+                    Code::UnsupportedManifestJson,
                     format!("JSON that cannot be read ({e})"),
                 ))
             }
@@ -771,8 +744,8 @@ fn check_output(out: &Path, db: &Path, policy: &Path) -> Result<(), CliError> {
     }
     for (p, what) in &protected {
         if same_file(out, p) {
-            return Err(CliError::usage(
-                "usage",
+            return Err(CliError::new(
+                Code::Usage,
                 format!(
                     "--output {} is {what} ({}): refusing to overwrite it",
                     out.display(),
@@ -784,14 +757,17 @@ fn check_output(out: &Path, db: &Path, policy: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
+/// Runs the gate: every manifest changed between `since` and `rev` must have valid provenance in
+/// the store. Writes the report to `output` when asked; the verdict is [`GateReport::passed`].
+/// `Err` is a fatal error (exit 2: no repository, bad ref, unusable store, bad policy).
+pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
     let log = Log::new(a.verbose);
     if let Some(out) = &a.output {
         check_output(out, &a.db, &a.policy)?;
     }
     let at =
         a.at.as_deref()
-            .map(|s| parse_time(s).map_err(|e| CliError::usage("usage", format!("--at: {e}"))))
+            .map(|s| parse_time(s).map_err(|e| CliError::new(Code::Usage, format!("--at: {e}"))))
             .transpose()?;
     let policy = Policy::load(&a.policy)?;
     log.debug(format_args!(
@@ -810,16 +786,16 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
         .iter()
         .map(|g| {
             glob::Pattern::new(g)
-                .map_err(|e| CliError::usage("usage", format!("--manifests {g:?}: {e}")))
+                .map_err(|e| CliError::new(Code::Usage, format!("--manifests {g:?}: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
 
     let cwd = std::env::current_dir()
-        .map_err(|e| CliError::usage("io-error", format!("current directory: {e}")))?;
+        .map_err(|e| CliError::new(Code::IoError, format!("current directory: {e}")))?;
     let top = git(&cwd, &["rev-parse", "--show-toplevel"], &log)?;
     if !top.status.success() {
-        return Err(CliError::usage(
-            "not-a-git-repo",
+        return Err(CliError::new(
+            Code::NotAGitRepo,
             format!("{}: {}", cwd.display(), stderr_line(&top)),
         ));
     }
@@ -827,8 +803,8 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
     log.debug(format_args!("repository {}", root.display()));
 
     let Some(rev_commit) = resolve_commit(&root, &a.rev, &log)? else {
-        return Err(CliError::usage(
-            "bad-ref",
+        return Err(CliError::new(
+            Code::BadRef,
             format!("--rev {:?} is not a commit in {}", a.rev, root.display()),
         ));
     };
@@ -839,8 +815,8 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
         Some(s) => match resolve_commit(&root, s, &log)? {
             Some(c) => (c, false),
             None => {
-                return Err(CliError::usage(
-                    "bad-ref",
+                return Err(CliError::new(
+                    Code::BadRef,
                     format!("--since {s:?} is not a commit in {}", root.display()),
                 ));
             }
@@ -851,7 +827,7 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
                 // A root commit: compare with the empty tree, so every file counts as added.
                 let empty = git(&root, &["hash-object", "-t", "tree", "/dev/null"], &log)?;
                 if !empty.status.success() {
-                    return Err(CliError::usage("git-error", stderr_line(&empty)));
+                    return Err(CliError::new(Code::GitError, stderr_line(&empty)));
                 }
                 log.debug(format_args!(
                     "no previous commit: comparing with the empty tree"
@@ -877,7 +853,7 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
         &log,
     )?;
     if !diff.status.success() {
-        return Err(CliError::usage("git-error", stderr_line(&diff)));
+        return Err(CliError::new(Code::GitError, stderr_line(&diff)));
     }
     let changed: Vec<&[u8]> = diff
         .stdout
@@ -886,7 +862,7 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
         .collect();
     log.debug(format_args!("{} changed file(s)", changed.len()));
 
-    let store = Store::open(&a.db, OpenMode::Read)?;
+    let store = SqliteStore::open(&a.db, OpenMode::Read)?;
     log.debug(format_args!("store {}: open", a.db.display()));
 
     let mut report = GateReport {
@@ -920,18 +896,18 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
             continue;
         };
         report.checked += 1;
-        let blocked = |reason: &str, message: String, digest: Option<String>| {
+        let blocked = |reason: Code, message: String, digest: Option<String>| {
             log.debug(format_args!("{shown}: blocked: {reason}: {message}"));
             Blocked {
                 path: shown.clone(),
-                reason: reason.into(),
+                reason,
                 message,
                 digest,
             }
         };
         let Some(path) = text else {
             report.blocked.push(blocked(
-                "non-utf8-path",
+                Code::NonUtf8Path,
                 "the path is not UTF-8: no --manifests glob and no URN can be matched against it"
                     .into(),
                 None,
@@ -946,7 +922,7 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
                 _ => "not a regular file",
             };
             report.blocked.push(blocked(
-                "not-a-regular-file",
+                Code::NotARegularFile,
                 format!(
                     "mode {} ({what}, {} {}) at {rev_commit}: only a regular file can be a manifest",
                     entry.mode, entry.kind, entry.oid
@@ -1041,71 +1017,22 @@ fn gate(a: &AttestVerifyArgs, json_out: bool) -> Result<u8, CliError> {
         }
     }
 
-    let text = serde_json::to_string_pretty(&report).unwrap_or_default() + "\n";
     if let Some(out) = &a.output {
-        std::fs::write(out, &text).map_err(|e| CliError::io(out, &e))?;
+        std::fs::write(out, report.to_json()).map_err(|e| CliError::io(out, &e))?;
         log.debug(format_args!("report written to {}", out.display()));
     }
-    let pass = report.missing.is_empty() && report.invalid.is_empty() && report.blocked.is_empty();
-    if json_out {
-        print!("{text}");
-    } else {
-        print_summary(&report, pass);
-    }
-    Ok(if pass { EXIT_OK } else { EXIT_NOT_VERIFIED })
+    Ok(report)
 }
 
-fn print_summary(r: &GateReport, pass: bool) {
-    let short = if r.empty_tree {
-        "no previous commit: every file is new"
-    } else {
-        r.since_commit.get(..12).unwrap_or(&r.since_commit)
-    };
-    let blocked = if r.blocked.is_empty() {
-        String::new()
-    } else {
-        format!(", {} blocked", r.blocked.len())
-    };
-    println!(
-        "attest-verify: {} changed manifest(s) since {} ({short}): {} valid, {} missing, {} invalid{blocked}",
-        r.checked,
-        show_text(&r.since),
-        r.valid.len(),
-        r.missing.len(),
-        r.invalid.len()
-    );
-    for e in &r.valid {
-        println!("  valid    {}  ({})", show_text(&e.urn), e.path);
+impl GateReport {
+    /// The report as pretty JSON with a final newline (what `--output` and `--format json` write).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
     }
-    for e in &r.missing {
-        println!(
-            "  MISSING  {}  ({}): {}",
-            show_text(&e.urn),
-            e.path,
-            show_text(e.message.as_deref().unwrap_or(""))
-        );
+    /// Whether the release may go ahead: nothing missing, invalid or blocked.
+    pub fn passed(&self) -> bool {
+        self.missing.is_empty() && self.invalid.is_empty() && self.blocked.is_empty()
     }
-    for e in &r.invalid {
-        println!(
-            "  INVALID  {}  ({}): {}: {}",
-            show_text(&e.urn),
-            e.path,
-            e.reason,
-            show_text(&e.message)
-        );
-    }
-    for e in &r.blocked {
-        println!(
-            "  BLOCKED  {}: {}: {}",
-            e.path,
-            e.reason,
-            show_text(&e.message)
-        );
-    }
-    for d in &r.deleted {
-        println!("  deleted  {d} (skipped)");
-    }
-    println!("release gate: {}", if pass { "PASSED" } else { "BLOCKED" });
 }
 
 #[cfg(test)]
@@ -1136,7 +1063,7 @@ mod tests {
             manifest_urn(b"\xef\xbb\xbf  {\"urn\": ", true)
                 .unwrap_err()
                 .code,
-            "manifest-too-large"
+            Code::ManifestTooLarge
         );
         assert_eq!(manifest_urn(b"name: app\n", true), Ok(None));
         assert_eq!(manifest_urn(b"[{\"urn\": \"u\"}", true), Ok(None));
@@ -1162,14 +1089,14 @@ mod tests {
         ] {
             assert_eq!(
                 manifest_urn(bad, false).unwrap_err().code,
-                "unsupported-manifest-json"
+                Code::UnsupportedManifestJson
             );
         }
         assert_eq!(
             manifest_urn(b"{\"urn\": \"a\", \"urn\": 1}", false)
                 .unwrap_err()
                 .code,
-            "duplicate-manifest-urn"
+            Code::DuplicateManifestUrn
         );
     }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use vouch_core::{PublicKey, pae};
 
-use crate::error::CliError;
+use crate::error::{CliError, Code};
 
 /// A private key loaded for signing.
 pub enum SigningKey {
@@ -25,7 +25,7 @@ impl SigningKey {
                 PublicKey::from_sec1(sk.verifying_key().to_sec1_point(false).as_bytes())
             }
         };
-        r.map_err(|e| CliError::usage("key-invalid", e.message()))
+        r.map_err(|e| CliError::new(Code::KeyInvalid, e.message()))
     }
 
     /// Signs `PAE(payload_type, payload)`; ECDSA signatures are DER.
@@ -48,8 +48,8 @@ impl SigningKey {
 pub fn load_private(path: &Path) -> Result<SigningKey, CliError> {
     let bytes = std::fs::read(path).map_err(|e| CliError::io(path, &e))?;
     let bad = || {
-        CliError::usage(
-            "key-invalid",
+        CliError::new(
+            Code::KeyInvalid,
             format!(
                 "{}: not a PKCS#8 Ed25519 or P-256 private key",
                 path.display()
@@ -79,8 +79,8 @@ pub fn load_private(path: &Path) -> Result<SigningKey, CliError> {
 pub fn load_public(path: &Path) -> Result<PublicKey, CliError> {
     let bytes = std::fs::read(path).map_err(|e| CliError::io(path, &e))?;
     PublicKey::parse(&bytes).map_err(|e| {
-        CliError::usage(
-            "key-invalid",
+        CliError::new(
+            Code::KeyInvalid,
             format!("{}: {} ({})", path.display(), e.message(), e.code()),
         )
     })
@@ -99,7 +99,7 @@ pub fn public_pem(key: &PublicKey) -> String {
 }
 
 /// Key algorithms `vouch keygen` can make.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeygenAlgorithm {
     /// Ed25519.
     Ed25519,
@@ -110,7 +110,7 @@ pub enum KeygenAlgorithm {
 fn random32() -> Result<[u8; 32], CliError> {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b)
-        .map_err(|e| CliError::usage("io-error", format!("no randomness: {e}")))?;
+        .map_err(|e| CliError::new(Code::IoError, format!("no randomness: {e}")))?;
     Ok(b)
 }
 
@@ -131,7 +131,7 @@ pub fn generate(alg: KeygenAlgorithm) -> Result<(String, PublicKey), CliError> {
         SigningKey::Ed25519(kp) => kp.sk.to_pem(),
         SigningKey::P256(k) => k
             .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| CliError::usage("io-error", format!("encoding the key: {e}")))?
+            .map_err(|e| CliError::new(Code::IoError, format!("encoding the key: {e}")))?
             .to_string(),
     };
     Ok((pem, sk.public()?))

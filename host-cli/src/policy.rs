@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use vouch_core::PublicKey;
 use vouch_core::json::{self, Value};
 
-use crate::error::CliError;
+use crate::error::{CliError, Code};
 use crate::util::{fingerprint_label, line_col, parse_time};
 
 /// What the policy's `mode` says about writes to the attestation store.
@@ -111,6 +111,19 @@ impl KeyStatus {
     }
 }
 
+impl KeyStatus {
+    /// The error code of a signature by a key in this state (`None` for an active key).
+    pub fn code(self) -> Option<crate::error::Code> {
+        use crate::error::Code;
+        match self {
+            KeyStatus::Active => None,
+            KeyStatus::Revoked => Some(Code::KeyRevoked),
+            KeyStatus::NotYetValid => Some(Code::KeyNotYetValid),
+            KeyStatus::Expired => Some(Code::KeyExpired),
+        }
+    }
+}
+
 impl Issuer {
     /// The issuer's status at time `at`.
     pub fn status(&self, at: OffsetDateTime) -> KeyStatus {
@@ -162,7 +175,7 @@ impl Locator<'_> {
             }
             None => self.path.display().to_string(),
         };
-        CliError::usage("policy-invalid", format!("{pos}: {field}: {msg}"))
+        CliError::new(Code::PolicyInvalid, format!("{pos}: {field}: {msg}"))
     }
     fn field(&self, name: &str) -> Option<Value<'_>> {
         self.root.and_then(|r| r.get(name))
@@ -203,8 +216,8 @@ impl Policy {
             } else {
                 format!("{field}: ")
             };
-            CliError::usage(
-                "policy-invalid",
+            CliError::new(
+                Code::PolicyInvalid,
                 format!(
                     "{}:{}:{}: {field}{msg}",
                     path.display(),
@@ -220,8 +233,8 @@ impl Policy {
         // serde_json has already checked the grammar and the struct fields; the strict parser
         // also rejects duplicate keys anywhere and gives positions for the checks below.
         let root = json::parse(text).map_err(|e| {
-            CliError::usage(
-                "policy-invalid",
+            CliError::new(
+                Code::PolicyInvalid,
                 format!("{}: {}", path.display(), e.message()),
             )
         })?;
@@ -380,7 +393,7 @@ mod tests {
             "{{\n  \"allowedIssuers\": [\n    {{\"keyId\": \"k\", \"publicKey\": \"{PEM}\", \"revokd\": true}}\n  ]\n}}"
         ))
         .unwrap_err();
-        assert_eq!(e.code, "policy-invalid");
+        assert_eq!(e.code, crate::error::Code::PolicyInvalid);
         assert!(e.message.contains("p.json:3:"), "{}", e.message);
         assert!(e.message.contains("revokd"), "{}", e.message);
 

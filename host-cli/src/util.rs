@@ -6,7 +6,7 @@ use std::path::Path;
 use vouch_core::json::JsonStr;
 use vouch_core::{ArtifactDigest, ArtifactHasher};
 
-use crate::error::CliError;
+use crate::error::{CliError, Code};
 
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
@@ -39,7 +39,7 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
         let mut buf = Vec::new();
         std::io::stdin()
             .read_to_end(&mut buf)
-            .map_err(|e| CliError::usage("io-error", format!("stdin: {e}")))?;
+            .map_err(|e| CliError::new(Code::IoError, format!("stdin: {e}")))?;
         return Ok(buf);
     }
     std::fs::read(path).map_err(|e| CliError::io(path, &e))
@@ -71,8 +71,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 /// endless stream (`/dev/zero`) cannot exhaust memory.
 pub fn read_envelope(path: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
     let too_large = || {
-        CliError::failed(
-            "envelope-too-large",
+        CliError::new(
+            Code::EnvelopeTooLarge,
             format!(
                 "{}: larger than the envelope size limit of {limit} bytes (--max-envelope-size)",
                 path.display()
@@ -89,8 +89,8 @@ pub fn read_envelope(path: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
         let f = std::fs::File::open(path).map_err(|e| CliError::io(path, &e))?;
         let meta = f.metadata().map_err(|e| CliError::io(path, &e))?;
         if meta.is_dir() {
-            return Err(CliError::usage(
-                "io-error",
+            return Err(CliError::new(
+                Code::IoError,
                 format!("{}: is a directory", path.display()),
             ));
         }

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use vouch_core::statement::Provenance;
 use vouch_core::{ArtifactDigest, Envelope, Error, PublicKey, Statement, TrustedKey, Verifier};
 
-use crate::error::CliError;
+use crate::error::{CliError, Code};
 use crate::policy::{KeyStatus, Policy};
 use crate::util::{fingerprint_label, json_text};
 
@@ -81,14 +81,14 @@ impl Request<'_> {
     /// then narrow the policy's keys to those).
     pub fn check_flags(&self) -> Result<(), CliError> {
         if self.threshold == Some(0) {
-            return Err(CliError::usage("usage", "--threshold must be at least 1"));
+            return Err(CliError::new(Code::Usage, "--threshold must be at least 1"));
         }
         let Some(p) = self.policy else {
             return Ok(());
         };
         let loosen = |what: String| {
-            CliError::usage(
-                "usage",
+            CliError::new(
+                Code::Usage,
                 format!(
                     "{what}: flags may tighten the policy {}, never loosen it",
                     p.path.display()
@@ -134,7 +134,7 @@ impl Request<'_> {
 #[derive(Clone, Debug, Serialize)]
 pub struct ErrorInfo {
     /// Stable code.
-    pub code: String,
+    pub code: Code,
     /// Human explanation.
     pub message: String,
 }
@@ -372,8 +372,8 @@ fn check_signatures(
         Ok(None)
     };
     if req.keys.is_empty() && req.policy.is_none() {
-        return Err(CliError::usage(
-            "usage",
+        return Err(CliError::new(
+            Code::Usage,
             "no trusted keys: give --key or --policy",
         ));
     }
@@ -385,8 +385,8 @@ fn check_signatures(
     {
         return fail(
             report,
-            CliError::failed(
-                "policy-expired",
+            CliError::new(
+                Code::PolicyExpired,
                 format!("the policy expired at {}", crate::util::format_time(exp)),
             ),
         );
@@ -421,10 +421,10 @@ fn check_signatures(
         return fail(report, CliError::core_with(e, format!("{payload_type:?}")));
     }
 
-    // Trusted keys active at `at`: the policy's (narrowed to the --key files when both are
-    // given: a flag may only tighten a policy, see `Request::check_flags`), else the --key files.
-    let mut active: Vec<LabeledKey> = Vec::new();
-    let mut inactive: Vec<(LabeledKey, KeyStatus)> = Vec::new();
+    // The keys that may count: the policy's issuers (narrowed to the --key files when both are
+    // given: a flag may only tighten a policy, see `Request::check_flags`), else the --key files;
+    // each with its status at `at`.
+    let mut candidates: Vec<(LabeledKey, KeyStatus)> = Vec::new();
     if let Some(p) = req.policy {
         for i in &p.issuers {
             if !req.keys.is_empty() && !req.keys.iter().any(|k| k.key == i.key) {
@@ -435,16 +435,12 @@ fn check_signatures(
                 keyid: Some(i.key_id.clone()),
                 key: i.key.clone(),
             };
-            match i.status(at) {
-                KeyStatus::Active => active.push(k),
-                s => inactive.push((k, s)),
-            }
+            candidates.push((k, i.status(at)));
         }
-    }
-    if req.policy.is_none() {
+    } else {
         for k in &req.keys {
-            if !active.iter().any(|a| a.key == k.key) {
-                active.push(k.clone());
+            if !candidates.iter().any(|(c, _)| c.key == k.key) {
+                candidates.push((k.clone(), KeyStatus::Active));
             }
         }
     }
@@ -453,71 +449,32 @@ fn check_signatures(
         .or(req.policy.map(|p| p.threshold))
         .unwrap_or(1);
 
+    // Which of them signed: the core checks signatures only...
     let types = [payload_type.as_str()];
-    let outcome = if active.is_empty() {
-        Err(Error::InvalidSignature)
+    let signed: Vec<&(LabeledKey, KeyStatus)> = if candidates.is_empty() {
+        Vec::new()
     } else {
-        let tk: Vec<TrustedKey<'_>> = active
+        let tk: Vec<TrustedKey<'_>> = candidates
             .iter()
-            .map(|k| TrustedKey {
+            .map(|(k, _)| TrustedKey {
                 key: k.key.clone(),
                 keyid: k.keyid.as_deref(),
             })
             .collect();
-        let t = threshold.min(tk.len());
-        match Verifier::new(&tk, t, &types) {
-            Err(e) => return Err(CliError::usage(e.code(), e.message())),
-            Ok(v) => v.verify_parsed_streaming(&env).and_then(|ok| {
-                let labels: Vec<String> = ok
-                    .keys
-                    .iter()
-                    .filter_map(|i| active.get(i))
-                    .map(|k| k.label.clone())
-                    .collect();
-                if labels.len() < threshold {
-                    Err(Error::ThresholdNotMet)
-                } else {
-                    Ok(labels)
-                }
-            }),
+        let v = Verifier::new(&tk, 1, &types).map_err(CliError::core)?;
+        match v.signers_streaming(&env) {
+            Ok(s) => s.keys.iter().filter_map(|i| candidates.get(i)).collect(),
+            Err(e) => return fail(report, CliError::core(e)),
         }
     };
-    match outcome {
+    // ...and this one step decides whether they count.
+    let active = candidates
+        .iter()
+        .filter(|(_, s)| *s == KeyStatus::Active)
+        .count();
+    match count_signers(&signed, threshold, active) {
         Ok(labels) => report.keys = labels,
-        Err(e) => {
-            // Say so when the only keys that sign are revoked or outside their window.
-            if e == Error::InvalidSignature {
-                for (k, status) in &inactive {
-                    let one = [TrustedKey {
-                        key: k.key.clone(),
-                        keyid: None,
-                    }];
-                    if let Ok(v) = Verifier::new(&one, 1, &types)
-                        && v.verify_parsed_streaming(&env).is_ok()
-                    {
-                        return fail(
-                            report,
-                            CliError::failed(
-                                status.as_str(),
-                                format!(
-                                    "signed only by key {:?}, which is {}",
-                                    k.label,
-                                    status_text(*status)
-                                ),
-                            ),
-                        );
-                    }
-                }
-            }
-            let detail = match e {
-                Error::ThresholdNotMet => format!(
-                    "threshold {threshold}, {} trusted key(s) active",
-                    active.len()
-                ),
-                _ => format!("{} trusted key(s) active", active.len()),
-            };
-            return fail(report, CliError::core_with(e, detail));
-        }
+        Err(e) => return fail(report, e),
     }
     let raw = env.payload.raw();
     if env.payload.has_escapes() {
@@ -533,6 +490,48 @@ fn check_signatures(
     // The payload text borrows from `envelope`: its position is the pointer difference.
     let start = (raw.as_ptr() as usize).saturating_sub(envelope.as_ptr() as usize);
     Ok(Some(PayloadText::InPlace(start..start + raw.len())))
+}
+
+/// Whether the keys that signed count — the one place where key windows, revocation and the
+/// threshold are applied: only active keys (inside their `validFrom`/`validUntil` window, not
+/// revoked) count, and they must be `threshold` distinct keys. When none counts but a revoked,
+/// expired or not-yet-valid key signed, that key's state is the reason (`key-revoked`, ...).
+/// Returns the labels of the keys that count.
+fn count_signers(
+    signed: &[&(LabeledKey, KeyStatus)],
+    threshold: usize,
+    active_keys: usize,
+) -> Result<Vec<String>, CliError> {
+    let labels: Vec<String> = signed
+        .iter()
+        .filter(|(_, s)| *s == KeyStatus::Active)
+        .map(|(k, _)| k.label.clone())
+        .collect();
+    if labels.len() >= threshold {
+        return Ok(labels);
+    }
+    if labels.is_empty() {
+        if let Some((k, s)) = signed.iter().find(|(_, s)| *s != KeyStatus::Active)
+            && let Some(code) = s.code()
+        {
+            return Err(CliError::new(
+                code,
+                format!(
+                    "signed only by key {:?}, which is {}",
+                    k.label,
+                    status_text(*s)
+                ),
+            ));
+        }
+        return Err(CliError::core_with(
+            Error::InvalidSignature,
+            format!("{active_keys} trusted key(s) active"),
+        ));
+    }
+    Err(CliError::core_with(
+        Error::ThresholdNotMet,
+        format!("threshold {threshold}, {active_keys} trusted key(s) active"),
+    ))
 }
 
 /// A value for a message: quoted, or `none`.

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::error::CliError;
+use crate::error::{CliError, Code};
 use crate::util::hex;
 
 /// A `--material URI[@ALG:HEX]` argument.
@@ -45,7 +45,7 @@ pub fn parse_material(s: &str) -> Result<Material, String> {
 }
 
 /// Output format of `vouch statement`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatementFormat {
     /// in-toto Statement v1 with a SLSA provenance predicate.
     Slsa,
@@ -100,8 +100,8 @@ pub fn build(a: &StatementArgs<'_>) -> Result<Json, CliError> {
     Ok(match a.format {
         StatementFormat::Registry => {
             let commit = a.commit.ok_or_else(|| {
-                CliError::usage(
-                    "usage",
+                CliError::new(
+                    Code::Usage,
                     "--statement-format registry needs --commit (metadata.commit is required)",
                 )
             })?;

@@ -1,0 +1,356 @@
+//! Every command-line type of `vouch` (clap), in one place; the subcommands' work is in
+//! `commands/`, the logic they call in the `vouch_cli` library.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use vouch_cli::keys::KeygenAlgorithm;
+use vouch_cli::statement::{Material, StatementFormat, parse_material};
+
+/// `--algorithm` of `vouch keygen`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AlgorithmArg {
+    /// Ed25519.
+    Ed25519,
+    /// ECDSA P-256 with SHA-256.
+    EcdsaP256,
+}
+
+impl From<AlgorithmArg> for KeygenAlgorithm {
+    fn from(a: AlgorithmArg) -> Self {
+        match a {
+            AlgorithmArg::Ed25519 => KeygenAlgorithm::Ed25519,
+            AlgorithmArg::EcdsaP256 => KeygenAlgorithm::EcdsaP256,
+        }
+    }
+}
+
+/// `--statement-format` of `vouch statement`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatementFormatArg {
+    /// An in-toto Statement v1 with SLSA provenance.
+    Slsa,
+    /// The registry's minimal provenance format.
+    Registry,
+}
+
+impl From<StatementFormatArg> for StatementFormat {
+    fn from(a: StatementFormatArg) -> Self {
+        match a {
+            StatementFormatArg::Slsa => StatementFormat::Slsa,
+            StatementFormatArg::Registry => StatementFormat::Registry,
+        }
+    }
+}
+use vouch_cli::util::parse_size;
+
+/// Verify, sign and gate on DSSE / in-toto attestations, fully offline.
+#[derive(Parser, Debug)]
+#[command(
+    name = "vouch",
+    version,
+    about,
+    after_help = concat!(
+        "Example:\n  vouch verify examples/hello/envelope.json --policy examples/hello/policy.json \\\n",
+        "      --artifact examples/hello/hello.txt\n\n",
+        "Exit codes: 0 verified / done; 1 not verified; 2 usage or environment error."
+    )
+)]
+pub struct Cli {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Generate a key pair: PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.pub (SPKI PEM).
+    #[command(after_help = "Example:\n  vouch keygen --algorithm ecdsa-p256 --out release")]
+    Keygen(KeygenArgs),
+    /// Sign a payload into a DSSE envelope (several --key make a multi-signature envelope).
+    #[command(
+        after_help = "Example:\n  vouch sign --key release.key --keyid release statement.json --out envelope.json"
+    )]
+    Sign(SignArgs),
+    /// Write an in-toto Statement (SLSA provenance v1, or the registry format) for files.
+    #[command(
+        after_help = "Example:\n  vouch statement --subject app.tar.gz --builder-id https://ci.example.com/builder \\\n      --commit 1a2b3c4d --material git+https://example.com/app@sha1:1a2b3c4d"
+    )]
+    Statement(StatementArgs),
+    /// Verify an envelope against keys and/or a policy, and its statement against artifacts.
+    #[command(after_help = concat!(
+        "Example:\n  vouch verify envelope.json --policy policy.json --artifact app.tar.gz --format json\n\n",
+        "Exit codes: 0 verified; 1 not verified (signature, policy or statement failure, malformed envelope);\n",
+        "2 usage or environment error (missing file, malformed key or policy file, bad flags)."
+    ))]
+    Verify(VerifyArgs),
+    /// Policy file tools.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// The attestation store: record verified provenance per manifest URN and digest.
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// Release gate: every manifest changed in git must have valid provenance in the store.
+    #[command(after_help = concat!(
+        "Example:\n  vouch attest-verify --db store.db --policy policy.json --since origin/main \\\n",
+        "      --manifests 'manifests/**/*.json' --output report.json\n\n",
+        "Judges the content committed at --rev (default HEAD), read from git: never the working\n",
+        "tree. Paths changed between --since (default: the parent of --rev) and --rev are checked.\n",
+        "A manifest's URN is its top-level \"urn\" (JSON), else urn:vouch:path:<repo-relative path>.\n",
+        "Paths absent at --rev are deleted (skipped). BLOCKED, never skipped: a changed path that\n",
+        "is not a regular file (symbolic link, submodule, directory: not-a-regular-file) or not\n",
+        "UTF-8 (non-utf8-path, shown as \\xNN), and a JSON manifest whose urn cannot be trusted\n",
+        "(invalid-manifest-urn, duplicate-manifest-urn, manifest-too-deep, manifest-too-large,\n",
+        "unsupported-manifest-json). --output may not be the store or the policy.\n",
+        "-v or VOUCH_LOG=debug shows each step on stderr.\n\n",
+        "Exit codes: 0 every changed manifest has valid provenance; 1 some are missing, invalid or\n",
+        "blocked; 2 fatal (no git repository, bad ref, git failure, unreadable store, bad policy,\n",
+        "bad flags)."
+    ))]
+    AttestVerify(AttestVerifyArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Validate a policy file and list its keys, fingerprints, windows and status.
+    #[command(after_help = "Example:\n  vouch policy check policy.json --at 2026-01-01T00:00:00Z")]
+    Check {
+        /// The policy file.
+        file: PathBuf,
+        /// Report key status at this time (RFC 3339) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct KeygenArgs {
+    /// Key algorithm.
+    #[arg(long, value_enum)]
+    pub algorithm: AlgorithmArg,
+    /// Output prefix: writes PREFIX.key and PREFIX.pub.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SignArgs {
+    /// Private key file (PKCS#8 PEM or DER); repeat for more signatures.
+    #[arg(long = "key", required = true)]
+    pub keys: Vec<PathBuf>,
+    /// keyid to record, one per --key in order (default: none).
+    #[arg(long = "keyid")]
+    pub keyids: Vec<String>,
+    /// The payloadType.
+    #[arg(long, default_value = vouch_cli::verify::IN_TOTO)]
+    pub payload_type: String,
+    /// Write the envelope here instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The payload file, or - for stdin.
+    pub payload: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct StatementArgs {
+    /// A file to name as a subject (repeatable).
+    #[arg(long = "subject", required = true)]
+    pub subjects: Vec<PathBuf>,
+    /// The builder id.
+    #[arg(long)]
+    pub builder_id: String,
+    /// The predicateType (SLSA format).
+    #[arg(long, default_value = vouch_core::statement::SLSA_PROVENANCE_V1)]
+    pub predicate_type: String,
+    /// The source commit.
+    #[arg(long)]
+    pub commit: Option<String>,
+    /// A material: URI or URI@ALG:HEX (repeatable).
+    #[arg(long = "material", value_parser = parse_material)]
+    pub materials: Vec<Material>,
+    /// Also record sha512 digests.
+    #[arg(long)]
+    pub sha512: bool,
+    /// Statement format.
+    #[arg(long = "statement-format", value_enum, default_value_t = StatementFormatArg::Slsa)]
+    pub statement_format: StatementFormatArg,
+    /// buildType to record.
+    #[arg(long, default_value = "https://vouch.dev/build/generic/v1")]
+    pub build_type: String,
+    /// Timestamp to record (RFC 3339; default now).
+    #[arg(long)]
+    pub timestamp: Option<String>,
+    /// Write here instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The envelope file, or - for stdin. Several envelopes are verified in parallel over the
+    /// cores, each against the same keys, policy and artifacts.
+    #[arg(required = true, num_args = 1..)]
+    pub envelopes: Vec<PathBuf>,
+    /// A trusted public key file (SPKI PEM/DER, raw Ed25519, SEC1 P-256); repeatable.
+    #[arg(long = "key")]
+    pub keys: Vec<PathBuf>,
+    /// A policy file.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// Distinct trusted keys required (default: the policy's, else 1).
+    #[arg(long)]
+    pub threshold: Option<usize>,
+    /// An artifact that must match a subject of the statement; repeatable.
+    #[arg(long = "artifact")]
+    pub artifacts: Vec<PathBuf>,
+    /// Allowed payloadType; repeatable; replaces the in-toto default.
+    #[arg(long = "payload-type")]
+    pub payload_types: Vec<String>,
+    /// Required predicateType.
+    #[arg(long)]
+    pub predicate_type: Option<String>,
+    /// Required builder id.
+    #[arg(long)]
+    pub builder_id: Option<String>,
+    /// Check only the DSSE layer (signatures, threshold, payloadType).
+    #[arg(long, conflicts_with_all = ["artifacts", "predicate_type", "builder_id"])]
+    pub envelope_only: bool,
+    /// Verify as of this time (RFC 3339) instead of now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Refuse envelopes larger than this (bytes, or with a K/M/G suffix): envelope-too-large.
+    #[arg(long, value_parser = parse_size, default_value = "256M")]
+    pub max_envelope_size: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct AttestVerifyArgs {
+    /// The attestation store.
+    #[arg(long)]
+    pub db: PathBuf,
+    /// The policy the recorded envelopes must still satisfy.
+    #[arg(long)]
+    pub policy: PathBuf,
+    /// The revision being released: the gate judges the content committed there, never the
+    /// working tree (must name a commit).
+    #[arg(long, default_value = "HEAD")]
+    pub rev: String,
+    /// Check paths changed since this git revision (default: the parent of --rev; when --rev has
+    /// none, every file).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Glob of manifest paths, relative to the repository root (repeatable; `*` stays within a
+    /// directory, `**` crosses them). Default: every changed file.
+    #[arg(long = "manifests")]
+    pub manifests: Vec<String>,
+    /// Write the JSON report here (never the store or the policy).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Verify as of this time (RFC 3339) instead of now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Show each step on stderr (also VOUCH_LOG=debug).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// `vouch store ...` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Verify an envelope against a policy and an artifact, then record it.
+    #[command(after_help = concat!(
+        "Example:\n  vouch store put --db store.db --urn urn:example:app --artifact manifest.json \\\n",
+        "      --envelope manifest.dsse.json --policy policy.json\n\n",
+        "The policy's mode decides: enforce refuses a missing envelope (missing_provenance) or an\n",
+        "invalid one (invalid_provenance, with the reason code) and writes nothing; permissive\n",
+        "stores it and reports each problem as a warning.\n\n",
+        "Exit codes: 0 stored; 1 refused; 2 usage or environment error."
+    ))]
+    Put(PutArgs),
+    /// Show the latest record for a URN.
+    #[command(after_help = concat!(
+        "Example:\n  vouch store get --db store.db --urn urn:example:app --format json\n\n",
+        "Exit codes: 0 found; 1 no record for the URN; 2 usage or environment error."
+    ))]
+    Get(QueryArgs),
+    /// Show every record for a URN, newest first.
+    #[command(after_help = concat!(
+        "Example:\n  vouch store history --db store.db --urn urn:example:app\n\n",
+        "Exit codes: 0 found; 1 no record for the URN; 2 usage or environment error."
+    ))]
+    History(QueryArgs),
+    /// Put many envelopes from a list (benchmarks, backfills).
+    #[command(hide = true)]
+    PutBulk(BulkArgs),
+}
+
+/// `vouch store put` arguments.
+#[derive(Args, Debug)]
+pub struct PutArgs {
+    /// The store (created on first use).
+    #[arg(long)]
+    pub db: PathBuf,
+    /// The manifest's URN.
+    #[arg(long)]
+    pub urn: String,
+    /// The manifest / artifact the provenance covers.
+    #[arg(long)]
+    pub artifact: PathBuf,
+    /// The DSSE envelope holding its provenance.
+    #[arg(long)]
+    pub envelope: Option<PathBuf>,
+    /// The policy (its `mode` decides what happens to missing or invalid provenance).
+    #[arg(long)]
+    pub policy: PathBuf,
+    /// Refuse envelopes larger than this (bytes, or with a K/M/G suffix): envelope-too-large.
+    #[arg(long, value_parser = parse_size, default_value = "256M")]
+    pub max_envelope_size: u64,
+    /// Show each step on stderr (also VOUCH_LOG=debug).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// `vouch store get|history` arguments.
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    /// The store.
+    #[arg(long)]
+    pub db: PathBuf,
+    /// The URN.
+    #[arg(long)]
+    pub urn: String,
+}
+
+/// `vouch store put-bulk` arguments.
+#[derive(Args, Debug)]
+pub struct BulkArgs {
+    /// The store (created on first use).
+    #[arg(long)]
+    pub db: PathBuf,
+    /// The policy.
+    #[arg(long)]
+    pub policy: PathBuf,
+    /// A file of lines `URN<TAB>ARTIFACT<TAB>ENVELOPE` (ENVELOPE may be empty or `-`: none).
+    #[arg(long)]
+    pub list: PathBuf,
+    /// Puts per transaction.
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// Refuse envelopes larger than this (bytes, or with a K/M/G suffix): envelope-too-large.
+    #[arg(long, value_parser = parse_size, default_value = "256M")]
+    pub max_envelope_size: u64,
+    /// Show each step on stderr (also VOUCH_LOG=debug).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
