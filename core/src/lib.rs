@@ -3,7 +3,8 @@
 //! Verification of DSSE envelopes and in-toto / SLSA statements for targets without a heap:
 //! `#![no_std]`, no `alloc`, no `unsafe`, no panics on any input.
 //!
-//! The verification profile (what "valid" means) is vouch's `DESIGN.md` §1; the main rules:
+//! The verification profile (what "valid" means, every rule with its source, error code and
+//! tests) is `docs/profile.md` in the repository; the main rules:
 //!
 //! * envelopes are strict RFC 8259 JSON: no duplicate keys at any depth, nesting at most
 //!   [`json::MAX_DEPTH`], escapes handled, unknown fields ignored, 1 to [`MAX_SIGNATURES`]

@@ -314,8 +314,9 @@ impl<'a> Statement<'a> {
     }
 
     /// Finds the first subject the artifact matches and returns its index. A subject matches when
-    /// at least one algorithm known to both sides (sha256, sha512) gives equal digests (DESIGN.md
-    /// §1); no shared algorithm is no match. Every subject is examined, not only the first.
+    /// at least one algorithm known to both sides (sha256, sha512) gives equal digests
+    /// (`docs/profile.md`, rule P-ST-8); no shared algorithm is no match. Every subject is
+    /// examined, not only the first.
     pub fn match_artifact(&self, artifact: &ArtifactDigest) -> Result<usize, Error> {
         if artifact.sha256.is_none() && artifact.sha512.is_none() {
             return Err(Error::NoArtifactDigest);

@@ -1,5 +1,6 @@
 //! DSSE envelopes end to end: PAE, base64 per field, strict JSON, keys, signatures and thresholds,
-//! checked against the verification profile (DESIGN.md §1). Every envelope is signed here, by keys
+//! checked against the verification profile (`docs/profile.md`, rules P-JSON-*, P-ENV-*,
+//! P-B64-*, P-TYPE-1, P-PAE-*, P-SIG-*, P-THR-*, P-KEY-*). Every envelope is signed here, by keys
 //! derived from fixed seeds (`vouch_core::testkit`), never pasted.
 
 use base64ct::{Base64, Encoding};

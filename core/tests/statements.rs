@@ -1,5 +1,5 @@
-//! in-toto Statements and SLSA provenance checks (DESIGN.md §1 "in-toto Statement and SLSA
-//! provenance"): Statement v0.1 and v1, SLSA v0.1/v0.2/v1 builder ids, the registry format, subject
+//! in-toto Statements and SLSA provenance checks (`docs/profile.md`, rules P-ST-1 to P-ST-12):
+//! Statement v0.1 and v1, SLSA v0.1/v0.2/v1 builder ids, the registry format, subject
 //! matching over every subject with sha256 and sha512, and every error with its specific variant.
 
 use serde_json::{Value, json};
@@ -229,8 +229,8 @@ fn sha512_only_subjects() {
 
 #[test]
 fn one_equal_shared_algorithm_is_enough() {
-    // DESIGN.md §1: a subject matches when at least one algorithm both sides know gives equal
-    // digests. sha256 matches here while sha512 names another artifact: still a match.
+    // docs/profile.md P-ST-8: a subject matches when at least one algorithm both sides know gives
+    // equal digests. sha256 matches here while sha512 names another artifact: still a match.
     let st = with(
         slsa_v1(),
         "subject",
