@@ -83,6 +83,19 @@ impl Request<'_> {
         if self.threshold == Some(0) {
             return Err(CliError::new(Code::Usage, "--threshold must be at least 1"));
         }
+        // The same key material twice (two --key files of one key) is a configuration error, as
+        // in a policy and in the core: it must not look like two keys.
+        for (i, k) in self.keys.iter().enumerate() {
+            if let Some(first) = self.keys.iter().take(i).find(|o| o.key == k.key) {
+                return Err(CliError::core_with(
+                    Error::DuplicateTrustedKey,
+                    format!(
+                        "--key {} and --key {} are the same key",
+                        first.label, k.label
+                    ),
+                ));
+            }
+        }
         let Some(p) = self.policy else {
             return Ok(());
         };

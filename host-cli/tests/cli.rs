@@ -1073,3 +1073,270 @@ fn messages_name_what_is_wrong() {
     let r = e.run(&["keygen", "--algorithm", "ed25519", "--out", "b"]);
     assert!(r.stdout.starts_with("fingerprint sha256:"), "{}", r.stdout);
 }
+
+/// The policy's own lists refuse what they do not name (profile P-POL-6), in-toto predicate types
+/// are in-toto types by default and near misses are not (P-TYPE-1), every artifact must match
+/// (P-ST-8), and one key given twice is a configuration error (P-KEY-5).
+#[test]
+fn policy_lists_artifacts_and_types() {
+    let e = Env::new();
+    e.keygen("ed25519", "a");
+    e.statement();
+    e.sign(&["a.key"], "env.json");
+    let lists = [
+        (
+            ", \"predicateTypes\": [\"https://example.com/other\"]",
+            "predicate-type-mismatch",
+        ),
+        (
+            ", \"builderIds\": [\"https://ci.example/other\"]",
+            "builder-id-mismatch",
+        ),
+        (
+            ", \"payloadTypes\": [\"text/plain\"]",
+            "payload-type-not-allowed",
+        ),
+    ];
+    for (extra, code) in lists {
+        e.policy("p.json", &[("a", "a.pub", "")], extra);
+        let (c, v) = e.json(&["verify", "env.json", "--policy", "p.json"]);
+        assert_eq!(
+            (c, v["error"]["code"].as_str()),
+            (1, Some(code)),
+            "{extra}: {v}"
+        );
+    }
+    // The lists accept what they name.
+    e.policy(
+        "ok.json",
+        &[("a", "a.pub", "")],
+        ", \"predicateTypes\": [\"https://slsa.dev/provenance/v1\"], \"builderIds\": [\"https://ci.example/b\"]",
+    );
+    assert_eq!(e.json(&["verify", "env.json", "--policy", "ok.json"]).0, 0);
+    // A Statement without predicateType (the registry format) against a policy that lists some.
+    let r = e.run(&[
+        "statement",
+        "--subject",
+        "artifact.bin",
+        "--builder-id",
+        "https://ci.example/b",
+        "--commit",
+        "abc",
+        "--statement-format",
+        "registry",
+        "--out",
+        "nopt.json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = e.run(&["sign", "--key", "a.key", "nopt.json", "--out", "nopt.dsse"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    e.policy(
+        "pt.json",
+        &[("a", "a.pub", "")],
+        ", \"predicateTypes\": [\"https://slsa.dev/provenance/v1\"]",
+    );
+    let (c, v) = e.json(&["verify", "nopt.dsse", "--policy", "pt.json"]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("missing-predicate-type")),
+        "{v}"
+    );
+
+    // application/vnd.in-toto.<predicate>+json is in-toto by default; near misses are not.
+    for (ty, ok) in [
+        ("application/vnd.in-toto.provenance+json", true),
+        ("application/vnd.in-toto+json", true),
+        ("application/vnd.in-toto.+json", false),
+        ("application/vnd.in-toto.a/b+json", false),
+        ("application/vnd.in-toto.provenance+jsonx", false),
+        ("application/vnd.in-totoX+json", false),
+    ] {
+        let r = e.run(&[
+            "sign",
+            "--key",
+            "a.key",
+            "--payload-type",
+            ty,
+            "statement.json",
+            "--out",
+            "t.json",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let (c, v) = e.json(&["verify", "t.json", "--key", "a.pub"]);
+        if ok {
+            assert_eq!(c, 0, "{ty}: {v}");
+        } else {
+            assert_eq!(
+                (c, v["error"]["code"].as_str()),
+                (1, Some("payload-type-not-allowed")),
+                "{ty}"
+            );
+        }
+    }
+
+    // Several artifacts: each must match a subject.
+    let (c, v) = e.json(&[
+        "verify",
+        "env.json",
+        "--key",
+        "a.pub",
+        "--artifact",
+        "artifact.bin",
+        "--artifact",
+        "other.bin",
+    ]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("subject-mismatch")),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("other.bin"),
+        "{v}"
+    );
+
+    // One key given twice.
+    std::fs::copy(e.path("a.pub"), e.path("a-copy.pub")).unwrap();
+    let (c, v) = e.json(&[
+        "verify",
+        "env.json",
+        "--key",
+        "a.pub",
+        "--key",
+        "a-copy.pub",
+    ]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (2, Some("duplicate-trusted-key")),
+        "{v}"
+    );
+}
+
+/// Malformed policies, each refused as `policy-invalid` naming the field (profile P-POL-7).
+#[test]
+fn malformed_policies_are_refused() {
+    let e = Env::new();
+    e.keygen("ed25519", "a");
+    e.keygen("ed25519", "b");
+    let pem = |f: &str| serde_json::to_string(&e.read(f)).unwrap();
+    let (a, b) = (pem("a.pub"), pem("b.pub"));
+    let issuer = |id: &str, key: &str, more: &str| {
+        format!("{{\"keyId\": \"{id}\", \"publicKey\": {key}{more}}}")
+    };
+    let mut many = Vec::new();
+    for i in 0..17 {
+        e.keygen("ed25519", &format!("k{i}"));
+        many.push(issuer(&format!("k{i}"), &pem(&format!("k{i}.pub")), ""));
+    }
+    let cases = [
+        (
+            format!("{{\"allowedIssuers\": [{}]}}", many.join(",")),
+            "allowedIssuers",
+        ),
+        (
+            format!(
+                "{{\"allowedIssuers\": [{}, {}]}}",
+                issuer("a", &a, ""),
+                issuer("a", &b, "")
+            ),
+            "keyId",
+        ),
+        (
+            format!("{{\"allowedIssuers\": [{}]}}", issuer("", &a, "")),
+            "keyId",
+        ),
+        (
+            format!(
+                "{{\"allowedIssuers\": [{}]}}",
+                issuer(
+                    "a",
+                    &a,
+                    ", \"validFrom\": \"2026-02-01T00:00:00Z\", \"validUntil\": \"2026-01-01T00:00:00Z\""
+                )
+            ),
+            "valid",
+        ),
+        (
+            format!(
+                "{{\"payloadTypes\": [], \"allowedIssuers\": [{}]}}",
+                issuer("a", &a, "")
+            ),
+            "payloadTypes",
+        ),
+        (
+            format!(
+                "{{\"predicateTypes\": [], \"allowedIssuers\": [{}]}}",
+                issuer("a", &a, "")
+            ),
+            "predicateTypes",
+        ),
+        (
+            format!(
+                "{{\"builderIds\": [\"\"], \"allowedIssuers\": [{}]}}",
+                issuer("a", &a, "")
+            ),
+            "builderIds",
+        ),
+    ];
+    for (text, field) in cases {
+        e.write("bad.json", &text);
+        let (c, v) = e.json(&["policy", "check", "bad.json"]);
+        assert_eq!(
+            (c, v["error"]["code"].as_str()),
+            (2, Some("policy-invalid")),
+            "{text}"
+        );
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(field), "{field} not named: {msg}");
+    }
+}
+
+/// The order of checks when an input breaks two rules (profile P-ORD-1): the policy's expiry
+/// before the envelope's structure, the payload type before the signatures.
+#[test]
+fn order_of_checks_with_two_faults() {
+    let e = Env::new();
+    e.keygen("ed25519", "a");
+    e.statement();
+    e.policy(
+        "exp.json",
+        &[("a", "a.pub", "")],
+        ", \"expires\": \"2026-01-01T00:00:00Z\"",
+    );
+    e.write("garbage.json", "{\"payload\": 3}");
+    let (c, v) = e.json(&[
+        "verify",
+        "garbage.json",
+        "--policy",
+        "exp.json",
+        "--at",
+        "2026-06-01T00:00:00Z",
+    ]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("policy-expired")),
+        "{v}"
+    );
+    // A disallowed payload type and a signature by an unknown key.
+    e.keygen("ed25519", "stranger");
+    let r = e.run(&[
+        "sign",
+        "--key",
+        "stranger.key",
+        "--payload-type",
+        "text/plain",
+        "statement.json",
+        "--out",
+        "odd.json",
+    ]);
+    assert_eq!(r.code, 0);
+    let (c, v) = e.json(&["verify", "odd.json", "--key", "a.pub"]);
+    assert_eq!(
+        (c, v["error"]["code"].as_str()),
+        (1, Some("payload-type-not-allowed")),
+        "{v}"
+    );
+}
