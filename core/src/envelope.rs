@@ -22,6 +22,8 @@ pub struct Envelope<'a> {
     pub payload_type: JsonStr<'a>,
     /// The signatures, in envelope order (at most [`MAX_SIGNATURES`]).
     pub signatures: heapless::Vec<SignatureEntry<'a>, MAX_SIGNATURES>,
+    /// Byte offset of the payload text (after its opening quote) in the parsed document.
+    payload_at: usize,
 }
 
 fn required_str<'a>(obj: &Value<'a>, key: &str) -> Result<JsonStr<'a>, Error> {
@@ -65,6 +67,8 @@ impl<'a> Envelope<'a> {
         }
         let as_str =
             |v: Option<Value<'a>>| v.and_then(|v| v.as_str()).ok_or(Error::MalformedEnvelope);
+        // The text starts one byte (the opening quote) after the value.
+        let payload_at = payload.map_or(0, |v| v.offset().saturating_add(1));
         let payload = as_str(payload)?;
         let payload_type = as_str(payload_type)?;
         let sigs = sigs.ok_or(Error::MalformedEnvelope)?;
@@ -102,12 +106,25 @@ impl<'a> Envelope<'a> {
             payload,
             payload_type,
             signatures,
+            payload_at,
         })
     }
 
     /// Exact decoded length of the payload (the scratch size [`Verifier::verify`] needs).
     pub fn payload_len(&self) -> Result<usize, Error> {
         base64::validate_json_str(&self.payload)
+    }
+
+    /// Where the payload's base64 text lies in the document this envelope was parsed from, when
+    /// it holds no JSON escapes: the range to hand to [`base64::decode_in_place`] in a mutable copy
+    /// of that document (decoding the verified payload over its own text, without a buffer of its
+    /// own). `None` when the text has escapes (decode it with [`base64::decode_json_str`]).
+    pub fn payload_span(&self) -> Option<core::ops::Range<usize>> {
+        if self.payload.has_escapes() {
+            return None;
+        }
+        let start = self.payload_at;
+        Some(start..start.saturating_add(self.payload.raw().len()))
     }
 }
 

@@ -17,6 +17,7 @@ pub const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
 
 /// The Statement layer version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StatementVersion {
     /// `https://in-toto.io/Statement/v0.1`
     V01,
@@ -26,6 +27,7 @@ pub enum StatementVersion {
 
 /// What kind of provenance the Statement carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Provenance {
     /// Some other predicate (or none to speak of).
     Other,

@@ -1444,3 +1444,31 @@ fn signers_are_every_trusted_key_that_signed() {
     let long = env(&[vec![0x30; 100], sa.clone()]);
     assert_eq!(signers(&long), Ok(0b001));
 }
+
+/// `Envelope::payload_span` locates the payload's text in the document (so a host decodes the
+/// verified payload in place without pointer arithmetic), and declines text with escapes.
+#[test]
+fn payload_span_locates_the_payload_text() {
+    let payload = b"{\"hello\": \"span\"}";
+    let text = Base64::encode_string(payload);
+    let doc = format!(
+        "{{ \"signatures\" : [{{\"sig\":\"AAAA\"}}],\n  \"payload\" :\t\"{text}\", \"payloadType\": \"x\"}}"
+    );
+    let span = Envelope::parse(doc.as_bytes())
+        .unwrap()
+        .payload_span()
+        .unwrap();
+    assert_eq!(&doc.as_bytes()[span.clone()], text.as_bytes());
+    let mut copy = doc.into_bytes();
+    let n = vouch_core::base64::decode_in_place(&mut copy[span.clone()]).unwrap();
+    assert_eq!(&copy[span.start..span.start + n], payload);
+    // The same text with its first character written as a JSON escape: no span.
+    let first = text.as_bytes()[0];
+    let escaped = format!(
+        "{{\"payload\": \"\\u{first:04x}{}\", \"payloadType\": \"x\", \"signatures\": [{{\"sig\": \"AAAA\"}}]}}",
+        &text[1..]
+    );
+    let env = Envelope::parse(escaped.as_bytes()).unwrap();
+    assert_eq!(env.payload_span(), None);
+    assert_eq!(env.payload_len(), Ok(payload.len()));
+}
