@@ -1,81 +1,19 @@
 //! Tests that run the built `vouch` binary against temporary files.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_vouch");
+mod common;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    let mut child = cmd.spawn().expect("spawn vouch");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().unwrap();
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into(),
-        stderr: String::from_utf8_lossy(&stderr).into(),
-    }
-}
-
-struct Env {
-    dir: tempfile::TempDir,
-}
+use common::{Env, run_in};
 
 impl Env {
-    fn new() -> Self {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn run(&self, args: &[&str]) -> Run {
-        run_in(self.dir.path(), args, None)
-    }
-    fn write(&self, name: &str, data: &str) {
-        std::fs::write(self.path(name), data).unwrap();
-    }
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).unwrap()
-    }
-    fn keygen(&self, alg: &str, prefix: &str) -> String {
-        let r = self.run(&["keygen", "--algorithm", alg, "--out", prefix]);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        let line = r.stdout.trim();
-        line.strip_prefix("fingerprint ")
-            .unwrap_or_else(|| panic!("unlabelled fingerprint: {line:?}"))
-            .to_string()
-    }
     /// artifact.bin + statement.json naming it.
     fn statement(&self) {
         self.write("artifact.bin", "the artifact\n");
         self.write("other.bin", "something else\n");
-        let r = self.run(&[
+        self.ok(&[
             "statement",
             "--subject",
             "artifact.bin",
@@ -86,42 +24,6 @@ impl Env {
             "--out",
             "statement.json",
         ]);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-    }
-    fn sign(&self, keys: &[&str], out: &str) {
-        let mut args = vec!["sign"];
-        for k in keys {
-            args.push("--key");
-            args.push(k);
-        }
-        args.extend(["statement.json", "--out", out]);
-        let r = self.run(&args);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-    }
-    fn json(&self, args: &[&str]) -> (i32, Value) {
-        let mut a = args.to_vec();
-        a.extend(["--format", "json"]);
-        let r = self.run(&a);
-        let v: Value = serde_json::from_str(r.stdout.trim()).unwrap_or_else(|e| {
-            panic!("not one JSON object ({e}): {:?} / {:?}", r.stdout, r.stderr)
-        });
-        (r.code, v)
-    }
-    fn policy(&self, name: &str, issuers: &[(&str, &str, &str)], extra: &str) {
-        let list: Vec<String> = issuers
-            .iter()
-            .map(|(id, pubfile, more)| {
-                let pem = serde_json::to_string(&self.read(pubfile)).unwrap();
-                format!("{{\"keyId\": \"{id}\", \"publicKey\": {pem}{more}}}")
-            })
-            .collect();
-        self.write(
-            name,
-            &format!(
-                "{{\"mode\": \"enforce\"{extra}, \"allowedIssuers\": [{}]}}",
-                list.join(",\n")
-            ),
-        );
     }
 }
 
@@ -167,7 +69,7 @@ fn round_trip_both_algorithms() {
             assert_eq!(mode, 0o600);
         }
         e.statement();
-        e.sign(&["k.key"], "env.json");
+        e.sign(&["k.key"], &[], "statement.json", "env.json");
         let r = e.run(&[
             "verify",
             "env.json",
@@ -178,7 +80,7 @@ fn round_trip_both_algorithms() {
         ]);
         assert_eq!(r.code, 0, "{alg}: {}", r.stderr);
         assert!(r.stdout.starts_with("verified:"), "{}", r.stdout);
-        let (code, v) = e.json(&[
+        let (code, v, _) = e.json(&[
             "verify",
             "env.json",
             "--key",
@@ -210,10 +112,10 @@ fn failure_classes_exit_codes_and_json() {
     e.keygen("ecdsa-p256", "a");
     e.keygen("ed25519", "b");
     e.statement();
-    e.sign(&["a.key"], "env.json");
+    e.sign(&["a.key"], &[], "statement.json", "env.json");
 
     // Wrong key: 1, invalid-signature.
-    let (c, v) = e.json(&["verify", "env.json", "--key", "b.pub"]);
+    let (c, v, _) = e.json(&["verify", "env.json", "--key", "b.pub"]);
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("invalid-signature"))
@@ -224,7 +126,7 @@ fn failure_classes_exit_codes_and_json() {
     assert!(r.stderr.contains("invalid-signature"), "{}", r.stderr);
 
     // Artifact matching no subject: 1, subject-mismatch, signature still reported.
-    let (c, v) = e.json(&[
+    let (c, v, _) = e.json(&[
         "verify",
         "env.json",
         "--key",
@@ -240,7 +142,7 @@ fn failure_classes_exit_codes_and_json() {
     assert_schema(&v);
 
     // Builder and predicate type expectations.
-    let (c, v) = e.json(&[
+    let (c, v, _) = e.json(&[
         "verify",
         "env.json",
         "--key",
@@ -252,7 +154,7 @@ fn failure_classes_exit_codes_and_json() {
         (c, v["error"]["code"].as_str()),
         (1, Some("builder-id-mismatch"))
     );
-    let (c, v) = e.json(&[
+    let (c, v, _) = e.json(&[
         "verify",
         "env.json",
         "--key",
@@ -267,12 +169,12 @@ fn failure_classes_exit_codes_and_json() {
 
     // Malformed envelope: 1.
     e.write("bad.json", "{\"payload\": \"\", \"payload\": \"\"}");
-    let (c, v) = e.json(&["verify", "bad.json", "--key", "a.pub"]);
+    let (c, v, _) = e.json(&["verify", "bad.json", "--key", "a.pub"]);
     assert_eq!((c, v["error"]["code"].as_str()), (1, Some("duplicate-key")));
     assert_schema(&v);
 
     // Payload type not allowed.
-    let (c, v) = e.json(&[
+    let (c, v, _) = e.json(&[
         "verify",
         "env.json",
         "--key",
@@ -286,15 +188,15 @@ fn failure_classes_exit_codes_and_json() {
     );
 
     // Usage / environment: 2.
-    let (c, v) = e.json(&["verify", "missing.json", "--key", "a.pub"]);
+    let (c, v, _) = e.json(&["verify", "missing.json", "--key", "a.pub"]);
     assert_eq!((c, v["error"]["code"].as_str()), (2, Some("io-error")));
     assert_schema(&v);
-    let (c, v) = e.json(&["verify", "env.json"]);
+    let (c, v, _) = e.json(&["verify", "env.json"]);
     assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")));
     e.write("junk.pub", "not a key");
-    let (c, v) = e.json(&["verify", "env.json", "--key", "junk.pub"]);
+    let (c, v, _) = e.json(&["verify", "env.json", "--key", "junk.pub"]);
     assert_eq!((c, v["error"]["code"].as_str()), (2, Some("key-invalid")));
-    let (c, v) = e.json(&["verify", "env.json", "--key", "a.pub", "--no-such-flag"]);
+    let (c, v, _) = e.json(&["verify", "env.json", "--key", "a.pub", "--no-such-flag"]);
     assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")));
     let r = e.run(&["verify", "env.json", "--key", "a.pub", "--threshold", "x"]);
     assert_eq!(r.code, 2);
@@ -305,10 +207,9 @@ fn stdin_envelope() {
     let e = Env::new();
     e.keygen("ed25519", "k");
     e.statement();
-    e.sign(&["k.key"], "env.json");
+    e.sign(&["k.key"], &[], "statement.json", "env.json");
     let env = std::fs::read(e.path("env.json")).unwrap();
-    let r = run_in(
-        e.dir.path(),
+    let r = e.run_stdin(
         &[
             "verify",
             "-",
@@ -317,14 +218,10 @@ fn stdin_envelope() {
             "--artifact",
             "artifact.bin",
         ],
-        Some(&env),
+        &env,
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = run_in(
-        e.dir.path(),
-        &["verify", "-", "--key", "k.pub"],
-        Some(b"{}"),
-    );
+    let r = e.run_stdin(&["verify", "-", "--key", "k.pub"], b"{}");
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("malformed-envelope"), "{}", r.stderr);
 }
@@ -336,18 +233,18 @@ fn multi_signature_thresholds() {
     e.keygen("ecdsa-p256", "b");
     e.keygen("ed25519", "c");
     e.statement();
-    e.sign(&["a.key", "b.key"], "two.json");
-    e.sign(&["a.key", "a.key"], "same.json");
+    e.sign(&["a.key", "b.key"], &[], "statement.json", "two.json");
+    e.sign(&["a.key", "a.key"], &[], "statement.json", "same.json");
     let keys = ["--key", "a.pub", "--key", "b.pub", "--key", "c.pub"];
     let mut args = vec!["verify", "two.json", "--threshold", "2"];
     args.extend(keys);
-    let (c, v) = e.json(&args);
+    let (c, v, _) = e.json(&args);
     assert_eq!(c, 0, "{v}");
     assert_eq!(v["keys"].as_array().unwrap().len(), 2);
     // One key signing twice does not make two.
     let mut args = vec!["verify", "same.json", "--threshold", "2"];
     args.extend(keys);
-    let (c, v) = e.json(&args);
+    let (c, v, _) = e.json(&args);
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("threshold-not-met"))
@@ -355,7 +252,7 @@ fn multi_signature_thresholds() {
     // Three required, two signed.
     let mut args = vec!["verify", "two.json", "--threshold", "3"];
     args.extend(keys);
-    let (c, v) = e.json(&args);
+    let (c, v, _) = e.json(&args);
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("threshold-not-met"))
@@ -363,13 +260,14 @@ fn multi_signature_thresholds() {
     // Policy threshold.
     e.policy(
         "p.json",
+        "enforce",
         &[("a", "a.pub", ""), ("b", "b.pub", ""), ("c", "c.pub", "")],
         ", \"threshold\": 2",
     );
-    let (c, v) = e.json(&["verify", "two.json", "--policy", "p.json"]);
+    let (c, v, _) = e.json(&["verify", "two.json", "--policy", "p.json"]);
     assert_eq!(c, 0, "{v}");
     assert_eq!(v["keys"], serde_json::json!(["a", "b"]));
-    let (c, _) = e.json(&["verify", "same.json", "--policy", "p.json"]);
+    let (c, _, _) = e.json(&["verify", "same.json", "--policy", "p.json"]);
     assert_eq!(c, 1);
 }
 
@@ -380,11 +278,12 @@ fn rotation_windows_revocation_and_expiry() {
     e.keygen("ecdsa-p256", "new");
     e.keygen("ed25519", "leak");
     e.statement();
-    e.sign(&["old.key"], "by-old.json");
-    e.sign(&["new.key"], "by-new.json");
-    e.sign(&["leak.key"], "by-leak.json");
+    e.sign(&["old.key"], &[], "statement.json", "by-old.json");
+    e.sign(&["new.key"], &[], "statement.json", "by-new.json");
+    e.sign(&["leak.key"], &[], "statement.json", "by-leak.json");
     e.policy(
         "p.json",
+        "enforce",
         &[
             (
                 "old",
@@ -403,7 +302,7 @@ fn rotation_windows_revocation_and_expiry() {
     let at = |t: &str, env: &str| e.json(&["verify", env, "--policy", "p.json", "--at", t]);
     // Before the overlap: only the old key.
     assert_eq!(at("2025-12-01T00:00:00Z", "by-old.json").0, 0);
-    let (c, v) = at("2025-12-01T00:00:00Z", "by-new.json");
+    let (c, v, _) = at("2025-12-01T00:00:00Z", "by-new.json");
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("key-not-yet-valid"))
@@ -412,20 +311,20 @@ fn rotation_windows_revocation_and_expiry() {
     assert_eq!(at("2026-01-15T00:00:00Z", "by-old.json").0, 0);
     assert_eq!(at("2026-01-15T00:00:00Z", "by-new.json").0, 0);
     // After: only the new key.
-    let (c, v) = at("2026-03-01T00:00:00Z", "by-old.json");
+    let (c, v, _) = at("2026-03-01T00:00:00Z", "by-old.json");
     assert_eq!((c, v["error"]["code"].as_str()), (1, Some("key-expired")));
     assert_eq!(at("2026-03-01T00:00:00Z", "by-new.json").0, 0);
     // A revoked key never counts.
-    let (c, v) = at("2026-01-15T00:00:00Z", "by-leak.json");
+    let (c, v, _) = at("2026-01-15T00:00:00Z", "by-leak.json");
     assert_eq!((c, v["error"]["code"].as_str()), (1, Some("key-revoked")));
     // Policy expiry.
-    let (c, v) = at("2030-01-01T00:00:00Z", "by-new.json");
+    let (c, v, _) = at("2030-01-01T00:00:00Z", "by-new.json");
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("policy-expired"))
     );
     // policy check shows status at a time.
-    let (c, v) = e.json(&["policy", "check", "p.json", "--at", "2026-03-01T00:00:00Z"]);
+    let (c, v, _) = e.json(&["policy", "check", "p.json", "--at", "2026-03-01T00:00:00Z"]);
     assert_eq!(c, 0);
     let st: Vec<&str> = v["keys"]
         .as_array()
@@ -464,8 +363,8 @@ fn policy_errors_point_at_line_and_column() {
     // The same failure from verify, in JSON.
     e.keygen("ed25519", "j");
     e.statement();
-    e.sign(&["j.key"], "env.json");
-    let (c, v) = e.json(&["verify", "env.json", "--policy", "badkey.json"]);
+    e.sign(&["j.key"], &[], "statement.json", "env.json");
+    let (c, v, _) = e.json(&["verify", "env.json", "--policy", "badkey.json"]);
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (2, Some("policy-invalid"))
@@ -489,7 +388,7 @@ fn envelope_only_and_non_statement_payloads() {
         "env.json",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let (c, v) = e.json(&[
+    let (c, v, _) = e.json(&[
         "verify",
         "env.json",
         "--key",
@@ -502,9 +401,9 @@ fn envelope_only_and_non_statement_payloads() {
     // An in-toto typed payload that is not a statement fails unless --envelope-only.
     let r = e.run(&["sign", "--key", "k.key", "note.txt", "--out", "intoto.json"]);
     assert_eq!(r.code, 0);
-    let (c, v) = e.json(&["verify", "intoto.json", "--key", "k.pub"]);
+    let (c, v, _) = e.json(&["verify", "intoto.json", "--key", "k.pub"]);
     assert_eq!((c, v["error"]["code"].as_str()), (1, Some("invalid-json")));
-    let (c, _) = e.json(&["verify", "intoto.json", "--key", "k.pub", "--envelope-only"]);
+    let (c, _, _) = e.json(&["verify", "intoto.json", "--key", "k.pub", "--envelope-only"]);
     assert_eq!(c, 0);
 }
 
@@ -536,7 +435,7 @@ fn registry_statement_format() {
     assert_eq!(s["materials"][0]["digest"]["sha1"], "deadbeef");
     let r = e.run(&["sign", "--key", "k.key", "s.json", "--out", "env.json"]);
     assert_eq!(r.code, 0);
-    let (c, v) = e.json(&[
+    let (c, v, _) = e.json(&[
         "verify",
         "env.json",
         "--key",
@@ -575,6 +474,7 @@ fn shipped_example_verifies() {
             "examples/hello/hello.txt",
         ],
         None,
+        &[],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
@@ -611,11 +511,11 @@ fn help_shows_examples() {
         vec!["statement", "--help"],
         vec!["policy", "check", "--help"],
     ] {
-        let r = run_in(Path::new("."), &sub, None);
+        let r = run_in(Path::new("."), &sub, None, &[]);
         assert_eq!(r.code, 0);
         assert!(r.stdout.contains("Example"), "{sub:?}");
     }
-    let r = run_in(Path::new("."), &["verify", "--help"], None);
+    let r = run_in(Path::new("."), &["verify", "--help"], None, &[]);
     assert!(r.stdout.contains("Exit codes"));
 }
 
@@ -637,13 +537,19 @@ fn dsse_spec_vector() {
             "json",
         ],
         None,
+        &[],
     );
     assert_eq!(ok.code, 0, "{}", ok.stdout);
     let v: Value = serde_json::from_str(ok.stdout.trim()).unwrap();
     assert_eq!(v["payloadType"], "http://example.com/HelloWorld");
     assert!(v["statement"].is_null());
     // Its payloadType is not an in-toto type, so the default list refuses it.
-    let r = run_in(&dir, &["verify", "envelope.json", "--key", "key.pem"], None);
+    let r = run_in(
+        &dir,
+        &["verify", "envelope.json", "--key", "key.pem"],
+        None,
+        &[],
+    );
     assert_eq!(r.code, 1);
     assert!(
         r.stderr.contains("payload-type-not-allowed"),
@@ -664,6 +570,7 @@ fn dsse_spec_vector() {
             "http://example.com/HelloWorld",
         ],
         Some(tampered.as_bytes()),
+        &[],
     );
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("invalid-signature"), "{}", r.stderr);
@@ -678,8 +585,8 @@ fn many_envelopes_in_one_call() {
     e.keygen("ed25519", "k");
     e.keygen("ecdsa-p256", "other");
     e.statement();
-    e.sign(&["k.key"], "good.json");
-    e.sign(&["other.key"], "foreign.json");
+    e.sign(&["k.key"], &[], "statement.json", "good.json");
+    e.sign(&["other.key"], &[], "statement.json", "foreign.json");
     let good = e.read("good.json");
     // A copy whose payload text uses JSON escapes (`\/` for `/`, `\u0041` for `A`): the CLI then
     // decodes the payload into a buffer of its own instead of in place; same verdict.
@@ -698,7 +605,7 @@ fn many_envelopes_in_one_call() {
     let mut args = vec!["verify"];
     args.extend(names);
     args.extend(["--key", "k.pub", "--artifact", "artifact.bin"]);
-    let (code, v) = e.json(&args);
+    let (code, v, _) = e.json(&args);
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["verified"], false);
     let list = v["envelopes"].as_array().expect("envelopes");
@@ -714,9 +621,9 @@ fn many_envelopes_in_one_call() {
         }
     }
     // All good: exit 0. One missing file: exit 2, the others still reported.
-    let (code, v) = e.json(&["verify", "good.json", "escaped.json", "--key", "k.pub"]);
+    let (code, v, _) = e.json(&["verify", "good.json", "escaped.json", "--key", "k.pub"]);
     assert_eq!((code, &v["verified"]), (0, &Value::Bool(true)), "{v}");
-    let (code, v) = e.json(&["verify", "good.json", "missing.json", "--key", "k.pub"]);
+    let (code, v, _) = e.json(&["verify", "good.json", "missing.json", "--key", "k.pub"]);
     assert_eq!(code, 2, "{v}");
     assert_eq!(v["envelopes"][0]["verified"], true);
     assert_eq!(v["envelopes"][1]["error"]["code"], "io-error");
@@ -736,22 +643,28 @@ fn flags_may_tighten_but_never_loosen_a_policy() {
     e.keygen("ecdsa-p256", "b");
     e.keygen("ed25519", "c");
     e.statement();
-    e.sign(&["a.key", "b.key"], "two.json");
-    e.sign(&["a.key"], "by-a.json");
-    e.sign(&["b.key"], "by-b.json");
+    e.sign(&["a.key", "b.key"], &[], "statement.json", "two.json");
+    e.sign(&["a.key"], &[], "statement.json", "by-a.json");
+    e.sign(&["b.key"], &[], "statement.json", "by-b.json");
     e.policy(
         "p2.json",
+        "enforce",
         &[("a", "a.pub", ""), ("b", "b.pub", "")],
         ", \"threshold\": 2, \"payloadTypes\": [\"application/vnd.in-toto+json\"]",
     );
-    e.policy("p1.json", &[("a", "a.pub", ""), ("b", "b.pub", "")], "");
+    e.policy(
+        "p1.json",
+        "enforce",
+        &[("a", "a.pub", ""), ("b", "b.pub", "")],
+        "",
+    );
     let verify = |args: &[&str]| {
         let mut a = vec!["verify"];
         a.extend(args);
         e.json(&a)
     };
     // A lower threshold than the policy's: refused, naming the policy's value.
-    let (c, v) = verify(&["two.json", "--policy", "p2.json", "--threshold", "1"]);
+    let (c, v, _) = verify(&["two.json", "--policy", "p2.json", "--threshold", "1"]);
     assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")), "{v}");
     let msg = v["error"]["message"].as_str().unwrap();
     assert!(
@@ -759,14 +672,14 @@ fn flags_may_tighten_but_never_loosen_a_policy() {
         "{msg}"
     );
     // The same single-signature envelope that a lowered threshold would have let through.
-    let (c, v) = verify(&["by-a.json", "--policy", "p2.json", "--threshold", "1"]);
+    let (c, v, _) = verify(&["by-a.json", "--policy", "p2.json", "--threshold", "1"]);
     assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")), "{v}");
     // Equal or higher thresholds tighten.
     assert_eq!(
         verify(&["two.json", "--policy", "p2.json", "--threshold", "2"]).0,
         0
     );
-    let (c, v) = verify(&["by-a.json", "--policy", "p1.json", "--threshold", "2"]);
+    let (c, v, _) = verify(&["by-a.json", "--policy", "p1.json", "--threshold", "2"]);
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("threshold-not-met"))
@@ -774,7 +687,7 @@ fn flags_may_tighten_but_never_loosen_a_policy() {
     // A payload type outside the policy's list, or outside the in-toto default of a policy
     // without one.
     for p in ["p2.json", "p1.json"] {
-        let (c, v) = verify(&[
+        let (c, v, _) = verify(&[
             "by-a.json",
             "--policy",
             p,
@@ -792,7 +705,7 @@ fn flags_may_tighten_but_never_loosen_a_policy() {
         );
     }
     // A payload type the policy allows is fine.
-    let (c, v) = verify(&[
+    let (c, v, _) = verify(&[
         "by-a.json",
         "--policy",
         "p1.json",
@@ -801,7 +714,7 @@ fn flags_may_tighten_but_never_loosen_a_policy() {
     ]);
     assert_eq!(c, 0, "{v}");
     // A key the policy does not trust cannot be added to it.
-    let (c, v) = verify(&["by-a.json", "--policy", "p1.json", "--key", "c.pub"]);
+    let (c, v, _) = verify(&["by-a.json", "--policy", "p1.json", "--key", "c.pub"]);
     assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")), "{v}");
     assert!(
         v["error"]["message"]
@@ -814,7 +727,7 @@ fn flags_may_tighten_but_never_loosen_a_policy() {
         verify(&["by-a.json", "--policy", "p1.json", "--key", "a.pub"]).0,
         0
     );
-    let (c, v) = verify(&["by-b.json", "--policy", "p1.json", "--key", "a.pub"]);
+    let (c, v, _) = verify(&["by-b.json", "--policy", "p1.json", "--key", "a.pub"]);
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("invalid-signature"))
@@ -839,10 +752,10 @@ fn envelope_reads_are_bounded() {
     let e = Env::new();
     e.keygen("ed25519", "a");
     e.statement();
-    e.sign(&["a.key"], "env.json");
+    e.sign(&["a.key"], &[], "statement.json", "env.json");
     let size = std::fs::metadata(e.path("env.json")).unwrap().len();
     let limit = (size - 1).to_string();
-    let (c, v) = e.json(&[
+    let (c, v, _) = e.json(&[
         "verify",
         "env.json",
         "--key",
@@ -856,7 +769,7 @@ fn envelope_reads_are_bounded() {
         "{v}"
     );
     let exact = size.to_string();
-    let (c, v) = e.json(&[
+    let (c, v, _) = e.json(&[
         "verify",
         "env.json",
         "--key",
@@ -866,7 +779,7 @@ fn envelope_reads_are_bounded() {
     ]);
     assert_eq!(c, 0, "{v}");
     // An endless stream, with a small limit and with the default one.
-    let (c, v) = e.json(&[
+    let (c, v, _) = e.json(&[
         "verify",
         "/dev/zero",
         "--key",
@@ -879,7 +792,7 @@ fn envelope_reads_are_bounded() {
         (1, Some("envelope-too-large")),
         "{v}"
     );
-    let (c, v) = e.json(&["verify", "/dev/zero", "--key", "a.pub"]);
+    let (c, v, _) = e.json(&["verify", "/dev/zero", "--key", "a.pub"]);
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("envelope-too-large")),
@@ -894,8 +807,7 @@ fn envelope_reads_are_bounded() {
     );
     // Standard input is bounded the same way.
     let big = vec![b' '; 4096];
-    let r = run_in(
-        e.dir.path(),
+    let r = e.run_stdin(
         &[
             "verify",
             "-",
@@ -906,7 +818,7 @@ fn envelope_reads_are_bounded() {
             "--format",
             "json",
         ],
-        Some(&big),
+        &big,
     );
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("envelope-too-large"), "{}", r.stdout);
@@ -930,13 +842,13 @@ fn setup_error_is_one_error_for_several_envelopes() {
     let e = Env::new();
     e.keygen("ed25519", "a");
     e.statement();
-    e.sign(&["a.key"], "x.json");
-    e.sign(&["a.key"], "y.json");
+    e.sign(&["a.key"], &[], "statement.json", "x.json");
+    e.sign(&["a.key"], &[], "statement.json", "y.json");
     let r = e.run(&["verify", "x.json", "y.json", "--policy", "missing.json"]);
     assert_eq!(r.code, 2);
     assert_eq!(r.stderr.matches("io-error").count(), 1, "{}", r.stderr);
     assert!(r.stdout.is_empty(), "{}", r.stdout);
-    let (c, v) = e.json(&["verify", "x.json", "y.json", "--policy", "missing.json"]);
+    let (c, v, _) = e.json(&["verify", "x.json", "y.json", "--policy", "missing.json"]);
     assert_eq!(c, 2);
     assert_eq!(v["error"]["code"], "io-error", "{v}");
     assert!(
@@ -953,11 +865,11 @@ fn rsa_key_files_are_unsupported_key_types() {
     let e = Env::new();
     e.keygen("ed25519", "a");
     e.statement();
-    e.sign(&["a.key"], "x.json");
+    e.sign(&["a.key"], &[], "statement.json", "x.json");
     let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/keys");
     for name in ["rsa1024.pub", "rsa2048.pub", "rsa4096.pub"] {
         let k = keys.join(name);
-        let (c, v) = e.json(&["verify", "x.json", "--key", k.to_str().unwrap()]);
+        let (c, v, _) = e.json(&["verify", "x.json", "--key", k.to_str().unwrap()]);
         assert_eq!(
             (c, v["error"]["code"].as_str()),
             (2, Some("key-invalid")),
@@ -989,8 +901,8 @@ fn many_subjects_are_all_reported() {
             subjects.join(",")
         ),
     );
-    e.sign(&["a.key"], "env.json");
-    let (c, v) = e.json(&["verify", "env.json", "--key", "a.pub"]);
+    e.sign(&["a.key"], &[], "statement.json", "env.json");
+    let (c, v, _) = e.json(&["verify", "env.json", "--key", "a.pub"]);
     assert_eq!(c, 0, "{v}");
     let s = v["subjects"].as_array().unwrap();
     assert_eq!(s.len(), n);
@@ -1009,8 +921,8 @@ fn messages_name_what_is_wrong() {
     e.keygen("ed25519", "a");
     // An in-toto envelope whose payload is not JSON: the payload is at fault, not the envelope.
     e.write("statement.json", "not json at all");
-    e.sign(&["a.key"], "env.json");
-    let (c, v) = e.json(&["verify", "env.json", "--key", "a.pub"]);
+    e.sign(&["a.key"], &[], "statement.json", "env.json");
+    let (c, v, _) = e.json(&["verify", "env.json", "--key", "a.pub"]);
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("invalid-json")),
@@ -1040,7 +952,7 @@ fn messages_name_what_is_wrong() {
         r.stderr
     );
     // A usage error in JSON mode keeps clap's whole message.
-    let (c, v) = e.json(&["verify"]);
+    let (c, v, _) = e.json(&["verify"]);
     assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")));
     let msg = v["error"]["message"].as_str().unwrap();
     assert!(
@@ -1060,7 +972,7 @@ fn messages_name_what_is_wrong() {
         ("t.json", "threshold: "),
         ("r.json", "allowedIssuers[0].revoked: "),
     ] {
-        let (c, v) = e.json(&["policy", "check", file]);
+        let (c, v, _) = e.json(&["policy", "check", file]);
         assert_eq!(
             (c, v["error"]["code"].as_str()),
             (2, Some("policy-invalid")),

@@ -1,92 +1,46 @@
 //! `vouch attest-verify`: the release gate, run against temporary git repositories.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_vouch");
+mod common;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use common::{Env, Run};
 
-fn run_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir)
-        .args(args)
-        .env_remove("VOUCH_LOG")
-        .env("GIT_CEILING_DIRECTORIES", dir.parent().unwrap_or(dir))
-        .stdin(Stdio::null());
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run vouch");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+/// Runs vouch in `dir` with `envs`; git looks for no repository above `dir`'s parent.
+fn vouch_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let ceiling = dir.parent().unwrap_or(dir).to_str().unwrap();
+    let mut all = vec![("GIT_CEILING_DIRECTORIES", ceiling)];
+    all.extend(envs);
+    common::run_in(dir, args, None, &all)
 }
 
 /// A work directory (keys, policies, store) holding a git repository in `repo/`.
-struct Env {
-    dir: tempfile::TempDir,
+struct Repo {
+    work: Env,
 }
 
-impl Env {
+impl Repo {
     fn new() -> Self {
-        let e = Env {
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let e = Repo { work: Env::new() };
         std::fs::create_dir(e.repo()).unwrap();
         e.git(&["init", "-q"]);
         for k in ["ci", "rogue"] {
-            let r = e.vouch(&[
-                "keygen",
-                "--algorithm",
-                "ed25519",
-                "--out",
-                &format!("../{k}"),
-            ]);
-            assert_eq!(r.code, 0, "{}", r.stderr);
+            e.work.keygen("ed25519", k);
         }
         e.policy("policy.json", "enforce", "");
         e.policy("revoked.json", "enforce", ", \"revoked\": true");
         e
     }
     fn repo(&self) -> PathBuf {
-        self.dir.path().join("repo")
+        self.work.path("repo")
     }
     fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.work.path(name)
     }
     fn git(&self, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .current_dir(self.repo())
-            .args([
-                "-c",
-                "user.name=vouch test",
-                "-c",
-                "user.email=test@vouch.invalid",
-                "-c",
-                "commit.gpgsign=false",
-                "-c",
-                "init.defaultBranch=main",
-            ])
-            .args(args)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .expect("git");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        common::git(&self.repo(), args, &[])
     }
     fn commit(&self, msg: &str) {
         self.git(&["add", "-A"]);
@@ -94,23 +48,15 @@ impl Env {
     }
     /// Runs vouch in the repository.
     fn vouch(&self, args: &[&str]) -> Run {
-        run_in(&self.repo(), args, &[])
+        vouch_in(&self.repo(), args, &[])
     }
+    /// Writes a file of the repository's work tree.
     fn write(&self, rel: &str, data: &str) {
-        let p = self.repo().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, data).unwrap();
+        self.work.write(&format!("repo/{rel}"), data);
     }
+    /// Writes a policy trusting ci.pub under keyId "ci" (`more`: more members of the issuer).
     fn policy(&self, name: &str, mode: &str, more: &str) {
-        let pem =
-            serde_json::to_string(&std::fs::read_to_string(self.path("ci.pub")).unwrap()).unwrap();
-        std::fs::write(
-            self.path(name),
-            format!(
-                "{{\"mode\": \"{mode}\", \"allowedIssuers\": [{{\"keyId\": \"ci\", \"publicKey\": {pem}{more}}}]}}"
-            ),
-        )
-        .unwrap();
+        self.work.policy(name, mode, &[("ci", "ci.pub", more)], "");
     }
     /// Makes provenance for a repository file with `key` and puts it in the store under `urn`
     /// with the given policy; returns the put's exit code.
@@ -195,7 +141,7 @@ const APP: &str = "{\"urn\": \"urn:example:app\", \"version\": 1}\n";
 
 #[test]
 fn gate_follows_manifests_through_commits() {
-    let e = Env::new();
+    let e = Repo::new();
     // Commit 1 adds two manifests (one with a URN, one without) and a non-manifest file.
     e.write("manifests/app.json", APP);
     e.write("manifests/sub/lib.json", "{\"name\": \"lib\"}\n");
@@ -313,7 +259,7 @@ fn gate_follows_manifests_through_commits() {
 
 #[test]
 fn invalid_provenance_and_revoked_keys() {
-    let e = Env::new();
+    let e = Repo::new();
     e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
     e.write("manifests/b.json", "{\"urn\": \"urn:example:b\"}\n");
     e.write("manifests/c.json", "{\"urn\": \"urn:example:c\"}\n");
@@ -386,7 +332,7 @@ fn invalid_provenance_and_revoked_keys() {
 
 #[test]
 fn fatal_errors_exit_2() {
-    let e = Env::new();
+    let e = Repo::new();
     e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
     e.commit("one");
     assert_eq!(
@@ -397,8 +343,8 @@ fn fatal_errors_exit_2() {
     assert_eq!(code, 0);
 
     // Not a git repository.
-    let r = run_in(
-        e.dir.path(),
+    let r = vouch_in(
+        e.work.dir.path(),
         &[
             "attest-verify",
             "--db",
@@ -455,7 +401,7 @@ fn fatal_errors_exit_2() {
 
 #[test]
 fn non_json_manifests_use_path_urns_and_debug_shows_steps() {
-    let e = Env::new();
+    let e = Repo::new();
     e.write("manifests/app.yaml", "name: app\n");
     e.write(
         "manifests/bad.json",
@@ -489,7 +435,7 @@ fn non_json_manifests_use_path_urns_and_debug_shows_steps() {
         if envs.is_empty() {
             args.push("-v");
         }
-        let r = run_in(&e.repo(), &args, envs);
+        let r = vouch_in(&e.repo(), &args, envs);
         assert_eq!(r.code, 1, "{}", r.stdout);
         assert!(
             r.stdout
@@ -557,7 +503,7 @@ fn blocked(v: &Value) -> Vec<(String, String)> {
 
 /// Runs the gate on a repository whose last commit added one thing at `path`, and checks that it
 /// is blocked (exit 1, `BLOCKED`) for `reason` and not reported deleted; returns the report.
-fn assert_blocked(e: &Env, path: &str, reason: &str) -> Value {
+fn assert_blocked(e: &Repo, path: &str, reason: &str) -> Value {
     let (code, rep, r) = e.gate(&[]);
     assert_eq!(code, 1, "{} {}", r.stdout, r.stderr);
     let rep = rep.unwrap();
@@ -580,8 +526,8 @@ fn assert_blocked(e: &Env, path: &str, reason: &str) -> Value {
 
 /// A repository whose first commit holds a README only, so later commits are compared with it,
 /// and a store with the README's provenance.
-fn env_with_base() -> Env {
-    let e = Env::new();
+fn env_with_base() -> Repo {
+    let e = Repo::new();
     e.write("README.md", "base\n");
     e.commit("base");
     assert_eq!(
@@ -663,7 +609,7 @@ fn submodule_at_manifest_path_is_blocked() {
     assert!(msg.contains("mode 160000"), "{msg}");
     assert!(msg.contains("submodule"), "{msg}");
     // A gitlink is a change even when git is told to ignore submodules.
-    let r = run_in(
+    let r = vouch_in(
         &e.repo(),
         &[
             "attest-verify",
@@ -824,7 +770,7 @@ fn glob_characters_in_names_are_literal() {
     );
     // The caller's pathspec settings do not change how the gate asks git about a path.
     for var in ["GIT_GLOB_PATHSPECS", "GIT_ICASE_PATHSPECS"] {
-        let r = run_in(
+        let r = vouch_in(
             &e.repo(),
             &[
                 "attest-verify",
@@ -1133,7 +1079,7 @@ fn oversized_json_manifest_is_refused() {
 }
 
 /// Runs the gate with `--output out` and checks it is refused before anything is written.
-fn assert_output_refused(e: &Env, out: &str) {
+fn assert_output_refused(e: &Repo, out: &str) {
     let before = (
         std::fs::read(e.path("store.db")).unwrap(),
         std::fs::read(e.path("policy.json")).unwrap(),

@@ -1,70 +1,16 @@
 //! `vouch store`: runs the built binary against temporary databases. Keys, statements and
 //! envelopes are made with the CLI itself (`keygen`, `statement`, `sign`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_vouch");
+mod common;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-struct Env {
-    dir: tempfile::TempDir,
-}
+use common::{BIN, Env, Run};
 
 impl Env {
-    fn new() -> Self {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(BIN)
-            .current_dir(self.dir.path())
-            .args(args)
-            .env_remove("VOUCH_LOG")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run vouch");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into(),
-            stderr: String::from_utf8_lossy(&out.stderr).into(),
-        }
-    }
-    fn ok(&self, args: &[&str]) -> Run {
-        let r = self.run(args);
-        assert_eq!(r.code, 0, "{args:?}: {} / {}", r.stdout, r.stderr);
-        r
-    }
-    /// Runs with `--format json`; stdout must be exactly one JSON object.
-    fn json(&self, args: &[&str]) -> (i32, Value, String) {
-        let mut a = args.to_vec();
-        a.extend(["--format", "json"]);
-        let r = self.run(&a);
-        let v: Value = serde_json::from_str(r.stdout.trim()).unwrap_or_else(|e| {
-            panic!("not one JSON object ({e}): {:?} / {:?}", r.stdout, r.stderr)
-        });
-        (r.code, v, r.stderr)
-    }
-    fn write(&self, name: &str, data: &str) {
-        std::fs::write(self.path(name), data).unwrap();
-    }
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).unwrap()
-    }
-    fn keygen(&self, prefix: &str) {
-        self.ok(&["keygen", "--algorithm", "ed25519", "--out", prefix]);
-    }
     /// A registry-format statement for `artifact`, written to `out`.
     fn registry_statement(&self, artifact: &str, out: &str) {
         self.ok(&[
@@ -85,34 +31,19 @@ impl Env {
             out,
         ]);
     }
-    fn sign(&self, key: &str, statement: &str, out: &str) {
-        self.ok(&[
-            "sign", "--key", key, "--keyid", "ci", statement, "--out", out,
-        ]);
-    }
-    /// Writes a policy trusting `pubfile` under keyId "ci".
-    fn policy(&self, name: &str, mode: &str, pubfile: &str) {
-        let pem = serde_json::to_string(&self.read(pubfile)).unwrap();
-        self.write(
-            name,
-            &format!(
-                "{{\"mode\": \"{mode}\", \"allowedIssuers\": [{{\"keyId\": \"ci\", \"publicKey\": {pem}}}]}}"
-            ),
-        );
-    }
     /// Keys, policies (enforce.json, permissive.json), a manifest and its signed provenance.
     fn setup() -> Self {
         let e = Env::new();
-        e.keygen("ci");
-        e.keygen("rogue");
-        e.policy("enforce.json", "enforce", "ci.pub");
-        e.policy("permissive.json", "permissive", "ci.pub");
+        e.keygen("ed25519", "ci");
+        e.keygen("ed25519", "rogue");
+        e.policy("enforce.json", "enforce", &[("ci", "ci.pub", "")], "");
+        e.policy("permissive.json", "permissive", &[("ci", "ci.pub", "")], "");
         e.write(
             "manifest.json",
             "{\"urn\": \"urn:example:app\", \"version\": 1}\n",
         );
         e.registry_statement("manifest.json", "statement.json");
-        e.sign("ci.key", "statement.json", "envelope.json");
+        e.sign(&["ci.key"], &["ci"], "statement.json", "envelope.json");
         e
     }
     fn put(
@@ -171,7 +102,7 @@ impl Env {
         edit(&mut st);
         let name = format!("{out}.statement");
         self.write(&name, &serde_json::to_string(&st).unwrap());
-        self.sign(key, &name, out);
+        self.sign(&[key], &["ci"], &name, out);
     }
 }
 
@@ -340,7 +271,7 @@ fn slsa_statement_facts() {
         "--out",
         "slsa.json",
     ]);
-    e.sign("ci.key", "slsa.json", "slsa.dsse");
+    e.sign(&["ci.key"], &["ci"], "slsa.json", "slsa.dsse");
     let (code, v, _) = e.put_json(
         "store.db",
         "urn:example:app",
@@ -374,7 +305,7 @@ fn slsa_statement_facts() {
         "--out",
         "v02.json",
     ]);
-    e.sign("ci.key", "v02.json", "v02.dsse");
+    e.sign(&["ci.key"], &["ci"], "v02.json", "v02.dsse");
     let (code, v, _) = e.put_json(
         "store.db",
         "urn:example:v02",
@@ -422,7 +353,7 @@ fn two_digests_for_one_urn_newest_first() {
     assert_eq!(code, 1);
     assert_eq!(v["error"]["reason"], "subject-mismatch");
     e.registry_statement("manifest.json", "statement2.json");
-    e.sign("ci.key", "statement2.json", "envelope2.json");
+    e.sign(&["ci.key"], &["ci"], "statement2.json", "envelope2.json");
     let r = e.put(
         "store.db",
         "urn:example:app",
@@ -506,7 +437,7 @@ fn two_digests_for_one_urn_newest_first() {
 /// The bad envelopes an enforcing policy refuses, with the reason code each must give.
 fn bad_envelopes(e: &Env) -> Vec<(&'static str, &'static str)> {
     // Signed by a key the policy does not trust.
-    e.sign("rogue.key", "statement.json", "rogue.dsse");
+    e.sign(&["rogue.key"], &["ci"], "statement.json", "rogue.dsse");
     // A statement with no builder id.
     e.signed_variant("ci.key", "nobuilder.dsse", |st| {
         st.as_object_mut().unwrap().remove("builder");
@@ -518,7 +449,7 @@ fn bad_envelopes(e: &Env) -> Vec<(&'static str, &'static str)> {
     // A statement about another file.
     e.write("other.txt", "other\n");
     e.registry_statement("other.txt", "other.statement");
-    e.sign("ci.key", "other.statement", "other.dsse");
+    e.sign(&["ci.key"], &["ci"], "other.statement", "other.dsse");
     // Not an envelope.
     e.write("garbage.dsse", "{\"payload\": 1}");
     vec![
@@ -1276,7 +1207,7 @@ fn readers_need_no_write_access_and_leave_nothing_behind() {
         "{\"urn\": \"urn:example:app\", \"version\": 2}\n",
     );
     e.registry_statement("manifest.json", "statement2.json");
-    e.sign("ci.key", "statement2.json", "envelope2.json");
+    e.sign(&["ci.key"], &["ci"], "statement2.json", "envelope2.json");
     let r = e.put(
         "stores/s.db",
         "urn:example:app",
