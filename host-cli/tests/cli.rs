@@ -994,7 +994,7 @@ fn policy_lists_artifacts_and_types() {
     let e = Env::new();
     e.keygen("ed25519", "a");
     e.statement();
-    e.sign(&["a.key"], "env.json");
+    e.sign(&["a.key"], &[], "statement.json", "env.json");
     let lists = [
         (
             ", \"predicateTypes\": [\"https://example.com/other\"]",
@@ -1010,8 +1010,8 @@ fn policy_lists_artifacts_and_types() {
         ),
     ];
     for (extra, code) in lists {
-        e.policy("p.json", &[("a", "a.pub", "")], extra);
-        let (c, v) = e.json(&["verify", "env.json", "--policy", "p.json"]);
+        e.policy("p.json", "enforce", &[("a", "a.pub", "")], extra);
+        let (c, v, _) = e.json(&["verify", "env.json", "--policy", "p.json"]);
         assert_eq!(
             (c, v["error"]["code"].as_str()),
             (1, Some(code)),
@@ -1019,8 +1019,7 @@ fn policy_lists_artifacts_and_types() {
         );
     }
     // The lists accept what they name.
-    e.policy(
-        "ok.json",
+    e.policy("ok.json", "enforce",
         &[("a", "a.pub", "")],
         ", \"predicateTypes\": [\"https://slsa.dev/provenance/v1\"], \"builderIds\": [\"https://ci.example/b\"]",
     );
@@ -1044,10 +1043,11 @@ fn policy_lists_artifacts_and_types() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     e.policy(
         "pt.json",
+        "enforce",
         &[("a", "a.pub", "")],
         ", \"predicateTypes\": [\"https://slsa.dev/provenance/v1\"]",
     );
-    let (c, v) = e.json(&["verify", "nopt.dsse", "--policy", "pt.json"]);
+    let (c, v, _) = e.json(&["verify", "nopt.dsse", "--policy", "pt.json"]);
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("missing-predicate-type")),
@@ -1074,7 +1074,7 @@ fn policy_lists_artifacts_and_types() {
             "t.json",
         ]);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        let (c, v) = e.json(&["verify", "t.json", "--key", "a.pub"]);
+        let (c, v, _) = e.json(&["verify", "t.json", "--key", "a.pub"]);
         if ok {
             assert_eq!(c, 0, "{ty}: {v}");
         } else {
@@ -1087,7 +1087,7 @@ fn policy_lists_artifacts_and_types() {
     }
 
     // Several artifacts: each must match a subject.
-    let (c, v) = e.json(&[
+    let (c, v, _) = e.json(&[
         "verify",
         "env.json",
         "--key",
@@ -1112,7 +1112,7 @@ fn policy_lists_artifacts_and_types() {
 
     // One key given twice.
     std::fs::copy(e.path("a.pub"), e.path("a-copy.pub")).unwrap();
-    let (c, v) = e.json(&[
+    let (c, v, _) = e.json(&[
         "verify",
         "env.json",
         "--key",
@@ -1195,7 +1195,7 @@ fn malformed_policies_are_refused() {
     ];
     for (text, field) in cases {
         e.write("bad.json", &text);
-        let (c, v) = e.json(&["policy", "check", "bad.json"]);
+        let (c, v, _) = e.json(&["policy", "check", "bad.json"]);
         assert_eq!(
             (c, v["error"]["code"].as_str()),
             (2, Some("policy-invalid")),
@@ -1215,11 +1215,12 @@ fn order_of_checks_with_two_faults() {
     e.statement();
     e.policy(
         "exp.json",
+        "enforce",
         &[("a", "a.pub", "")],
         ", \"expires\": \"2026-01-01T00:00:00Z\"",
     );
     e.write("garbage.json", "{\"payload\": 3}");
-    let (c, v) = e.json(&[
+    let (c, v, _) = e.json(&[
         "verify",
         "garbage.json",
         "--policy",
@@ -1245,7 +1246,7 @@ fn order_of_checks_with_two_faults() {
         "odd.json",
     ]);
     assert_eq!(r.code, 0);
-    let (c, v) = e.json(&["verify", "odd.json", "--key", "a.pub"]);
+    let (c, v, _) = e.json(&["verify", "odd.json", "--key", "a.pub"]);
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("payload-type-not-allowed")),
