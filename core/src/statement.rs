@@ -108,6 +108,32 @@ pub struct Checks<'c> {
     pub artifact: Option<&'c ArtifactDigest>,
 }
 
+/// Where a Statement keeps the facts of its build, by provenance kind — the one place that knows
+/// (the host's reports, store and statement writer use it):
+///
+/// | fact | SLSA v1 | SLSA v0.1 / v0.2 | registry format |
+/// |---|---|---|---|
+/// | builder id | `predicate.runDetails.builder.id` | `predicate.builder.id` | `builder.id` |
+/// | finished at | `predicate.runDetails.metadata.finishedOn` | `predicate.metadata.buildFinishedOn` | `metadata.timestamp` |
+/// | build tool | `predicate.runDetails.builder.version` (object or string) | — | `metadata.buildTool` |
+/// | materials | `predicate.buildDefinition.resolvedDependencies` | `predicate.materials` | `materials` |
+/// | commit | — | — | `metadata.commit` |
+///
+/// Each is `None` when absent or of another JSON type than the format gives it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BuildFacts<'a> {
+    /// The builder id.
+    pub builder_id: Option<JsonStr<'a>>,
+    /// When the build finished (RFC 3339 text, as written).
+    pub finished_on: Option<JsonStr<'a>>,
+    /// The build tool: a string, or (SLSA v1) an object of component versions.
+    pub build_tool: Option<Value<'a>>,
+    /// The materials / resolved dependencies (a JSON array).
+    pub materials: Option<Value<'a>>,
+    /// The source commit (registry format).
+    pub commit: Option<JsonStr<'a>>,
+}
+
 /// A parsed, structurally checked in-toto Statement.
 #[derive(Clone, Debug)]
 pub struct Statement<'a> {
@@ -284,6 +310,42 @@ impl<'a> Statement<'a> {
     /// The whole Statement object, for fields vouch does not interpret.
     pub fn root(&self) -> Value<'a> {
         self.root
+    }
+    /// The facts of the build, read where this kind of provenance keeps them (see
+    /// [`BuildFacts`]); all `None` for other predicate types.
+    pub fn build_facts(&self) -> BuildFacts<'a> {
+        let at =
+            |v: Option<Value<'a>>, path: &[&str]| path.iter().try_fold(v?, |cur, key| cur.get(key));
+        let text = |v: Option<Value<'a>>| v.and_then(|v| v.as_str());
+        let array = |v: Option<Value<'a>>| v.filter(|v| v.kind() == Kind::Array);
+        let predicate = self.root.get("predicate");
+        let mut f = BuildFacts {
+            builder_id: self.builder_id,
+            ..BuildFacts::default()
+        };
+        match self.provenance {
+            Provenance::SlsaV1 => {
+                let run = at(predicate, &["runDetails"]);
+                f.finished_on = text(at(run, &["metadata", "finishedOn"]));
+                f.build_tool = at(run, &["builder", "version"])
+                    .filter(|v| matches!(v.kind(), Kind::Object | Kind::String));
+                f.materials = array(at(predicate, &["buildDefinition", "resolvedDependencies"]));
+            }
+            Provenance::SlsaV0 => {
+                f.finished_on = text(at(predicate, &["metadata", "buildFinishedOn"]));
+                f.materials = array(at(predicate, &["materials"]));
+            }
+            Provenance::Registry => {
+                let root = Some(self.root);
+                f.finished_on = text(at(root, &["metadata", "timestamp"]));
+                f.build_tool =
+                    at(root, &["metadata", "buildTool"]).filter(|v| v.kind() == Kind::String);
+                f.materials = array(at(root, &["materials"]));
+                f.commit = text(at(root, &["metadata", "commit"]));
+            }
+            Provenance::Other => {}
+        }
+        f
     }
     /// Whether the Statement has subjects (registry provenance may have none).
     pub fn has_subjects(&self) -> bool {

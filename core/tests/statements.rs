@@ -790,3 +790,86 @@ fn end_to_end_through_a_signed_envelope() {
         Some(Error::UnsupportedStatementType)
     );
 }
+
+/// `Statement::build_facts` reads each fact where its kind of provenance keeps it, and nothing
+/// from the places another kind uses.
+#[test]
+fn build_facts_by_provenance_kind() {
+    let s = |v: &Option<vouch_core::json::JsonStr<'_>>| {
+        v.map(|x| String::from_utf8(x.raw().to_vec()).unwrap())
+    };
+    // SLSA v1.
+    let v1 = with(
+        with(
+            with(
+                slsa_v1(),
+                "predicate/runDetails/metadata/finishedOn",
+                json!("2026-01-02T03:04:05Z"),
+            ),
+            "predicate/runDetails/builder/version",
+            json!({"gh": "2.0"}),
+        ),
+        "predicate/buildDefinition/resolvedDependencies",
+        json!([{"uri": "git+x"}]),
+    );
+    let doc = text(&v1);
+    let st = Statement::parse(&doc).unwrap();
+    let f = st.build_facts();
+    assert_eq!(s(&f.builder_id).as_deref(), Some(BUILDER));
+    assert_eq!(s(&f.finished_on).as_deref(), Some("2026-01-02T03:04:05Z"));
+    assert_eq!(f.build_tool.unwrap().raw(), br#"{"gh":"2.0"}"#);
+    assert_eq!(f.materials.unwrap().elements().count(), 1);
+    assert!(f.commit.is_none());
+    // SLSA v0.2: predicate.metadata.buildFinishedOn and predicate.materials; no build tool.
+    let v02 = with(
+        slsa_v02(),
+        "predicate/metadata",
+        json!({"buildFinishedOn": "2025-05-05T00:00:00Z", "buildTool": "ignored"}),
+    );
+    let doc = text(&v02);
+    let st = Statement::parse(&doc).unwrap();
+    let f = st.build_facts();
+    assert_eq!(s(&f.finished_on).as_deref(), Some("2025-05-05T00:00:00Z"));
+    assert!(f.build_tool.is_none() && f.commit.is_none());
+    assert_eq!(f.materials.unwrap().elements().count(), 0);
+    // Registry format: top-level metadata and materials, and the commit.
+    let reg = with(
+        registry(),
+        "metadata",
+        json!({"commit": "abc", "timestamp": "2024-04-04T00:00:00Z", "buildTool": "tool 1"}),
+    );
+    let doc = text(&reg);
+    let st = Statement::parse(&doc).unwrap();
+    let f = st.build_facts();
+    assert_eq!(s(&f.commit).as_deref(), Some("abc"));
+    assert_eq!(s(&f.finished_on).as_deref(), Some("2024-04-04T00:00:00Z"));
+    assert_eq!(f.build_tool.unwrap().raw(), br#""tool 1""#);
+    assert_eq!(f.materials.unwrap().elements().count(), 1);
+    // Another predicate type: no facts, even where a SLSA predicate would keep them.
+    let other = with(
+        with(
+            slsa_v02(),
+            "predicateType",
+            json!("https://example.com/other"),
+        ),
+        "predicate/metadata",
+        json!({"buildFinishedOn": "2025-05-05T00:00:00Z"}),
+    );
+    let doc = text(&other);
+    let f = Statement::parse(&doc).unwrap().build_facts();
+    assert!(f.builder_id.is_none() && f.finished_on.is_none() && f.materials.is_none());
+    // A fact of the wrong JSON type is absent, not an error.
+    let wrong = with(
+        slsa_v1(),
+        "predicate/runDetails/metadata/finishedOn",
+        json!(7),
+    );
+    let doc = text(&wrong);
+    assert!(
+        Statement::parse(&doc)
+            .unwrap()
+            .build_facts()
+            .finished_on
+            .is_none()
+    );
+}

@@ -593,27 +593,18 @@ fn check_statement(payload: &[u8], req: &Request<'_>, report: &mut Report) -> Re
         Json::String(provenance_name(st.provenance()).into()),
     );
     if st.provenance() == Provenance::Registry {
-        let root = st.root();
-        let text = |v: Option<vouch_core::json::Value<'_>>| {
-            v.and_then(|v| v.as_str())
-                .map(|s| Json::String(json_text(&s)))
+        // The registry format's facts, where the core says they are (`BuildFacts`).
+        let text = |v: Option<vouch_core::json::JsonStr<'_>>| {
+            v.map_or(Json::Null, |s| Json::String(json_text(&s)))
         };
-        let meta = root.get("metadata");
-        summary.insert(
-            "buildType".into(),
-            text(root.get("buildType")).unwrap_or(Json::Null),
-        );
-        summary.insert(
-            "commit".into(),
-            text(meta.and_then(|m| m.get("commit"))).unwrap_or(Json::Null),
-        );
-        summary.insert(
-            "timestamp".into(),
-            text(meta.and_then(|m| m.get("timestamp"))).unwrap_or(Json::Null),
-        );
+        let f = st.build_facts();
+        let build_type = st.root().get("buildType").and_then(|v| v.as_str());
+        summary.insert("buildType".into(), text(build_type));
+        summary.insert("commit".into(), text(f.commit));
+        summary.insert("timestamp".into(), text(f.finished_on));
         summary.insert(
             "buildTool".into(),
-            text(meta.and_then(|m| m.get("buildTool"))).unwrap_or(Json::Null),
+            text(f.build_tool.and_then(|v| v.as_str())),
         );
     }
     report.statement = Some(Json::Object(summary));

@@ -121,21 +121,10 @@ struct Facts {
     outputs: Option<Box<RawValue>>,
 }
 
-/// The value at `path` below `v`.
-fn at<'a>(v: vouch_core::json::Value<'a>, path: &[&str]) -> Option<vouch_core::json::Value<'a>> {
-    path.iter().try_fold(v, |cur, p| cur.get(p))
-}
-
-fn text_at(v: vouch_core::json::Value<'_>, path: &[&str]) -> Option<String> {
-    at(v, path)?.as_str().map(|s| json_text(&s))
-}
-
-/// The JSON text of the array at `path` as the statement wrote it (`[]` when there is none), or
-/// `None` when it is longer than [`MAX_FACTS_TEXT`] (the envelope holds it).
-fn array_at(v: vouch_core::json::Value<'_>, path: &[&str]) -> Option<Box<RawValue>> {
-    let raw = at(v, path)
-        .filter(|a| a.kind() == vouch_core::json::Kind::Array)
-        .map_or(&b"[]"[..], |a| a.raw());
+/// The JSON text of an array as the statement wrote it (`[]` when there is none), or `None` when
+/// it is longer than [`MAX_FACTS_TEXT`] (the envelope holds it).
+fn array_text(v: Option<vouch_core::json::Value<'_>>) -> Option<Box<RawValue>> {
+    let raw = v.map_or(&b"[]"[..], |a| a.raw());
     if raw.len() > MAX_FACTS_TEXT {
         return None;
     }
@@ -143,25 +132,30 @@ fn array_at(v: vouch_core::json::Value<'_>, path: &[&str]) -> Option<Box<RawValu
     RawValue::from_string(text.to_owned()).ok()
 }
 
-/// Reads the facts from a statement: the registry format (top-level `builder`, `metadata`,
-/// `materials`), SLSA v1 (`predicate.runDetails`, `predicate.buildDefinition`) or SLSA v0.x
-/// (`predicate.builder`, `predicate.metadata`, `predicate.materials`). The payload is read with
-/// vouch-core's strict, non-allocating JSON parser (a Statement of any shape costs no memory
-/// beyond the small facts and the lists it copies); a payload that is not JSON has no facts.
+/// The record's facts from a statement, read where its kind of provenance keeps them
+/// ([`vouch_core::statement::BuildFacts`], the one place that knows): builder, finish time, build
+/// tool, materials, and the subjects. A payload that is not an in-toto Statement vouch-core
+/// accepts has no facts. Nothing is copied but the small facts and the lists (up to
+/// [`MAX_FACTS_TEXT`] each).
 fn facts(payload: &[u8]) -> Facts {
-    let Ok(root) = vouch_core::json::parse(payload) else {
+    let Ok(st) = vouch_core::Statement::parse(payload) else {
         return Facts::default();
     };
-    let mut f = Facts {
-        outputs: array_at(root, &["subject"]),
-        ..Facts::default()
-    };
-    let pred = root.get("predicate");
-    if let Some(run) = pred.and_then(|p| p.get("runDetails")) {
-        f.issuer = text_at(run, &["builder", "id"]);
-        f.committed_at = text_at(run, &["metadata", "finishedOn"]);
-        f.build_tool = at(run, &["builder", "version"]).and_then(|v| match v.kind() {
-            vouch_core::json::Kind::Object => {
+    let f = st.build_facts();
+    let kind = st.provenance();
+    let has_facts = matches!(
+        kind,
+        vouch_core::statement::Provenance::SlsaV0
+            | vouch_core::statement::Provenance::SlsaV1
+            | vouch_core::statement::Provenance::Registry
+    );
+    Facts {
+        issuer: f.builder_id.map(|s| json_text(&s)),
+        committed_at: f.finished_on.map(|s| json_text(&s)),
+        build_tool: f.build_tool.and_then(|v| match v.as_str() {
+            Some(s) => Some(json_text(&s)),
+            None => {
+                // SLSA v1 `builder.version`: an object of component versions.
                 let parts: Vec<String> = v
                     .members()
                     .map(|(k, val)| match val.as_str() {
@@ -171,21 +165,18 @@ fn facts(payload: &[u8]) -> Facts {
                     .collect();
                 (!parts.is_empty()).then(|| parts.join(", "))
             }
-            vouch_core::json::Kind::String => v.as_str().map(|s| json_text(&s)),
-            _ => None,
-        });
-        f.inputs = pred.and_then(|p| array_at(p, &["buildDefinition", "resolvedDependencies"]));
-    } else if let Some(p) = pred.filter(|p| p.get("builder").is_some()) {
-        f.issuer = text_at(p, &["builder", "id"]);
-        f.committed_at = text_at(p, &["metadata", "buildFinishedOn"]);
-        f.inputs = array_at(p, &["materials"]);
-    } else if root.get("builder").is_some() {
-        f.issuer = text_at(root, &["builder", "id"]);
-        f.committed_at = text_at(root, &["metadata", "timestamp"]);
-        f.build_tool = text_at(root, &["metadata", "buildTool"]);
-        f.inputs = array_at(root, &["materials"]);
+        }),
+        inputs: if has_facts {
+            array_text(f.materials)
+        } else {
+            None
+        },
+        outputs: array_text(
+            st.root()
+                .get("subject")
+                .filter(|v| v.kind() == vouch_core::json::Kind::Array),
+        ),
     }
-    f
 }
 
 /// Decodes an envelope's payload without verifying it (for what a permissive put records about
