@@ -143,6 +143,73 @@ impl Request<'_> {
     }
 }
 
+/// What a verifier trusts at one time: the policy (narrowed by the flags, which may only
+/// tighten it) or the `--key` files, turned into keys with their status, a threshold and the
+/// allowed payload types. Made by [`Request::trust`], the one place where a policy becomes what
+/// the verification checks (its Statement lists are applied in `check_statement`).
+#[derive(Clone, Debug)]
+pub struct Trust {
+    /// The keys that may count, each with its status at the verification time (policy order).
+    pub candidates: Vec<(LabeledKey, KeyStatus)>,
+    /// Distinct active keys required.
+    pub threshold: usize,
+    /// Allowed payload types (`None`: the in-toto types).
+    pub payload_types: Option<Vec<String>>,
+}
+
+impl Trust {
+    /// Whether the envelope's payload type is allowed.
+    pub fn allows_payload_type(&self, t: &str) -> bool {
+        match &self.payload_types {
+            Some(list) => list.iter().any(|a| a == t),
+            None => is_in_toto_type(t),
+        }
+    }
+}
+
+impl Request<'_> {
+    /// The trust at time `at`: the policy's issuers with their status (revoked, outside their
+    /// window, active), narrowed to the `--key` files when both are given, else the `--key` files
+    /// (one key once); the threshold (`--threshold`, else the policy's, else 1); the payload
+    /// types (`--payload-type`, else the policy's, else in-toto). [`Request::check_flags`] has
+    /// made sure that no flag loosens the policy.
+    pub fn trust(&self, at: OffsetDateTime) -> Trust {
+        let mut candidates: Vec<(LabeledKey, KeyStatus)> = Vec::new();
+        if let Some(p) = self.policy {
+            for i in &p.issuers {
+                if !self.keys.is_empty() && !self.keys.iter().any(|k| k.key == i.key) {
+                    continue;
+                }
+                let k = LabeledKey {
+                    label: i.key_id.clone(),
+                    keyid: Some(i.key_id.clone()),
+                    key: i.key.clone(),
+                };
+                candidates.push((k, i.status(at)));
+            }
+        } else {
+            for k in &self.keys {
+                if !candidates.iter().any(|(c, _)| c.key == k.key) {
+                    candidates.push((k.clone(), KeyStatus::Active));
+                }
+            }
+        }
+        let payload_types = if self.payload_types.is_empty() {
+            self.policy.and_then(|p| p.payload_types.clone())
+        } else {
+            Some(self.payload_types.clone())
+        };
+        Trust {
+            candidates,
+            threshold: self
+                .threshold
+                .or(self.policy.map(|p| p.threshold))
+                .unwrap_or(1),
+            payload_types,
+        }
+    }
+}
+
 /// The error part of a report.
 #[derive(Clone, Debug, Serialize)]
 pub struct ErrorInfo {
@@ -419,50 +486,18 @@ fn check_signatures(
     let payload_type = json_text(&env.payload_type);
     report.payload_type = Some(payload_type.clone());
 
-    let allowed: Vec<String> = if !req.payload_types.is_empty() {
-        req.payload_types.clone()
-    } else {
-        req.policy
-            .and_then(|p| p.payload_types.clone())
-            .unwrap_or_default()
-    };
-    let type_ok = if allowed.is_empty() {
-        is_in_toto_type(&payload_type)
-    } else {
-        allowed.iter().any(|t| t == &payload_type)
-    };
+    let trust = req.trust(at);
+    let type_ok = trust.allows_payload_type(&payload_type);
     if !type_ok {
         let e = Error::PayloadTypeNotAllowed;
         return fail(report, CliError::core_with(e, format!("{payload_type:?}")));
     }
 
-    // The keys that may count: the policy's issuers (narrowed to the --key files when both are
-    // given: a flag may only tighten a policy, see `Request::check_flags`), else the --key files;
-    // each with its status at `at`.
-    let mut candidates: Vec<(LabeledKey, KeyStatus)> = Vec::new();
-    if let Some(p) = req.policy {
-        for i in &p.issuers {
-            if !req.keys.is_empty() && !req.keys.iter().any(|k| k.key == i.key) {
-                continue;
-            }
-            let k = LabeledKey {
-                label: i.key_id.clone(),
-                keyid: Some(i.key_id.clone()),
-                key: i.key.clone(),
-            };
-            candidates.push((k, i.status(at)));
-        }
-    } else {
-        for k in &req.keys {
-            if !candidates.iter().any(|(c, _)| c.key == k.key) {
-                candidates.push((k.clone(), KeyStatus::Active));
-            }
-        }
-    }
-    let threshold = req
-        .threshold
-        .or(req.policy.map(|p| p.threshold))
-        .unwrap_or(1);
+    let Trust {
+        candidates,
+        threshold,
+        ..
+    } = trust;
 
     // Which of them signed: the core checks signatures only...
     let types = [payload_type.as_str()];
