@@ -309,6 +309,24 @@ vouch_result vouch_key_parse(const uint8_t *input,
                              size_t storage_len,
                              const struct vouch_key **out_key);
 
+// Makes a key from its raw bytes, for firmware that bakes its trusted keys in: `algorithm` is
+// `VOUCH_ALGORITHM_ED25519` (`input` the 32-byte public key) or
+// `VOUCH_ALGORITHM_ECDSA_P256_SHA256` (`input` a SEC1 point, 33 bytes compressed or 65
+// uncompressed). A firmware that calls this instead of `vouch_key_parse` links no PEM or DER
+// SubjectPublicKeyInfo parser (with `--gc-sections`). Another `algorithm` value is
+// `VOUCH_ERR_UNSUPPORTED_KEY_TYPE`; bytes that are not a valid key of the algorithm (wrong
+// length, not on the curve, a small-order Ed25519 point) are `VOUCH_ERR_INVALID_KEY`. Storage,
+// handle and overlap rules as `vouch_key_parse`.
+//
+// # Safety
+// As `vouch_key_parse`.
+vouch_result vouch_key_from_raw(uint32_t algorithm,
+                                const uint8_t *input,
+                                size_t input_len,
+                                void *storage,
+                                size_t storage_len,
+                                const struct vouch_key **out_key);
+
 // Stores the key's algorithm in `*out_algorithm`, which must not overlap the key's storage
 // (`VOUCH_ERR_INVALID_ARGUMENT`).
 //

@@ -22,7 +22,7 @@ echo "--- firmware static library (thumbv7em-none-eabihf, no_std, firmware profi
 # `cargo rustc --crate-type staticlib` builds only the static library, so fat LTO applies
 # (rustc skips LTO when an rlib is built in the same invocation).
 cargo rustc -p vouch-ffi --lib --target thumbv7em-none-eabihf --profile firmware \
-  --no-default-features --features ed25519,p256 --crate-type staticlib
+  --no-default-features --features ed25519,p256,opt-size --crate-type staticlib
 lib=target/thumbv7em-none-eabihf/firmware/libvouch.a
 ls -l "$lib"
 # Footprint as a firmware would see it: link every export with --gc-sections (rust-lld).
@@ -35,6 +35,17 @@ if [ -x "$lld" ] && [ -n "$size_tool" ]; then
   elf="$(mktemp -d)/vouch-footprint.elf"
   "$lld" -flavor gnu --gc-sections -e vouch_verifier_verify "${undef[@]}" "$lib" -o "$elf"
   echo "firmware footprint (all $(echo "$syms" | wc -w) exports, gc-sections):"
+  "$size_tool" -A "$elf" | grep -E '^\.(text|rodata|data|bss) '
+  # What a firmware installer with baked-in raw keys links (no PEM/DER key parsing).
+  inst=()
+  for s in vouch_key_from_raw vouch_verifier_init vouch_verifier_verify \
+    vouch_envelope_payload_len vouch_hasher_init vouch_hasher_update vouch_hasher_finish \
+    vouch_statement_check vouch_result_code vouch_key_storage_size vouch_verifier_storage_size \
+    vouch_hasher_storage_size vouch_storage_align; do
+    inst+=(-u "$s")
+  done
+  "$lld" -flavor gnu --gc-sections -e vouch_verifier_verify "${inst[@]}" "$lib" -o "$elf"
+  echo "firmware footprint (installer with raw keys: key_from_raw, verifier, hasher, statement):"
   "$size_tool" -A "$elf" | grep -E '^\.(text|rodata|data|bss) '
 else
   echo "(rust-lld or llvm-size missing: footprint not measured)"

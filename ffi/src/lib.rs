@@ -538,6 +538,56 @@ pub unsafe extern "C" fn vouch_key_parse(
     storage_len: usize,
     out_key: *mut *const vouch_key,
 ) -> vouch_result {
+    // SAFETY: the caller's contract is this function's (see above).
+    unsafe { make_key(input, input_len, storage, storage_len, out_key, PublicKey::parse) }
+}
+
+/// Makes a key from its raw bytes, for firmware that bakes its trusted keys in: `algorithm` is
+/// `VOUCH_ALGORITHM_ED25519` (`input` the 32-byte public key) or
+/// `VOUCH_ALGORITHM_ECDSA_P256_SHA256` (`input` a SEC1 point, 33 bytes compressed or 65
+/// uncompressed). A firmware that calls this instead of `vouch_key_parse` links no PEM or DER
+/// SubjectPublicKeyInfo parser (with `--gc-sections`). Another `algorithm` value is
+/// `VOUCH_ERR_UNSUPPORTED_KEY_TYPE`; bytes that are not a valid key of the algorithm (wrong
+/// length, not on the curve, a small-order Ed25519 point) are `VOUCH_ERR_INVALID_KEY`. Storage,
+/// handle and overlap rules as `vouch_key_parse`.
+///
+/// # Safety
+/// As `vouch_key_parse`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vouch_key_from_raw(
+    algorithm: u32,
+    input: *const u8,
+    input_len: usize,
+    storage: *mut c_void,
+    storage_len: usize,
+    out_key: *mut *const vouch_key,
+) -> vouch_result {
+    // The algorithm arrives as a plain integer: a C caller can pass any value, and an
+    // out-of-range value must be an error, not an invalid Rust enum.
+    let parse: fn(&[u8]) -> Result<PublicKey, vouch_core::Error> = match algorithm {
+        a if a == vouch_algorithm::VOUCH_ALGORITHM_ED25519 as u32 => PublicKey::from_ed25519_raw,
+        a if a == vouch_algorithm::VOUCH_ALGORITHM_ECDSA_P256_SHA256 as u32 => {
+            PublicKey::from_sec1
+        }
+        _ => return vouch_result::from(vouch_core::Error::UnsupportedKeyType),
+    };
+    // SAFETY: the caller's contract is this function's (see above).
+    unsafe { make_key(input, input_len, storage, storage_len, out_key, parse) }
+}
+
+/// The body of the key constructors: checks the arguments, parses with `parse`, and writes the
+/// key into `storage` and its handle into `*out_key` (only on success).
+///
+/// # Safety
+/// As `vouch_key_parse`.
+unsafe fn make_key(
+    input: *const u8,
+    input_len: usize,
+    storage: *mut c_void,
+    storage_len: usize,
+    out_key: *mut *const vouch_key,
+    parse: fn(&[u8]) -> Result<PublicKey, vouch_core::Error>,
+) -> vouch_result {
     guard(|| {
         // SAFETY: caller contract.
         let bytes = unsafe { self::input(input, input_len) }?;
@@ -547,7 +597,7 @@ pub unsafe extern "C" fn vouch_key_parse(
             &[Region::bytes(storage, storage_len), Region::of(out_key)],
             [Region::slice(bytes)],
         )?;
-        let key = PublicKey::parse(bytes)?;
+        let key = parse(bytes)?;
         // SAFETY: `slot` is non-NULL, aligned and large enough (checked); `out_key` non-NULL.
         unsafe {
             slot.write(vouch_key {

@@ -263,6 +263,90 @@ static void test_keys(void) {
     }
 }
 
+/* vouch_key_from_raw: raw keys with the algorithm named, for firmware with baked-in keys. */
+static void test_key_from_raw(void) {
+    vouch_key_storage st[4];
+    const vouch_key *ed, *p, *pc, *k;
+    const vouch_key *sentinel = (const vouch_key *)&st[3];
+    const vouch_key *keys[2];
+    const vouch_verifier *v;
+    vouch_verifier_storage vs;
+    vouch_algorithm alg;
+    const uint8_t *bytes, *payload;
+    size_t len, payload_len;
+    uint32_t mask;
+    uint8_t bad[65];
+
+    reset_files();
+    bytes = load("ed.raw", &len);
+    CHECK(len == 32);
+    EXPECT(vouch_key_from_raw(VOUCH_ALGORITHM_ED25519, bytes, len, &st[0], sizeof st[0], &ed),
+           VOUCH_OK);
+    EXPECT(vouch_key_algorithm(ed, &alg), VOUCH_OK);
+    CHECK(alg == VOUCH_ALGORITHM_ED25519);
+    same_fingerprint(ed, parse_key("ed.raw", &st[3]));
+    bytes = load("p256.sec1", &len);
+    CHECK(len == 65);
+    EXPECT(vouch_key_from_raw(VOUCH_ALGORITHM_ECDSA_P256_SHA256, bytes, len, &st[1], sizeof st[1],
+                              &p),
+           VOUCH_OK);
+    same_fingerprint(p, parse_key("p256.sec1", &st[3]));
+    bytes = load("p256c.sec1", &len);
+    CHECK(len == 33);
+    EXPECT(vouch_key_from_raw(VOUCH_ALGORITHM_ECDSA_P256_SHA256, bytes, len, &st[2], sizeof st[2],
+                              &pc),
+           VOUCH_OK);
+    same_fingerprint(p, pc);
+
+    /* Keys made this way verify envelopes like parsed ones. */
+    keys[0] = ed;
+    keys[1] = p;
+    v = make_verifier(keys, 2, 1, &vs);
+    EXPECT(verify_file(v, "ok_ed.json", &payload, &payload_len, &mask), VOUCH_OK);
+    CHECK(mask == 1u);
+    EXPECT(verify_file(v, "ok_p256_der.json", &payload, &payload_len, &mask), VOUCH_OK);
+    CHECK(mask == 2u);
+
+    /* An algorithm the ABI does not name; bytes of the wrong shape for the algorithm. */
+    k = sentinel;
+    bytes = load("ed.raw", &len);
+    EXPECT(vouch_key_from_raw(0, bytes, len, &st[3], sizeof st[3], &k),
+           VOUCH_ERR_UNSUPPORTED_KEY_TYPE);
+    EXPECT(vouch_key_from_raw(3, bytes, len, &st[3], sizeof st[3], &k),
+           VOUCH_ERR_UNSUPPORTED_KEY_TYPE);
+    EXPECT(vouch_key_from_raw(0xffffffffu, bytes, len, &st[3], sizeof st[3], &k),
+           VOUCH_ERR_UNSUPPORTED_KEY_TYPE);
+    EXPECT(vouch_key_from_raw(VOUCH_ALGORITHM_ED25519, bytes, len - 1, &st[3], sizeof st[3], &k),
+           VOUCH_ERR_INVALID_KEY);
+    EXPECT(vouch_key_from_raw(VOUCH_ALGORITHM_ECDSA_P256_SHA256, bytes, len, &st[3], sizeof st[3],
+                              &k),
+           VOUCH_ERR_INVALID_KEY);
+    /* A PEM or SPKI DER document is not a raw key. */
+    bytes = load("ed.der", &len);
+    EXPECT(vouch_key_from_raw(VOUCH_ALGORITHM_ED25519, bytes, len, &st[3], sizeof st[3], &k),
+           VOUCH_ERR_INVALID_KEY);
+    bytes = load("p256.sec1", &len);
+    memcpy(bad, bytes, len);
+    bad[64] ^= 1; /* off the curve */
+    EXPECT(vouch_key_from_raw(VOUCH_ALGORITHM_ECDSA_P256_SHA256, bad, len, &st[3], sizeof st[3],
+                              &k),
+           VOUCH_ERR_INVALID_KEY);
+    memset(bad, 0, 32); /* small-order Ed25519 point */
+    EXPECT(vouch_key_from_raw(VOUCH_ALGORITHM_ED25519, bad, 32, &st[3], sizeof st[3], &k),
+           VOUCH_ERR_INVALID_KEY);
+    CHECK(k == sentinel);
+    /* NULL pointers and small storage, as vouch_key_parse. */
+    EXPECT(vouch_key_from_raw(VOUCH_ALGORITHM_ED25519, NULL, 32, &st[3], sizeof st[3], &k),
+           VOUCH_ERR_NULL_POINTER);
+    bytes = load("ed.raw", &len);
+    EXPECT(vouch_key_from_raw(VOUCH_ALGORITHM_ED25519, bytes, len, &st[3], sizeof st[3], NULL),
+           VOUCH_ERR_NULL_POINTER);
+    EXPECT(vouch_key_from_raw(VOUCH_ALGORITHM_ED25519, bytes, len, &st[3],
+                              vouch_key_storage_size() - 1, &k),
+           VOUCH_ERR_STORAGE_TOO_SMALL);
+    CHECK(k == sentinel);
+}
+
 static void test_verifier_init(void) {
     vouch_key_storage ks[3];
     vouch_verifier_storage vs;
@@ -1343,6 +1427,7 @@ int main(int argc, char **argv) {
     test_results_and_version();
     test_storage_sizes();
     test_keys();
+    test_key_from_raw();
     test_verifier_init();
     test_verify();
     test_hasher();
