@@ -539,7 +539,16 @@ pub unsafe extern "C" fn vouch_key_parse(
     out_key: *mut *const vouch_key,
 ) -> vouch_result {
     // SAFETY: the caller's contract is this function's (see above).
-    unsafe { make_key(input, input_len, storage, storage_len, out_key, PublicKey::parse) }
+    unsafe {
+        make_key(
+            input,
+            input_len,
+            storage,
+            storage_len,
+            out_key,
+            PublicKey::parse,
+        )
+    }
 }
 
 /// Makes a key from its raw bytes, for firmware that bakes its trusted keys in: `algorithm` is
@@ -566,9 +575,7 @@ pub unsafe extern "C" fn vouch_key_from_raw(
     // out-of-range value must be an error, not an invalid Rust enum.
     let parse: fn(&[u8]) -> Result<PublicKey, vouch_core::Error> = match algorithm {
         a if a == vouch_algorithm::VOUCH_ALGORITHM_ED25519 as u32 => PublicKey::from_ed25519_raw,
-        a if a == vouch_algorithm::VOUCH_ALGORITHM_ECDSA_P256_SHA256 as u32 => {
-            PublicKey::from_sec1
-        }
+        a if a == vouch_algorithm::VOUCH_ALGORITHM_ECDSA_P256_SHA256 as u32 => PublicKey::from_sec1,
         _ => return vouch_result::from(vouch_core::Error::UnsupportedKeyType),
     };
     // SAFETY: the caller's contract is this function's (see above).
