@@ -64,6 +64,8 @@ compile_error!("vouch-core needs at least one of the features `ed25519` and `p25
 extern crate std;
 
 pub mod base64;
+#[cfg(feature = "keyless")]
+pub mod der;
 pub mod envelope;
 mod error;
 pub mod json;
@@ -73,10 +75,19 @@ mod p256_tables;
 pub mod pae;
 #[cfg(feature = "parallel")]
 mod parallel;
+#[cfg(feature = "keyless")]
+pub mod pkix;
 pub mod statement;
 #[cfg(feature = "testkit")]
 #[allow(clippy::unreachable, clippy::indexing_slicing)]
 pub mod testkit;
+
+#[cfg(feature = "keyless")]
+mod time;
+#[cfg(feature = "keyless")]
+pub mod trusted_root;
+#[cfg(feature = "keyless")]
+pub mod x509;
 
 pub use envelope::{
     Envelope, KeySet, SignatureEntry, TrustedKey, Verified, VerifiedSignatures, Verifier,
