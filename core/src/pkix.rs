@@ -180,7 +180,7 @@ pub enum HashAlgorithm {
 
 impl HashAlgorithm {
     /// Output length in bytes.
-    pub const fn len(self) -> usize {
+    pub const fn output_len(self) -> usize {
         match self {
             HashAlgorithm::Sha256 => 32,
             HashAlgorithm::Sha384 => 48,
@@ -192,7 +192,7 @@ impl HashAlgorithm {
     /// output length, or 0 if `out` is too small.
     pub fn digest(self, data: &[u8], out: &mut [u8]) -> usize {
         use sha2::Digest;
-        let n = self.len();
+        let n = self.output_len();
         let Some(dst) = out.get_mut(..n) else {
             return 0;
         };
@@ -253,9 +253,12 @@ pub(crate) fn algorithm_identifier<'a>(
     Ok((oid, params))
 }
 
+/// Algorithm OID contents, parameters element and key bytes of an SPKI.
+pub(crate) type SpkiParts<'a> = (&'a [u8], Option<der::Tlv<'a>>, &'a [u8]);
+
 /// The parts of a DER SubjectPublicKeyInfo: algorithm OID contents, the parameters element if
 /// any, and the key bytes (a BIT STRING with no unused bits). Structure only; nothing is decoded.
-pub(crate) fn spki_parts(spki: &[u8]) -> Result<(&[u8], Option<der::Tlv<'_>>, &[u8]), Error> {
+pub(crate) fn spki_parts(spki: &[u8]) -> Result<SpkiParts<'_>, Error> {
     let outer = der::parse_exact(spki, der::SEQUENCE)?;
     let mut r = outer.reader();
     let alg = r.read(der::SEQUENCE)?;

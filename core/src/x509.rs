@@ -247,6 +247,7 @@ impl<'a> Certificate<'a> {
         }
         let serial = der::integer(&t.read(der::INTEGER)?)?;
         let inner_alg = t.read(der::SEQUENCE)?;
+        pkix::algorithm_identifier(&inner_alg)?;
         if inner_alg.raw != outer_alg.raw {
             return Err(Error::CertAlgorithmMismatch);
         }

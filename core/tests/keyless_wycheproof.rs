@@ -56,13 +56,7 @@ fn group_key(group: &Value, curve: KeyAlgorithm) -> Result<VerifyKey, Error> {
 }
 
 /// Runs every vector of `name`; returns the number run.
-fn run(
-    name: &str,
-    curve: KeyAlgorithm,
-    sha: &str,
-    alg: HashAlgorithm,
-    enc: SigEncoding,
-) -> usize {
+fn run(name: &str, curve: KeyAlgorithm, sha: &str, alg: HashAlgorithm, enc: SigEncoding) -> usize {
     let doc = load(name);
     let mut count = 0;
     let mut wrong = Vec::new();
@@ -95,7 +89,12 @@ fn run(
         }
     }
     assert_eq!(count as u64, doc["numberOfTests"].as_u64().unwrap());
-    assert!(wrong.is_empty(), "{} wrong:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
     count
 }
 
@@ -201,13 +200,22 @@ fn tampering_flips_the_verdict() {
         assert!(!key.verify_prehash(&d2, &sig, enc), "{name}: other digest");
         let mut s2 = sig.clone();
         *s2.last_mut().unwrap() ^= 1;
-        assert!(!key.verify_prehash(&digest, &s2, enc), "{name}: flipped bit");
+        assert!(
+            !key.verify_prehash(&digest, &s2, enc),
+            "{name}: flipped bit"
+        );
         let other = match enc {
             SigEncoding::Der => SigEncoding::P1363,
             SigEncoding::P1363 => SigEncoding::Der,
         };
-        assert!(!key.verify_prehash(&digest, &sig, other), "{name}: other encoding");
-        assert!(!key.verify_prehash(&digest[..20], &sig, enc), "{name}: short digest");
+        assert!(
+            !key.verify_prehash(&digest, &sig, other),
+            "{name}: other encoding"
+        );
+        assert!(
+            !key.verify_prehash(&digest[..20], &sig, enc),
+            "{name}: short digest"
+        );
     }
 }
 
@@ -222,28 +230,43 @@ fn spki_refusals() {
     let rsa = tlv(
         0x30,
         &[
-            tlv(0x30, &[tlv(0x06, &unhex("2a864886f70d010101")), tlv(0x05, &[])].concat()),
+            tlv(
+                0x30,
+                &[tlv(0x06, &unhex("2a864886f70d010101")), tlv(0x05, &[])].concat(),
+            ),
             tlv(0x03, &bits),
         ]
         .concat(),
     );
-    assert_eq!(VerifyKey::from_spki_der(&rsa).err(), Some(Error::RsaUnsupported));
+    assert_eq!(
+        VerifyKey::from_spki_der(&rsa).err(),
+        Some(Error::RsaUnsupported)
+    );
     // secp256k1 (1.3.132.0.10): another curve.
     let mut k1 = unhex("3056301006072a8648ce3d020106052b8104000a034200");
     k1.push(4);
     k1.extend([1u8; 64]);
-    assert_eq!(VerifyKey::from_spki_der(&k1).err(), Some(Error::UnsupportedKeyType));
+    assert_eq!(
+        VerifyKey::from_spki_der(&k1).err(),
+        Some(Error::UnsupportedKeyType)
+    );
     // A P-256 SPKI whose point is not on the curve.
     let mut bad = unhex("3059301306072a8648ce3d020106082a8648ce3d030107034200");
     bad.push(4);
     bad.extend([1u8; 64]);
-    assert_eq!(VerifyKey::from_spki_der(&bad).err(), Some(Error::InvalidKey));
+    assert_eq!(
+        VerifyKey::from_spki_der(&bad).err(),
+        Some(Error::InvalidKey)
+    );
     // Trailing byte after the SPKI.
     let doc = load("ecdsa_secp384r1_sha384_test.json");
     let mut der = unhex(doc["testGroups"][0]["publicKeyDer"].as_str().unwrap());
     assert!(VerifyKey::from_spki_der(&der).is_ok());
     der.push(0);
-    assert_eq!(VerifyKey::from_spki_der(&der).err(), Some(Error::DerTrailingData));
+    assert_eq!(
+        VerifyKey::from_spki_der(&der).err(),
+        Some(Error::DerTrailingData)
+    );
 }
 
 /// A DER element (short or long length form, as DER requires).
