@@ -323,10 +323,14 @@ impl vouch_result {
             VOUCH_ERR_CERT_INVALID_TIME => "a certificate validity time is malformed",
             VOUCH_ERR_CERT_DUPLICATE_EXTENSION => "the certificate repeats an extension",
             VOUCH_ERR_CERT_MALFORMED_EXTENSION => "a certificate extension is malformed",
-            VOUCH_ERR_CERT_TOO_MANY_EXTENSIONS => "the certificate has more extensions than the limit",
+            VOUCH_ERR_CERT_TOO_MANY_EXTENSIONS => {
+                "the certificate has more extensions than the limit"
+            }
             VOUCH_ERR_RSA_UNSUPPORTED => "RSA keys and signatures are not supported",
             VOUCH_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM => "the signature algorithm is not supported",
-            VOUCH_ERR_CERT_SIGNATURE_INVALID => "the certificate signature does not verify under the issuer key",
+            VOUCH_ERR_CERT_SIGNATURE_INVALID => {
+                "the certificate signature does not verify under the issuer key"
+            }
             VOUCH_ERR_TRUSTED_ROOT_MALFORMED => "the trusted root is malformed",
             VOUCH_ERR_TRUSTED_ROOT_MEDIA_TYPE => "the trusted root media type is not supported",
             VOUCH_ERR_TRUSTED_ROOT_MISSING_START => "a trusted root validity window has no start",
