@@ -16,6 +16,10 @@
 //! * the verified payload bytes go to the [`Statement`] checks: `_type`, subjects, artifact digest,
 //!   predicateType, builder id.
 //!
+//! With the `keyless` feature (default; off in the DSSE-only firmware configurations) it also
+//! holds the foundations of offline Sigstore verification: [`der`], [`x509`], [`pkix`] and
+//! [`trusted_root`] (see `docs/keyless.md`).
+//!
 //! ```
 //! use vouch_core::{PublicKey, TrustedKey, Verifier, Statement, Checks, ArtifactHasher, IN_TOTO_PAYLOAD_TYPE};
 //! # use ed25519_compact::{KeyPair, Seed};

@@ -283,3 +283,28 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out.extend_from_slice(content);
     out
 }
+
+/// Digest lengths other than the curve's: a P-256 key over a SHA-384 digest and a P-384 key
+/// over a SHA-256 digest verify by the ECDSA rule (the digest's leftmost bits); the digest is
+/// not silently hashed again or cut anywhere else.
+#[test]
+fn cross_length_digests() {
+    use p256::ecdsa::signature::hazmat::PrehashSigner;
+    let d384 = sha2::Sha384::digest(b"cross");
+    let sk = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+    let sig: p256::ecdsa::Signature = sk.sign_prehash(&d384).unwrap();
+    let vk = VerifyKey::p256_from_sec1(sk.verifying_key().to_sec1_point(false).as_bytes()).unwrap();
+    let der = sig.to_der();
+    assert!(vk.verify_prehash(&d384, der.as_bytes(), SigEncoding::Der));
+    assert!(vk.verify_prehash(&d384, &sig.to_bytes(), SigEncoding::P1363));
+    // Only the first 32 bytes count for P-256 (ECDSA bits2int), so the other 16 do not...
+    let mut tail = d384;
+    tail[40] ^= 1;
+    assert!(vk.verify_prehash(&tail, der.as_bytes(), SigEncoding::Der));
+    // ...but the first 32 do.
+    let mut head = d384;
+    head[3] ^= 1;
+    assert!(!vk.verify_prehash(&head, der.as_bytes(), SigEncoding::Der));
+    // The truncated digest is the same value for P-256.
+    assert!(vk.verify_prehash(&d384[..32], der.as_bytes(), SigEncoding::Der));
+}
