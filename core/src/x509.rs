@@ -726,7 +726,9 @@ fn general_name<'a>(t: &Tlv<'a>) -> Result<GeneralName<'a>, Error> {
                 }
             }
         }
-        0x83 | 0x84 | 0x85 | 0x88 | 0xa3 | 0xa4 | 0xa5 => GeneralName::Other {
+        // x400Address [3], directoryName [4] and ediPartyName [5] are constructed;
+        // registeredID [8] is primitive.
+        0x88 | 0xa3 | 0xa4 | 0xa5 => GeneralName::Other {
             tag: t.tag,
             value: t.value,
         },

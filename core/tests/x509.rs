@@ -890,6 +890,14 @@ fn extension_refusals() {
         parse_mutated(replace(issuer_oid, b"https://example".to_vec())),
         Err(Error::DerUnexpectedTag)
     );
+    // A directoryName in primitive form (it is constructed: `[4] EXPLICIT Name`).
+    assert_eq!(
+        parse_mutated(replace(
+            x509::oid::SUBJECT_ALT_NAME,
+            tlv(0x30, &tlv(0x84, b"x"))
+        )),
+        Err(Error::CertMalformedExtension)
+    );
     // A SAN with trailing bytes after the SEQUENCE.
     let mut san = tlv(0x30, &tlv(0x86, b"https://x"));
     san.push(0);
