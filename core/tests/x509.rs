@@ -718,13 +718,63 @@ fn flipped_length_bytes() {
     let mut pos = Vec::new();
     headers(&der, 0, &mut pos);
     assert!(pos.len() > 50);
-    for p in pos {
+    let mut seen = std::collections::BTreeMap::new();
+    for &p in &pos {
         for delta in [1u8, 0xff] {
             let mut m = der.clone();
             m[p] = m[p].wrapping_add(delta);
-            let r = Certificate::parse(&m);
-            assert!(r.is_err(), "length byte at {p} {delta:+}: accepted");
+            let e = Certificate::parse(&m).expect_err("a changed length was accepted");
+            // A wrong length shows as a structural DER error, or, where the shifted bytes still
+            // form elements, as the refusal of what they now say.
+            assert!(
+                matches!(
+                    e,
+                    Error::DerTruncated
+                        | Error::DerNonCanonical
+                        | Error::DerTrailingData
+                        | Error::DerUnexpectedTag
+                        | Error::CertInvalidTime
+                        | Error::CertMalformedExtension
+                        | Error::CertUnsupportedVersion
+                ),
+                "length byte at {p}: {e:?}"
+            );
+            *seen.entry(format!("{e:?}")).or_insert(0) += 1;
         }
+    }
+    // The outermost length (a two-byte long form, `30 82 hh ll`): longer runs past the input,
+    // shorter leaves a byte after the certificate; its low byte decides exactly.
+    assert_eq!(der[1], 0x82);
+    let mut longer = der.clone();
+    longer[3] = longer[3].wrapping_add(1);
+    let mut shorter = der.clone();
+    shorter[3] = shorter[3].wrapping_sub(1);
+    if der[3] != 0xff && der[3] != 0 {
+        assert_eq!(Certificate::parse(&longer).err(), Some(Error::DerTruncated));
+        assert_eq!(
+            Certificate::parse(&shorter).err(),
+            Some(Error::DerTrailingData)
+        );
+    }
+    // The length-of-length byte changed: 0x83 reads three length bytes (`hh ll 30`), far more
+    // than the input holds; 0x81 reads one (`hh`, below 128), which DER writes in short form.
+    assert!(der[2] != 0 && der[2] < 0x80);
+    let mut form = der.clone();
+    form[1] = 0x83;
+    assert_eq!(Certificate::parse(&form).err(), Some(Error::DerTruncated));
+    form[1] = 0x81;
+    assert_eq!(
+        Certificate::parse(&form).err(),
+        Some(Error::DerNonCanonical)
+    );
+    // Every kind of structural refusal occurs among the mutations.
+    for kind in [
+        "DerTruncated",
+        "DerNonCanonical",
+        "DerTrailingData",
+        "DerUnexpectedTag",
+    ] {
+        assert!(seen.contains_key(kind), "{kind} never seen: {seen:?}");
     }
 }
 
