@@ -6,7 +6,9 @@ use vouch_core::Error;
 /// The result of every fallible vouch function.
 ///
 /// `VOUCH_OK` (0) is success. Codes 1 to 999 are the errors of vouch-core, with the same numbers
-/// as `vouch_core::Error` (and the same code strings as the `vouch` CLI). Codes from 1000 up are
+/// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 119 are the
+/// keyless (Sigstore) errors, known to a library built with the `keyless` feature (the default;
+/// without it they read as `unknown`). Codes from 1000 up are
 /// errors of the C boundary itself. No code is ever renumbered; new codes may be added, so treat
 /// an unknown value as an error.
 ///
