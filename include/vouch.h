@@ -75,7 +75,9 @@
 // The result of every fallible vouch function.
 //
 // `VOUCH_OK` (0) is success. Codes 1 to 999 are the errors of vouch-core, with the same numbers
-// as `vouch_core::Error` (and the same code strings as the `vouch` CLI). Codes from 1000 up are
+// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 119 are the
+// keyless (Sigstore) errors, known to a library built with the `keyless` feature (the default;
+// without it they read as `unknown`). Codes from 1000 up are
 // errors of the C boundary itself. No code is ever renumbered; new codes may be added, so treat
 // an unknown value as an error.
 //
@@ -152,6 +154,46 @@ enum vouch_result
     VOUCH_ERR_UNBOUND_PROVENANCE = 31,
     // `no-artifact-digest`: the artifact digest names no algorithm.
     VOUCH_ERR_NO_ARTIFACT_DIGEST = 32,
+    // `der-truncated`: a DER length runs past the end of the input.
+    VOUCH_ERR_DER_TRUNCATED = 100,
+    // `der-non-canonical`: the encoding is not canonical DER.
+    VOUCH_ERR_DER_NON_CANONICAL = 101,
+    // `der-trailing-data`: bytes follow the end of a DER element.
+    VOUCH_ERR_DER_TRAILING_DATA = 102,
+    // `der-unexpected-tag`: a DER element has an unexpected tag.
+    VOUCH_ERR_DER_UNEXPECTED_TAG = 103,
+    // `cert-unsupported-version`: the certificate is not X.509 v3.
+    VOUCH_ERR_CERT_UNSUPPORTED_VERSION = 104,
+    // `cert-algorithm-mismatch`: the inner and outer signature algorithms differ.
+    VOUCH_ERR_CERT_ALGORITHM_MISMATCH = 105,
+    // `cert-invalid-time`: a certificate validity time is malformed.
+    VOUCH_ERR_CERT_INVALID_TIME = 106,
+    // `cert-duplicate-extension`: the certificate repeats an extension.
+    VOUCH_ERR_CERT_DUPLICATE_EXTENSION = 107,
+    // `cert-malformed-extension`: a certificate extension is malformed.
+    VOUCH_ERR_CERT_MALFORMED_EXTENSION = 108,
+    // `cert-too-many-extensions`: the certificate has more extensions than the limit.
+    VOUCH_ERR_CERT_TOO_MANY_EXTENSIONS = 109,
+    // `rsa-unsupported`: RSA keys and signatures are not supported.
+    VOUCH_ERR_RSA_UNSUPPORTED = 110,
+    // `unsupported-signature-algorithm`: the signature algorithm is not supported.
+    VOUCH_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM = 111,
+    // `cert-signature-invalid`: the certificate signature does not verify under the issuer key.
+    VOUCH_ERR_CERT_SIGNATURE_INVALID = 112,
+    // `trusted-root-malformed`: the trusted root is malformed.
+    VOUCH_ERR_TRUSTED_ROOT_MALFORMED = 113,
+    // `trusted-root-media-type`: the trusted root media type is not supported.
+    VOUCH_ERR_TRUSTED_ROOT_MEDIA_TYPE = 114,
+    // `trusted-root-missing-start`: a trusted root validity window has no start.
+    VOUCH_ERR_TRUSTED_ROOT_MISSING_START = 115,
+    // `trusted-root-invalid-time`: a trusted root time is malformed.
+    VOUCH_ERR_TRUSTED_ROOT_INVALID_TIME = 116,
+    // `log-id-mismatch`: a log id does not match the log key.
+    VOUCH_ERR_LOG_ID_MISMATCH = 117,
+    // `key-details-mismatch`: the keyDetails do not match the key.
+    VOUCH_ERR_KEY_DETAILS_MISMATCH = 118,
+    // `unsupported-hash-algorithm`: the log hash algorithm is not supported.
+    VOUCH_ERR_UNSUPPORTED_HASH_ALGORITHM = 119,
     // `null-pointer`: a required pointer argument was NULL.
     VOUCH_ERR_NULL_POINTER = 1000,
     // `storage-too-small`: caller storage is smaller than the object it must hold.

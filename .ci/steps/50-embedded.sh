@@ -2,7 +2,7 @@
 # vouch-core on an emulated Cortex-M4 (see docs/embedded.md):
 #  1. no heap: no `alloc` (or `std`) feature anywhere in the embedded dependency graph;
 #  2. the firmware test image runs its vectors in qemu (`-M mps2-an386`) and must pass all;
-#  3. the footprint table (three configurations, .text / .rodata / .data+.bss / stack peak) is
+#  3. the footprint table (four configurations, keyless included; .text / .rodata / .data+.bss / stack peak) is
 #     measured and checked against its budgets (`--check`: over budget fails CI);
 #  4. the no-panic link proof is attempted (see docs/embedded.md for its status).
 set -euo pipefail
@@ -28,6 +28,8 @@ check_no_alloc() {
 check_no_alloc cargo tree -p vouch-core --no-default-features --features ed25519,p256
 check_no_alloc cargo tree -p vouch-core --no-default-features --features ed25519,opt-size
 check_no_alloc cargo tree -p vouch-core --no-default-features --features p256
+check_no_alloc cargo tree -p vouch-core --no-default-features --features ed25519,p256,keyless
+check_no_alloc cargo tree -p vouch-core --no-default-features --features p256,keyless
 (cd tests/embedded && check_no_alloc cargo tree -p vouch-embedded)
 echo "no alloc or std feature enabled"
 
@@ -36,6 +38,16 @@ cd "$root/tests/embedded"
 log=$(mktemp)
 # Exactly the command docs/embedded.md gives (the runner in .cargo/config.toml boots qemu).
 timeout 300 cargo run --release | tee "$log"
+grep -qE '^[0-9]+ passed, 0 failed$' "$log"
+rm -f "$log"
+
+echo "--- firmware test image with the keyless foundations (real trusted root and Fulcio chain)"
+cargo build --release --features keyless
+log=$(mktemp)
+timeout 300 qemu-system-arm -M mps2-an386 -nographic \
+  -semihosting-config enable=on,target=native \
+  -kernel "${CARGO_TARGET_DIR:-target}/thumbv7em-none-eabihf/release/vouch-embedded" | tee "$log"
+grep -q '^PASS keyless: real Fulcio leaf verifies' "$log"
 grep -qE '^[0-9]+ passed, 0 failed$' "$log"
 rm -f "$log"
 
@@ -52,6 +64,9 @@ cd "$root/tests/embedded"
 # with a panic handler that references an undefined symbol, i.e. no panic is reachable in it.
 cargo build --quiet --profile proof --features parse-proof --bin parse_proof
 echo "no-panic proof (parsing path): proven - parse_proof links with no reachable panic"
+# Required too: the keyless certificate parsing (DER walker, X.509 reader and its accessors).
+cargo build --quiet --profile proof --features parse-proof,keyless --bin keyless_parse_proof
+echo "no-panic proof (X.509 parsing): proven - keyless_parse_proof links with no reachable panic"
 if cargo build --quiet --profile proof --features panic-link-check 2>/dev/null; then
   echo "no-panic proof: the full verification path links without any reachable panic"
 else

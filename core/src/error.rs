@@ -6,6 +6,13 @@
 
 use core::fmt;
 
+/// Number of [`Error`] variants in this build.
+#[cfg(feature = "keyless")]
+const ERROR_COUNT: usize = 32 + 20;
+/// Number of [`Error`] variants in this build.
+#[cfg(not(feature = "keyless"))]
+const ERROR_COUNT: usize = 32;
+
 /// Why an envelope, key, statement or verifier configuration was refused.
 ///
 /// The numeric value (`err as u32`) and [`Error::code`] are stable public contracts.
@@ -82,11 +89,72 @@ pub enum Error {
     UnboundProvenance = 31,
     /// The artifact digest carries no algorithm (neither sha256 nor sha512 was computed).
     NoArtifactDigest = 32,
+    /// A DER element runs past the end of its input (a truncated certificate or a length too large).
+    #[cfg(feature = "keyless")]
+    DerTruncated = 100,
+    /// The bytes are BER but not DER: a non-minimal or long-form length, an indefinite length, a high tag number, a non-minimal INTEGER, a BOOLEAN other than 00/FF, an encoded DEFAULT value, or bad BIT STRING padding.
+    #[cfg(feature = "keyless")]
+    DerNonCanonical = 101,
+    /// Bytes follow the end of a DER element or of a structure that must end there.
+    #[cfg(feature = "keyless")]
+    DerTrailingData = 102,
+    /// A DER element has another tag than the structure requires (or an element is missing).
+    #[cfg(feature = "keyless")]
+    DerUnexpectedTag = 103,
+    /// The certificate is not X.509 version 3.
+    #[cfg(feature = "keyless")]
+    CertUnsupportedVersion = 104,
+    /// The TBSCertificate's signature algorithm differs from the certificate's outer signatureAlgorithm.
+    #[cfg(feature = "keyless")]
+    CertAlgorithmMismatch = 105,
+    /// A validity time is not a strict DER UTCTime (`YYMMDDHHMMSSZ`) or GeneralizedTime (`YYYYMMDDHHMMSSZ`), or is not a real date.
+    #[cfg(feature = "keyless")]
+    CertInvalidTime = 106,
+    /// The certificate has the same extension twice.
+    #[cfg(feature = "keyless")]
+    CertDuplicateExtension = 107,
+    /// A known extension's value does not parse (BasicConstraints, KeyUsage, ExtendedKeyUsage, SubjectAltName, Fulcio issuer) or has an empty list.
+    #[cfg(feature = "keyless")]
+    CertMalformedExtension = 108,
+    /// The certificate has more extensions than the limit (64).
+    #[cfg(feature = "keyless")]
+    CertTooManyExtensions = 109,
+    /// An RSA key or RSA signature algorithm: vouch verifies no RSA.
+    #[cfg(feature = "keyless")]
+    RsaUnsupported = 110,
+    /// A certificate signature algorithm other than ecdsa-with-SHA256 / ecdsa-with-SHA384 (or with parameters).
+    #[cfg(feature = "keyless")]
+    UnsupportedSignatureAlgorithm = 111,
+    /// A certificate's signature does not verify under its issuer's key.
+    #[cfg(feature = "keyless")]
+    CertSignatureInvalid = 112,
+    /// The trusted root is JSON but a required field is missing or has the wrong type or value.
+    #[cfg(feature = "keyless")]
+    TrustedRootMalformed = 113,
+    /// The trusted root's `mediaType` is not `application/vnd.dev.sigstore.trustedroot+json;version=0.1`.
+    #[cfg(feature = "keyless")]
+    TrustedRootMediaType = 114,
+    /// A `validFor` of the trusted root has no `start` (or an entry has no `validFor`).
+    #[cfg(feature = "keyless")]
+    TrustedRootMissingStart = 115,
+    /// A trusted root time is not an RFC 3339 UTC timestamp, or a window ends before it starts.
+    #[cfg(feature = "keyless")]
+    TrustedRootInvalidTime = 116,
+    /// A log's `logId.keyId` is not the SHA-256 of its public key (for Ed25519 logs: nor the signed-note key id).
+    #[cfg(feature = "keyless")]
+    LogIdMismatch = 117,
+    /// A trusted root key's `keyDetails` names another algorithm than its key has.
+    #[cfg(feature = "keyless")]
+    KeyDetailsMismatch = 118,
+    /// A log's `hashAlgorithm` is not `SHA2_256`.
+    #[cfg(feature = "keyless")]
+    UnsupportedHashAlgorithm = 119,
 }
 
 impl Error {
-    /// Every error, in numeric order. Useful for documentation, tests and bindings.
-    pub const ALL: [Error; 32] = [
+    /// Every error, in numeric order. Useful for documentation, tests and bindings. The keyless
+    /// errors (100 and up) exist only with the `keyless` feature.
+    pub const ALL: [Error; ERROR_COUNT] = [
         Error::InvalidJson,
         Error::InvalidUtf8,
         Error::DuplicateKey,
@@ -119,6 +187,46 @@ impl Error {
         Error::MissingCommit,
         Error::UnboundProvenance,
         Error::NoArtifactDigest,
+        #[cfg(feature = "keyless")]
+        Error::DerTruncated,
+        #[cfg(feature = "keyless")]
+        Error::DerNonCanonical,
+        #[cfg(feature = "keyless")]
+        Error::DerTrailingData,
+        #[cfg(feature = "keyless")]
+        Error::DerUnexpectedTag,
+        #[cfg(feature = "keyless")]
+        Error::CertUnsupportedVersion,
+        #[cfg(feature = "keyless")]
+        Error::CertAlgorithmMismatch,
+        #[cfg(feature = "keyless")]
+        Error::CertInvalidTime,
+        #[cfg(feature = "keyless")]
+        Error::CertDuplicateExtension,
+        #[cfg(feature = "keyless")]
+        Error::CertMalformedExtension,
+        #[cfg(feature = "keyless")]
+        Error::CertTooManyExtensions,
+        #[cfg(feature = "keyless")]
+        Error::RsaUnsupported,
+        #[cfg(feature = "keyless")]
+        Error::UnsupportedSignatureAlgorithm,
+        #[cfg(feature = "keyless")]
+        Error::CertSignatureInvalid,
+        #[cfg(feature = "keyless")]
+        Error::TrustedRootMalformed,
+        #[cfg(feature = "keyless")]
+        Error::TrustedRootMediaType,
+        #[cfg(feature = "keyless")]
+        Error::TrustedRootMissingStart,
+        #[cfg(feature = "keyless")]
+        Error::TrustedRootInvalidTime,
+        #[cfg(feature = "keyless")]
+        Error::LogIdMismatch,
+        #[cfg(feature = "keyless")]
+        Error::KeyDetailsMismatch,
+        #[cfg(feature = "keyless")]
+        Error::UnsupportedHashAlgorithm,
     ];
 
     /// The stable numeric code (also the C ABI result value).
@@ -166,6 +274,46 @@ impl Error {
             Error::MissingCommit => "missing-commit",
             Error::UnboundProvenance => "unbound-provenance",
             Error::NoArtifactDigest => "no-artifact-digest",
+            #[cfg(feature = "keyless")]
+            Error::DerTruncated => "der-truncated",
+            #[cfg(feature = "keyless")]
+            Error::DerNonCanonical => "der-non-canonical",
+            #[cfg(feature = "keyless")]
+            Error::DerTrailingData => "der-trailing-data",
+            #[cfg(feature = "keyless")]
+            Error::DerUnexpectedTag => "der-unexpected-tag",
+            #[cfg(feature = "keyless")]
+            Error::CertUnsupportedVersion => "cert-unsupported-version",
+            #[cfg(feature = "keyless")]
+            Error::CertAlgorithmMismatch => "cert-algorithm-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::CertInvalidTime => "cert-invalid-time",
+            #[cfg(feature = "keyless")]
+            Error::CertDuplicateExtension => "cert-duplicate-extension",
+            #[cfg(feature = "keyless")]
+            Error::CertMalformedExtension => "cert-malformed-extension",
+            #[cfg(feature = "keyless")]
+            Error::CertTooManyExtensions => "cert-too-many-extensions",
+            #[cfg(feature = "keyless")]
+            Error::RsaUnsupported => "rsa-unsupported",
+            #[cfg(feature = "keyless")]
+            Error::UnsupportedSignatureAlgorithm => "unsupported-signature-algorithm",
+            #[cfg(feature = "keyless")]
+            Error::CertSignatureInvalid => "cert-signature-invalid",
+            #[cfg(feature = "keyless")]
+            Error::TrustedRootMalformed => "trusted-root-malformed",
+            #[cfg(feature = "keyless")]
+            Error::TrustedRootMediaType => "trusted-root-media-type",
+            #[cfg(feature = "keyless")]
+            Error::TrustedRootMissingStart => "trusted-root-missing-start",
+            #[cfg(feature = "keyless")]
+            Error::TrustedRootInvalidTime => "trusted-root-invalid-time",
+            #[cfg(feature = "keyless")]
+            Error::LogIdMismatch => "log-id-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::KeyDetailsMismatch => "key-details-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::UnsupportedHashAlgorithm => "unsupported-hash-algorithm",
         }
     }
 
@@ -210,6 +358,48 @@ impl Error {
             Error::MissingCommit => "the registry provenance has no metadata.commit",
             Error::UnboundProvenance => "the provenance has no subject to bind the artifact to",
             Error::NoArtifactDigest => "the artifact digest names no algorithm",
+            #[cfg(feature = "keyless")]
+            Error::DerTruncated => "a DER length runs past the end of the input",
+            #[cfg(feature = "keyless")]
+            Error::DerNonCanonical => "the encoding is not canonical DER",
+            #[cfg(feature = "keyless")]
+            Error::DerTrailingData => "bytes follow the end of a DER element",
+            #[cfg(feature = "keyless")]
+            Error::DerUnexpectedTag => "a DER element has an unexpected tag",
+            #[cfg(feature = "keyless")]
+            Error::CertUnsupportedVersion => "the certificate is not X.509 v3",
+            #[cfg(feature = "keyless")]
+            Error::CertAlgorithmMismatch => "the inner and outer signature algorithms differ",
+            #[cfg(feature = "keyless")]
+            Error::CertInvalidTime => "a certificate validity time is malformed",
+            #[cfg(feature = "keyless")]
+            Error::CertDuplicateExtension => "the certificate repeats an extension",
+            #[cfg(feature = "keyless")]
+            Error::CertMalformedExtension => "a certificate extension is malformed",
+            #[cfg(feature = "keyless")]
+            Error::CertTooManyExtensions => "the certificate has more extensions than the limit",
+            #[cfg(feature = "keyless")]
+            Error::RsaUnsupported => "RSA keys and signatures are not supported",
+            #[cfg(feature = "keyless")]
+            Error::UnsupportedSignatureAlgorithm => "the signature algorithm is not supported",
+            #[cfg(feature = "keyless")]
+            Error::CertSignatureInvalid => {
+                "the certificate signature does not verify under the issuer key"
+            }
+            #[cfg(feature = "keyless")]
+            Error::TrustedRootMalformed => "the trusted root is malformed",
+            #[cfg(feature = "keyless")]
+            Error::TrustedRootMediaType => "the trusted root media type is not supported",
+            #[cfg(feature = "keyless")]
+            Error::TrustedRootMissingStart => "a trusted root validity window has no start",
+            #[cfg(feature = "keyless")]
+            Error::TrustedRootInvalidTime => "a trusted root time is malformed",
+            #[cfg(feature = "keyless")]
+            Error::LogIdMismatch => "a log id does not match the log key",
+            #[cfg(feature = "keyless")]
+            Error::KeyDetailsMismatch => "the keyDetails do not match the key",
+            #[cfg(feature = "keyless")]
+            Error::UnsupportedHashAlgorithm => "the log hash algorithm is not supported",
         }
     }
 }
@@ -228,12 +418,20 @@ mod tests {
 
     #[test]
     fn numbers_are_dense_unique_and_round_trip() {
+        // 1..=32: the DSSE / statement errors; 100 and up: the keyless errors (feature `keyless`).
         for (i, e) in Error::ALL.iter().enumerate() {
-            assert_eq!(e.number() as usize, i + 1);
+            let expected = if i < 32 { i + 1 } else { 100 + (i - 32) };
+            assert_eq!(e.number() as usize, expected);
             assert_eq!(Error::from_number(e.number()), Some(*e));
+            assert!(!e.message().is_empty());
         }
         assert_eq!(Error::from_number(0), None);
-        assert_eq!(Error::from_number(Error::ALL.len() as u32 + 1), None);
+        assert_eq!(Error::from_number(33), None);
+        assert_eq!(Error::from_number(99), None);
+        assert_eq!(
+            Error::from_number(100 + (Error::ALL.len() as u32 - 32)),
+            None
+        );
     }
 
     #[test]

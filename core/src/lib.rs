@@ -17,6 +17,10 @@
 //! * the verified payload bytes go to the [`Statement`] checks: `_type`, subjects, artifact digest,
 //!   predicateType, builder id.
 //!
+//! With the `keyless` feature (default; off in the DSSE-only firmware configurations) it also
+//! holds the foundations of offline Sigstore verification: [`der`], [`x509`], [`pkix`] and
+//! [`trusted_root`] (see `docs/keyless.md`).
+//!
 //! ```
 //! use vouch_core::{PublicKey, TrustedKey, Verifier, Statement, Checks, ArtifactHasher, IN_TOTO_PAYLOAD_TYPE};
 //! # use ed25519_compact::{KeyPair, Seed};
@@ -65,6 +69,8 @@ compile_error!("vouch-core needs at least one of the features `ed25519` and `p25
 extern crate std;
 
 pub mod base64;
+#[cfg(feature = "keyless")]
+pub mod der;
 pub mod envelope;
 mod error;
 pub mod json;
@@ -74,10 +80,19 @@ mod p256_tables;
 pub mod pae;
 #[cfg(feature = "parallel")]
 mod parallel;
+#[cfg(feature = "keyless")]
+pub mod pkix;
 pub mod statement;
 #[cfg(feature = "testkit")]
 #[allow(clippy::unreachable, clippy::indexing_slicing)]
 pub mod testkit;
+
+#[cfg(feature = "keyless")]
+mod time;
+#[cfg(feature = "keyless")]
+pub mod trusted_root;
+#[cfg(feature = "keyless")]
+pub mod x509;
 
 pub use envelope::{
     Envelope, KeySet, SignatureEntry, TrustedKey, Verified, VerifiedSignatures, Verifier,

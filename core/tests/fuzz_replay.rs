@@ -105,3 +105,13 @@ fn checks_are_not_vacuous() {
     assert!(checks::check_json_self(b"{\"a\":[1,\"x\"]}"));
     assert!(!checks::check_json_self(b"{\"a\":1,\"a\":2}"));
 }
+
+#[test]
+fn replay_x509_parse() {
+    replay("x509_parse", checks::check_certificate);
+}
+
+#[test]
+fn replay_trusted_root_parse() {
+    replay("trusted_root_parse", checks::check_trusted_root);
+}

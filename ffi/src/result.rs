@@ -6,7 +6,9 @@ use vouch_core::Error;
 /// The result of every fallible vouch function.
 ///
 /// `VOUCH_OK` (0) is success. Codes 1 to 999 are the errors of vouch-core, with the same numbers
-/// as `vouch_core::Error` (and the same code strings as the `vouch` CLI). Codes from 1000 up are
+/// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 119 are the
+/// keyless (Sigstore) errors, known to a library built with the `keyless` feature (the default;
+/// without it they read as `unknown`). Codes from 1000 up are
 /// errors of the C boundary itself. No code is ever renumbered; new codes may be added, so treat
 /// an unknown value as an error.
 ///
@@ -82,6 +84,66 @@ pub enum vouch_result {
     VOUCH_ERR_UNBOUND_PROVENANCE = 31,
     /// `no-artifact-digest`: the artifact digest names no algorithm.
     VOUCH_ERR_NO_ARTIFACT_DIGEST = 32,
+    /// `der-truncated`: a DER length runs past the end of the input.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_DER_TRUNCATED = 100,
+    /// `der-non-canonical`: the encoding is not canonical DER.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_DER_NON_CANONICAL = 101,
+    /// `der-trailing-data`: bytes follow the end of a DER element.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_DER_TRAILING_DATA = 102,
+    /// `der-unexpected-tag`: a DER element has an unexpected tag.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_DER_UNEXPECTED_TAG = 103,
+    /// `cert-unsupported-version`: the certificate is not X.509 v3.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_UNSUPPORTED_VERSION = 104,
+    /// `cert-algorithm-mismatch`: the inner and outer signature algorithms differ.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_ALGORITHM_MISMATCH = 105,
+    /// `cert-invalid-time`: a certificate validity time is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_INVALID_TIME = 106,
+    /// `cert-duplicate-extension`: the certificate repeats an extension.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_DUPLICATE_EXTENSION = 107,
+    /// `cert-malformed-extension`: a certificate extension is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_MALFORMED_EXTENSION = 108,
+    /// `cert-too-many-extensions`: the certificate has more extensions than the limit.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_TOO_MANY_EXTENSIONS = 109,
+    /// `rsa-unsupported`: RSA keys and signatures are not supported.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_RSA_UNSUPPORTED = 110,
+    /// `unsupported-signature-algorithm`: the signature algorithm is not supported.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM = 111,
+    /// `cert-signature-invalid`: the certificate signature does not verify under the issuer key.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_SIGNATURE_INVALID = 112,
+    /// `trusted-root-malformed`: the trusted root is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TRUSTED_ROOT_MALFORMED = 113,
+    /// `trusted-root-media-type`: the trusted root media type is not supported.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TRUSTED_ROOT_MEDIA_TYPE = 114,
+    /// `trusted-root-missing-start`: a trusted root validity window has no start.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TRUSTED_ROOT_MISSING_START = 115,
+    /// `trusted-root-invalid-time`: a trusted root time is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TRUSTED_ROOT_INVALID_TIME = 116,
+    /// `log-id-mismatch`: a log id does not match the log key.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LOG_ID_MISMATCH = 117,
+    /// `key-details-mismatch`: the keyDetails do not match the key.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_KEY_DETAILS_MISMATCH = 118,
+    /// `unsupported-hash-algorithm`: the log hash algorithm is not supported.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_UNSUPPORTED_HASH_ALGORITHM = 119,
     /// `null-pointer`: a required pointer argument was NULL.
     VOUCH_ERR_NULL_POINTER = 1000,
     /// `storage-too-small`: caller storage is smaller than the object it must hold.
@@ -112,8 +174,15 @@ pub enum vouch_result {
 
 use vouch_result::*;
 
+/// Number of results in this build (the keyless ones exist with the `keyless` feature).
+#[cfg(feature = "keyless")]
+const RESULT_COUNT: usize = 44 + 20;
+/// Number of results in this build (the keyless ones exist with the `keyless` feature).
+#[cfg(not(feature = "keyless"))]
+const RESULT_COUNT: usize = 44;
+
 /// Every result, in numeric order.
-pub(crate) const ALL: [vouch_result; 44] = [
+pub(crate) const ALL: [vouch_result; RESULT_COUNT] = [
     VOUCH_OK,
     VOUCH_ERR_INVALID_JSON,
     VOUCH_ERR_INVALID_UTF8,
@@ -147,6 +216,46 @@ pub(crate) const ALL: [vouch_result; 44] = [
     VOUCH_ERR_MISSING_COMMIT,
     VOUCH_ERR_UNBOUND_PROVENANCE,
     VOUCH_ERR_NO_ARTIFACT_DIGEST,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_DER_TRUNCATED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_DER_NON_CANONICAL,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_DER_TRAILING_DATA,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_DER_UNEXPECTED_TAG,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_UNSUPPORTED_VERSION,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_ALGORITHM_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_INVALID_TIME,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_DUPLICATE_EXTENSION,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_MALFORMED_EXTENSION,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_TOO_MANY_EXTENSIONS,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_RSA_UNSUPPORTED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_SIGNATURE_INVALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TRUSTED_ROOT_MALFORMED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TRUSTED_ROOT_MEDIA_TYPE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TRUSTED_ROOT_MISSING_START,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TRUSTED_ROOT_INVALID_TIME,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LOG_ID_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_KEY_DETAILS_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_UNSUPPORTED_HASH_ALGORITHM,
     VOUCH_ERR_NULL_POINTER,
     VOUCH_ERR_STORAGE_TOO_SMALL,
     VOUCH_ERR_MISALIGNED,
@@ -202,6 +311,46 @@ impl vouch_result {
             VOUCH_ERR_MISSING_COMMIT => c"missing-commit",
             VOUCH_ERR_UNBOUND_PROVENANCE => c"unbound-provenance",
             VOUCH_ERR_NO_ARTIFACT_DIGEST => c"no-artifact-digest",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_DER_TRUNCATED => c"der-truncated",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_DER_NON_CANONICAL => c"der-non-canonical",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_DER_TRAILING_DATA => c"der-trailing-data",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_DER_UNEXPECTED_TAG => c"der-unexpected-tag",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CERT_UNSUPPORTED_VERSION => c"cert-unsupported-version",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CERT_ALGORITHM_MISMATCH => c"cert-algorithm-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CERT_INVALID_TIME => c"cert-invalid-time",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CERT_DUPLICATE_EXTENSION => c"cert-duplicate-extension",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CERT_MALFORMED_EXTENSION => c"cert-malformed-extension",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CERT_TOO_MANY_EXTENSIONS => c"cert-too-many-extensions",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_RSA_UNSUPPORTED => c"rsa-unsupported",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM => c"unsupported-signature-algorithm",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CERT_SIGNATURE_INVALID => c"cert-signature-invalid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TRUSTED_ROOT_MALFORMED => c"trusted-root-malformed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TRUSTED_ROOT_MEDIA_TYPE => c"trusted-root-media-type",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TRUSTED_ROOT_MISSING_START => c"trusted-root-missing-start",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TRUSTED_ROOT_INVALID_TIME => c"trusted-root-invalid-time",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_LOG_ID_MISMATCH => c"log-id-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_KEY_DETAILS_MISMATCH => c"key-details-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_UNSUPPORTED_HASH_ALGORITHM => c"unsupported-hash-algorithm",
             VOUCH_ERR_NULL_POINTER => c"null-pointer",
             VOUCH_ERR_STORAGE_TOO_SMALL => c"storage-too-small",
             VOUCH_ERR_MISALIGNED => c"misaligned",

@@ -1243,3 +1243,139 @@ pub fn case_envelope(data: &[u8]) -> (Vec<usize>, usize, [&'static str; 2], Stri
     let doc = render(&case, &case.payload_type, &case.payload, &case.sigs);
     (case.trusted, case.threshold, ALLOWED_TYPES, doc)
 }
+
+// ---------------------------------------------------------------------------------------------
+// keyless: X.509 certificates and Sigstore trusted roots (vouch-core feature `keyless`)
+// ---------------------------------------------------------------------------------------------
+
+/// Whether `inner` lies inside `outer` (both borrowed from one buffer).
+fn within(outer: &[u8], inner: &[u8]) -> bool {
+    let (o, i) = (outer.as_ptr() as usize, inner.as_ptr() as usize);
+    i >= o && i + inner.len() <= o + outer.len()
+}
+
+/// `x509_parse`: a refused certificate fails with a DER or certificate error (100-109); an
+/// accepted one hands out only sub-slices of its input, each extension found at its offset in the
+/// TBS and no OID twice, every accessor answers without panicking, and the input cut by one byte
+/// or followed by one more is refused with the specific error.
+pub fn check_certificate(data: &[u8]) {
+    use vouch_core::x509::{Certificate, GeneralName, MAX_EXTENSIONS};
+    let c = match Certificate::parse(data) {
+        Ok(c) => c,
+        Err(e) => {
+            assert!(
+                (100..=109).contains(&e.number()),
+                "unexpected certificate error {e:?}"
+            );
+            return;
+        }
+    };
+    assert_eq!(c.raw(), data);
+    let tbs = c.tbs();
+    assert!(within(data, tbs), "TBS outside the input");
+    for part in [c.issuer(), c.subject(), c.spki(), c.serial()] {
+        assert!(within(tbs, part), "a TBS field outside the TBS");
+    }
+    assert!(within(data, c.signature()) && !within(tbs, c.signature()));
+    let exts: Vec<_> = c.extensions().collect();
+    assert!(exts.len() <= MAX_EXTENSIONS);
+    for (i, e) in exts.iter().enumerate() {
+        assert_eq!(
+            &tbs[e.offset..e.offset + e.raw.len()],
+            e.raw,
+            "extension offset"
+        );
+        assert!(
+            exts[..i].iter().all(|o| o.oid != e.oid),
+            "duplicate extension accepted"
+        );
+        assert_eq!(
+            c.extension(e.oid).map(|x| x.raw),
+            exts.iter().find(|x| x.oid == e.oid).map(|x| x.raw)
+        );
+    }
+    for n in c.subject_alt_names() {
+        if let GeneralName::Email(s) | GeneralName::Uri(s) | GeneralName::Dns(s) = n {
+            assert!(s.is_ascii());
+        }
+    }
+    assert_eq!(c.valid_at(c.not_before()), c.not_before() <= c.not_after());
+    let _ = (
+        c.signature_algorithm(),
+        c.fulcio_issuer(),
+        c.sct_list(),
+        c.is_ca(),
+    );
+    for claim in 1..=22 {
+        let _ = c.fulcio_claim(claim);
+    }
+    let _ = c.unknown_critical_extensions().count();
+    let _ = c.extended_key_usages().count();
+    if let Ok(k) = c.public_key() {
+        let _ = c.verify_signed_by(&k);
+    }
+    assert_eq!(
+        Certificate::parse(&data[..data.len() - 1]).err(),
+        Some(Error::DerTruncated)
+    );
+    let mut longer = data.to_vec();
+    longer.push(0);
+    assert_eq!(
+        Certificate::parse(&longer).err(),
+        Some(Error::DerTrailingData)
+    );
+}
+
+/// `trusted_root_parse`: a refused root fails with a JSON, base64, key, DER / certificate or
+/// trusted-root error; an accepted one has only usable supported log keys, windows that do not
+/// end before they start, logs found by their own ids, and certificates that decode again.
+pub fn check_trusted_root(data: &[u8]) {
+    use vouch_core::trusted_root::{LogKeyType, TrustedRoot};
+    let mut scratch = vec![0u8; 4096];
+    let root = match TrustedRoot::parse(data, &mut scratch) {
+        Ok(r) => r,
+        Err(e) => {
+            assert!(
+                (1..=5).contains(&e.number())
+                    || matches!(
+                        e,
+                        Error::InvalidBase64
+                            | Error::BufferTooSmall
+                            | Error::InvalidKey
+                            | Error::UnsupportedKeyType
+                    )
+                    || (100..=119).contains(&e.number()),
+                "unexpected trusted root error {e:?}"
+            );
+            return;
+        }
+    };
+    assert!(root.max_certificate_len() <= scratch.len());
+    for log in root.tlogs().chain(root.ctlogs()) {
+        assert!(log.valid_for.end.is_none_or(|e| e >= log.valid_for.start));
+        let key = log.public_key();
+        if log.key_type == LogKeyType::Unsupported {
+            assert!(key.is_err());
+        } else {
+            key.expect("a validated supported log key");
+        }
+        let found = root
+            .find_tlog(&log.log_id)
+            .or_else(|| root.find_ctlog(&log.log_id))
+            .expect("a log is found by its id");
+        assert_eq!(found.log_id, log.log_id);
+    }
+    for auth in root
+        .certificate_authorities()
+        .chain(root.timestamp_authorities())
+    {
+        assert!(auth.valid_for.end.is_none_or(|e| e >= auth.valid_for.start));
+        let n = auth.chain_len();
+        assert!(n >= 1);
+        for i in 0..n {
+            auth.certificate(i, &mut scratch)
+                .expect("a validated certificate");
+        }
+        assert!(auth.certificate(n, &mut scratch).is_err());
+    }
+}

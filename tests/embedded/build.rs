@@ -9,7 +9,14 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     // The configuration name printed by the image: its enabled features.
     let mut config = Vec::new();
-    for f in ["ed25519", "p256", "statement", "opt-size", "key-formats"] {
+    for f in [
+        "ed25519",
+        "p256",
+        "statement",
+        "opt-size",
+        "key-formats",
+        "keyless",
+    ] {
         let var = format!("CARGO_FEATURE_{}", f.to_uppercase().replace('-', "_"));
         if env::var_os(var).is_some() {
             config.push(f);

@@ -110,6 +110,8 @@ static void test_results_and_version(void) {
     CHECK(strcmp(vouch_result_code(0xffffffffu), "unknown") == 0);
     CHECK(VOUCH_ERR_INVALID_JSON == 1 && VOUCH_ERR_NO_ARTIFACT_DIGEST == 32);
     CHECK(VOUCH_ERR_NULL_POINTER == 1000);
+    CHECK(VOUCH_ERR_DER_TRUNCATED == 100 && VOUCH_ERR_UNSUPPORTED_HASH_ALGORITHM == 119);
+    CHECK(strcmp(vouch_result_code(VOUCH_ERR_RSA_UNSUPPORTED), "rsa-unsupported") == 0);
 
     /* Every number gets a code and a message that fits VOUCH_MESSAGE_MAX. */
     for (r = 0; r < 1100; r++) {

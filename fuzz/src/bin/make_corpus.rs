@@ -72,7 +72,63 @@ fn statements() -> Vec<String> {
     ]
 }
 
+/// The keyless seeds: every distinct certificate of the real Sigstore trusted roots and bundles
+/// in `tests/vectors/sigstore/`, and the trusted roots themselves.
+fn keyless_seeds() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    use base64ct::{Base64, Encoding};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/sigstore");
+    let sorted = |d: std::path::PathBuf| {
+        let mut v: Vec<_> = fs::read_dir(d)
+            .expect("vector dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        v.sort();
+        v
+    };
+    let json = |p: &Path| -> serde_json::Value {
+        serde_json::from_slice(&fs::read(p).expect("read vector")).expect("vector JSON")
+    };
+    let b64 = |v: &serde_json::Value| Base64::decode_vec(v.as_str().expect("base64")).expect("b64");
+    let mut roots = Vec::new();
+    let mut certs: Vec<Vec<u8>> = Vec::new();
+    for f in sorted(dir.join("trusted_roots")) {
+        let r = json(&f);
+        for kind in ["certificateAuthorities", "timestampAuthorities"] {
+            for a in r[kind].as_array().into_iter().flatten() {
+                for c in a["certChain"]["certificates"].as_array().expect("chain") {
+                    certs.push(b64(&c["rawBytes"]));
+                }
+            }
+        }
+        roots.push(fs::read(&f).expect("read root"));
+    }
+    for d in sorted(dir.join("cases")) {
+        let vm = json(&d.join("bundle.sigstore.json"))["verificationMaterial"].clone();
+        if let Some(c) = vm.get("certificate") {
+            certs.push(b64(&c["rawBytes"]));
+        }
+        for c in vm["x509CertificateChain"]["certificates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            certs.push(b64(&c["rawBytes"]));
+        }
+    }
+    let mut distinct: Vec<Vec<u8>> = Vec::new();
+    for c in certs {
+        if !distinct.contains(&c) {
+            distinct.push(c);
+        }
+    }
+    (distinct, roots)
+}
+
 fn main() {
+    let (certs, roots) = keyless_seeds();
+    write("x509_parse", &certs);
+    write("trusted_root_parse", &roots);
+
     let ed = ed25519_key(1);
     let ed2 = ed25519_key(2);
     let p = p256_key(1);

@@ -459,6 +459,8 @@ fn main() -> ! {
     );
     #[cfg(feature = "statement")]
     statement::run(&mut r, &mut scratch);
+    #[cfg(feature = "keyless")]
+    keyless::run(&mut r);
 
     r.put("max-stack ");
     r.num(r.max_stack);
@@ -510,4 +512,186 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     debug::exit(debug::EXIT_FAILURE);
     #[allow(clippy::empty_loop)]
     loop {}
+}
+
+/// Outcomes of cases without a DSSE verifier (keyless).
+#[cfg(feature = "keyless")]
+impl Report {
+    /// Prints one outcome with its stack and counts it.
+    fn record(
+        &mut self,
+        name: &str,
+        got: Result<usize, Error>,
+        expected: Result<usize, Error>,
+        stack: usize,
+    ) {
+        let pass = got == expected;
+        self.put(if pass { "PASS " } else { "FAIL " });
+        self.put(name);
+        self.put(": ");
+        self.outcome(&got);
+        if !pass {
+            self.put(", expected ");
+            self.outcome(&expected);
+        }
+        self.put(", stack ");
+        self.num(stack);
+        self.put(" bytes\n");
+        self.max_stack = self.max_stack.max(stack);
+        if pass {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+        }
+    }
+}
+
+/// Keyless foundations on the MCU: a real Sigstore trusted root (in flash) parsed and its chains
+/// verified, a real Fulcio leaf (from a real bundle) verified under its intermediate, refusals.
+#[cfg(feature = "keyless")]
+mod keyless {
+    use super::{Error, Report, measured};
+    use vouch_core::trusted_root::TrustedRoot;
+    use vouch_core::x509::Certificate;
+    use vouch_core::{base64, json};
+
+    const ROOT: &[u8] =
+        include_bytes!("../../vectors/sigstore/trusted_roots/production-sigstore-go-testing.json");
+    const BUNDLE: &[u8] = include_bytes!(
+        "../../vectors/sigstore/cases/go--sigstorejs-2.0.0-provenance-exact/bundle.sigstore.json"
+    );
+    /// Caller scratch per certificate (the largest here is 1.7 KiB).
+    const CERT: usize = 2048;
+
+    type Case = fn(&mut [u8], &mut [u8]) -> Result<usize, Error>;
+
+    fn case(
+        r: &mut Report,
+        name: &str,
+        expected: Result<usize, Error>,
+        a: &mut [u8],
+        b: &mut [u8],
+        f: Case,
+    ) {
+        let (got, stack) = measured(|| f(a, b));
+        r.record(name, got, expected, stack);
+    }
+
+    /// The bundle's leaf certificate, decoded into `out`.
+    fn leaf(out: &mut [u8]) -> Result<usize, Error> {
+        let doc = json::parse(BUNDLE)?;
+        let b64 = doc
+            .get("verificationMaterial")
+            .and_then(|v| v.get("x509CertificateChain"))
+            .and_then(|v| v.get("certificates"))
+            .and_then(|v| v.elements().next())
+            .and_then(|v| v.get("rawBytes"))
+            .and_then(|v| v.as_str())
+            .ok_or(Error::TrustedRootMalformed)?;
+        base64::decode_json_str(&b64, out)
+    }
+
+    /// Verifies the leaf in `a` (length `n`) under the trusted root's CA whose first certificate
+    /// is its issuer; returns the number of CAs tried.
+    fn verify_leaf(a: &[u8], b: &mut [u8]) -> Result<usize, Error> {
+        let leaf = Certificate::parse(a)?;
+        let root = TrustedRoot::parse(ROOT, b)?;
+        let mut tried = 0;
+        for ca in root.certificate_authorities() {
+            let issuer = ca.certificate(0, b)?;
+            if issuer.subject() == leaf.issuer() {
+                tried += 1;
+                leaf.verify_issued_by(&issuer)?;
+                return Ok(tried);
+            }
+        }
+        Err(Error::CertSignatureInvalid)
+    }
+
+    pub fn run(r: &mut Report) {
+        let mut a = [0u8; CERT];
+        let mut b = [0u8; CERT];
+        case(
+            r,
+            "keyless: production trusted root parses",
+            Ok(2),
+            &mut a,
+            &mut b,
+            |a, _| {
+                Ok(TrustedRoot::parse(ROOT, a)?
+                    .certificate_authorities()
+                    .count())
+            },
+        );
+        case(
+            r,
+            "keyless: every chain of the trusted root verifies (P-384)",
+            Ok(6),
+            &mut a,
+            &mut b,
+            |a, b| {
+                let root = TrustedRoot::parse(ROOT, a)?;
+                let mut links = 0;
+                for auth in root
+                    .certificate_authorities()
+                    .chain(root.timestamp_authorities())
+                {
+                    let n = auth.chain_len();
+                    for i in 0..n {
+                        let child = auth.certificate(i, a)?;
+                        let parent = auth.certificate((i + 1).min(n - 1), b)?;
+                        child.verify_issued_by(&parent)?;
+                        links += 1;
+                    }
+                }
+                Ok(links)
+            },
+        );
+        case(
+            r,
+            "keyless: real Fulcio leaf verifies under its intermediate",
+            Ok(1),
+            &mut a,
+            &mut b,
+            |a, b| {
+                let n = leaf(a)?;
+                verify_leaf(a.get(..n).ok_or(Error::BufferTooSmall)?, b)
+            },
+        );
+        case(
+            r,
+            "keyless: leaf with one TBS byte changed",
+            Err(Error::CertSignatureInvalid),
+            &mut a,
+            &mut b,
+            |a, b| {
+                let n = leaf(a)?;
+                if let Some(x) = a.get_mut(n / 2) {
+                    *x ^= 1;
+                }
+                verify_leaf(a.get(..n).ok_or(Error::BufferTooSmall)?, b)
+            },
+        );
+        case(
+            r,
+            "keyless: truncated leaf",
+            Err(Error::DerTruncated),
+            &mut a,
+            &mut b,
+            |a, _| {
+                let n = leaf(a)?;
+                Certificate::parse(a.get(..n - 1).ok_or(Error::BufferTooSmall)?).map(|_| 0)
+            },
+        );
+        case(
+            r,
+            "keyless: trusted root with too little scratch",
+            Err(Error::BufferTooSmall),
+            &mut a,
+            &mut b,
+            |a, _| {
+                TrustedRoot::parse(ROOT, a.get_mut(..256).ok_or(Error::BufferTooSmall)?).map(|_| 0)
+            },
+        );
+    }
 }
