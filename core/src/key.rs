@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 /// A signature algorithm, as decided by the key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 #[repr(u32)]
 pub enum Algorithm {
     /// Pure Ed25519 (RFC 8032), not Ed25519ph.
