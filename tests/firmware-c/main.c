@@ -1,0 +1,166 @@
+/*
+ * The firmware-style installer flow through the C ABI, on an emulated Cortex-M4 (qemu
+ * mps2-an386): the C library (libvouch.a, firmware build) linked into a C image with
+ * arm-none-eabi-gcc. Trusted keys are baked in as raw bytes (vouch_key_from_raw), the envelope
+ * and the artifact sit in flash, the artifact is hashed in 4 KiB chunks, and all vouch state
+ * lives in static storage: no heap, no C library.
+ *
+ * Each case prints PASS or FAIL with the result code; the image ends with "N passed, M failed"
+ * and exits non-zero on any failure. The stack is painted before the cases and its peak use is
+ * printed.
+ */
+#include <vouch.h>
+
+#include "firmware.h"
+
+#define CHUNK 4096
+#define STACK_BUDGET 16384 /* bytes; checked below */
+
+static vouch_key_storage key_storage;
+static vouch_verifier_storage verifier_storage;
+static vouch_hasher_storage hasher_storage;
+static uint8_t scratch[8 * 1024];
+static uint8_t envelope_copy[4096];
+static unsigned passed, failed;
+
+static size_t text_len(const char *s) {
+    size_t n = 0;
+    while (s[n]) n++;
+    return n;
+}
+
+/* The installer: 0 when the artifact may be installed, else the first refusing result. */
+static vouch_result install(const uint8_t *key, size_t key_len, const uint8_t *env,
+                            size_t env_len, const uint8_t *artifact, size_t artifact_len,
+                            const char *builder) {
+    const vouch_key *k;
+    const vouch_verifier *v;
+    vouch_hasher *h;
+    vouch_digest digest;
+    const uint8_t *payload;
+    size_t payload_len, subject, off;
+    uint32_t signers;
+    vouch_str in_toto;
+    vouch_result r;
+
+    r = vouch_key_from_raw(VOUCH_ALGORITHM_ED25519, key, key_len, &key_storage,
+                           sizeof key_storage, &k);
+    if (r != VOUCH_OK) return r;
+    in_toto.data = VOUCH_IN_TOTO_PAYLOAD_TYPE;
+    in_toto.len = text_len(VOUCH_IN_TOTO_PAYLOAD_TYPE);
+    r = vouch_verifier_init(&k, 1, 1, &in_toto, 1, &verifier_storage, sizeof verifier_storage,
+                            &v);
+    if (r != VOUCH_OK) return r;
+    r = vouch_verifier_verify(v, env, env_len, scratch, sizeof scratch, &payload, &payload_len,
+                              &signers);
+    if (r != VOUCH_OK) return r;
+    r = vouch_hasher_init(&hasher_storage, sizeof hasher_storage,
+                          VOUCH_HASH_SHA256 | VOUCH_HASH_SHA512, &h);
+    if (r != VOUCH_OK) return r;
+    for (off = 0; off < artifact_len; off += CHUNK) {
+        size_t n = artifact_len - off < CHUNK ? artifact_len - off : CHUNK;
+        r = vouch_hasher_update(h, artifact + off, n);
+        if (r != VOUCH_OK) return r;
+    }
+    r = vouch_hasher_finish(h, &digest);
+    if (r != VOUCH_OK) return r;
+    return vouch_statement_check(payload, payload_len, NULL, 0, builder,
+                                 builder ? text_len(builder) : 0, &digest, &subject);
+}
+
+static void expect(const char *name, vouch_result got, vouch_result want) {
+    if (got == want) {
+        passed++;
+        console_write("PASS ");
+    } else {
+        failed++;
+        console_write("FAIL ");
+    }
+    console_write(name);
+    console_write(": ");
+    console_write(vouch_result_code(got));
+    if (got != want) {
+        console_write(" (expected ");
+        console_write(vouch_result_code(want));
+        console_write(")");
+    }
+    console_write("\n");
+}
+
+static void paint_stack(uint8_t *low, size_t len) {
+    volatile uint8_t *p = low;
+    size_t i;
+    for (i = 0; i < len; i++) p[i] = 0xA5;
+}
+
+static size_t stack_used(const uint8_t *low, size_t len) {
+    size_t i = 0;
+    while (i < len && low[i] == 0xA5) i++;
+    return len - i;
+}
+
+extern uint8_t _bss_end[], _stack_top[];
+
+int main(void) {
+    const char *builder = "https://example.com/builder";
+    /* Paint from the end of .bss up to 256 bytes below the current stack pointer. */
+    uint8_t here;
+    uint8_t *low = _bss_end;
+    size_t span = (size_t)(&here - low) - 256;
+    size_t used, i;
+    const vouch_key *unused_key;
+
+    console_write("vouch C firmware image: installer flow through the C ABI\n");
+    paint_stack(low, span);
+
+    expect("installs the signed artifact",
+           install(trusted_key_raw, trusted_key_raw_len, envelope_json, envelope_json_len,
+                   artifact_bin, artifact_bin_len, builder),
+           VOUCH_OK);
+    used = stack_used(low, span) + (size_t)(_stack_top - &here);
+
+    expect("refuses a tampered artifact",
+           install(trusted_key_raw, trusted_key_raw_len, envelope_json, envelope_json_len,
+                   tampered_bin, tampered_bin_len, builder),
+           VOUCH_ERR_SUBJECT_MISMATCH);
+    expect("refuses another builder",
+           install(trusted_key_raw, trusted_key_raw_len, envelope_json, envelope_json_len,
+                   artifact_bin, artifact_bin_len, "https://evil.example/builder"),
+           VOUCH_ERR_BUILDER_ID_MISMATCH);
+    expect("refuses an envelope the key did not sign",
+           install(other_key_raw, other_key_raw_len, envelope_json, envelope_json_len,
+                   artifact_bin, artifact_bin_len, builder),
+           VOUCH_ERR_INVALID_SIGNATURE);
+    /* One flipped bit inside the base64 payload: the signature no longer covers it. */
+    for (i = 0; i < envelope_json_len && i < sizeof envelope_copy; i++)
+        envelope_copy[i] = envelope_json[i];
+    for (i = 0; i + 12 < envelope_json_len; i++) {
+        if (envelope_copy[i] == '"' && envelope_copy[i + 1] == 'e' && envelope_copy[i + 2] == 'y') {
+            envelope_copy[i + 10] = envelope_copy[i + 10] == 'A' ? 'B' : 'A';
+            break;
+        }
+    }
+    expect("refuses a modified payload",
+           install(trusted_key_raw, trusted_key_raw_len, envelope_copy, envelope_json_len,
+                   artifact_bin, artifact_bin_len, builder),
+           VOUCH_ERR_INVALID_SIGNATURE);
+    expect("refuses a key of an algorithm the ABI does not name",
+           vouch_key_from_raw(7, trusted_key_raw, trusted_key_raw_len, &key_storage,
+                              sizeof key_storage, &unused_key),
+           VOUCH_ERR_UNSUPPORTED_KEY_TYPE);
+
+    console_write("max-stack ");
+    console_uint((unsigned long)used);
+    console_write(" bytes (installer flow, budget ");
+    console_uint(STACK_BUDGET);
+    console_write(")\n");
+    if (used > STACK_BUDGET) {
+        failed++;
+        console_write("FAIL stack over budget\n");
+    }
+    console_uint(passed);
+    console_write(" passed, ");
+    console_uint(failed);
+    console_write(" failed\n");
+    return failed == 0 ? 0 : 1;
+}
