@@ -40,7 +40,8 @@ fn main() {
         };
         let env = std::fs::read(env_path).expect("envelope");
         let key = PublicKey::parse(&std::fs::read(key_path).expect("key")).expect("key");
-        let v = Verifier::new(&[TrustedKey { key, keyid: None }], 1, &types).expect("verifier");
+        let trusted = [TrustedKey { key, keyid: None }];
+        let v = Verifier::new(&trusted, 1, &types).expect("verifier");
         let vt = v.clone().precompute();
         let mut scratch = vec![0u8; env.len()];
         assert!(

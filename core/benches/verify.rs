@@ -88,24 +88,16 @@ fn bench_case(c: &mut Criterion, case: &Case, big: bool) {
     let vk: VerifyingKey = *case.sk.verifying_key();
     let p_key = PublicKey::from_sec1(vk.to_sec1_point(false).as_bytes()).expect("key");
     let types = [T];
-    let v_ed = Verifier::new(
-        &[TrustedKey {
-            key: ed_key,
-            keyid: None,
-        }],
-        1,
-        &types,
-    )
-    .expect("verifier");
-    let v_p = Verifier::new(
-        &[TrustedKey {
-            key: p_key,
-            keyid: None,
-        }],
-        1,
-        &types,
-    )
-    .expect("verifier");
+    let ed_trusted = [TrustedKey {
+        key: ed_key,
+        keyid: None,
+    }];
+    let p_trusted = [TrustedKey {
+        key: p_key,
+        keyid: None,
+    }];
+    let v_ed = Verifier::new(&ed_trusted, 1, &types).expect("verifier");
+    let v_p = Verifier::new(&p_trusted, 1, &types).expect("verifier");
     let v_pt = v_p.clone().precompute();
     let mut scratch = vec![0u8; case.payload.len()];
     // Everything must verify before it is timed.

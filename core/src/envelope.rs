@@ -182,7 +182,9 @@ pub struct Verified<'s, 'v> {
 /// reused for any number of envelopes.
 #[derive(Clone, Debug)]
 pub struct Verifier<'v> {
-    keys: heapless::Vec<TrustedKey<'v>, MAX_TRUSTED_KEYS>,
+    /// The caller's keys, borrowed: a verifier copies no key (on a microcontroller, 16 keys would
+    /// be ~1.7 KiB of stack per verifier).
+    keys: &'v [TrustedKey<'v>],
     /// Per-key precomputed P-256 tables (feature `fast`), by key index.
     #[cfg(feature = "fast")]
     tables: heapless::Vec<Option<SharedTable>, MAX_TRUSTED_KEYS>,
@@ -198,27 +200,28 @@ impl<'v> Verifier<'v> {
     // to the caller's frame (the stack peak is a sum of frames, not a max).
     #[inline(never)]
     pub fn new(
-        keys: &[TrustedKey<'v>],
+        keys: &'v [TrustedKey<'v>],
         threshold: usize,
         payload_types: &'v [&'v str],
     ) -> Result<Self, Error> {
         if keys.is_empty() {
             return Err(Error::NoTrustedKeys);
         }
-        let mut v = heapless::Vec::new();
-        for k in keys {
-            if v.iter().any(|e: &TrustedKey<'_>| e.key == k.key) {
+        if keys.len() > MAX_TRUSTED_KEYS {
+            return Err(Error::TooManyKeys);
+        }
+        for (i, k) in keys.iter().enumerate() {
+            if keys.iter().take(i).any(|e| e.key == k.key) {
                 return Err(Error::DuplicateTrustedKey);
             }
-            v.push(k.clone()).map_err(|_| Error::TooManyKeys)?;
         }
-        if threshold == 0 || threshold > v.len() {
+        if threshold == 0 || threshold > keys.len() {
             return Err(Error::InvalidThreshold);
         }
         Ok(Verifier {
             #[cfg(feature = "fast")]
             tables: heapless::Vec::new(),
-            keys: v,
+            keys,
             threshold,
             payload_types,
         })
@@ -242,7 +245,7 @@ impl<'v> Verifier<'v> {
 
     /// The trusted keys, in the order given.
     pub fn keys(&self) -> &[TrustedKey<'v>] {
-        &self.keys
+        self.keys
     }
 
     /// The threshold.

@@ -31,7 +31,8 @@
 //! # let key_bytes = kp.pk.as_ref();
 //! let key = PublicKey::parse(key_bytes)?;
 //! let types = [IN_TOTO_PAYLOAD_TYPE];
-//! let verifier = Verifier::new(&[TrustedKey { key, keyid: None }], 1, &types)?;
+//! let trusted = [TrustedKey { key, keyid: None }];
+//! let verifier = Verifier::new(&trusted, 1, &types)?;
 //!
 //! let mut scratch = [0u8; 4096];
 //! let verified = verifier.verify(envelope.as_bytes(), &mut scratch)?;

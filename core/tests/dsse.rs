@@ -55,17 +55,21 @@ fn pem(der: &[u8], eol: &str) -> String {
     out
 }
 
-fn trusted(keys: &[PublicKey]) -> Vec<TrustedKey<'static>> {
-    keys.iter()
+/// The keys as trusted keys without keyids, leaked for the life of the test process (a verifier
+/// borrows its keys).
+fn trusted(keys: &[PublicKey]) -> &'static [TrustedKey<'static>] {
+    let v: Vec<TrustedKey<'static>> = keys
+        .iter()
         .map(|k| TrustedKey {
             key: k.clone(),
             keyid: None,
         })
-        .collect()
+        .collect();
+    Vec::leak(v)
 }
 
 fn verifier(keys: &[PublicKey], threshold: usize) -> Verifier<'static> {
-    Verifier::new(&trusted(keys), threshold, TYPES).expect("verifier")
+    Verifier::new(trusted(keys), threshold, TYPES).expect("verifier")
 }
 
 /// What a successful verification handed out, copied.
@@ -201,7 +205,7 @@ fn pae_spec_examples_byte_for_byte() {
             .sig(None, sig, B64::Std)
             .to_json();
         let types = [ty];
-        let v = Verifier::new(&trusted(&[ed_pub(&kp)]), 1, &types).unwrap();
+        let v = Verifier::new(trusted(&[ed_pub(&kp)]), 1, &types).unwrap();
         let mut scratch = vec![0u8; body.len()];
         let got = v.verify(env.as_bytes(), &mut scratch).expect(ty);
         assert_eq!(got.payload, body);
@@ -214,7 +218,7 @@ fn pae_spec_examples_byte_for_byte() {
         let env = EnvelopeBuilder::new(ty, body)
             .sig(None, sig.to_der().as_bytes().to_vec(), B64::Url)
             .to_json();
-        let v = Verifier::new(&trusted(&[p256_pub(&sk)]), 1, &types).unwrap();
+        let v = Verifier::new(trusted(&[p256_pub(&sk)]), 1, &types).unwrap();
         let got = v.verify(env.as_bytes(), &mut scratch).expect(ty);
         assert_eq!(got.payload, body);
     }
@@ -228,7 +232,7 @@ fn non_ascii_payload_type_through_the_envelope_with_escapes() {
     let sig = ed25519_sig(&kp, ty, payload);
     let sig_b64 = b64(&sig, B64::Std);
     let types = [ty];
-    let v = Verifier::new(&trusted(&[ed_pub(&kp)]), 1, &types).unwrap();
+    let v = Verifier::new(trusted(&[ed_pub(&kp)]), 1, &types).unwrap();
     // Raw UTF-8, \u escapes for the BMP character and a surrogate pair for the emoji.
     for literal in [
         json_string(ty),
@@ -683,7 +687,7 @@ fn payload_type_must_be_allowed() {
     }
     // Several allowed types: the Verified names the one that matched.
     let types = ["text/plain", T];
-    let v2 = Verifier::new(&trusted(&[ed_pub(&kp)]), 1, &types).unwrap();
+    let v2 = Verifier::new(trusted(&[ed_pub(&kp)]), 1, &types).unwrap();
     let env = EnvelopeBuilder::new("text/plain", b"x")
         .sig(None, ed25519_sig(&kp, "text/plain", b"x"), B64::Std)
         .to_json();
@@ -730,7 +734,7 @@ fn tampering_is_detected() {
     let payload = b"{\"_type\":\"https://in-toto.io/Statement/v1\"}".to_vec();
     let types = [T, "text/plain"];
     for (name, key, sign) in all_signers() {
-        let v = Verifier::new(&trusted(&[key]), 1, &types).unwrap();
+        let v = Verifier::new(trusted(&[key]), 1, &types).unwrap();
         let sig = sign(T, &payload);
         let good = EnvelopeBuilder::new(T, &payload).sig(None, sig.clone(), B64::Std);
         assert_eq!(verify(&v, &good.to_json()), ok(&payload, 1), "{name}");
@@ -1117,20 +1121,20 @@ fn verifier_configuration_errors() {
     );
     let two = trusted(&[ka.clone(), kb.clone()]);
     assert_eq!(
-        Verifier::new(&two, 0, TYPES).err(),
+        Verifier::new(two, 0, TYPES).err(),
         Some(Error::InvalidThreshold)
     );
     assert_eq!(
-        Verifier::new(&two, 3, TYPES).err(),
+        Verifier::new(two, 3, TYPES).err(),
         Some(Error::InvalidThreshold)
     );
-    assert!(Verifier::new(&two, 2, TYPES).is_ok());
+    assert!(Verifier::new(two, 2, TYPES).is_ok());
     let many: Vec<PublicKey> = (0..=MAX_TRUSTED_KEYS as u8)
         .map(|i| ed_pub(&ed25519_key(100 + i)))
         .collect();
-    assert!(Verifier::new(&trusted(&many[..MAX_TRUSTED_KEYS]), 1, TYPES).is_ok());
+    assert!(Verifier::new(trusted(&many[..MAX_TRUSTED_KEYS]), 1, TYPES).is_ok());
     assert_eq!(
-        Verifier::new(&trusted(&many), 1, TYPES).err(),
+        Verifier::new(trusted(&many), 1, TYPES).err(),
         Some(Error::TooManyKeys)
     );
     // The last of MAX_TRUSTED_KEYS keys verifies (bit MAX_TRUSTED_KEYS - 1).

@@ -180,7 +180,8 @@ fn buffer_too_small_and_escapes_on_long_texts() {
     assert!(env.contains("\\u002b"));
     let key = PublicKey::from_ed25519_raw(kp.pk.as_ref()).unwrap();
     let types = [T];
-    let v = Verifier::new(&[TrustedKey { key, keyid: None }], 1, &types).unwrap();
+    let trusted = [TrustedKey { key, keyid: None }];
+    let v = Verifier::new(&trusted, 1, &types).unwrap();
     let mut scratch = vec![0u8; data.len()];
     assert_eq!(
         v.verify(env.as_bytes(), &mut scratch).unwrap().payload,
@@ -247,15 +248,11 @@ fn p256_envelopes_match_p256_verify_prehash() {
         let vk = keys[i].verifying_key();
         PublicKey::from_sec1(vk.to_sec1_point(false).as_bytes()).unwrap()
     };
-    let plain = Verifier::new(
-        &[TrustedKey {
-            key: trusted(0),
-            keyid: None,
-        }],
-        1,
-        &types,
-    )
-    .unwrap();
+    let one = [TrustedKey {
+        key: trusted(0),
+        keyid: None,
+    }];
+    let plain = Verifier::new(&one, 1, &types).unwrap();
     // With feature `fast`, the precomputed-table path; otherwise the same plain verifier twice.
     #[cfg(feature = "fast")]
     let tabled = plain.clone().precompute();
@@ -330,25 +327,11 @@ fn p256_envelopes_match_p256_verify_prehash() {
     );
 
     // Several keys: each signature is attributed to the right key, whatever the order.
-    let v3 = Verifier::new(
-        &[
-            TrustedKey {
-                key: trusted(2),
-                keyid: None,
-            },
-            TrustedKey {
-                key: trusted(1),
-                keyid: None,
-            },
-            TrustedKey {
-                key: trusted(0),
-                keyid: None,
-            },
-        ],
-        2,
-        &types,
-    )
-    .unwrap();
+    let three = [2, 1, 0].map(|i| TrustedKey {
+        key: trusted(i),
+        keyid: None,
+    });
+    let v3 = Verifier::new(&three, 2, &types).unwrap();
     #[cfg(feature = "fast")]
     let v3 = v3.precompute();
     let payload = b"two of three".to_vec();

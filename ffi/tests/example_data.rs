@@ -33,7 +33,8 @@ fn example_data_verifies_and_tampering_is_caught() {
     };
     let key = PublicKey::parse(&get("policy-key.pem")).expect("key");
     let types = [IN_TOTO_PAYLOAD_TYPE];
-    let v = Verifier::new(&[TrustedKey { key, keyid: None }], 1, &types).expect("verifier");
+    let trusted = [TrustedKey { key, keyid: None }];
+    let v = Verifier::new(&trusted, 1, &types).expect("verifier");
     let env = get("firmware.bin.dsse.json");
     let mut scratch = vec![0u8; env.len()];
     let verified = v.verify(&env, &mut scratch).expect("verifies");
