@@ -87,6 +87,7 @@ pub mod statement;
 #[cfg(feature = "testkit")]
 #[allow(clippy::unreachable, clippy::indexing_slicing)]
 pub mod testkit;
+pub mod verifier;
 
 #[cfg(feature = "keyless")]
 mod time;
@@ -95,14 +96,13 @@ pub mod trusted_root;
 #[cfg(feature = "keyless")]
 pub mod x509;
 
-pub use envelope::{
-    Envelope, KeySet, SignatureEntry, TrustedKey, Verified, VerifiedSignatures, Verifier,
-};
+pub use envelope::{Envelope, SignatureEntry};
 pub use error::Error;
 pub use key::{Algorithm, PublicKey};
 pub use statement::{
     ArtifactDigest, ArtifactHasher, Checks, Provenance, Statement, StatementVersion,
 };
+pub use verifier::{KeySet, TrustedKey, Verified, VerifiedSignatures, Verifier};
 
 /// Most signatures one envelope may carry; more gives [`Error::TooManySignatures`].
 pub const MAX_SIGNATURES: usize = 16;
