@@ -14,6 +14,16 @@
 use crate::Error;
 use sha2::{Digest, Sha256};
 
+// One file per signature algorithm.
+#[cfg(feature = "p256")]
+mod ecdsa_p256;
+#[cfg(feature = "ed25519")]
+mod ed25519;
+#[cfg(feature = "p256")]
+use ecdsa_p256::verify_p256;
+#[cfg(feature = "ed25519")]
+use ed25519::verify_ed25519;
+
 /// A signature algorithm, as decided by the key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -367,51 +377,6 @@ impl Body for [u8] {
     }
 }
 
-#[cfg(feature = "ed25519")]
-#[inline(never)]
-fn verify_ed25519(
-    pk: &ed25519_compact::PublicKey,
-    signature: &[u8],
-    message: &mut dyn FnMut(&mut ed25519_compact::VerifyingState),
-) -> bool {
-    let Ok(sig) = ed25519_compact::Signature::from_slice(signature) else {
-        return false;
-    };
-    let Ok(mut state) = pk.verify_incremental(&sig) else {
-        return false;
-    };
-    message(&mut state);
-    state.verify().is_ok()
-}
-
-/// ECDSA P-256 over a SHA-256 prehash; the signature is raw `r||s` when exactly 64 bytes, strict
-/// DER otherwise. High-S signatures are valid.
-#[cfg(feature = "p256")]
-#[inline(never)]
-fn verify_p256(
-    vk: &p256::ecdsa::VerifyingKey,
-    prehash: &[u8; 32],
-    signature: &[u8],
-    table: Option<&Table>,
-) -> bool {
-    use p256::ecdsa::Signature;
-    use p256::ecdsa::signature::hazmat::PrehashVerifier;
-    let sig = if signature.len() == 64 {
-        Signature::from_slice(signature)
-    } else {
-        Signature::from_der(signature)
-    };
-    let Ok(sig) = sig else {
-        return false;
-    };
-    #[cfg(feature = "fast")]
-    if let Some(t) = table {
-        return crate::p256_tables::verify(t, prehash, &sig);
-    }
-    let _ = table;
-    vk.verify_prehash(prehash, &sig).is_ok()
-}
-
 /// A key's precomputed verification table (feature `fast`; an empty stand-in otherwise).
 #[cfg(feature = "fast")]
 pub(crate) use crate::p256_tables::Table;
@@ -453,9 +418,9 @@ mod tests {
     #[test]
     fn rsa_keys_of_any_size_are_unsupported() {
         for pem in [
-            &include_bytes!("../../tests/vectors/keys/rsa1024.pub")[..],
-            &include_bytes!("../../tests/vectors/keys/rsa2048.pub")[..],
-            &include_bytes!("../../tests/vectors/keys/rsa4096.pub")[..],
+            &include_bytes!("../../../tests/vectors/keys/rsa1024.pub")[..],
+            &include_bytes!("../../../tests/vectors/keys/rsa2048.pub")[..],
+            &include_bytes!("../../../tests/vectors/keys/rsa4096.pub")[..],
         ] {
             assert_eq!(PublicKey::parse(pem).err(), Some(Error::UnsupportedKeyType));
         }
