@@ -1047,6 +1047,7 @@ fn health_ready_and_metrics() {
     assert_eq!(
         r.json(),
         json!({"status": "ready", "schemaVersion": vouch_cli::store::SCHEMA_VERSION,
+               "durableCommits": true,
                "policySha256": policy_sha, "mode": "enforce"})
     );
     let r = s.get("/metrics", None);
@@ -1271,4 +1272,245 @@ fn kill_9_during_a_stream_of_puts_loses_no_acknowledged_write() {
         )
         .unwrap();
     assert_eq!(orphans, 0);
+}
+
+/// `n` JSON manifests `m{i}.json` with provenance `m{i}.env.json` signed by ci (by rogue when
+/// `rogue(i)`); returns (digest, card file, envelope file) per manifest.
+fn manifests(e: &Env, n: usize, rogue: impl Fn(usize) -> bool) -> Vec<(String, String, String)> {
+    (0..n)
+        .map(|i| {
+            let (m, env) = (format!("m{i}.json"), format!("m{i}.env.json"));
+            e.write(&m, &format!("{{\"urn\": \"urn:example:m\", \"n\": {i}}}"));
+            let signer = if rogue(i) { "rogue.key" } else { "ci.key" };
+            provenance(e, &m, signer, "ci", &env);
+            (sha256_hex(e.read(&m).as_bytes()), m, env)
+        })
+        .collect()
+}
+
+#[test]
+fn concurrent_writers_each_get_their_record() {
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let list = manifests(&e, 16, |_| false);
+    let s = Server::start(&e, "r.db", "enforce.json", &[]);
+    let mut threads = Vec::new();
+    for chunk in list.chunks(2) {
+        // Half the bodies carry the envelope as a JSON string (its text), half as an object.
+        let bodies: Vec<(String, Vec<u8>)> = chunk
+            .iter()
+            .enumerate()
+            .map(|(j, (d, m, env))| {
+                let b = if j == 0 {
+                    body_object_card(&e, "urn:example:m", m, Some(env), "s")
+                } else {
+                    let card = e.read(m);
+                    json!({"urn": "urn:example:m", "card": card, "sig": "s", "provenance": e.read(env)})
+                        .to_string()
+                        .into_bytes()
+                };
+                (d.clone(), b)
+            })
+            .collect();
+        let (addr, k) = (s.addr.clone(), key.clone());
+        threads.push(std::thread::spawn(move || {
+            bodies
+                .into_iter()
+                .map(|(d, b)| {
+                    let r = http(
+                        &addr,
+                        "PUT",
+                        "/v1/registry/urn:example:m",
+                        &[("X-API-Key", &k), ("Content-Type", "application/json")],
+                        Some(&b),
+                    )
+                    .unwrap();
+                    (d, r.status, r.body)
+                })
+                .collect::<Vec<_>>()
+        }));
+    }
+    let mut seqs = Vec::new();
+    for t in threads {
+        for (d, status, body) in t.join().unwrap() {
+            assert_eq!(status, 201, "{body}");
+            let v: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(v["digest"], json!(format!("sha256:{d}")));
+            seqs.push(v["seq"].as_i64().unwrap());
+        }
+    }
+    seqs.sort_unstable();
+    assert_eq!(
+        seqs,
+        (1..=16).collect::<Vec<i64>>(),
+        "every write its own sequence number"
+    );
+    let v = s
+        .get(
+            "/v1/registry/urn:example:m/provenance?limit=500",
+            Some(&key),
+        )
+        .json();
+    let got: Vec<i64> = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        (1..=16).rev().collect::<Vec<i64>>(),
+        "history is newest first"
+    );
+    // An envelope sent as a string is stored as its text.
+    let (d, _, env) = &list[1];
+    let c = rusqlite::Connection::open_with_flags(
+        e.path("r.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let stored: Vec<u8> = c
+        .query_row(
+            "SELECT envelope FROM provenance WHERE digest = ?1",
+            [d],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, e.read(env).into_bytes());
+}
+
+#[test]
+fn overload_is_503_with_retry_after_and_never_500() {
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(
+        &e,
+        "r.db",
+        "enforce.json",
+        &["--max-jobs", "1", "--queue", "0"],
+    );
+    let body = body_object_card(
+        &e,
+        "urn:example:app",
+        "manifest.json",
+        Some("manifest.env.json"),
+        "s",
+    );
+    let mut overloaded = 0;
+    let mut acked = 0;
+    for _round in 0..20 {
+        let threads: Vec<_> = (0..12)
+            .map(|_| {
+                let (addr, k, b) = (s.addr.clone(), key.clone(), body.clone());
+                std::thread::spawn(move || {
+                    (0..5)
+                        .map(|_| {
+                            http(
+                                &addr,
+                                "PUT",
+                                "/v1/registry/urn:example:app",
+                                &[("X-API-Key", &k), ("Content-Type", "application/json")],
+                                Some(&b),
+                            )
+                            .unwrap()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for t in threads {
+            for r in t.join().unwrap() {
+                match r.status {
+                    200 | 201 => acked += 1,
+                    503 => {
+                        overloaded += 1;
+                        assert_eq!(r.header("retry-after"), Some("1"));
+                        assert_eq!(
+                            r.error_body(),
+                            json!({"error": "overloaded", "message": "too many requests in progress; retry later"})
+                        );
+                    }
+                    other => panic!("{other}: {}", r.body),
+                }
+            }
+        }
+        if overloaded > 0 && acked > 0 {
+            break;
+        }
+    }
+    assert!(
+        overloaded > 0,
+        "one job slot and no queue, yet nothing was refused"
+    );
+    assert!(acked > 0);
+    let r = s.get("/v1/registry/urn:example:app/provenance", Some(&key));
+    assert_eq!(r.json()["records"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_failing_store_is_503_never_422_and_writes_nothing() {
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &[]);
+    // The store breaks under the running service: its audit table is gone, so the transaction
+    // that would write a record and its audit row fails as a whole.
+    rusqlite::Connection::open(e.path("r.db"))
+        .unwrap()
+        .execute_batch("DROP TABLE audit_log")
+        .unwrap();
+    let body = body_object_card(
+        &e,
+        "urn:example:app",
+        "manifest.json",
+        Some("manifest.env.json"),
+        "s",
+    );
+    let r = s.put("urn:example:app", &key, &body);
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert_eq!(
+        r.error_body(),
+        json!({"error": "unavailable", "message": "the store is unavailable: store-error"})
+    );
+    // A PUT the policy refuses is 503 too when its audit row cannot be written (never a 422).
+    let r = s.put(
+        "urn:example:app",
+        &key,
+        &body_object_card(&e, "urn:example:app", "manifest.json", None, "s"),
+    );
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(
+        s.get("/v1/registry/urn:example:app", Some(&key)).status,
+        404
+    );
+    let m = s.get("/metrics", None).body;
+    assert!(m.lines().any(|l| l == "vouch_store_errors_total 2"), "{m}");
+    drop(s);
+    assert_eq!(count(&e.path("r.db"), "SELECT count(*) FROM provenance"), 0);
+}
+
+#[test]
+fn a_request_slower_than_the_request_timeout_is_408() {
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &["--request-timeout", "1"]);
+    let mut c = TcpStream::connect(&s.addr).unwrap();
+    c.set_read_timeout(Some(WAIT)).unwrap();
+    let start = Instant::now();
+    // Headers at once, then a body that never completes.
+    write!(
+        c,
+        "PUT /v1/registry/urn:example:app HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"urn\""
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    let _ = c.read_to_end(&mut raw);
+    let took = start.elapsed();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"error\":\"request-timeout\""), "{text}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
 }

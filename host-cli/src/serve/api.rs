@@ -664,15 +664,27 @@ async fn healthz() -> Response {
 
 /// `GET /readyz`: the store answers at the current schema and the policy is loaded.
 async fn readyz(State(shared): State<Arc<Shared>>) -> Result<Response, ApiError> {
-    let version = shared.job(|s| s.read(|st| st.schema_version())).await??;
+    let (version, durable) = shared
+        .job(|s| -> Result<(i32, bool), ApiError> {
+            let version = s.read(|st| st.schema_version())?;
+            let durable = s.write(|st| st.durable_commits())?;
+            Ok((version, durable))
+        })
+        .await??;
     if version != SCHEMA_VERSION {
         return Err(ApiError::unavailable(format!(
             "the store is at schema {version}, this vouch needs {SCHEMA_VERSION}"
         )));
     }
+    if !durable {
+        return Err(ApiError::unavailable(
+            "the store's commits are not durable (synchronous is not FULL)",
+        ));
+    }
     Ok(ok_json(&json!({
         "status": "ready",
         "schemaVersion": version,
+        "durableCommits": durable,
         "policySha256": shared.policy_sha256,
         "mode": shared.policy.mode.as_str(),
     })))

@@ -179,8 +179,25 @@ impl IntoResponse for ApiError {
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
+/// Counts a job in `vouch_jobs_in_flight` while it lives.
+struct InFlight<'a>(&'a metrics::Metrics);
+
+impl<'a> InFlight<'a> {
+    fn new(m: &'a metrics::Metrics) -> Self {
+        m.jobs_in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(m)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.jobs_in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// What every request shares.
 pub struct Shared {
+    db: PathBuf,
     policy: Policy,
     policy_sha256: String,
     writer: Mutex<Box<dyn Store + Send>>,
@@ -224,29 +241,33 @@ impl Shared {
             e.retry_after = Some(1);
             return Err(e);
         };
-        self.metrics.jobs_in_flight.fetch_add(1, Ordering::Relaxed);
+        // Counted while this request holds the job (also when the request is dropped early: the
+        // guard decrements on drop).
+        let _gauge = InFlight::new(&self.metrics);
         let slot = self.slots.clone().acquire_owned().await;
         let me = Arc::clone(self);
-        let r = match slot {
+        match slot {
             Ok(slot) => tokio::task::spawn_blocking(move || {
-                let out = f(&me);
-                drop(slot);
-                out
+                // Both permits live as long as the job runs, even if the request is gone.
+                let _held = (slot, admitted);
+                f(&me)
             })
             .await
             .map_err(|_| ApiError::internal("a blocking job failed")),
             Err(_) => Err(ApiError::unavailable("the job queue is closed")),
-        };
-        drop(admitted);
-        self.metrics.jobs_in_flight.fetch_sub(1, Ordering::Relaxed);
-        r
+        }
     }
 
     /// Runs `f` with a reader connection of the pool (inside a job).
     fn read<T>(&self, f: impl FnOnce(&dyn Store) -> Result<T, CliError>) -> Result<T, ApiError> {
-        let conn = lock(&self.readers).pop();
-        let Some(conn) = conn else {
-            return Err(ApiError::unavailable("no store connection is free"));
+        let pooled = lock(&self.readers).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            // The pool holds one connection per job slot, so this is not expected; a fresh
+            // connection keeps the service answering if it happens.
+            None => Box::new(
+                SqliteStore::open(&self.db, OpenMode::Read).map_err(|e| self.store_error(&e))?,
+            ),
         };
         let r = f(conn.as_ref());
         lock(&self.readers).push(conn);
@@ -299,11 +320,21 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
     let policy_sha256 = hex(&Sha256::digest(&policy_bytes));
     let writer = SqliteStore::open(&cfg.db, OpenMode::Write)?;
     writer.set_synchronous_full()?;
+    if !writer.durable_commits()? {
+        return Err(CliError::new(
+            Code::StoreError,
+            format!(
+                "{}: cannot make commits durable (synchronous = FULL)",
+                cfg.db.display()
+            ),
+        ));
+    }
     let mut readers: Vec<Box<dyn Store + Send>> = Vec::with_capacity(cfg.max_jobs);
     for _ in 0..cfg.max_jobs {
         readers.push(Box::new(SqliteStore::open(&cfg.db, OpenMode::Read)?));
     }
     let shared = Arc::new(Shared {
+        db: cfg.db.clone(),
         policy,
         policy_sha256,
         writer: Mutex::new(Box::new(writer)),

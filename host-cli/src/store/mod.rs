@@ -72,6 +72,10 @@ pub trait Store {
     fn revoke_api_key(&mut self, key_id: &str, at: &str) -> Result<bool, CliError>;
     /// The schema version the store is at (a cheap query: whether the store answers).
     fn schema_version(&self) -> Result<i32, CliError>;
+    /// Whether a commit on this connection is on disk before it returns, so that it survives a
+    /// power loss too (SQLite: `synchronous = FULL` in WAL mode). The registry service needs it
+    /// before it acknowledges writes.
+    fn durable_commits(&self) -> Result<bool, CliError>;
 }
 
 /// What [`Store::put_once`] did.

@@ -638,6 +638,15 @@ impl Store for SqliteStore {
         Ok(n > 0)
     }
 
+    fn durable_commits(&self) -> Result<bool, CliError> {
+        // 2 = FULL, 3 = EXTRA.
+        let level: i64 = self
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(level >= 2)
+    }
+
     fn schema_version(&self) -> Result<i32, CliError> {
         self.conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
