@@ -856,6 +856,21 @@ fn malformed_requests_are_400_404_405_413_415() {
     );
     drop(s);
     assert_eq!(count(&e.path("r.db"), "SELECT count(*) FROM provenance"), 0);
+    // Every refused PUT that passed auth left an audit row (the bad URN was refused before).
+    assert_eq!(
+        count(
+            &e.path("r.db"),
+            "SELECT count(*) FROM audit_log WHERE action = 'put' AND status IN (400, 413, 415)"
+        ),
+        8
+    );
+    assert_eq!(
+        count(
+            &e.path("r.db"),
+            "SELECT count(*) FROM audit_log WHERE outcome = 'payload-too-large' AND status = 413"
+        ),
+        1
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
-use super::{ApiError, RequestId, Shared, auth};
+use super::{ApiError, Deadline, RequestId, Shared, auth};
 use crate::error::Code;
 use crate::log::Log;
 use crate::store::{
@@ -229,8 +229,8 @@ struct PutBody<'a> {
     provenance: Option<&'a RawValue>,
 }
 
-/// Reads the body, at most `limit` bytes (else 413).
-async fn read_body(body: Body, limit: u64) -> Result<Vec<u8>, ApiError> {
+/// Reads the body, at most `limit` bytes (else 413), by the request's deadline (else 408).
+async fn read_body(body: Body, limit: u64, deadline: Deadline) -> Result<Vec<u8>, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -242,25 +242,36 @@ async fn read_body(body: Body, limit: u64) -> Result<Vec<u8>, ApiError> {
     if body.size_hint().lower() > limit {
         return Err(too_large());
     }
-    let mut buf = Vec::new();
-    loop {
-        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await;
-        match frame {
-            None => break,
-            Some(Err(_)) => {
-                return Err(ApiError::bad_request("the request body could not be read"));
-            }
-            Some(Ok(f)) => {
-                if let Ok(data) = f.into_data() {
-                    if (buf.len() as u64).saturating_add(data.len() as u64) > limit {
-                        return Err(too_large());
+    let read = async {
+        let mut buf = Vec::new();
+        loop {
+            let frame =
+                std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await;
+            match frame {
+                None => break,
+                Some(Err(_)) => {
+                    return Err(ApiError::bad_request("the request body could not be read"));
+                }
+                Some(Ok(f)) => {
+                    if let Ok(data) = f.into_data() {
+                        if (buf.len() as u64).saturating_add(data.len() as u64) > limit {
+                            return Err(too_large());
+                        }
+                        buf.extend_from_slice(&data);
                     }
-                    buf.extend_from_slice(&data);
                 }
             }
         }
+        Ok(buf)
+    };
+    match tokio::time::timeout_at(deadline.0, read).await {
+        Ok(r) => r,
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            Code::RequestTimeout,
+            "the request body did not arrive in time",
+        )),
     }
-    Ok(buf)
 }
 
 /// The digest a card binds: SHA-256 of the unescaped string, or of the object's bytes as sent.
@@ -318,70 +329,55 @@ fn record_path(urn: &str, digest: &str) -> String {
     format!("/v1/registry/{seg}/provenance/sha256:{digest}")
 }
 
-/// `PUT /v1/registry/{urn}`.
+/// `PUT /v1/registry/{urn}`. Every PUT that passes auth leaves an audit row: a stored record's in
+/// its transaction, a refused one's (malformed, too large, refused by the policy, conflict) on its
+/// own.
 async fn put_record(
     State(shared): State<Arc<Shared>>,
     Path(urn): Path<String>,
     axum::Extension(RequestId(rid)): axum::Extension<RequestId>,
+    axum::Extension(deadline): axum::Extension<Deadline>,
     req: Request,
 ) -> Result<Response, ApiError> {
     check_urn(&urn)?;
     let (parts, body) = req.into_parts();
     let caller = authorize(&shared, &parts.headers, &rid, auth::SCOPE_WRITE, Some(&urn)).await?;
-    if !content_type_is_json(&parts.headers) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Code::UnsupportedMediaType,
-            "the request body must be application/json",
-        ));
-    }
-    let bytes = read_body(body, shared.max_body).await?;
-    if let Err(e) = vouch_core::json::parse(&bytes) {
-        let err = ApiError::new(
-            StatusCode::BAD_REQUEST,
-            Code::Core(e),
-            format!("the request body is not strict JSON: {}", e.message()),
-        );
-        return Err(err);
-    }
-    let parsed: PutBody<'_> = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::bad_request(format!(
-            "the request body is not {{urn, card, sig, provenance}}: {e}"
-        ))
-    })?;
-    if parsed.urn != urn {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            Code::UrnMismatch,
-            format!(
-                "the path's URN {urn:?} is not the body's urn {:?}",
-                parsed.urn
-            ),
-        ));
-    }
-    let sha256 = card_digest(parsed.card)?;
-    let envelope = envelope_bytes(parsed.provenance)?;
-    let sig = parsed.sig.map(|s| s.get().to_string());
-    drop(parsed);
-    drop(bytes);
     let key_id = match &caller {
         Caller::Key(k) => Some(k.key_id.clone()),
         Caller::Anonymous => None,
     };
-    let rid2 = rid.clone();
+    let audit = AuditEntry {
+        request_id: rid.clone(),
+        key_id,
+        action: "put".into(),
+        urn: Some(urn.clone()),
+        digest: None,
+        status: 0,
+        outcome: String::new(),
+    };
+    let parsed = parse_put(&shared, &urn, &parts.headers, body, deadline).await;
+    let (sha256, envelope, sig) = match parsed {
+        Ok(p) => p,
+        Err(e) => {
+            let entry = AuditEntry {
+                status: e.status.as_u16(),
+                outcome: e.code.clone(),
+                ..audit
+            };
+            shared
+                .job(move |s| s.write(|st| st.audit(&entry)))
+                .await??;
+            return Err(e);
+        }
+    };
+    let audit = AuditEntry {
+        digest: Some(hex(&sha256)),
+        ..audit
+    };
     let urn2 = urn.clone();
     let done = shared
         .job(
             move |s| -> Result<Result<(Record, PutOutcome), ApiError>, ApiError> {
-                let audit = |status: u16, outcome: String| AuditEntry {
-                    request_id: rid2.clone(),
-                    key_id: key_id.clone(),
-                    action: "put".into(),
-                    urn: Some(urn2.clone()),
-                    digest: Some(hex(&sha256)),
-                    status,
-                    outcome,
-                };
                 match prepare_digest(
                     &s.policy,
                     &urn2,
@@ -391,10 +387,13 @@ async fn put_record(
                     &Log::new(false),
                 ) {
                     Err(PutError::Refused { problem, .. }) => {
-                        s.metrics
-                            .verification(problem.reason.as_deref().unwrap_or(&problem.code));
-                        let entry =
-                            audit(422, problem.reason.clone().unwrap_or(problem.code.clone()));
+                        let outcome = problem.reason.clone().unwrap_or(problem.code.clone());
+                        s.metrics.verification(&outcome);
+                        let entry = AuditEntry {
+                            status: 422,
+                            outcome,
+                            ..audit
+                        };
                         s.write(|st| st.audit(&entry))?;
                         let missing = problem.code == Code::MissingProvenance.as_str();
                         let mut e = ApiError::new(
@@ -419,8 +418,7 @@ async fn put_record(
                         });
                         rec.sig = sig;
                         rec.policy_digest = Some(s.policy_sha256.clone());
-                        let entry = audit(0, String::new());
-                        let outcome = s.write(|st| st.put_once(&rec, &entry))?;
+                        let outcome = s.write(|st| st.put_once(&rec, &audit))?;
                         Ok(Ok((rec, outcome)))
                     }
                 }
@@ -464,6 +462,51 @@ async fn put_record(
         resp.headers_mut().insert(header::ETAG, v);
     }
     Ok(resp)
+}
+
+/// What a PUT's body binds: the card's SHA-256, the envelope bytes (if any) and `sig`'s JSON
+/// text (if any). Checks the media type, the size, strict JSON, the shape and the URN.
+async fn parse_put(
+    shared: &Shared,
+    urn: &str,
+    headers: &HeaderMap,
+    body: Body,
+    deadline: Deadline,
+) -> Result<([u8; 32], Option<Vec<u8>>, Option<String>), ApiError> {
+    if !content_type_is_json(headers) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::UnsupportedMediaType,
+            "the request body must be application/json",
+        ));
+    }
+    let bytes = read_body(body, shared.max_body, deadline).await?;
+    if let Err(e) = vouch_core::json::parse(&bytes) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Code::Core(e),
+            format!("the request body is not strict JSON: {}", e.message()),
+        ));
+    }
+    let parsed: PutBody<'_> = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the request body is not {{urn, card, sig, provenance}}: {e}"
+        ))
+    })?;
+    if parsed.urn != urn {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Code::UrnMismatch,
+            format!(
+                "the path's URN {urn:?} is not the body's urn {:?}",
+                parsed.urn
+            ),
+        ));
+    }
+    let sha256 = card_digest(parsed.card)?;
+    let envelope = envelope_bytes(parsed.provenance)?;
+    let sig = parsed.sig.map(|s| s.get().to_string());
+    Ok((sha256, envelope, sig))
 }
 
 /// A record's summary (the latest, history entries, search results).

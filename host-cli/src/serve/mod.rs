@@ -447,6 +447,10 @@ fn new_request_id() -> String {
     hex(&b)
 }
 
+/// When the client must have sent the whole request (the start plus `--request-timeout`).
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline(pub tokio::time::Instant);
+
 /// The route a response came from (set by the router's route layer).
 #[derive(Clone, Debug)]
 struct Route(String);
@@ -463,12 +467,17 @@ async fn around(
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
-    let mut resp = match tokio::time::timeout(shared.request_timeout, next.run(req)).await {
+    let deadline = tokio::time::Instant::now() + shared.request_timeout;
+    req.extensions_mut().insert(Deadline(deadline));
+    // What the client sends must arrive by the deadline (else 408, see `api::read_body`). The
+    // service's own work (verification, commit) is bounded by the job slots; this outer bound
+    // only catches a request stuck past twice the timeout, and answers 503: a write may have
+    // committed, so the outcome is unknown (never a 4xx that would say it failed).
+    let cap = deadline + shared.request_timeout;
+    let mut resp = match tokio::time::timeout_at(cap, next.run(req)).await {
         Ok(r) => r,
-        Err(_) => ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            Code::RequestTimeout,
-            "the request took too long",
+        Err(_) => ApiError::unavailable(
+            "the request did not finish in time; its outcome is unknown (retrying is safe)",
         )
         .into_response(),
     };
