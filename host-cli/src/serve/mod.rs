@@ -46,8 +46,12 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Reads need no API key.
     pub public_read: bool,
-    /// Plain HTTP on a non-loopback address is allowed (there is no TLS in this version).
+    /// Plain HTTP on a non-loopback address is allowed.
     pub insecure_plaintext: bool,
+    /// TLS: the certificate chain (PEM), with `tls_key`.
+    pub tls_cert: Option<PathBuf>,
+    /// TLS: the private key (PEM: PKCS#8, SEC1 or PKCS#1), with `tls_cert`.
+    pub tls_key: Option<PathBuf>,
     /// Largest request body, in bytes.
     pub max_body: u64,
     /// How long a client may take to send a request's headers.
@@ -71,6 +75,8 @@ impl Config {
             listen,
             public_read: false,
             insecure_plaintext: false,
+            tls_cert: None,
+            tls_key: None,
             max_body: DEFAULT_MAX_BODY,
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
@@ -291,20 +297,57 @@ impl Shared {
     }
 }
 
-/// Whether plain HTTP may listen here: loopback addresses always, others only with
-/// `--insecure-plaintext`.
+/// Whether the service may listen as configured: TLS needs both `tls_cert` and `tls_key`; plain
+/// HTTP is allowed on loopback addresses, elsewhere only with `insecure_plaintext`.
 pub fn check_listen(cfg: &Config) -> Result<(), CliError> {
-    if cfg.listen.ip().is_loopback() || cfg.insecure_plaintext {
-        Ok(())
-    } else {
-        Err(CliError::new(
+    match (&cfg.tls_cert, &cfg.tls_key) {
+        (Some(_), Some(_)) => Ok(()),
+        (Some(_), None) | (None, Some(_)) => Err(CliError::new(
+            Code::Usage,
+            "--tls-cert and --tls-key go together",
+        )),
+        (None, None) if cfg.listen.ip().is_loopback() || cfg.insecure_plaintext => Ok(()),
+        (None, None) => Err(CliError::new(
             Code::Usage,
             format!(
-                "--listen {}: not a loopback address, and this vouch serves plain HTTP only (no TLS yet); pass --insecure-plaintext to serve it anyway (behind a TLS-terminating proxy)",
+                "--listen {}: not a loopback address; serve TLS (--tls-cert and --tls-key), or pass --insecure-plaintext to serve plain HTTP (behind a TLS-terminating proxy)",
                 cfg.listen
             ),
-        ))
+        )),
     }
+}
+
+/// The TLS server configuration from PEM files (HTTP/1.1 only).
+fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<rustls::ServerConfig, CliError> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |path: &std::path::Path, e: &dyn std::fmt::Display| {
+        CliError::new(Code::KeyInvalid, format!("{}: {e}", path.display()))
+    };
+    let chain = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| bad(cert, &e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(cert, &e))?;
+    if chain.is_empty() {
+        return Err(bad(cert, &"no certificate in the file"));
+    }
+    let private = PrivateKeyDer::from_pem_file(key).map_err(|e| bad(key, &e))?;
+    // ring, not aws-lc-rs (rustls' default): aws-lc-rs needs cmake and a long C build. rustls
+    // 0.23.48 deprecates ring's provider only because it lacks post-quantum key exchange; the
+    // classical suites it offers are rustls' defaults.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(cert, &e))?
+        .with_no_client_auth()
+        .with_single_cert(chain, private)
+        .map_err(|e| bad(key, &e))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// Loads the policy, opens the store (creating or migrating it), listens, logs
@@ -312,6 +355,10 @@ pub fn check_listen(cfg: &Config) -> Result<(), CliError> {
 /// accepting, lets requests in flight finish (at most `shutdown_grace`) and returns.
 pub fn run(cfg: Config) -> Result<(), CliError> {
     check_listen(&cfg)?;
+    let tls = match (&cfg.tls_cert, &cfg.tls_key) {
+        (Some(c), Some(k)) => Some(tokio_rustls::TlsAcceptor::from(Arc::new(tls_config(c, k)?))),
+        _ => None,
+    };
     if cfg.max_jobs == 0 {
         return Err(CliError::new(Code::Usage, "--max-jobs must be at least 1"));
     }
@@ -352,7 +399,7 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         .thread_name("vouch-serve")
         .build()
         .map_err(|e| CliError::new(Code::Internal, format!("cannot start the runtime: {e}")))?;
-    rt.block_on(serve(cfg, shared))
+    rt.block_on(serve(cfg, shared, tls))
 }
 
 /// SIGTERM or SIGINT (Ctrl-C).
@@ -378,7 +425,11 @@ async fn shutdown_signal() {
     }
 }
 
-async fn serve(cfg: Config, shared: Arc<Shared>) -> Result<(), CliError> {
+async fn serve(
+    cfg: Config,
+    shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| CliError::new(Code::IoError, format!("--listen {}: {e}", cfg.listen)))?;
@@ -393,7 +444,10 @@ async fn serve(cfg: Config, shared: Arc<Shared>) -> Result<(), CliError> {
         .max_headers(64)
         .max_buf_size(16 * 1024)
         .keep_alive(true);
-    eprintln!("listening on http://{addr}");
+    eprintln!(
+        "listening on {}://{addr}",
+        if tls.is_some() { "https" } else { "http" }
+    );
     let mut stop = std::pin::pin!(shutdown_signal());
     loop {
         tokio::select! {
@@ -408,14 +462,27 @@ async fn serve(cfg: Config, shared: Arc<Shared>) -> Result<(), CliError> {
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let conn = http.serve_connection(
-                    TokioIo::new(stream),
-                    TowerToHyperService::new(app.clone()),
-                );
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
+                let service = TowerToHyperService::new(app.clone());
+                match &tls {
+                    None => {
+                        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                        tokio::spawn(async move {
+                            let _ = conn.await;
+                        });
+                    }
+                    Some(acceptor) => {
+                        // The handshake runs in the connection's own task, bounded by the header
+                        // timeout: a client that never finishes it holds nothing for long.
+                        let (acceptor, http, limit) = (acceptor.clone(), http.clone(), cfg.header_timeout);
+                        let watcher = graceful.watcher();
+                        tokio::spawn(async move {
+                            let Ok(Ok(stream)) = tokio::time::timeout(limit, acceptor.accept(stream)).await else {
+                                return;
+                            };
+                            let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await;
+                        });
+                    }
+                }
             }
             () = &mut stop => break,
         }

@@ -123,7 +123,8 @@ pub enum Command {
         after_help = concat!(
             "Example:\n  vouch serve --db registry.db --policy policy.json --listen 127.0.0.1:8080\n",
             "  vouch serve api-key add --db registry.db --name ci --scope provenance:write\n\n",
-            "Logs `listening on http://ADDR` to stderr once it accepts connections; SIGTERM or SIGINT\n",
+            "Logs `listening on http://ADDR` (https with --tls-cert/--tls-key) to stderr once it accepts\n",
+            "connections; a non-loopback --listen needs TLS or --insecure-plaintext. SIGTERM or SIGINT\n",
             "stops it gracefully (exit 0). Endpoints, status codes and auth: docs/serve.md."
         )
     )]
@@ -147,10 +148,15 @@ pub struct ServeArgs {
     /// Reads (GET) need no API key.
     #[arg(long)]
     pub public_read: bool,
-    /// Allow plain HTTP on a non-loopback address (this version has no TLS: put a
-    /// TLS-terminating proxy in front).
+    /// Allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy).
     #[arg(long)]
     pub insecure_plaintext: bool,
+    /// Serve HTTPS with this certificate chain (PEM; with --tls-key).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM: PKCS#8, SEC1 or PKCS#1; with --tls-cert).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Largest request body (bytes, or with a K/M/G suffix).
     #[arg(long, value_parser = parse_size, default_value = "1M")]
     pub max_body: u64,

@@ -30,6 +30,8 @@ fn service(a: ServeArgs) -> Result<u8, CliError> {
     let mut cfg = Config::new(db, policy, listen);
     cfg.public_read = a.public_read;
     cfg.insecure_plaintext = a.insecure_plaintext;
+    cfg.tls_cert = a.tls_cert;
+    cfg.tls_key = a.tls_key;
     cfg.max_body = a.max_body;
     cfg.header_timeout = Duration::from_secs(a.header_timeout.max(1));
     cfg.request_timeout = Duration::from_secs(a.request_timeout.max(1));
