@@ -229,6 +229,14 @@ struct PutBody<'a> {
     provenance: Option<&'a RawValue>,
 }
 
+/// The query of a PUT: `?replace=true` replaces a different stored record (needs the
+/// `provenance:replace` scope).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PutQuery {
+    replace: Option<String>,
+}
+
 /// Reads the body, at most `limit` bytes (else 413), by the request's deadline (else 408).
 async fn read_body(body: Body, limit: u64, deadline: Deadline) -> Result<Vec<u8>, ApiError> {
     let too_large = || {
@@ -337,11 +345,29 @@ async fn put_record(
     Path(urn): Path<String>,
     axum::Extension(RequestId(rid)): axum::Extension<RequestId>,
     axum::Extension(deadline): axum::Extension<Deadline>,
+    query: Result<Query<PutQuery>, axum::extract::rejection::QueryRejection>,
     req: Request,
 ) -> Result<Response, ApiError> {
     check_urn(&urn)?;
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let replace = match query.replace.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(ApiError::bad_request("replace is true or false")),
+    };
     let (parts, body) = req.into_parts();
     let caller = authorize(&shared, &parts.headers, &rid, auth::SCOPE_WRITE, Some(&urn)).await?;
+    if replace {
+        // Replacing needs the replace scope as well (checked, and a refusal audited, the same way).
+        authorize(
+            &shared,
+            &parts.headers,
+            &rid,
+            auth::SCOPE_REPLACE,
+            Some(&urn),
+        )
+        .await?;
+    }
     let key_id = match &caller {
         Caller::Key(k) => Some(k.key_id.clone()),
         Caller::Anonymous => None,
@@ -418,7 +444,7 @@ async fn put_record(
                         });
                         rec.sig = sig;
                         rec.policy_digest = Some(s.policy_sha256.clone());
-                        let outcome = s.write(|st| st.put_once(&rec, &audit))?;
+                        let outcome = s.write(|st| st.put_once(&rec, &audit, replace))?;
                         Ok(Ok((rec, outcome)))
                     }
                 }
@@ -427,7 +453,7 @@ async fn put_record(
         .await???;
     let (rec, outcome) = done;
     let (status, seq) = match outcome {
-        PutOutcome::Created(seq) => (StatusCode::CREATED, seq),
+        PutOutcome::Created(seq) | PutOutcome::Replaced(seq) => (StatusCode::CREATED, seq),
         PutOutcome::Replayed(seq) => (StatusCode::OK, seq),
         PutOutcome::Conflict(_) => {
             return Err(ApiError::new(
@@ -446,6 +472,7 @@ async fn put_record(
         "digest": format!("sha256:{}", rec.digest),
         "seq": seq,
         "created": status == StatusCode::CREATED,
+        "replaced": matches!(outcome, PutOutcome::Replaced(_)),
         "verified": rec.verified,
         "warnings": rec.warnings,
     });

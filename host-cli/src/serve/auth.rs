@@ -19,7 +19,7 @@ pub const KEY_ID_LEN: usize = 12;
 pub const SCOPE_WRITE: &str = "provenance:write";
 /// Read records (unless the service runs with `--public-read`).
 pub const SCOPE_READ: &str = "provenance:read";
-/// Replace a record with a different envelope (reserved: the service answers 409 in this version).
+/// Replace a different stored record (`PUT ...?replace=true`, with the write scope too).
 pub const SCOPE_REPLACE: &str = "provenance:replace";
 /// Every scope.
 pub const SCOPE_ADMIN: &str = "admin";

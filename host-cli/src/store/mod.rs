@@ -45,8 +45,14 @@ pub trait Store {
     /// its (urn, digest) exists, and writes `audit` (its `status` and `outcome` set from what
     /// happened). An existing record with the same envelope bytes and `sig` is an identical replay
     /// (nothing written but the audit row); any other is a conflict (nothing written but the audit
-    /// row). A record is never replaced here.
-    fn put_once(&mut self, record: &Record, audit: &AuditEntry) -> Result<PutOutcome, CliError>;
+    /// row) unless `replace`, which replaces it (the new record is the newest, with a new
+    /// sequence number).
+    fn put_once(
+        &mut self,
+        record: &Record,
+        audit: &AuditEntry,
+        replace: bool,
+    ) -> Result<PutOutcome, CliError>;
     /// One page of a URN's history, newest first: at most `limit` records with a sequence number
     /// below `before` (all, when `None`).
     fn history_page(
@@ -87,6 +93,8 @@ pub enum PutOutcome {
     Replayed(i64),
     /// A different record is stored for this (urn, digest), with this sequence number.
     Conflict(i64),
+    /// A different record was replaced (asked for); the new one has this sequence number.
+    Replaced(i64),
 }
 
 /// One row of the audit log: who did what to which record, and how it ended.

@@ -499,7 +499,12 @@ impl Store for SqliteStore {
         Ok(replaced)
     }
 
-    fn put_once(&mut self, record: &Record, audit: &AuditEntry) -> Result<PutOutcome, CliError> {
+    fn put_once(
+        &mut self,
+        record: &Record,
+        audit: &AuditEntry,
+        replace: bool,
+    ) -> Result<PutOutcome, CliError> {
         let path = self.path.clone();
         let err = |e: rusqlite::Error| db_err(&path, e);
         let tx = self
@@ -526,7 +531,17 @@ impl Store for SqliteStore {
             Some((seq, envelope, sig)) if envelope == record.envelope && sig == record.sig => {
                 PutOutcome::Replayed(seq)
             }
-            Some((seq, _, _)) => PutOutcome::Conflict(seq),
+            Some((seq, _, _)) if !replace => PutOutcome::Conflict(seq),
+            Some(_) => {
+                tx.execute(
+                    "DELETE FROM provenance WHERE urn = ?1 AND digest = ?2",
+                    params![record.urn, record.digest],
+                )
+                .map_err(err)?;
+                let mut ins = tx.prepare_cached(INSERT_SQL).map_err(err)?;
+                insert_row(&tx, &mut ins, record, &path)?;
+                PutOutcome::Replaced(tx.last_insert_rowid())
+            }
             None => {
                 let mut ins = tx.prepare_cached(INSERT_SQL).map_err(err)?;
                 insert_row(&tx, &mut ins, record, &path)?;
@@ -537,6 +552,7 @@ impl Store for SqliteStore {
             PutOutcome::Created(_) => (201, "created"),
             PutOutcome::Replayed(_) => (200, "replayed"),
             PutOutcome::Conflict(_) => (409, "conflict"),
+            PutOutcome::Replaced(_) => (201, "replaced"),
         };
         let entry = AuditEntry {
             status,
