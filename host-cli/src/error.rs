@@ -99,13 +99,15 @@ pub enum Code {
     Unavailable,
     /// The service's job queue is full (HTTP 503).
     Overloaded,
+    /// The API key sent more requests than `--rate-limit` allows (HTTP 429).
+    RateLimited,
     /// The service is shutting down (HTTP 503).
     Draining,
 }
 
 impl Code {
     /// The host's own codes (the core's are [`vouch_core::Error::ALL`]), in the README's order.
-    pub const HOST: [Code; 39] = [
+    pub const HOST: [Code; 40] = [
         Code::KeyRevoked,
         Code::KeyExpired,
         Code::KeyNotYetValid,
@@ -144,6 +146,7 @@ impl Code {
         Code::UnsupportedMediaType,
         Code::Unavailable,
         Code::Overloaded,
+        Code::RateLimited,
         Code::Draining,
     ];
 
@@ -197,6 +200,7 @@ impl Code {
             Code::UnsupportedMediaType => "unsupported-media-type",
             Code::Unavailable => "unavailable",
             Code::Overloaded => "overloaded",
+            Code::RateLimited => "rate-limited",
             Code::Draining => "draining",
         }
     }
@@ -265,6 +269,7 @@ impl Code {
             | Code::UnsupportedMediaType
             | Code::Unavailable
             | Code::Overloaded
+            | Code::RateLimited
             | Code::Draining => EXIT_USAGE,
         }
     }
@@ -311,6 +316,7 @@ impl Code {
             Code::UnsupportedMediaType => "a request body that is not application/json",
             Code::Unavailable => "the service cannot use its store right now",
             Code::Overloaded => "the service's job queue is full",
+            Code::RateLimited => "the API key sent more requests than --rate-limit allows",
             Code::Draining => "the service is shutting down",
         }
     }

@@ -1795,3 +1795,44 @@ fn replace_needs_the_replace_scope() {
         1
     );
 }
+
+#[test]
+fn a_key_over_the_rate_limit_is_429_with_retry_after() {
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let other = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &["--rate-limit", "3"]);
+    // A burst of 3, then the bucket refills at 3 per second: 10 requests at once exceed it.
+    let statuses: Vec<Resp> = (0..10)
+        .map(|_| s.get("/v1/registry/urn:example:app", Some(&key)))
+        .collect();
+    assert!(
+        statuses.iter().take(3).all(|r| r.status == 404),
+        "the burst is served"
+    );
+    let limited: Vec<&Resp> = statuses.iter().filter(|r| r.status == 429).collect();
+    assert!(
+        !limited.is_empty(),
+        "no 429 in {:?}",
+        statuses.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    for r in &limited {
+        assert_eq!(r.header("retry-after"), Some("1"));
+        assert_eq!(
+            r.error_body(),
+            json!({"error": "rate-limited", "message": "more than 3 requests per second with this API key"})
+        );
+    }
+    // Another key has its own bucket; unlimited endpoints stay open.
+    assert_eq!(
+        s.get("/v1/registry/urn:example:app", Some(&other)).status,
+        404
+    );
+    assert_eq!(s.get("/healthz", None).status, 200);
+    // The bucket refills.
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(
+        s.get("/v1/registry/urn:example:app", Some(&key)).status,
+        404
+    );
+}

@@ -188,7 +188,10 @@ async fn authorize(
         )
         .await??;
     match verdict {
-        Ok(key) => Ok(Caller::Key(key)),
+        Ok(key) => {
+            shared.take_token(&key.key_id)?;
+            Ok(Caller::Key(key))
+        }
         Err((mut entry, status)) => {
             entry.request_id = request_id.to_string();
             let outcome = entry.outcome.clone();

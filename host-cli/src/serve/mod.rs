@@ -64,6 +64,8 @@ pub struct Config {
     pub queue: usize,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// Requests per second each API key may send (burst: as many at once); 0: no limit.
+    pub rate_limit: u32,
 }
 
 impl Config {
@@ -83,6 +85,7 @@ impl Config {
             max_jobs: 8,
             queue: 64,
             shutdown_grace: Duration::from_secs(10),
+            rate_limit: 0,
         }
     }
 }
@@ -215,6 +218,9 @@ pub struct Shared {
     max_body: u64,
     request_timeout: Duration,
     metrics: metrics::Metrics,
+    rate_limit: u32,
+    /// Per API key id: tokens left and when they were counted.
+    buckets: Mutex<std::collections::HashMap<String, (f64, Instant)>>,
 }
 
 fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -287,6 +293,37 @@ impl Shared {
     ) -> Result<T, ApiError> {
         let mut w = lock(&self.writer);
         f(w.as_mut()).map_err(|e| self.store_error(&e))
+    }
+
+    /// Takes one request from the key's token bucket (`rate_limit` per second, as many at once),
+    /// or answers 429 `rate-limited` with `Retry-After`. Only authenticated keys have buckets, so
+    /// the table is as large as the set of keys in use.
+    fn take_token(&self, key_id: &str) -> Result<(), ApiError> {
+        if self.rate_limit == 0 {
+            return Ok(());
+        }
+        let rate = f64::from(self.rate_limit);
+        let now = Instant::now();
+        let mut buckets = lock(&self.buckets);
+        let (tokens, at) = buckets.entry(key_id.to_string()).or_insert((rate, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(rate);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            return Ok(());
+        }
+        let wait = ((1.0 - *tokens) / rate).ceil().max(1.0);
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            Code::RateLimited,
+            format!(
+                "more than {} requests per second with this API key",
+                self.rate_limit
+            ),
+        );
+        // At most a few seconds: the rate is at least 1 per second.
+        e.retry_after = Some(if wait > 60.0 { 60 } else { wait as u32 });
+        Err(e)
     }
 
     /// A store failure: the service's own trouble, 503 (never a 422).
@@ -393,6 +430,8 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         max_body: cfg.max_body,
         request_timeout: cfg.request_timeout,
         metrics: metrics::Metrics::default(),
+        rate_limit: cfg.rate_limit,
+        buckets: Mutex::new(std::collections::HashMap::new()),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

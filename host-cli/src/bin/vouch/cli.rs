@@ -175,6 +175,9 @@ pub struct ServeArgs {
     /// Seconds shutdown waits for requests in flight.
     #[arg(long, default_value_t = 10)]
     pub shutdown_grace: u64,
+    /// Requests per second each API key may send (as many at once); 0: no limit.
+    #[arg(long, default_value_t = 0)]
+    pub rate_limit: u32,
 }
 
 #[derive(Subcommand, Debug)]

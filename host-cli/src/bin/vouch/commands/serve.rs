@@ -38,6 +38,7 @@ fn service(a: ServeArgs) -> Result<u8, CliError> {
     cfg.max_jobs = a.max_jobs;
     cfg.queue = a.queue;
     cfg.shutdown_grace = Duration::from_secs(a.shutdown_grace);
+    cfg.rate_limit = a.rate_limit;
     serve::run(cfg)?;
     Ok(EXIT_OK)
 }
