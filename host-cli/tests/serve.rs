@@ -123,6 +123,14 @@ impl Server {
         (status, log)
     }
 
+    /// Waits (bounded) for an exit already asked for.
+    fn terminate_wait(mut self) -> (ExitStatus, String) {
+        let status = wait_bounded(&mut self.child);
+        std::thread::sleep(Duration::from_millis(100));
+        let log = self.log.lock().unwrap().clone();
+        (status, log)
+    }
+
     /// `kill -9`.
     fn kill9(mut self) {
         let _ = self.child.kill();
@@ -1354,6 +1362,51 @@ fn sigterm_stops_gracefully_with_exit_0() {
         TcpStream::connect(&addr).is_err(),
         "still accepting after shutdown"
     );
+}
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish() {
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &[]);
+    let body = body_object_card(
+        &e,
+        "urn:example:app",
+        "manifest.json",
+        Some("manifest.env.json"),
+        "s",
+    );
+    let mut c = TcpStream::connect(&s.addr).unwrap();
+    c.set_read_timeout(Some(WAIT)).unwrap();
+    write!(
+        c,
+        "PUT /v1/registry/urn:example:app HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let (first, rest) = body.split_at(body.len() / 2);
+    c.write_all(first).unwrap();
+    // The request is in flight (its body half sent) when SIGTERM arrives.
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = s.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    c.write_all(rest).unwrap();
+    let mut raw = Vec::new();
+    c.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 201"), "{text}");
+    let (status, log) = s.terminate_wait();
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(log.contains("vouch serve: stopped\n"), "{log}");
+    let (rc, v, _) = e.json(&["store", "get", "--db", "r.db", "--urn", "urn:example:app"]);
+    assert_eq!(rc, 0, "{v}");
 }
 
 #[test]

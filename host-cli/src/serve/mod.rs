@@ -235,15 +235,6 @@ impl Shared {
         self: &Arc<Self>,
         f: impl FnOnce(&Shared) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        if self.draining.load(Ordering::Relaxed) {
-            let mut e = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                Code::Draining,
-                "the service is shutting down",
-            );
-            e.retry_after = Some(1);
-            return Err(e);
-        }
         let Ok(admitted) = self.admission.clone().try_acquire_owned() else {
             let mut e = ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -580,7 +571,21 @@ async fn around(
     // only catches a request stuck past twice the timeout, and answers 503: a write may have
     // committed, so the outcome is unknown (never a 4xx that would say it failed).
     let cap = deadline + shared.request_timeout;
-    let mut resp = match tokio::time::timeout_at(cap, next.run(req)).await {
+    // Shutting down: requests already in flight finish; one that starts now (on a kept-alive
+    // connection) is refused.
+    let work = async {
+        if shared.draining.load(Ordering::Relaxed) {
+            let mut e = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Code::Draining,
+                "the service is shutting down",
+            );
+            e.retry_after = Some(1);
+            return e.into_response();
+        }
+        next.run(req).await
+    };
+    let mut resp = match tokio::time::timeout_at(cap, work).await {
         Ok(r) => r,
         Err(_) => ApiError::unavailable(
             "the request did not finish in time; its outcome is unknown (retrying is safe)",
