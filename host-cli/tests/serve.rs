@@ -1020,6 +1020,40 @@ fn every_auth_case() {
         s.get("/v1/registry/urn:example:app", Some(&reader)).status,
         200
     );
+    // A prefixed key writes inside its prefix; a key made while the service runs works at once;
+    // a search shows a prefixed key only the URNs it covers.
+    let team_body = body_object_card(
+        &e,
+        "urn:team-a:app",
+        "manifest.json",
+        Some("manifest.env.json"),
+        "s",
+    );
+    let r = s.put("urn:team-a:app", &prefixed, &team_body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let team_reader = add_key(
+        &e,
+        db,
+        &["--scope", "provenance:read", "--urn-prefix", "urn:team-a:"],
+    );
+    let d = sha256_hex(e.read("manifest.json").as_bytes());
+    let urns = |key: &str| -> Vec<String> {
+        let r = s.get(&format!("/v1/provenance?digest=sha256:{d}"), Some(key));
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["urn"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(urns(&reader), ["urn:team-a:app", "urn:example:app"]);
+    assert_eq!(urns(&team_reader), ["urn:team-a:app"]);
+    assert_eq!(
+        s.get("/v1/registry/urn:example:app", Some(&team_reader))
+            .status,
+        403
+    );
     drop(s);
     let dbp = e.path(db);
     assert_eq!(
@@ -1034,7 +1068,7 @@ fn every_auth_case() {
             &dbp,
             "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 403"
         ),
-        3
+        4
     );
     assert_eq!(
         count(
@@ -1062,9 +1096,9 @@ fn every_auth_case() {
             &dbp,
             "SELECT count(*) FROM audit_log WHERE action = 'put' AND status = 201"
         ),
-        1
+        2
     );
-    assert_eq!(count(&dbp, "SELECT count(*) FROM provenance"), 1);
+    assert_eq!(count(&dbp, "SELECT count(*) FROM provenance"), 2);
 
     // --public-read: reads need no key; writes still do.
     let s = Server::start(&e, db, "enforce.json", &["--public-read"]);
