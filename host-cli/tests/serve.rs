@@ -879,8 +879,20 @@ fn malformed_requests_are_400_404_405_413_415() {
         r.body
     );
     // A body over the limit announced by Content-Length is refused before it is read.
+    let r = s.req(
+        "BREW",
+        "/v1/registry/urn:example:a",
+        &[("X-API-Key", &key)],
+        None,
+    );
+    assert_eq!(r.status, 405);
     let m = s.get("/metrics", None).body;
     assert!(m.contains("vouch_http_requests_total{route=\"/v1/registry/{urn}\",method=\"PUT\",status=\"413\"} 1"), "{m}");
+    assert!(
+        m.contains("route=\"/v1/registry/{urn}\",method=\"other\",status=\"405\"} 1"),
+        "{m}"
+    );
+    assert!(!m.contains("BREW"), "{m}");
     assert!(
         m.contains(
             "vouch_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1"

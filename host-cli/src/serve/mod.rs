@@ -561,7 +561,12 @@ async fn around(
 ) -> Response {
     let id = new_request_id();
     let start = Instant::now();
-    let method = req.method().to_string();
+    // A client chooses the method: only the standard ones get a metrics label of their own, so
+    // that made-up methods cannot grow the metrics without bound.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "PUT" | "POST" | "DELETE" | "HEAD" | "OPTIONS" | "PATCH") => m.to_string(),
+        _ => "other".to_string(),
+    };
     let path = req.uri().path().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
     let deadline = tokio::time::Instant::now() + shared.request_timeout;
