@@ -1935,3 +1935,94 @@ fn a_key_over_the_rate_limit_is_429_with_retry_after() {
         404
     );
 }
+
+/// The group commit of the store: several puts in one transaction, each with its own outcome
+/// and audit row, in order (a later put in the batch sees the earlier ones).
+#[test]
+fn put_batch_gives_each_put_its_outcome() {
+    use vouch_cli::store::{AuditEntry, OpenMode, PutItem, PutOutcome, Record, SqliteStore, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("b.db");
+    let mut store = SqliteStore::open(&db, OpenMode::Write).unwrap();
+    let record = |digest: &str, envelope: &str| Record {
+        urn: "urn:example:b".into(),
+        envelope: envelope.as_bytes().to_vec(),
+        payload_type: "application/vnd.in-toto+json".into(),
+        digest: digest.repeat(64),
+        issuer: String::new(),
+        committed_at: "2026-01-01T00:00:00Z".into(),
+        build_tool: None,
+        inputs: None,
+        outputs: None,
+        recorded_at: "2026-01-01T00:00:00Z".into(),
+        verified: true,
+        warnings: Vec::new(),
+        seq: 0,
+        sig: None,
+        policy_digest: None,
+    };
+    let audit = AuditEntry {
+        request_id: "r".into(),
+        action: "put".into(),
+        ..AuditEntry::default()
+    };
+    let (a, a2, b) = (record("a", "{}"), record("a", "{ }"), record("b", "{}"));
+    let items = [
+        PutItem {
+            record: &a,
+            audit: &audit,
+            replace: false,
+        },
+        PutItem {
+            record: &a,
+            audit: &audit,
+            replace: false,
+        },
+        PutItem {
+            record: &a2,
+            audit: &audit,
+            replace: false,
+        },
+        PutItem {
+            record: &b,
+            audit: &audit,
+            replace: false,
+        },
+        PutItem {
+            record: &a2,
+            audit: &audit,
+            replace: true,
+        },
+    ];
+    let out: Vec<PutOutcome> = store
+        .put_batch(&items)
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        out,
+        [
+            PutOutcome::Created(1),
+            PutOutcome::Replayed(1),
+            PutOutcome::Conflict(1),
+            PutOutcome::Created(2),
+            PutOutcome::Replaced(3),
+        ]
+    );
+    let outcomes: Vec<String> = {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let mut st = c
+            .prepare("SELECT outcome FROM audit_log ORDER BY id")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        outcomes,
+        ["created", "replayed", "conflict", "created", "replaced"]
+    );
+    assert_eq!(store.history("urn:example:b").unwrap().len(), 2);
+}

@@ -406,7 +406,7 @@ async fn put_record(
     let urn2 = urn.clone();
     let done = shared
         .job(
-            move |s| -> Result<Result<(Record, PutOutcome), ApiError>, ApiError> {
+            move |s| -> Result<Result<(Arc<Record>, PutOutcome), ApiError>, ApiError> {
                 match prepare_digest(
                     &s.policy,
                     &urn2,
@@ -447,7 +447,8 @@ async fn put_record(
                         });
                         rec.sig = sig;
                         rec.policy_digest = Some(s.policy_sha256.clone());
-                        let outcome = s.write(|st| st.put_once(&rec, &audit, replace))?;
+                        let rec = Arc::new(rec);
+                        let outcome = s.commit_put(Arc::clone(&rec), audit, replace)?;
                         Ok(Ok((rec, outcome)))
                     }
                 }

@@ -29,7 +29,7 @@ use tokio::sync::Semaphore;
 
 use crate::error::{CliError, Code};
 use crate::policy::Policy;
-use crate::store::{OpenMode, SqliteStore, Store};
+use crate::store::{AuditEntry, OpenMode, PutItem, PutOutcome, Record, SqliteStore, Store};
 use crate::util::hex;
 
 /// Default `--max-body`: 1 MiB.
@@ -204,6 +204,17 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// The outcome of one put, filled in by whichever job committed it.
+type Slot = Arc<Mutex<Option<Result<PutOutcome, CliError>>>>;
+
+/// A put waiting for the writer.
+struct Pending {
+    record: Arc<Record>,
+    audit: AuditEntry,
+    replace: bool,
+    slot: Slot,
+}
+
 /// What every request shares.
 pub struct Shared {
     db: PathBuf,
@@ -219,6 +230,8 @@ pub struct Shared {
     request_timeout: Duration,
     metrics: metrics::Metrics,
     rate_limit: u32,
+    /// Puts waiting for the writer (group commit: whoever gets the writer commits them all).
+    pending: Mutex<Vec<Pending>>,
     /// Per API key id: tokens left and when they were counted.
     buckets: Mutex<std::collections::HashMap<String, (f64, Instant)>>,
 }
@@ -284,6 +297,62 @@ impl Shared {
     ) -> Result<T, ApiError> {
         let mut w = lock(&self.writer);
         f(w.as_mut()).map_err(|e| self.store_error(&e))
+    }
+
+    /// Commits a put (inside a job), grouped with the puts other jobs are waiting to commit: the
+    /// put joins the queue, then whoever holds the writer commits everything queued in one
+    /// transaction (each put in a savepoint of its own) and hands each its outcome. A put is
+    /// answered only after the transaction holding it has committed.
+    fn commit_put(
+        &self,
+        record: Arc<Record>,
+        audit: AuditEntry,
+        replace: bool,
+    ) -> Result<PutOutcome, ApiError> {
+        let slot: Slot = Arc::new(Mutex::new(None));
+        lock(&self.pending).push(Pending {
+            record,
+            audit,
+            replace,
+            slot: Arc::clone(&slot),
+        });
+        let mut writer = lock(&self.writer);
+        // Taken and committed by the job that held the writer before us?
+        let done = lock(&slot).take();
+        let result = match done {
+            Some(r) => r,
+            None => {
+                let batch = std::mem::take(&mut *lock(&self.pending));
+                let items: Vec<PutItem<'_>> = batch
+                    .iter()
+                    .map(|p| PutItem {
+                        record: &p.record,
+                        audit: &p.audit,
+                        replace: p.replace,
+                    })
+                    .collect();
+                match writer.put_batch(&items) {
+                    Ok(results) => {
+                        for (p, r) in batch.iter().zip(results) {
+                            *lock(&p.slot) = Some(r);
+                        }
+                    }
+                    Err(e) => {
+                        for p in &batch {
+                            *lock(&p.slot) = Some(Err(e.clone()));
+                        }
+                    }
+                }
+                lock(&slot).take().unwrap_or_else(|| {
+                    Err(CliError::new(
+                        Code::Internal,
+                        "a queued put was not committed",
+                    ))
+                })
+            }
+        };
+        drop(writer);
+        result.map_err(|e| self.store_error(&e))
     }
 
     /// Takes one request from the key's token bucket (`rate_limit` per second, as many at once),
@@ -423,6 +492,7 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         metrics: metrics::Metrics::default(),
         rate_limit: cfg.rate_limit,
         buckets: Mutex::new(std::collections::HashMap::new()),
+        pending: Mutex::new(Vec::new()),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

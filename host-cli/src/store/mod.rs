@@ -41,18 +41,34 @@ pub trait Store {
     /// The record for a URN at an artifact digest (SHA-256, lowercase hex).
     fn find(&self, urn: &str, digest: &str) -> Result<Option<Record>, CliError>;
 
-    /// The registry service's write: in one transaction, stores `record` unless a record with
-    /// its (urn, digest) exists, and writes `audit` (its `status` and `outcome` set from what
-    /// happened). An existing record with the same envelope bytes and `sig` is an identical replay
-    /// (nothing written but the audit row); any other is a conflict (nothing written but the audit
-    /// row) unless `replace`, which replaces it (the new record is the newest, with a new
-    /// sequence number).
+    /// The registry service's writes, in one transaction (group commit): for each item, stores
+    /// its record unless a record with its (urn, digest) exists, and writes its audit row (its
+    /// `status` and `outcome` set from what happened). An existing record with the same envelope
+    /// bytes and `sig` is an identical replay (nothing written but the audit row); any other is a
+    /// conflict (nothing written but the audit row) unless the item asks to `replace` it (the new
+    /// record is the newest, with a new sequence number). An item that fails leaves nothing
+    /// behind and is its own `Err`; the others commit. `Err` for the whole call: nothing was
+    /// committed.
+    fn put_batch(
+        &mut self,
+        items: &[PutItem<'_>],
+    ) -> Result<Vec<Result<PutOutcome, CliError>>, CliError>;
+    /// [`Store::put_batch`] of one item.
     fn put_once(
         &mut self,
         record: &Record,
         audit: &AuditEntry,
         replace: bool,
-    ) -> Result<PutOutcome, CliError>;
+    ) -> Result<PutOutcome, CliError> {
+        let item = PutItem {
+            record,
+            audit,
+            replace,
+        };
+        self.put_batch(std::slice::from_ref(&item))?
+            .pop()
+            .unwrap_or_else(|| Err(CliError::new(Code::Internal, "a put had no result")))
+    }
     /// One page of a URN's history, newest first: at most `limit` records with a sequence number
     /// below `before` (all, when `None`).
     fn history_page(
@@ -84,7 +100,18 @@ pub trait Store {
     fn durable_commits(&self) -> Result<bool, CliError>;
 }
 
-/// What [`Store::put_once`] did.
+/// One write of [`Store::put_batch`].
+#[derive(Clone, Copy, Debug)]
+pub struct PutItem<'a> {
+    /// The record.
+    pub record: &'a Record,
+    /// Its audit row (status and outcome are filled in).
+    pub audit: &'a AuditEntry,
+    /// Replace a different stored record for the same (urn, digest).
+    pub replace: bool,
+}
+
+/// What one put of [`Store::put_batch`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PutOutcome {
     /// Stored as a new record with this sequence number.

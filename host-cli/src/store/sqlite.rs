@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params};
 use serde_json::value::RawValue;
 
-use super::{ApiKey, AuditEntry, PutOutcome, Record, Store};
+use super::{ApiKey, AuditEntry, PutItem, PutOutcome, Record, Store};
 use crate::error::{CliError, Code};
 
 /// `PRAGMA application_id` of a vouch store ("VOUC").
@@ -499,69 +499,36 @@ impl Store for SqliteStore {
         Ok(replaced)
     }
 
-    fn put_once(
+    fn put_batch(
         &mut self,
-        record: &Record,
-        audit: &AuditEntry,
-        replace: bool,
-    ) -> Result<PutOutcome, CliError> {
+        items: &[PutItem<'_>],
+    ) -> Result<Vec<Result<PutOutcome, CliError>>, CliError> {
         let path = self.path.clone();
         let err = |e: rusqlite::Error| db_err(&path, e);
-        let tx = self
+        let mut tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
-        let existing: Option<(i64, Vec<u8>, Option<String>)> = {
-            let mut st = tx
-                .prepare_cached(
-                    "SELECT seq, envelope, sig FROM provenance WHERE urn = ?1 AND digest = ?2",
-                )
-                .map_err(err)?;
-            let mut rows = st.query(params![record.urn, record.digest]).map_err(err)?;
-            match rows.next().map_err(err)? {
-                Some(r) => Some((
-                    r.get(0).map_err(err)?,
-                    bytes_col(r, 1).map_err(err)?,
-                    r.get(2).map_err(err)?,
-                )),
-                None => None,
+        let mut out = Vec::with_capacity(items.len());
+        for it in items {
+            // Each put in a savepoint of its own: one that fails leaves nothing behind and the
+            // others still commit.
+            let sp = tx.savepoint().map_err(err)?;
+            match put_in(&sp, it, &path) {
+                Ok(o) => {
+                    sp.commit().map_err(err)?;
+                    out.push(Ok(o));
+                }
+                Err(e) => {
+                    // Roll back to the savepoint and release it (its drop behaviour); if even
+                    // that fails, the whole batch fails.
+                    sp.finish().map_err(err)?;
+                    out.push(Err(e));
+                }
             }
-        };
-        let outcome = match existing {
-            Some((seq, envelope, sig)) if envelope == record.envelope && sig == record.sig => {
-                PutOutcome::Replayed(seq)
-            }
-            Some((seq, _, _)) if !replace => PutOutcome::Conflict(seq),
-            Some(_) => {
-                tx.execute(
-                    "DELETE FROM provenance WHERE urn = ?1 AND digest = ?2",
-                    params![record.urn, record.digest],
-                )
-                .map_err(err)?;
-                let mut ins = tx.prepare_cached(INSERT_SQL).map_err(err)?;
-                insert_row(&tx, &mut ins, record, &path)?;
-                PutOutcome::Replaced(tx.last_insert_rowid())
-            }
-            None => {
-                let mut ins = tx.prepare_cached(INSERT_SQL).map_err(err)?;
-                insert_row(&tx, &mut ins, record, &path)?;
-                PutOutcome::Created(tx.last_insert_rowid())
-            }
-        };
-        let (status, what) = match outcome {
-            PutOutcome::Created(_) => (201, "created"),
-            PutOutcome::Replayed(_) => (200, "replayed"),
-            PutOutcome::Conflict(_) => (409, "conflict"),
-            PutOutcome::Replaced(_) => (201, "replaced"),
-        };
-        let entry = AuditEntry {
-            status,
-            outcome: what.to_string(),
-            ..audit.clone()
-        };
-        write_audit(&tx, &entry, &path)?;
+        }
         tx.commit().map_err(err)?;
-        Ok(outcome)
+        Ok(out)
     }
 
     fn history_page(
@@ -754,13 +721,70 @@ impl SqliteStore {
     }
 }
 
+/// One put of [`Store::put_batch`] inside the caller's transaction (or savepoint): the record
+/// unless its (urn, digest) exists (replay, conflict, or replaced when asked), and its audit row.
+fn put_in(conn: &Connection, it: &PutItem<'_>, path: &Path) -> Result<PutOutcome, CliError> {
+    let err = |e: rusqlite::Error| db_err(path, e);
+    let record = it.record;
+    let existing: Option<(i64, Vec<u8>, Option<String>)> = {
+        let mut st = conn
+            .prepare_cached(
+                "SELECT seq, envelope, sig FROM provenance WHERE urn = ?1 AND digest = ?2",
+            )
+            .map_err(err)?;
+        let mut rows = st.query(params![record.urn, record.digest]).map_err(err)?;
+        match rows.next().map_err(err)? {
+            Some(r) => Some((
+                r.get(0).map_err(err)?,
+                bytes_col(r, 1).map_err(err)?,
+                r.get(2).map_err(err)?,
+            )),
+            None => None,
+        }
+    };
+    let outcome = match existing {
+        Some((seq, envelope, sig)) if envelope == record.envelope && sig == record.sig => {
+            PutOutcome::Replayed(seq)
+        }
+        Some((seq, _, _)) if !it.replace => PutOutcome::Conflict(seq),
+        Some(_) => {
+            conn.execute(
+                "DELETE FROM provenance WHERE urn = ?1 AND digest = ?2",
+                params![record.urn, record.digest],
+            )
+            .map_err(err)?;
+            let mut ins = conn.prepare_cached(INSERT_SQL).map_err(err)?;
+            insert_row(conn, &mut ins, record, path)?;
+            PutOutcome::Replaced(conn.last_insert_rowid())
+        }
+        None => {
+            let mut ins = conn.prepare_cached(INSERT_SQL).map_err(err)?;
+            insert_row(conn, &mut ins, record, path)?;
+            PutOutcome::Created(conn.last_insert_rowid())
+        }
+    };
+    let (status, what) = match outcome {
+        PutOutcome::Created(_) => (201, "created"),
+        PutOutcome::Replayed(_) => (200, "replayed"),
+        PutOutcome::Conflict(_) => (409, "conflict"),
+        PutOutcome::Replaced(_) => (201, "replaced"),
+    };
+    let entry = AuditEntry {
+        status,
+        outcome: what.to_string(),
+        ..it.audit.clone()
+    };
+    write_audit(conn, &entry, path)?;
+    Ok(outcome)
+}
+
 const INSERT_SQL: &str = "INSERT INTO provenance (urn, payload_type, digest, issuer, committed_at,
      build_tool, inputs, outputs, recorded_at, verified, warnings, sig, policy_digest, envelope)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
 /// Inserts one record with the prepared [`INSERT_SQL`] (schema 3: writers always migrate first).
 fn insert_row(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     ins: &mut rusqlite::CachedStatement<'_>,
     r: &Record,
     path: &Path,
@@ -803,11 +827,7 @@ fn insert_row(
 }
 
 /// Writes one audit row inside the caller's transaction.
-fn write_audit(
-    tx: &rusqlite::Transaction<'_>,
-    a: &AuditEntry,
-    path: &Path,
-) -> Result<(), CliError> {
+fn write_audit(tx: &Connection, a: &AuditEntry, path: &Path) -> Result<(), CliError> {
     let mut st = tx
         .prepare_cached(
             "INSERT INTO audit_log (at, request_id, key_id, action, urn, digest, status, outcome)
