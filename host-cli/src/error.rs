@@ -77,11 +77,37 @@ pub enum Code {
     ManifestTooLarge,
     /// A manifest is JSON that cannot be read (a number out of range, a lone surrogate).
     UnsupportedManifestJson,
+    /// A malformed request to the registry service (HTTP 400).
+    BadRequest,
+    /// The path's URN is not the body's `urn` (HTTP 400).
+    UrnMismatch,
+    /// No API key, or an unknown, revoked or expired one (HTTP 401).
+    Unauthenticated,
+    /// The API key lacks the scope, or the URN is outside its prefixes (HTTP 403).
+    Forbidden,
+    /// The path does not take this HTTP method (HTTP 405).
+    MethodNotAllowed,
+    /// The request took longer than the service allows (HTTP 408).
+    RequestTimeout,
+    /// A different record is stored for this (urn, digest) (HTTP 409).
+    Conflict,
+    /// A request body is larger than `--max-body` (HTTP 413).
+    PayloadTooLarge,
+    /// A request body that is not `application/json` (HTTP 415).
+    UnsupportedMediaType,
+    /// The service cannot use its store (HTTP 503).
+    Unavailable,
+    /// The service's job queue is full (HTTP 503).
+    Overloaded,
+    /// The API key sent more requests than `--rate-limit` allows (HTTP 429).
+    RateLimited,
+    /// The service is shutting down (HTTP 503).
+    Draining,
 }
 
 impl Code {
     /// The host's own codes (the core's are [`vouch_core::Error::ALL`]), in the README's order.
-    pub const HOST: [Code; 27] = [
+    pub const HOST: [Code; 40] = [
         Code::KeyRevoked,
         Code::KeyExpired,
         Code::KeyNotYetValid,
@@ -109,6 +135,19 @@ impl Code {
         Code::ManifestTooDeep,
         Code::ManifestTooLarge,
         Code::UnsupportedManifestJson,
+        Code::BadRequest,
+        Code::UrnMismatch,
+        Code::Unauthenticated,
+        Code::Forbidden,
+        Code::MethodNotAllowed,
+        Code::RequestTimeout,
+        Code::Conflict,
+        Code::PayloadTooLarge,
+        Code::UnsupportedMediaType,
+        Code::Unavailable,
+        Code::Overloaded,
+        Code::RateLimited,
+        Code::Draining,
     ];
 
     /// Every code: the core's, then the host's.
@@ -150,6 +189,19 @@ impl Code {
             Code::ManifestTooDeep => "manifest-too-deep",
             Code::ManifestTooLarge => "manifest-too-large",
             Code::UnsupportedManifestJson => "unsupported-manifest-json",
+            Code::BadRequest => "bad-request",
+            Code::UrnMismatch => "urn-mismatch",
+            Code::Unauthenticated => "unauthenticated",
+            Code::Forbidden => "forbidden",
+            Code::MethodNotAllowed => "method-not-allowed",
+            Code::RequestTimeout => "request-timeout",
+            Code::Conflict => "conflict",
+            Code::PayloadTooLarge => "payload-too-large",
+            Code::UnsupportedMediaType => "unsupported-media-type",
+            Code::Unavailable => "unavailable",
+            Code::Overloaded => "overloaded",
+            Code::RateLimited => "rate-limited",
+            Code::Draining => "draining",
         }
     }
 
@@ -193,7 +245,8 @@ impl Code {
             | Code::DuplicateManifestUrn
             | Code::ManifestTooDeep
             | Code::ManifestTooLarge
-            | Code::UnsupportedManifestJson => EXIT_NOT_VERIFIED,
+            | Code::UnsupportedManifestJson
+            | Code::Conflict => EXIT_NOT_VERIFIED,
             Code::PolicyInvalid
             | Code::KeyInvalid
             | Code::IoError
@@ -205,7 +258,19 @@ impl Code {
             | Code::StoreError
             | Code::NotAGitRepo
             | Code::BadRef
-            | Code::GitError => EXIT_USAGE,
+            | Code::GitError
+            | Code::BadRequest
+            | Code::UrnMismatch
+            | Code::Unauthenticated
+            | Code::Forbidden
+            | Code::MethodNotAllowed
+            | Code::RequestTimeout
+            | Code::PayloadTooLarge
+            | Code::UnsupportedMediaType
+            | Code::Unavailable
+            | Code::Overloaded
+            | Code::RateLimited
+            | Code::Draining => EXIT_USAGE,
         }
     }
 
@@ -240,6 +305,19 @@ impl Code {
             Code::ManifestTooDeep => "a manifest is nested too deep",
             Code::ManifestTooLarge => "a manifest is too large",
             Code::UnsupportedManifestJson => "a manifest is JSON vouch cannot read",
+            Code::BadRequest => "a malformed request to the registry service",
+            Code::UrnMismatch => "the request path's URN differs from the body's urn",
+            Code::Unauthenticated => "no API key, or an unknown, revoked or expired one",
+            Code::Forbidden => "the API key lacks the scope or the URN prefix",
+            Code::MethodNotAllowed => "the path does not take this HTTP method",
+            Code::RequestTimeout => "the request took longer than the service allows",
+            Code::Conflict => "a different record is stored for the URN and digest",
+            Code::PayloadTooLarge => "a request body is larger than --max-body",
+            Code::UnsupportedMediaType => "a request body that is not application/json",
+            Code::Unavailable => "the service cannot use its store right now",
+            Code::Overloaded => "the service's job queue is full",
+            Code::RateLimited => "the API key sent more requests than --rate-limit allows",
+            Code::Draining => "the service is shutting down",
         }
     }
 }

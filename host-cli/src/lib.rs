@@ -8,6 +8,7 @@
 //! | [`error`] | the one error vocabulary: [`error::Code`] (every code, its string, exit class, description) and [`error::CliError`] |
 //! | [`policy`] | policy files: load, validate, key windows and revocation |
 //! | [`verify`] | the verification pipeline: envelope → signatures and threshold → statement checks → [`verify::Report`] |
+//! | [`serve`] | the registry service (`vouch serve`): HTTP endpoints over the store, API keys, limits, metrics |
 //! | [`store`] | the attestation store behind the [`store::Store`] trait ([`store::SqliteStore`]), and what a put records ([`store::prepare`]) |
 //! | [`gate`] | the release gate: every manifest changed in git must have valid provenance ([`gate::gate`]) |
 //! | [`statement`] | the in-toto Statement writer (SLSA v1 or the registry format) |
@@ -26,6 +27,7 @@ pub mod keys;
 pub mod log;
 pub mod policy;
 pub mod report;
+pub mod serve;
 pub mod statement;
 pub mod store;
 pub mod util;

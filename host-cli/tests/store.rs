@@ -239,7 +239,7 @@ fn put_get_history_round_trip() {
     // The -wal and -shm files stay (persistent WAL), so that readers need not create them.
     assert_eq!(std::fs::metadata(e.path("store.db-wal")).unwrap().len(), 0);
     assert!(e.path("store.db-shm").exists());
-    // The database is a WAL-mode vouch store at schema version 2.
+    // The database is a WAL-mode vouch store at schema version 3 (vouch_cli::store::SCHEMA_VERSION).
     let c = open_db(&e.path("store.db"));
     let mode: String = c
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -248,7 +248,7 @@ fn put_get_history_round_trip() {
     let v: i32 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(v, 2);
+    assert_eq!(v, vouch_cli::store::SCHEMA_VERSION);
     let app: i32 = c
         .query_row("PRAGMA application_id", [], |r| r.get(0))
         .unwrap();
@@ -1241,7 +1241,7 @@ fn readers_need_no_write_access_and_leave_nothing_behind() {
 }
 
 /// A store of schema 1 (envelopes as TEXT) is read as it is, and the first put migrates it to
-/// schema 2 in place, keeping every row, its envelope bytes and the history order.
+/// the current schema in place, keeping every row, its envelope bytes and the history order.
 #[test]
 fn schema_1_stores_are_read_and_migrated() {
     let e = Env::setup();
@@ -1305,7 +1305,7 @@ fn schema_1_stores_are_read_and_migrated() {
         "enforce.json",
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(version(&db), 2);
+    assert_eq!(version(&db), vouch_cli::store::SCHEMA_VERSION);
     let (rc, v, _) = e.json(&[
         "store",
         "history",

@@ -40,6 +40,128 @@ pub trait Store {
     fn history(&self, urn: &str) -> Result<Vec<Record>, CliError>;
     /// The record for a URN at an artifact digest (SHA-256, lowercase hex).
     fn find(&self, urn: &str, digest: &str) -> Result<Option<Record>, CliError>;
+
+    /// The registry service's writes, in one transaction (group commit): for each item, stores
+    /// its record unless a record with its (urn, digest) exists, and writes its audit row (its
+    /// `status` and `outcome` set from what happened). An existing record with the same envelope
+    /// bytes and `sig` is an identical replay (nothing written but the audit row); any other is a
+    /// conflict (nothing written but the audit row) unless the item asks to `replace` it (the new
+    /// record is the newest, with a new sequence number). An item that fails leaves nothing
+    /// behind and is its own `Err`; the others commit. `Err` for the whole call: nothing was
+    /// committed.
+    fn put_batch(
+        &mut self,
+        items: &[PutItem<'_>],
+    ) -> Result<Vec<Result<PutOutcome, CliError>>, CliError>;
+    /// [`Store::put_batch`] of one item.
+    fn put_once(
+        &mut self,
+        record: &Record,
+        audit: &AuditEntry,
+        replace: bool,
+    ) -> Result<PutOutcome, CliError> {
+        let item = PutItem {
+            record,
+            audit,
+            replace,
+        };
+        self.put_batch(std::slice::from_ref(&item))?
+            .pop()
+            .unwrap_or_else(|| Err(CliError::new(Code::Internal, "a put had no result")))
+    }
+    /// One page of a URN's history, newest first: at most `limit` records with a sequence number
+    /// below `before` (all, when `None`).
+    fn history_page(
+        &self,
+        urn: &str,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<Record>, CliError>;
+    /// Records (any URN) whose artifact has this SHA-256 (lowercase hex), newest first, at most
+    /// `limit`.
+    fn by_digest(&self, digest: &str, limit: usize) -> Result<Vec<Record>, CliError>;
+    /// Records (any URN) whose builder id is `issuer`, newest first, at most `limit`.
+    fn by_issuer(&self, issuer: &str, limit: usize) -> Result<Vec<Record>, CliError>;
+    /// Writes one audit row on its own (a refused request: bad key, refused provenance).
+    fn audit(&mut self, entry: &AuditEntry) -> Result<(), CliError>;
+    /// Adds an API key (its id must be new).
+    fn add_api_key(&mut self, key: &ApiKey) -> Result<(), CliError>;
+    /// Every API key, oldest first.
+    fn api_keys(&self) -> Result<Vec<ApiKey>, CliError>;
+    /// The API key with this id.
+    fn api_key(&self, key_id: &str) -> Result<Option<ApiKey>, CliError>;
+    /// Revokes an API key at time `at` (RFC 3339); `false` when there is no such key.
+    fn revoke_api_key(&mut self, key_id: &str, at: &str) -> Result<bool, CliError>;
+    /// The schema version the store is at (a cheap query: whether the store answers).
+    fn schema_version(&self) -> Result<i32, CliError>;
+    /// Whether a commit on this connection is on disk before it returns, so that it survives a
+    /// power loss too (SQLite: `synchronous = FULL` in WAL mode). The registry service needs it
+    /// before it acknowledges writes.
+    fn durable_commits(&self) -> Result<bool, CliError>;
+}
+
+/// One write of [`Store::put_batch`].
+#[derive(Clone, Copy, Debug)]
+pub struct PutItem<'a> {
+    /// The record.
+    pub record: &'a Record,
+    /// Its audit row (status and outcome are filled in).
+    pub audit: &'a AuditEntry,
+    /// Replace a different stored record for the same (urn, digest).
+    pub replace: bool,
+}
+
+/// What one put of [`Store::put_batch`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PutOutcome {
+    /// Stored as a new record with this sequence number.
+    Created(i64),
+    /// The identical record was already stored, with this sequence number; nothing changed.
+    Replayed(i64),
+    /// A different record is stored for this (urn, digest), with this sequence number.
+    Conflict(i64),
+    /// A different record was replaced (asked for); the new one has this sequence number.
+    Replaced(i64),
+}
+
+/// One row of the audit log: who did what to which record, and how it ended.
+#[derive(Clone, Debug, Default)]
+pub struct AuditEntry {
+    /// The request id (also in the response).
+    pub request_id: String,
+    /// The API key id, when the request named a well-formed one.
+    pub key_id: Option<String>,
+    /// `put` or `auth`.
+    pub action: String,
+    /// The URN, when there is one.
+    pub urn: Option<String>,
+    /// The artifact digest (lowercase hex), when there is one.
+    pub digest: Option<String>,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// `created`, `replayed`, `conflict`, or the code of the refusal.
+    pub outcome: String,
+}
+
+/// An API key as stored: never the secret, only its SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiKey {
+    /// The public 12-character key id.
+    pub key_id: String,
+    /// A name for people.
+    pub name: String,
+    /// SHA-256 of the secret part of the key.
+    pub secret_sha256: [u8; 32],
+    /// Scopes (`provenance:write`, `provenance:read`, `admin`, ...).
+    pub scopes: Vec<String>,
+    /// URN prefixes the key may touch (empty: any URN).
+    pub urn_prefixes: Vec<String>,
+    /// When it was made (RFC 3339).
+    pub created_at: String,
+    /// When it stops working (RFC 3339), if ever.
+    pub expires_at: Option<String>,
+    /// When it was revoked (RFC 3339), if it was.
+    pub revoked_at: Option<String>,
 }
 
 /// One stored record.
@@ -74,6 +196,17 @@ pub struct Record {
     pub verified: bool,
     /// The problems a permissive put let through.
     pub warnings: Vec<Problem>,
+    /// The store's sequence number (history order; 0 before the record is stored, and the rowid
+    /// in stores older than schema 3).
+    #[serde(skip)]
+    pub seq: i64,
+    /// The registry request's `sig`, as the JSON text sent (the service only).
+    #[serde(skip)]
+    pub sig: Option<String>,
+    /// SHA-256 (lowercase hex) of the policy file the record was verified against (the service
+    /// only).
+    #[serde(skip)]
+    pub policy_digest: Option<String>,
 }
 
 /// A provenance problem: refuses a put under `enforce`, a warning under `permissive`.
@@ -189,7 +322,8 @@ fn unverified_payload(envelope: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn now() -> String {
+/// Now, to the second, in RFC 3339 (UTC).
+pub fn now() -> String {
     let t = time::OffsetDateTime::now_utc();
     format_time(t.replace_nanosecond(0).unwrap_or(t))
 }
@@ -234,6 +368,65 @@ pub fn prepare(
         "artifact {}: sha256 {sha256}",
         artifact.display()
     ));
+    let envelope = match envelope {
+        Some(p) => Some((read_envelope(p, max_envelope)?, p.display().to_string())),
+        None => None,
+    };
+    build(
+        policy,
+        urn,
+        verify::Artifact {
+            name: artifact.display().to_string(),
+            digest,
+        },
+        envelope,
+        "no envelope given (--envelope)",
+        log,
+    )
+}
+
+/// [`prepare`] for an artifact known by its SHA-256 (the registry service: the card's digest) and
+/// an envelope already in memory: the same verification, verified once, and the same record.
+/// `missing` is the message of a `missing_provenance` problem.
+pub fn prepare_digest(
+    policy: &Policy,
+    urn: &str,
+    sha256: [u8; 32],
+    envelope: Option<Vec<u8>>,
+    missing: &str,
+    log: &Log,
+) -> Result<Record, PutError> {
+    if urn.trim().is_empty() {
+        return Err(CliError::new(Code::Usage, "the URN must not be empty").into());
+    }
+    let artifact = verify::Artifact {
+        name: format!("sha256:{}", hex(&sha256)),
+        digest: vouch_core::ArtifactDigest {
+            sha256: Some(sha256),
+            sha512: None,
+        },
+    };
+    build(
+        policy,
+        urn,
+        artifact,
+        envelope.map(|e| (e, "(request)".to_string())),
+        missing,
+        log,
+    )
+}
+
+/// The one put pipeline: verify `envelope` (bytes, and a name for logs) against the policy and
+/// the artifact, and build the record.
+fn build(
+    policy: &Policy,
+    urn: &str,
+    artifact: verify::Artifact,
+    envelope: Option<(Vec<u8>, String)>,
+    missing: &str,
+    log: &Log,
+) -> Result<Record, PutError> {
+    let sha256 = hex(&artifact.digest.sha256.unwrap_or_default());
     let refuse = |problem: Problem| -> Result<(), PutError> {
         if policy.mode == Mode::Enforce {
             Err(PutError::Refused {
@@ -245,12 +438,13 @@ pub fn prepare(
         }
     };
     let mut warnings = Vec::new();
-    let Some(env_path) = envelope else {
+    let Some((bytes, env_name)) = envelope else {
         log.debug(format_args!(
             "no envelope; policy mode {}",
             policy.mode.as_str()
         ));
-        let p = Problem::missing();
+        let mut p = Problem::missing();
+        p.message = missing.to_string();
         refuse(p.clone())?;
         warnings.push(p);
         let t = now();
@@ -267,32 +461,28 @@ pub fn prepare(
             recorded_at: t,
             verified: false,
             warnings,
+            seq: 0,
+            sig: None,
+            policy_digest: None,
         });
     };
-    let bytes = read_envelope(env_path, max_envelope)?;
     let req = verify::Request {
         policy: Some(policy),
-        artifacts: vec![verify::Artifact {
-            name: artifact.display().to_string(),
-            digest,
-        }],
+        artifacts: vec![artifact],
         ..verify::Request::default()
     };
     let mut report = verify::verify(&bytes, &req)?;
     if let Some(e) = &report.error {
         log.debug(format_args!(
-            "envelope {}: NOT verified: {}: {}",
-            env_path.display(),
-            e.code,
-            e.message
+            "envelope {env_name}: NOT verified: {}: {}",
+            e.code, e.message
         ));
         let p = Problem::invalid(e);
         refuse(p.clone())?;
         warnings.push(p);
     } else {
         log.debug(format_args!(
-            "envelope {}: verified by {}",
-            env_path.display(),
+            "envelope {env_name}: verified by {}",
             report.keys.join(", ")
         ));
     }
@@ -313,5 +503,8 @@ pub fn prepare(
         recorded_at: t,
         verified: report.verified,
         warnings,
+        seq: 0,
+        sig: None,
+        policy_digest: None,
     })
 }

@@ -13,13 +13,13 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params};
 use serde_json::value::RawValue;
 
-use super::{Record, Store};
+use super::{ApiKey, AuditEntry, PutItem, PutOutcome, Record, Store};
 use crate::error::{CliError, Code};
 
 /// `PRAGMA application_id` of a vouch store ("VOUC").
 pub const APPLICATION_ID: i32 = 0x564f_5543;
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 /// The oldest schema version this build reads without migrating it (readers never write).
 pub const OLDEST_READABLE: i32 = 1;
 /// How long a write waits for another process's transaction before giving up.
@@ -74,6 +74,60 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE provenance_v2 RENAME TO provenance;
     CREATE INDEX provenance_digest ON provenance (digest);
     CREATE INDEX provenance_issuer ON provenance (issuer);",
+    // 2 -> 3: the registry service. `seq` is the rowid, made explicit and never reused
+    // (AUTOINCREMENT): history order and the cursors of history pages. `sig` (the request's sig,
+    // as the JSON text sent) and `policy_digest` (SHA-256 of the policy a record was verified
+    // against) are the service's. Rows keep their rowid as their seq: history order is unchanged.
+    // `api_keys` holds the service's keys (the SHA-256 of each secret, never the secret);
+    // `audit_log` a row per service write and per refused authentication.
+    "CREATE TABLE provenance_v3 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        urn TEXT NOT NULL,
+        payload_type TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        committed_at TEXT NOT NULL,
+        build_tool TEXT,
+        inputs TEXT,
+        outputs TEXT,
+        recorded_at TEXT NOT NULL,
+        verified INTEGER NOT NULL CHECK (verified IN (0, 1)),
+        warnings TEXT,
+        sig TEXT,
+        policy_digest TEXT,
+        envelope BLOB NOT NULL,
+        UNIQUE (urn, digest)
+    );
+    INSERT INTO provenance_v3 (seq, urn, payload_type, digest, issuer, committed_at, build_tool,
+        inputs, outputs, recorded_at, verified, warnings, envelope)
+        SELECT rowid, urn, payload_type, digest, issuer, committed_at, build_tool, inputs, outputs,
+        recorded_at, verified, warnings, envelope FROM provenance ORDER BY rowid;
+    DROP TABLE provenance;
+    ALTER TABLE provenance_v3 RENAME TO provenance;
+    CREATE INDEX provenance_urn_seq ON provenance (urn, seq);
+    CREATE INDEX provenance_digest ON provenance (digest, seq);
+    CREATE INDEX provenance_issuer ON provenance (issuer, seq);
+    CREATE TABLE api_keys (
+        key_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        secret_sha256 BLOB NOT NULL,
+        scopes TEXT NOT NULL,
+        urn_prefixes TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        revoked_at TEXT
+    );
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        key_id TEXT,
+        action TEXT NOT NULL,
+        urn TEXT,
+        digest TEXT,
+        status INTEGER NOT NULL,
+        outcome TEXT NOT NULL
+    );",
 ];
 
 /// How to open a store.
@@ -89,6 +143,8 @@ pub enum OpenMode {
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// The schema version of the open database (older ones are read as they are).
+    version: i32,
 }
 
 fn db_err(path: &Path, e: impl std::fmt::Display) -> CliError {
@@ -239,6 +295,7 @@ impl SqliteStore {
         let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),
+            version: SCHEMA_VERSION,
         };
         let kind = store.classify_retrying()?;
         match (kind, mode) {
@@ -254,7 +311,10 @@ impl SqliteStore {
                 path,
                 &format!("unknown vouch schema version {v}"),
             )),
-            (Kind::Vouch(_), OpenMode::Read) => Ok(store),
+            (Kind::Vouch(v), OpenMode::Read) => {
+                store.version = v;
+                Ok(store)
+            }
             (Kind::Empty, OpenMode::Read) => Err(not_vouch(path, "an empty database")),
             (kind, OpenMode::Write) => {
                 store.set_wal()?;
@@ -368,6 +428,19 @@ impl SqliteStore {
         tx.commit().map_err(|e| db_err(&path, e))
     }
 
+    /// Sets `synchronous = FULL` on this connection: a commit is on disk (WAL fsynced) before it
+    /// returns, so an acknowledged write survives a power loss too (the registry service).
+    pub fn set_synchronous_full(&self) -> Result<(), CliError> {
+        self.conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    /// The SELECT of every record column, for this store's schema version.
+    fn select(&self) -> &'static str {
+        if self.version >= 3 { SELECT_V3 } else { SELECT }
+    }
+
     fn query(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Record>, CliError> {
         let err = |e: rusqlite::Error| db_err(&self.path, e);
         let mut st = self.conn.prepare_cached(sql).map_err(err)?;
@@ -390,6 +463,9 @@ impl SqliteStore {
                         .get::<_, Option<String>>(11)?
                         .and_then(|s| serde_json::from_str(&s).ok())
                         .unwrap_or_default(),
+                    seq: r.get(12)?,
+                    sig: r.get(13)?,
+                    policy_digest: r.get(14)?,
                 })
             })
             .map_err(err)?;
@@ -412,46 +488,10 @@ impl Store for SqliteStore {
             let mut del = tx
                 .prepare_cached("DELETE FROM provenance WHERE urn = ?1 AND digest = ?2")
                 .map_err(err)?;
-            let mut ins = tx
-                .prepare_cached(
-                    "INSERT INTO provenance (urn, payload_type, digest, issuer, committed_at,
-                     build_tool, inputs, outputs, recorded_at, verified, warnings, envelope)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                )
-                .map_err(err)?;
+            let mut ins = tx.prepare_cached(INSERT_SQL).map_err(err)?;
             for r in records {
                 let n = del.execute(params![r.urn, r.digest]).map_err(err)?;
-                let warnings = if r.warnings.is_empty() {
-                    None
-                } else {
-                    serde_json::to_string(&r.warnings).ok()
-                };
-                let len = r.envelope.len() as u64;
-                ins.execute(params![
-                    r.urn,
-                    r.payload_type,
-                    r.digest,
-                    r.issuer,
-                    r.committed_at,
-                    r.build_tool,
-                    r.inputs.as_deref().map(RawValue::get),
-                    r.outputs.as_deref().map(RawValue::get),
-                    r.recorded_at,
-                    r.verified,
-                    warnings,
-                    rusqlite::blob::ZeroBlob(len),
-                ])
-                .map_err(err)?;
-                // The envelope goes in through SQLite's incremental blob I/O: the zeroblob as the
-                // last column is never built in memory, and its pages are written in place.
-                if len > 0 {
-                    use std::io::Write;
-                    let rowid = tx.last_insert_rowid();
-                    let mut blob = tx
-                        .blob_open(rusqlite::MAIN_DB, "provenance", "envelope", rowid, false)
-                        .map_err(err)?;
-                    blob.write_all(&r.envelope).map_err(|e| db_err(&path, e))?;
-                }
+                insert_row(&tx, &mut ins, r, &path)?;
                 replaced.push(n > 0);
             }
         }
@@ -459,11 +499,151 @@ impl Store for SqliteStore {
         Ok(replaced)
     }
 
+    fn put_batch(
+        &mut self,
+        items: &[PutItem<'_>],
+    ) -> Result<Vec<Result<PutOutcome, CliError>>, CliError> {
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| db_err(&path, e);
+        let mut tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let mut out = Vec::with_capacity(items.len());
+        for it in items {
+            // Each put in a savepoint of its own: one that fails leaves nothing behind and the
+            // others still commit.
+            let sp = tx.savepoint().map_err(err)?;
+            match put_in(&sp, it, &path) {
+                Ok(o) => {
+                    sp.commit().map_err(err)?;
+                    out.push(Ok(o));
+                }
+                Err(e) => {
+                    // Roll back to the savepoint and release it (its drop behaviour); if even
+                    // that fails, the whole batch fails.
+                    sp.finish().map_err(err)?;
+                    out.push(Err(e));
+                }
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(out)
+    }
+
+    fn history_page(
+        &self,
+        urn: &str,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<Record>, CliError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.query(
+            &format!(
+                "{} WHERE urn = ?1 AND rowid < ?2 ORDER BY rowid DESC LIMIT ?3",
+                self.select()
+            ),
+            &[&urn, &before.unwrap_or(i64::MAX), &limit],
+        )
+    }
+
+    fn by_digest(&self, digest: &str, limit: usize) -> Result<Vec<Record>, CliError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.query(
+            &format!(
+                "{} WHERE digest = ?1 ORDER BY rowid DESC LIMIT ?2",
+                self.select()
+            ),
+            &[&digest, &limit],
+        )
+    }
+
+    fn by_issuer(&self, issuer: &str, limit: usize) -> Result<Vec<Record>, CliError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.query(
+            &format!(
+                "{} WHERE issuer = ?1 ORDER BY rowid DESC LIMIT ?2",
+                self.select()
+            ),
+            &[&issuer, &limit],
+        )
+    }
+
+    fn audit(&mut self, entry: &AuditEntry) -> Result<(), CliError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_err(&path, e))?;
+        write_audit(&tx, entry, &path)?;
+        tx.commit().map_err(|e| db_err(&path, e))
+    }
+
+    fn add_api_key(&mut self, key: &ApiKey) -> Result<(), CliError> {
+        self.needs_v3()?;
+        let lists = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        self.conn
+            .execute(
+                "INSERT INTO api_keys (key_id, name, secret_sha256, scopes, urn_prefixes,
+                 created_at, expires_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    key.key_id,
+                    key.name,
+                    &key.secret_sha256[..],
+                    lists(&key.scopes),
+                    lists(&key.urn_prefixes),
+                    key.created_at,
+                    key.expires_at,
+                    key.revoked_at
+                ],
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(())
+    }
+
+    fn api_keys(&self) -> Result<Vec<ApiKey>, CliError> {
+        self.keys_where("1 ORDER BY created_at, key_id", "")
+    }
+
+    fn api_key(&self, key_id: &str) -> Result<Option<ApiKey>, CliError> {
+        Ok(self.keys_where("key_id = ?1", key_id)?.into_iter().next())
+    }
+
+    fn revoke_api_key(&mut self, key_id: &str, at: &str) -> Result<bool, CliError> {
+        self.needs_v3()?;
+        let n = self
+            .conn
+            .execute(
+                "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?2) WHERE key_id = ?1",
+                params![key_id, at],
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(n > 0)
+    }
+
+    fn durable_commits(&self) -> Result<bool, CliError> {
+        // 2 = FULL, 3 = EXTRA.
+        let level: i64 = self
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(level >= 2)
+    }
+
+    fn schema_version(&self) -> Result<i32, CliError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| db_err(&self.path, e))
+    }
+
     /// The latest record for a URN.
     fn latest(&self, urn: &str) -> Result<Option<Record>, CliError> {
         Ok(self
             .query(
-                &format!("{SELECT} WHERE urn = ?1 ORDER BY rowid DESC LIMIT 1"),
+                &format!(
+                    "{} WHERE urn = ?1 ORDER BY rowid DESC LIMIT 1",
+                    self.select()
+                ),
                 &[&urn],
             )?
             .into_iter()
@@ -473,7 +653,7 @@ impl Store for SqliteStore {
     /// Every record for a URN, newest first.
     fn history(&self, urn: &str) -> Result<Vec<Record>, CliError> {
         self.query(
-            &format!("{SELECT} WHERE urn = ?1 ORDER BY rowid DESC"),
+            &format!("{} WHERE urn = ?1 ORDER BY rowid DESC", self.select()),
             &[&urn],
         )
     }
@@ -482,12 +662,190 @@ impl Store for SqliteStore {
     fn find(&self, urn: &str, digest: &str) -> Result<Option<Record>, CliError> {
         Ok(self
             .query(
-                &format!("{SELECT} WHERE urn = ?1 AND digest = ?2"),
+                &format!("{} WHERE urn = ?1 AND digest = ?2", self.select()),
                 &[&urn, &digest],
             )?
             .into_iter()
             .next())
     }
+}
+
+impl SqliteStore {
+    /// API keys and the audit log exist from schema 3 on.
+    fn needs_v3(&self) -> Result<(), CliError> {
+        if self.version >= 3 {
+            Ok(())
+        } else {
+            Err(db_err(
+                &self.path,
+                format!(
+                    "schema version {} has no API keys (open the store for writing once)",
+                    self.version
+                ),
+            ))
+        }
+    }
+
+    /// API keys matching `cond` (SQL; `?1` is `arg` when the condition uses it).
+    fn keys_where(&self, cond: &str, arg: &str) -> Result<Vec<ApiKey>, CliError> {
+        self.needs_v3()?;
+        let err = |e: rusqlite::Error| db_err(&self.path, e);
+        let sql = format!(
+            "SELECT key_id, name, secret_sha256, scopes, urn_prefixes, created_at, expires_at,
+             revoked_at FROM api_keys WHERE {cond}"
+        );
+        let mut st = self.conn.prepare_cached(&sql).map_err(err)?;
+        let map = |r: &rusqlite::Row<'_>| {
+            let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
+            let hash: Vec<u8> = r.get(2)?;
+            Ok(ApiKey {
+                key_id: r.get(0)?,
+                name: r.get(1)?,
+                // A malformed stored hash matches nothing (all zero bytes is no SHA-256 output
+                // anyone can find a preimage for).
+                secret_sha256: <[u8; 32]>::try_from(hash.as_slice()).unwrap_or([0; 32]),
+                scopes: list(r.get(3)?),
+                urn_prefixes: list(r.get(4)?),
+                created_at: r.get(5)?,
+                expires_at: r.get(6)?,
+                revoked_at: r.get(7)?,
+            })
+        };
+        let rows = if cond.contains("?1") {
+            st.query_map(params![arg], map)
+        } else {
+            st.query_map([], map)
+        }
+        .map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+}
+
+/// One put of [`Store::put_batch`] inside the caller's transaction (or savepoint): the record
+/// unless its (urn, digest) exists (replay, conflict, or replaced when asked), and its audit row.
+fn put_in(conn: &Connection, it: &PutItem<'_>, path: &Path) -> Result<PutOutcome, CliError> {
+    let err = |e: rusqlite::Error| db_err(path, e);
+    let record = it.record;
+    let existing: Option<(i64, Vec<u8>, Option<String>)> = {
+        let mut st = conn
+            .prepare_cached(
+                "SELECT seq, envelope, sig FROM provenance WHERE urn = ?1 AND digest = ?2",
+            )
+            .map_err(err)?;
+        let mut rows = st.query(params![record.urn, record.digest]).map_err(err)?;
+        match rows.next().map_err(err)? {
+            Some(r) => Some((
+                r.get(0).map_err(err)?,
+                bytes_col(r, 1).map_err(err)?,
+                r.get(2).map_err(err)?,
+            )),
+            None => None,
+        }
+    };
+    let outcome = match existing {
+        Some((seq, envelope, sig)) if envelope == record.envelope && sig == record.sig => {
+            PutOutcome::Replayed(seq)
+        }
+        Some((seq, _, _)) if !it.replace => PutOutcome::Conflict(seq),
+        Some(_) => {
+            conn.execute(
+                "DELETE FROM provenance WHERE urn = ?1 AND digest = ?2",
+                params![record.urn, record.digest],
+            )
+            .map_err(err)?;
+            let mut ins = conn.prepare_cached(INSERT_SQL).map_err(err)?;
+            insert_row(conn, &mut ins, record, path)?;
+            PutOutcome::Replaced(conn.last_insert_rowid())
+        }
+        None => {
+            let mut ins = conn.prepare_cached(INSERT_SQL).map_err(err)?;
+            insert_row(conn, &mut ins, record, path)?;
+            PutOutcome::Created(conn.last_insert_rowid())
+        }
+    };
+    let (status, what) = match outcome {
+        PutOutcome::Created(_) => (201, "created"),
+        PutOutcome::Replayed(_) => (200, "replayed"),
+        PutOutcome::Conflict(_) => (409, "conflict"),
+        PutOutcome::Replaced(_) => (201, "replaced"),
+    };
+    let entry = AuditEntry {
+        status,
+        outcome: what.to_string(),
+        ..it.audit.clone()
+    };
+    write_audit(conn, &entry, path)?;
+    Ok(outcome)
+}
+
+const INSERT_SQL: &str = "INSERT INTO provenance (urn, payload_type, digest, issuer, committed_at,
+     build_tool, inputs, outputs, recorded_at, verified, warnings, sig, policy_digest, envelope)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+/// Inserts one record with the prepared [`INSERT_SQL`] (schema 3: writers always migrate first).
+fn insert_row(
+    tx: &Connection,
+    ins: &mut rusqlite::CachedStatement<'_>,
+    r: &Record,
+    path: &Path,
+) -> Result<(), CliError> {
+    let err = |e: rusqlite::Error| db_err(path, e);
+    let warnings = if r.warnings.is_empty() {
+        None
+    } else {
+        serde_json::to_string(&r.warnings).ok()
+    };
+    let len = r.envelope.len() as u64;
+    ins.execute(params![
+        r.urn,
+        r.payload_type,
+        r.digest,
+        r.issuer,
+        r.committed_at,
+        r.build_tool,
+        r.inputs.as_deref().map(RawValue::get),
+        r.outputs.as_deref().map(RawValue::get),
+        r.recorded_at,
+        r.verified,
+        warnings,
+        r.sig,
+        r.policy_digest,
+        rusqlite::blob::ZeroBlob(len),
+    ])
+    .map_err(err)?;
+    // The envelope goes in through SQLite's incremental blob I/O: the zeroblob as the last column
+    // is never built in memory, and its pages are written in place.
+    if len > 0 {
+        use std::io::Write;
+        let rowid = tx.last_insert_rowid();
+        let mut blob = tx
+            .blob_open(rusqlite::MAIN_DB, "provenance", "envelope", rowid, false)
+            .map_err(err)?;
+        blob.write_all(&r.envelope).map_err(|e| db_err(path, e))?;
+    }
+    Ok(())
+}
+
+/// Writes one audit row inside the caller's transaction.
+fn write_audit(tx: &Connection, a: &AuditEntry, path: &Path) -> Result<(), CliError> {
+    let mut st = tx
+        .prepare_cached(
+            "INSERT INTO audit_log (at, request_id, key_id, action, urn, digest, status, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(|e| db_err(path, e))?;
+    st.execute(params![
+        super::now(),
+        a.request_id,
+        a.key_id,
+        a.action,
+        a.urn,
+        a.digest,
+        a.status,
+        a.outcome
+    ])
+    .map_err(|e| db_err(path, e))?;
+    Ok(())
 }
 
 /// A column read as bytes, whether SQLite holds it as a BLOB (schema 2) or as TEXT (schema 1).
@@ -505,4 +863,9 @@ fn bytes_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Vec<u8>> {
 }
 
 const SELECT: &str = "SELECT urn, envelope, payload_type, digest, issuer, committed_at, build_tool, \
-     inputs, outputs, recorded_at, verified, warnings FROM provenance";
+     inputs, outputs, recorded_at, verified, warnings, rowid, NULL, NULL FROM provenance";
+
+/// [`SELECT`] for schema 3 and later (the service's columns).
+const SELECT_V3: &str = "SELECT urn, envelope, payload_type, digest, issuer, committed_at, \
+     build_tool, inputs, outputs, recorded_at, verified, warnings, seq, sig, policy_digest \
+     FROM provenance";

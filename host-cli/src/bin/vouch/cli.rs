@@ -116,6 +116,114 @@ pub enum Command {
         "bad flags)."
     ))]
     AttestVerify(AttestVerifyArgs),
+    /// The registry service: provenance per manifest URN over HTTP, verified before it is stored.
+    #[command(
+        subcommand_negates_reqs = true,
+        args_conflicts_with_subcommands = true,
+        after_help = concat!(
+            "Example:\n  vouch serve --db registry.db --policy policy.json --listen 127.0.0.1:8080\n",
+            "  vouch serve api-key add --db registry.db --name ci --scope provenance:write\n\n",
+            "Logs `listening on http://ADDR` (https with --tls-cert/--tls-key) to stderr once it accepts\n",
+            "connections; a non-loopback --listen needs TLS or --insecure-plaintext. SIGTERM or SIGINT\n",
+            "stops it gracefully (exit 0). Endpoints, status codes and auth: docs/serve.md."
+        )
+    )]
+    Serve(ServeArgs),
+}
+
+/// `vouch serve` arguments (the service), or a key-management subcommand.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(subcommand)]
+    pub command: Option<ServeCommand>,
+    /// The store (SQLite; created on first use).
+    #[arg(long, required = true)]
+    pub db: Option<PathBuf>,
+    /// The policy every PUT is verified against (its mode: enforce or permissive).
+    #[arg(long, required = true)]
+    pub policy: Option<PathBuf>,
+    /// The address to listen on (HOST:PORT; port 0 picks a free port).
+    #[arg(long, required = true)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Reads (GET) need no API key.
+    #[arg(long)]
+    pub public_read: bool,
+    /// Allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy).
+    #[arg(long)]
+    pub insecure_plaintext: bool,
+    /// Serve HTTPS with this certificate chain (PEM; with --tls-key).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM: PKCS#8, SEC1 or PKCS#1; with --tls-cert).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Largest request body (bytes, or with a K/M/G suffix).
+    #[arg(long, value_parser = parse_size, default_value = "1M")]
+    pub max_body: u64,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a whole request may take.
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Verification and store jobs running at once.
+    #[arg(long, default_value_t = 8)]
+    pub max_jobs: usize,
+    /// Jobs waiting for a slot before the service answers 503 overloaded.
+    #[arg(long, default_value_t = 64)]
+    pub queue: usize,
+    /// Seconds shutdown waits for requests in flight.
+    #[arg(long, default_value_t = 10)]
+    pub shutdown_grace: u64,
+    /// Requests per second each API key may send (as many at once); 0: no limit.
+    #[arg(long, default_value_t = 0)]
+    pub rate_limit: u32,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ServeCommand {
+    /// API keys of the service, kept in its store.
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Make a key; it is printed once (only its hash is stored).
+    #[command(
+        after_help = "Example:\n  vouch serve api-key add --db registry.db --name ci --scope provenance:write \\\n      --scope provenance:read --urn-prefix urn:example:"
+    )]
+    Add {
+        /// The store.
+        #[arg(long)]
+        db: PathBuf,
+        /// A name for people.
+        #[arg(long)]
+        name: String,
+        /// provenance:write, provenance:read, provenance:replace or admin (repeatable).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Only URNs starting with this (repeatable; none: any URN).
+        #[arg(long = "urn-prefix")]
+        urn_prefixes: Vec<String>,
+        /// When the key stops working (RFC 3339).
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// List the keys (never their secrets).
+    List {
+        /// The store.
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Revoke a key: it stops working at once.
+    Revoke {
+        /// The store.
+        #[arg(long)]
+        db: PathBuf,
+        /// The key id (the 12 characters after `vouch_`).
+        key_id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

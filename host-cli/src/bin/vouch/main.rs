@@ -45,6 +45,7 @@ fn run(args: Vec<String>) -> u8 {
         }
         Command::Store(c) => commands::store::run(c, format),
         Command::AttestVerify(a) => commands::gate::run(a, format),
+        Command::Serve(a) => commands::serve::run(a, format),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod gate;
 pub mod keygen;
 pub mod policy;
+pub mod serve;
 pub mod sign;
 pub mod statement;
 pub mod store;

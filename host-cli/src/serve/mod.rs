@@ -1,0 +1,709 @@
+//! The registry service (`vouch serve`): provenance per manifest over HTTP, verified against a
+//! policy before it is stored. The contract — endpoints, what is bound, status codes and bodies,
+//! auth, limits — is `docs/serve.md`.
+//!
+//! Shape: one tokio runtime; an accept loop of its own that serves each connection with hyper's
+//! HTTP/1 server, a header read timeout and a whole-request timeout (so a slow client cannot hold
+//! a connection), and graceful shutdown on SIGTERM / SIGINT; an axum router for the endpoints
+//! ([`api`]). Every store call and every verification runs as a bounded blocking job
+//! ([`Shared::job`]): at most `max_jobs` at once, `queue` more waiting, anything beyond answered
+//! 503 `overloaded` with `Retry-After`.
+
+mod api;
+pub mod auth;
+pub mod metrics;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use crate::error::{CliError, Code};
+use crate::policy::Policy;
+use crate::store::{AuditEntry, OpenMode, PutItem, PutOutcome, Record, SqliteStore, Store};
+use crate::util::hex;
+
+/// Default `--max-body`: 1 MiB.
+pub const DEFAULT_MAX_BODY: u64 = 1 << 20;
+
+/// How the service runs (the flags of `vouch serve`).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The SQLite store (created on first use).
+    pub db: PathBuf,
+    /// The policy every PUT is verified against.
+    pub policy: PathBuf,
+    /// Where to listen (`127.0.0.1:0`: any free port).
+    pub listen: SocketAddr,
+    /// Reads need no API key.
+    pub public_read: bool,
+    /// Plain HTTP on a non-loopback address is allowed.
+    pub insecure_plaintext: bool,
+    /// TLS: the certificate chain (PEM), with `tls_key`.
+    pub tls_cert: Option<PathBuf>,
+    /// TLS: the private key (PEM: PKCS#8, SEC1 or PKCS#1), with `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// Largest request body, in bytes.
+    pub max_body: u64,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: Duration,
+    /// How long a whole request may take (body, verification and commit included).
+    pub request_timeout: Duration,
+    /// Blocking jobs (verification, store calls) running at once.
+    pub max_jobs: usize,
+    /// Blocking jobs waiting for a slot before the service answers 503 `overloaded`.
+    pub queue: usize,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+    /// Requests per second each API key may send (burst: as many at once); 0: no limit.
+    pub rate_limit: u32,
+}
+
+impl Config {
+    /// A configuration with the documented defaults.
+    pub fn new(db: PathBuf, policy: PathBuf, listen: SocketAddr) -> Self {
+        Config {
+            db,
+            policy,
+            listen,
+            public_read: false,
+            insecure_plaintext: false,
+            tls_cert: None,
+            tls_key: None,
+            max_body: DEFAULT_MAX_BODY,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_jobs: 8,
+            queue: 64,
+            shutdown_grace: Duration::from_secs(10),
+            rate_limit: 0,
+        }
+    }
+}
+
+/// An error answer: status, code, the core reason when there is one, a message, and
+/// `Retry-After` for the service's own trouble. The request id is added when the answer is sent.
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The error code (`error` in the body).
+    pub code: String,
+    /// The core reason code (`reason`), when there is one.
+    pub reason: Option<String>,
+    /// Human explanation.
+    pub message: String,
+    /// `Retry-After` seconds.
+    pub retry_after: Option<u32>,
+}
+
+impl ApiError {
+    /// An error with one of the host's codes.
+    pub fn new(status: StatusCode, code: Code, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code: code.as_str().to_string(),
+            reason: None,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, Code::BadRequest, message)
+    }
+    fn unavailable(message: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, Code::Unavailable, message);
+        e.retry_after = Some(1);
+        e
+    }
+    fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, Code::Internal, message)
+    }
+    /// The answer for a status some layer produced without a body of ours.
+    fn from_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::NOT_FOUND => Self::new(status, Code::NotFound, "no such resource"),
+            StatusCode::METHOD_NOT_ALLOWED => Self::new(
+                status,
+                Code::MethodNotAllowed,
+                "this path does not take this method",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                status,
+                Code::PayloadTooLarge,
+                "the request body is too large",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(
+                status,
+                Code::UnsupportedMediaType,
+                "the request body must be application/json",
+            ),
+            s if s.is_client_error() => Self::new(s, Code::BadRequest, "malformed request"),
+            s => Self::new(s, Code::Internal, "internal error"),
+        }
+    }
+    /// The response, with the request id in the body.
+    fn render(&self, request_id: &str) -> Response {
+        let mut body = serde_json::Map::new();
+        body.insert("error".into(), json!(self.code));
+        if let Some(r) = &self.reason {
+            body.insert("reason".into(), json!(r));
+        }
+        body.insert("message".into(), json!(self.message));
+        body.insert("requestId".into(), json!(request_id));
+        let mut resp = (
+            self.status,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::Value::Object(body).to_string(),
+        )
+            .into_response();
+        if let Some(s) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        resp
+    }
+}
+
+impl IntoResponse for ApiError {
+    /// A placeholder the request middleware replaces with [`ApiError::render`] (it knows the
+    /// request id).
+    fn into_response(self) -> Response {
+        let mut resp = self.status.into_response();
+        resp.extensions_mut().insert(self);
+        resp
+    }
+}
+
+/// The id of one request (in `X-Request-Id`, every error body and the logs).
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Counts a job in `vouch_jobs_in_flight` while it lives.
+struct InFlight<'a>(&'a metrics::Metrics);
+
+impl<'a> InFlight<'a> {
+    fn new(m: &'a metrics::Metrics) -> Self {
+        m.jobs_in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(m)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.jobs_in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The outcome of one put, filled in by whichever job committed it.
+type Slot = Arc<Mutex<Option<Result<PutOutcome, CliError>>>>;
+
+/// A put waiting for the writer.
+struct Pending {
+    record: Arc<Record>,
+    audit: AuditEntry,
+    replace: bool,
+    slot: Slot,
+}
+
+/// What every request shares.
+pub struct Shared {
+    db: PathBuf,
+    policy: Policy,
+    policy_sha256: String,
+    writer: Mutex<Box<dyn Store + Send>>,
+    readers: Mutex<Vec<Box<dyn Store + Send>>>,
+    admission: Arc<Semaphore>,
+    slots: Arc<Semaphore>,
+    draining: AtomicBool,
+    public_read: bool,
+    max_body: u64,
+    request_timeout: Duration,
+    metrics: metrics::Metrics,
+    rate_limit: u32,
+    /// Puts waiting for the writer (group commit: whoever gets the writer commits them all).
+    pending: Mutex<Vec<Pending>>,
+    /// Per API key id: tokens left and when they were counted.
+    buckets: Mutex<std::collections::HashMap<String, (f64, Instant)>>,
+}
+
+fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Shared {
+    /// Runs `f` as a bounded blocking job: admitted if fewer than `max_jobs + queue` jobs are
+    /// running or waiting (else 503 `overloaded` with `Retry-After`), then run when one of the
+    /// `max_jobs` slots is free.
+    async fn job<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Shared) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let Ok(admitted) = self.admission.clone().try_acquire_owned() else {
+            let mut e = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Code::Overloaded,
+                "too many requests in progress; retry later",
+            );
+            e.retry_after = Some(1);
+            return Err(e);
+        };
+        // Counted while this request holds the job (also when the request is dropped early: the
+        // guard decrements on drop).
+        let _gauge = InFlight::new(&self.metrics);
+        let slot = self.slots.clone().acquire_owned().await;
+        let me = Arc::clone(self);
+        match slot {
+            Ok(slot) => tokio::task::spawn_blocking(move || {
+                // Both permits live as long as the job runs, even if the request is gone.
+                let _held = (slot, admitted);
+                f(&me)
+            })
+            .await
+            .map_err(|_| ApiError::internal("a blocking job failed")),
+            Err(_) => Err(ApiError::unavailable("the job queue is closed")),
+        }
+    }
+
+    /// Runs `f` with a reader connection of the pool (inside a job).
+    fn read<T>(&self, f: impl FnOnce(&dyn Store) -> Result<T, CliError>) -> Result<T, ApiError> {
+        let pooled = lock(&self.readers).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            // The pool holds one connection per job slot, so this is not expected; a fresh
+            // connection keeps the service answering if it happens.
+            None => Box::new(
+                SqliteStore::open(&self.db, OpenMode::Read).map_err(|e| self.store_error(&e))?,
+            ),
+        };
+        let r = f(conn.as_ref());
+        lock(&self.readers).push(conn);
+        r.map_err(|e| self.store_error(&e))
+    }
+
+    /// Runs `f` with the writer connection (inside a job; writers take turns).
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Store) -> Result<T, CliError>,
+    ) -> Result<T, ApiError> {
+        let mut w = lock(&self.writer);
+        f(w.as_mut()).map_err(|e| self.store_error(&e))
+    }
+
+    /// Commits a put (inside a job), grouped with the puts other jobs are waiting to commit: the
+    /// put joins the queue, then whoever holds the writer commits everything queued in one
+    /// transaction (each put in a savepoint of its own) and hands each its outcome. A put is
+    /// answered only after the transaction holding it has committed.
+    fn commit_put(
+        &self,
+        record: Arc<Record>,
+        audit: AuditEntry,
+        replace: bool,
+    ) -> Result<PutOutcome, ApiError> {
+        let slot: Slot = Arc::new(Mutex::new(None));
+        lock(&self.pending).push(Pending {
+            record,
+            audit,
+            replace,
+            slot: Arc::clone(&slot),
+        });
+        let mut writer = lock(&self.writer);
+        // Taken and committed by the job that held the writer before us?
+        let done = lock(&slot).take();
+        let result = match done {
+            Some(r) => r,
+            None => {
+                let batch = std::mem::take(&mut *lock(&self.pending));
+                let items: Vec<PutItem<'_>> = batch
+                    .iter()
+                    .map(|p| PutItem {
+                        record: &p.record,
+                        audit: &p.audit,
+                        replace: p.replace,
+                    })
+                    .collect();
+                match writer.put_batch(&items) {
+                    Ok(results) => {
+                        for (p, r) in batch.iter().zip(results) {
+                            *lock(&p.slot) = Some(r);
+                        }
+                    }
+                    Err(e) => {
+                        for p in &batch {
+                            *lock(&p.slot) = Some(Err(e.clone()));
+                        }
+                    }
+                }
+                lock(&slot).take().unwrap_or_else(|| {
+                    Err(CliError::new(
+                        Code::Internal,
+                        "a queued put was not committed",
+                    ))
+                })
+            }
+        };
+        drop(writer);
+        result.map_err(|e| self.store_error(&e))
+    }
+
+    /// Takes one request from the key's token bucket (`rate_limit` per second, as many at once),
+    /// or answers 429 `rate-limited` with `Retry-After`. Only authenticated keys have buckets, so
+    /// the table is as large as the set of keys in use.
+    fn take_token(&self, key_id: &str) -> Result<(), ApiError> {
+        if self.rate_limit == 0 {
+            return Ok(());
+        }
+        let rate = f64::from(self.rate_limit);
+        let now = Instant::now();
+        let mut buckets = lock(&self.buckets);
+        let (tokens, at) = buckets.entry(key_id.to_string()).or_insert((rate, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(rate);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            return Ok(());
+        }
+        let wait = ((1.0 - *tokens) / rate).ceil().max(1.0);
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            Code::RateLimited,
+            format!(
+                "more than {} requests per second with this API key",
+                self.rate_limit
+            ),
+        );
+        // At most a few seconds: the rate is at least 1 per second.
+        e.retry_after = Some(if wait > 60.0 { 60 } else { wait as u32 });
+        Err(e)
+    }
+
+    /// A store failure: the service's own trouble, 503 (never a 422).
+    fn store_error(&self, e: &CliError) -> ApiError {
+        self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
+        eprintln!("vouch serve: store error: {e}");
+        ApiError::unavailable(format!("the store is unavailable: {}", e.code))
+    }
+}
+
+/// Whether the service may listen as configured: TLS needs both `tls_cert` and `tls_key`; plain
+/// HTTP is allowed on loopback addresses, elsewhere only with `insecure_plaintext`.
+pub fn check_listen(cfg: &Config) -> Result<(), CliError> {
+    match (&cfg.tls_cert, &cfg.tls_key) {
+        (Some(_), Some(_)) => Ok(()),
+        (Some(_), None) | (None, Some(_)) => Err(CliError::new(
+            Code::Usage,
+            "--tls-cert and --tls-key go together",
+        )),
+        (None, None) if cfg.listen.ip().is_loopback() || cfg.insecure_plaintext => Ok(()),
+        (None, None) => Err(CliError::new(
+            Code::Usage,
+            format!(
+                "--listen {}: not a loopback address; serve TLS (--tls-cert and --tls-key), or pass --insecure-plaintext to serve plain HTTP (behind a TLS-terminating proxy)",
+                cfg.listen
+            ),
+        )),
+    }
+}
+
+/// The TLS server configuration from PEM files (HTTP/1.1 only).
+fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<rustls::ServerConfig, CliError> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |path: &std::path::Path, e: &dyn std::fmt::Display| {
+        CliError::new(Code::KeyInvalid, format!("{}: {e}", path.display()))
+    };
+    let chain = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| bad(cert, &e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(cert, &e))?;
+    if chain.is_empty() {
+        return Err(bad(cert, &"no certificate in the file"));
+    }
+    let private = PrivateKeyDer::from_pem_file(key).map_err(|e| bad(key, &e))?;
+    // ring, not aws-lc-rs (rustls' default): aws-lc-rs needs cmake and a long C build. rustls
+    // 0.23.48 deprecates ring's provider only because it lacks post-quantum key exchange; the
+    // classical suites it offers are rustls' defaults.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(cert, &e))?
+        .with_no_client_auth()
+        .with_single_cert(chain, private)
+        .map_err(|e| bad(key, &e))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Loads the policy, opens the store (creating or migrating it), listens, logs
+/// `listening on http://<addr>` to stderr, and serves until SIGTERM or SIGINT; then stops
+/// accepting, lets requests in flight finish (at most `shutdown_grace`) and returns.
+pub fn run(cfg: Config) -> Result<(), CliError> {
+    check_listen(&cfg)?;
+    let tls = match (&cfg.tls_cert, &cfg.tls_key) {
+        (Some(c), Some(k)) => Some(tokio_rustls::TlsAcceptor::from(Arc::new(tls_config(c, k)?))),
+        _ => None,
+    };
+    if cfg.max_jobs == 0 {
+        return Err(CliError::new(Code::Usage, "--max-jobs must be at least 1"));
+    }
+    let policy_bytes = std::fs::read(&cfg.policy).map_err(|e| CliError::io(&cfg.policy, &e))?;
+    let policy = Policy::from_bytes(&cfg.policy, &policy_bytes)?;
+    let policy_sha256 = hex(&Sha256::digest(&policy_bytes));
+    let writer = SqliteStore::open(&cfg.db, OpenMode::Write)?;
+    writer.set_synchronous_full()?;
+    if !writer.durable_commits()? {
+        return Err(CliError::new(
+            Code::StoreError,
+            format!(
+                "{}: cannot make commits durable (synchronous = FULL)",
+                cfg.db.display()
+            ),
+        ));
+    }
+    let mut readers: Vec<Box<dyn Store + Send>> = Vec::with_capacity(cfg.max_jobs);
+    for _ in 0..cfg.max_jobs {
+        readers.push(Box::new(SqliteStore::open(&cfg.db, OpenMode::Read)?));
+    }
+    let shared = Arc::new(Shared {
+        db: cfg.db.clone(),
+        policy,
+        policy_sha256,
+        writer: Mutex::new(Box::new(writer)),
+        readers: Mutex::new(readers),
+        admission: Arc::new(Semaphore::new(cfg.max_jobs.saturating_add(cfg.queue))),
+        slots: Arc::new(Semaphore::new(cfg.max_jobs)),
+        draining: AtomicBool::new(false),
+        public_read: cfg.public_read,
+        max_body: cfg.max_body,
+        request_timeout: cfg.request_timeout,
+        metrics: metrics::Metrics::default(),
+        rate_limit: cfg.rate_limit,
+        buckets: Mutex::new(std::collections::HashMap::new()),
+        pending: Mutex::new(Vec::new()),
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("vouch-serve")
+        .build()
+        .map_err(|e| CliError::new(Code::Internal, format!("cannot start the runtime: {e}")))?;
+    rt.block_on(serve(cfg, shared, tls))
+}
+
+/// SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn serve(
+    cfg: Config,
+    shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> Result<(), CliError> {
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|e| CliError::new(Code::IoError, format!("--listen {}: {e}", cfg.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CliError::new(Code::IoError, format!("--listen {}: {e}", cfg.listen)))?;
+    let app = api::router(Arc::clone(&shared));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(cfg.header_timeout)
+        .max_headers(64)
+        .max_buf_size(16 * 1024)
+        .keep_alive(true);
+    eprintln!(
+        "listening on {}://{addr}",
+        if tls.is_some() { "https" } else { "http" }
+    );
+    let mut stop = std::pin::pin!(shutdown_signal());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _peer) = match accepted {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // Out of descriptors and the like: back off instead of spinning.
+                        eprintln!("vouch serve: accept: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = TowerToHyperService::new(app.clone());
+                match &tls {
+                    None => {
+                        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                        tokio::spawn(async move {
+                            let _ = conn.await;
+                        });
+                    }
+                    Some(acceptor) => {
+                        // The handshake runs in the connection's own task, bounded by the header
+                        // timeout: a client that never finishes it holds nothing for long.
+                        let (acceptor, http, limit) = (acceptor.clone(), http.clone(), cfg.header_timeout);
+                        let watcher = graceful.watcher();
+                        tokio::spawn(async move {
+                            let Ok(Ok(stream)) = tokio::time::timeout(limit, acceptor.accept(stream)).await else {
+                                return;
+                            };
+                            let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await;
+                        });
+                    }
+                }
+            }
+            () = &mut stop => break,
+        }
+    }
+    drop(listener);
+    shared.draining.store(true, Ordering::Relaxed);
+    eprintln!("vouch serve: shutting down: no new connections; finishing requests in flight");
+    tokio::select! {
+        () = graceful.shutdown() => {
+            eprintln!("vouch serve: stopped");
+        }
+        () = tokio::time::sleep(cfg.shutdown_grace) => {
+            eprintln!(
+                "vouch serve: stopped after {} s with requests still in flight",
+                cfg.shutdown_grace.as_secs()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A fresh request id: 16 hex digits of randomness (a counter when the system has none).
+fn new_request_id() -> String {
+    let mut b = [0u8; 8];
+    if getrandom::fill(&mut b).is_err() {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        b = N.fetch_add(1, Ordering::Relaxed).to_be_bytes();
+    }
+    hex(&b)
+}
+
+/// When the client must have sent the whole request (the start plus `--request-timeout`).
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline(pub tokio::time::Instant);
+
+/// The route a response came from (set by the router's route layer).
+#[derive(Clone, Debug)]
+struct Route(String);
+
+/// Around every request: a request id, the whole-request timeout, error bodies in the one shape
+/// (with the request id), metrics and one log line.
+async fn around(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let id = new_request_id();
+    let start = Instant::now();
+    // A client chooses the method: only the standard ones get a metrics label of their own, so
+    // that made-up methods cannot grow the metrics without bound.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "PUT" | "POST" | "DELETE" | "HEAD" | "OPTIONS" | "PATCH") => m.to_string(),
+        _ => "other".to_string(),
+    };
+    let path = req.uri().path().to_string();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let deadline = tokio::time::Instant::now() + shared.request_timeout;
+    req.extensions_mut().insert(Deadline(deadline));
+    // What the client sends must arrive by the deadline (else 408, see `api::read_body`). The
+    // service's own work (verification, commit) is bounded by the job slots; this outer bound
+    // only catches a request stuck past twice the timeout, and answers 503: a write may have
+    // committed, so the outcome is unknown (never a 4xx that would say it failed).
+    let cap = deadline + shared.request_timeout;
+    // Shutting down: requests already in flight finish; one that starts now (on a kept-alive
+    // connection) is refused.
+    let work = async {
+        if shared.draining.load(Ordering::Relaxed) {
+            let mut e = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Code::Draining,
+                "the service is shutting down",
+            );
+            e.retry_after = Some(1);
+            return e.into_response();
+        }
+        next.run(req).await
+    };
+    let mut resp = match tokio::time::timeout_at(cap, work).await {
+        Ok(r) => r,
+        Err(_) => ApiError::unavailable(
+            "the request did not finish in time; its outcome is unknown (retrying is safe)",
+        )
+        .into_response(),
+    };
+    let route = resp
+        .extensions()
+        .get::<Route>()
+        .map_or_else(|| "unmatched".to_string(), |r| r.0.clone());
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if let Some(e) = resp.extensions_mut().remove::<ApiError>() {
+        resp = e.render(&id);
+    } else if (status.is_client_error() || status.is_server_error()) && !is_json {
+        resp = ApiError::from_status(status).render(&id);
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    let took = start.elapsed();
+    shared
+        .metrics
+        .request(&route, &method, resp.status().as_u16(), took);
+    eprintln!(
+        "request id={id} method={method} route={route} path={path:?} status={} ms={:.3}",
+        resp.status().as_u16(),
+        took.as_secs_f64() * 1000.0
+    );
+    resp
+}
+
+/// Marks the response with the route that answered it (for the metrics).
+async fn mark_route(
+    matched: Option<axum::extract::MatchedPath>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = matched.map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let mut resp = next.run(req).await;
+    resp.extensions_mut().insert(Route(route));
+    resp
+}
