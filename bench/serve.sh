@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# `vouch serve` under load, on loopback: PUT with full verification (Ed25519 and P-256 envelopes)
+# at 1, 8, 32 and 128 concurrent connections, and GET latest, measured with wrk (Debian package
+# `wrk`; installed when missing and apt-get is available). Server and load generator share the
+# machine's cores. Prints a Markdown table (req/s, p50 / p99 / p99.9 latency).
+#
+#   bench/serve.sh              # 10 s per row
+#   SECONDS_PER_ROW=30 bench/serve.sh
+#
+# Each PUT stores a new record: the same signed card under a new URN each time (a record is
+# (urn, digest)), so every request is verified and committed (durable: the service's writer runs
+# synchronous=FULL). Honours CARGO_TARGET_DIR. Sends traffic to 127.0.0.1 only.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+secs=${SECONDS_PER_ROW:-10}
+if ! command -v wrk >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+(cd "$root" && cargo build -q --release -p vouch-cli)
+target=$(cd "$root" && cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+vouch="$target/release/vouch"
+work=$(mktemp -d)
+server=
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+
+# Keys, an enforcing policy trusting both, and one signed card per algorithm.
+"$vouch" keygen --algorithm ed25519 --out ed >/dev/null 2>&1
+"$vouch" keygen --algorithm ecdsa-p256 --out p256 >/dev/null 2>&1
+python3 - <<'PY'
+import json
+issuers = [{"keyId": k, "publicKey": open(f"{k}.pub").read()} for k in ("ed", "p256")]
+json.dump({"mode": "enforce", "allowedIssuers": issuers}, open("policy.json", "w"))
+PY
+printf 'bench manifest v1' > card.txt
+"$vouch" statement --subject card.txt --builder-id https://ci.example/bench --commit abc \
+  --statement-format registry --out statement.json
+for k in ed p256; do
+  "$vouch" sign --key "$k.key" --keyid "$k" statement.json --out "$k.dsse.json"
+done
+"$vouch" serve api-key add --db store.db --name bench --scope provenance:write \
+  --scope provenance:read --format json > apikey.json
+key=$(python3 -c 'import json; print(json.load(open("apikey.json"))["key"])')
+
+"$vouch" serve --db store.db --policy policy.json --listen 127.0.0.1:0 2> server.log &
+server=$!
+for _ in $(seq 100); do
+  grep -q 'listening on' server.log 2>/dev/null && break
+  sleep 0.1
+done
+addr=$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' server.log | head -1)
+[ -n "$addr" ] || { cat server.log; exit 1; }
+
+# wrk script: PUT the signed card under a fresh URN per request (thread id + counter).
+cat > put.lua <<'LUA'
+local envelope, key, counter = nil, os.getenv("API_KEY"), 0
+-- A name unique to this thread's Lua state (the address of a fresh table), so that no two
+-- threads send the same URN: every PUT is a new record, never a cheaper replay.
+local tid = tostring({}):match("0x(%x+)") or tostring(os.clock())
+function init(args)
+  local f = assert(io.open(os.getenv("ENVELOPE"), "r"))
+  envelope = f:read("*a"):gsub("%s+$", "")
+  f:close()
+end
+function request()
+  counter = counter + 1
+  local urn = "urn:bench:" .. os.getenv("RUN") .. ":" .. tostring(tid) .. ":" .. counter
+  local body = '{"urn":"' .. urn .. '","card":"bench manifest v1","provenance":' .. envelope .. '}'
+  return wrk.format("PUT", "/v1/registry/" .. urn,
+    {["Content-Type"] = "application/json", ["X-API-Key"] = key}, body)
+end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %.0f %.2f %.2f %.2f %d %d\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    latency:percentile(99.9) / 1000,
+    summary.errors.status, summary.errors.connect + summary.errors.read +
+      summary.errors.write + summary.errors.timeout))
+end
+LUA
+cat > get.lua <<'LUA'
+wrk.headers["X-API-Key"] = os.getenv("API_KEY")
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %.0f %.2f %.2f %.2f %d %d\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    latency:percentile(99.9) / 1000,
+    summary.errors.status, summary.errors.connect + summary.errors.read +
+      summary.errors.write + summary.errors.timeout))
+end
+LUA
+
+row() { # label run-id connections script [path]
+  local label=$1 run=$2 conns=$3 script=$4 path=${5:-/}
+  local threads=$((conns < 2 ? 1 : 2))
+  local out
+  out=$(RUN="$run" API_KEY="$key" ENVELOPE="$ENVELOPE" \
+    wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$script" "http://$addr$path" | grep '^RESULT')
+  read -r _ rps p50 p99 p999 bad errs <<<"$out"
+  printf '| %s | %d | %s | %s | %s | %s | %s |\n' "$label" "$conns" "$rps" "$p50" "$p99" "$p999" \
+    "$((bad + errs))"
+}
+
+echo "| request | connections | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx or errors |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for alg in ed p256; do
+  export ENVELOPE="$work/$alg.dsse.json"
+  for c in 1 8 32 128; do
+    row "PUT ($alg)" "$alg-$c" "$c" put.lua
+  done
+done
+export ENVELOPE="$work/ed.dsse.json"
+# GET latest of one URN, put first.
+ADDR="$addr" API_KEY="$key" python3 - <<'PY'
+import json, os, urllib.request
+env = open(os.environ["ENVELOPE"]).read()
+urn = "urn:bench:get"
+body = '{"urn":"%s","card":"bench manifest v1","provenance":%s}' % (urn, env)
+req = urllib.request.Request(f"http://{os.environ['ADDR']}/v1/registry/{urn}", data=body.encode(),
+    method="PUT", headers={"Content-Type": "application/json", "X-API-Key": os.environ["API_KEY"]})
+assert urllib.request.urlopen(req).status in (200, 201)
+PY
+for c in 8 32; do
+  row "GET latest" "get-$c" "$c" get.lua "/v1/registry/urn:bench:get"
+done
+echo
+echo "wrk $secs s per row; vouch serve defaults (--max-jobs 8, --queue 64); $(nproc) cores shared."
