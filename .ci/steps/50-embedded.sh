@@ -51,6 +51,10 @@ grep -q '^PASS keyless: real Fulcio leaf verifies' "$log"
 grep -qE '^[0-9]+ passed, 0 failed$' "$log"
 rm -f "$log"
 
+echo "--- instructions per verification, with budgets (bench/icount.sh, qemu -icount)"
+cd "$root"
+bench/icount.sh
+
 echo "--- footprint (bench/footprint.sh)"
 cd "$root"
 bench/footprint.sh --check

@@ -114,6 +114,8 @@ impl Report {
         run: fn(&Verifier<'_>, &mut [u8]) -> Result<usize, Error>,
     ) {
         let (parsed, setup_stack) = measured(|| setup(keys));
+        #[cfg(feature = "icount")]
+        let t0 = icount::now();
         let (got, stack) = match parsed {
             Ok((a, b)) => {
                 // The verifier borrows the keys (it copies none).
@@ -145,7 +147,15 @@ impl Report {
         self.num(stack);
         self.put(" bytes (setup ");
         self.num(setup_stack);
-        self.put(")\n");
+        self.put(")");
+        #[cfg(feature = "icount")]
+        {
+            // The verification, with the verifier's preparation and the stack painting around
+            // it (a few thousand instructions of the measurement itself).
+            self.put(", instructions ");
+            self.num(icount::instructions_since(t0));
+        }
+        self.put("\n");
         self.max_stack = self.max_stack.max(stack);
         self.max_setup_stack = self.max_setup_stack.max(setup_stack);
         if pass {
@@ -428,6 +438,56 @@ fn p256_cases(r: &mut Report, scratch: &mut [u8]) {
     );
 }
 
+#[cfg(feature = "icount")]
+mod icount {
+    //! Instruction counting with SysTick under `qemu -icount shift=0`: every instruction
+    //! advances virtual time equally, so the 24-bit SysTick counter (processor clock) counts
+    //! instructions in a fixed unit, calibrated once with a loop of known length.
+    use core::sync::atomic::{AtomicUsize, Ordering};
+
+    const CSR: *mut u32 = 0xE000_E010 as *mut u32;
+    const RVR: *mut u32 = 0xE000_E014 as *mut u32;
+    const CVR: *mut u32 = 0xE000_E018 as *mut u32;
+    /// Instructions per SysTick tick (set by `start`).
+    static PER_TICK: AtomicUsize = AtomicUsize::new(0);
+
+    /// Starts SysTick (free-running, processor clock, no interrupt) and calibrates it.
+    pub fn start() -> usize {
+        // SAFETY: the SysTick registers of the Cortex-M4 system control space (always mapped).
+        unsafe {
+            RVR.write_volatile(0x00FF_FFFF);
+            CVR.write_volatile(0);
+            CSR.write_volatile(5);
+        }
+        let t0 = now();
+        let mut n: u32 = 1_000_000;
+        // SAFETY: a counting loop on a register: 2 instructions per iteration.
+        unsafe {
+            core::arch::asm!("2: subs {n}, {n}, #1", "bne 2b", n = inout(reg) n);
+        }
+        let _ = n;
+        let ticks = ticks_since(t0).max(1);
+        let per_tick = (2_000_000 + ticks / 2) / ticks;
+        PER_TICK.store(per_tick, Ordering::Relaxed);
+        per_tick
+    }
+
+    /// The counter now.
+    pub fn now() -> usize {
+        // SAFETY: reading SysTick's current value register.
+        unsafe { CVR.read_volatile() as usize }
+    }
+
+    fn ticks_since(t0: usize) -> usize {
+        t0.wrapping_sub(now()) & 0x00FF_FFFF
+    }
+
+    /// Instructions since `t0` (a reading of `now`); 0 before `start`.
+    pub fn instructions_since(t0: usize) -> usize {
+        ticks_since(t0) * PER_TICK.load(Ordering::Relaxed)
+    }
+}
+
 #[entry]
 fn main() -> ! {
     let mut r = Report {
@@ -443,6 +503,13 @@ fn main() -> ! {
     r.put("vouch-core on Cortex-M4 (");
     r.put(env!("VOUCH_EMBEDDED_CONFIG"));
     r.put(")\n");
+    #[cfg(feature = "icount")]
+    {
+        r.put("instruction counting: ");
+        let per_tick = icount::start();
+        r.num(per_tick);
+        r.put(" instructions per SysTick tick\n");
+    }
 
     r.case(
         "json: duplicate key in the envelope",
