@@ -15,10 +15,12 @@ fw="$root/tests/embedded"
 fw_target=$(cd "$fw" && cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 
-# case name prefix | budget (instructions) — a ~1 KiB envelope each (docs/embedded.md).
+# case name prefix | budget (instructions): ~640-byte envelopes, and 64 KiB hashed (docs/embedded.md).
 budgets=(
   "ed25519: valid envelope (raw key)|2100000"
   "p256: valid DER signature (SEC1 key)|10500000"
+  # SHA-256 of 64 KiB in 4 KiB chunks (sha2's compact backend).
+  "sha256|4500000"
 )
 
 (cd "$fw" && cargo build --quiet --release --features icount)
