@@ -72,8 +72,9 @@ mod cm4 {
     /// (RustCrypto's `Signature` guarantees it), the key an affine point on the curve (a
     /// `VerifyingKey` is never the identity), and the prehash reduced mod `n` exactly as
     /// RustCrypto reduces it (SHA-256 can exceed `n`; one Wycheproof vector per file has such a
-    /// hash). p256-cm4 checks the ranges and the curve equation again, and refuses a sum
-    /// `u1·G + u2·Q` at infinity, as RustCrypto does.
+    /// hash). p256-cm4 copes with an unreduced hash too, but documents no such promise, so vouch
+    /// does not rely on it. p256-cm4 checks the ranges and the curve equation again, and refuses
+    /// a sum `u1·G + u2·Q` at infinity, as RustCrypto does.
     pub(super) fn verify(
         vk: &p256::ecdsa::VerifyingKey,
         prehash: &[u8; 32],
