@@ -2,11 +2,13 @@
 # Makes sure qemu-system-arm >= 8.2 is installed (sourced or run by the CI steps that boot the
 # Cortex-M4 images). Idempotent: a new enough qemu already on PATH is left alone.
 #
-# Why 8.2: the published p256-cm4 (vouch-core feature `p256-cm4`) uses an `LDM` form with the base
-# register in the register list and writeback, which the architecture leaves UNPREDICTABLE. Real
-# Cortex-M4 parts and qemu >= 8.2 execute it; Debian bookworm's qemu 7.2 raises a UsageFault
-# (the image hard-faults). On bookworm the new qemu comes from bookworm-backports (10.x); the
-# source line is added when missing. See docs/embedded.md, "The p256-cm4 backend".
+# Why 8.2: the published p256-cm4 0.4.0 (vouch-core feature `p256-cm4`) contains `ldm r4, {r6}`
+# (in its 288x288-bit multiplication), which LLVM assembles as the 32-bit LDM.W (T2) encoding
+# with a single register; ARMv7-M leaves that UNPREDICTABLE (T2 needs two or more). Real
+# Cortex-M4 parts and qemu >= 8.2 execute it as a plain load; Debian bookworm's qemu 7.2 treats
+# it as undefined, and the image hard-faults at its first P-256 verification. On bookworm the
+# new qemu comes from bookworm-backports (10.x); the source line is added when missing.
+# See docs/embedded.md, "The p256-cm4 backend".
 set -euo pipefail
 
 qemu_ok() {
