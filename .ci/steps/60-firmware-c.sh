@@ -16,3 +16,5 @@ fi
 bash .ci/qemu.sh
 
 make -C tests/firmware-c check
+# The same image with the p256-cm4 backend in the library (P-256 budget 1.0 M instructions).
+make -C tests/firmware-c check FEATURES=ed25519,p256-cm4,opt-size
