@@ -119,8 +119,7 @@ mod p256_tables {
             }
         }
         std::fs::write(out_dir.join("p256-wycheproof.bin"), &table).expect("write table");
-        std::fs::write(out_dir.join("p256-differential.bin"), differential())
-            .expect("write table");
+        std::fs::write(out_dir.join("p256-differential.bin"), differential()).expect("write table");
     }
 
     /// The curve order n, big-endian.
@@ -195,7 +194,11 @@ mod p256_tables {
             cases.push((6, msg.clone(), other.to_bytes().to_vec(), false));
             // 7: r = 0 / s = 0 (alternating).
             let zero = [0u8; 32];
-            let t = if i % 2 == 0 { raw(&zero, &s) } else { raw(&r, &zero) };
+            let t = if i % 2 == 0 {
+                raw(&zero, &s)
+            } else {
+                raw(&r, &zero)
+            };
             cases.push((7, msg.clone(), t, false));
             // 8: r or s replaced by n (out of range), or by r + n / s + n where that fits.
             let t = match (i % 4, add(&r, &N), add(&s, &N)) {

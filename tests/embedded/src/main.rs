@@ -640,7 +640,11 @@ unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
     let pc = frame.pc();
     for shift in (0..8).rev() {
         let digit = ((pc >> (shift * 4)) & 0xf) as u8;
-        let c = [if digit < 10 { b'0' + digit } else { b'a' + digit - 10 }];
+        let c = [if digit < 10 {
+            b'0' + digit
+        } else {
+            b'a' + digit - 10
+        }];
         r.put(core::str::from_utf8(&c).unwrap_or("?"));
     }
     r.put("\n");
@@ -842,8 +846,7 @@ mod p256_vectors {
     use vouch_core::PublicKey;
 
     static WYCHEPROOF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/p256-wycheproof.bin"));
-    static DIFFERENTIAL: &[u8] =
-        include_bytes!(concat!(env!("OUT_DIR"), "/p256-differential.bin"));
+    static DIFFERENTIAL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/p256-differential.bin"));
 
     /// Tests in Wycheproof's `ecdsa_secp256r1_sha256_test.json` (DER signatures) and
     /// `ecdsa_secp256r1_sha256_p1363_test.json` (`r||s`): every one must have run.
