@@ -162,6 +162,33 @@ static uint32_t calibration_ticks(void) {
     return ticks_since(start);
 }
 
+/* Prints the instructions of `ticks` SysTick ticks (`unit`: ticks per 2,000,000 instructions,
+   0 when not running under -icount) and fails the run over `budget`. */
+static void count_instructions(const char *what, uint32_t ticks, uint32_t unit, uint32_t budget) {
+    uint32_t per_tick, instructions;
+    if (unit == 0) {
+        console_write("instructions: not measured (run under qemu -icount shift=0)\n");
+        return;
+    }
+    /* Instructions per tick (a whole number under -icount shift=0), in 32-bit arithmetic (the
+       Cortex-M4 divides in hardware; 64-bit division would link libgcc's). */
+    per_tick = (2000000u + unit / 2u) / unit;
+    instructions = ticks * per_tick;
+    console_write("instructions ");
+    console_uint((unsigned long)instructions);
+    console_write(" (");
+    console_write(what);
+    console_write("; ");
+    console_uint((unsigned long)per_tick);
+    console_write(" per SysTick tick; budget ");
+    console_uint((unsigned long)budget);
+    console_write(")\n");
+    if (instructions > budget) {
+        failed++;
+        console_write("FAIL instructions over budget\n");
+    }
+}
+
 int main(void) {
     const char *builder = "https://example.com/builder";
     /* Paint from the end of .bss up to 256 bytes below the current stack pointer. */
@@ -186,29 +213,8 @@ int main(void) {
            VOUCH_OK);
     ticks = ticks_since(t0);
     used = stack_used(low, span) + (size_t)(_stack_top - &here);
-    if (unit != 0) {
-        /* Instructions per tick (a whole number under -icount shift=0), in 32-bit arithmetic
-           (the Cortex-M4 divides in hardware; 64-bit division would link libgcc's). */
-        uint32_t per_tick = (2000000u + unit / 2u) / unit;
-        uint32_t instructions = ticks * per_tick;
-        console_write("instructions ");
-        console_uint((unsigned long)instructions);
-        console_write(" (installer flow: Ed25519 envelope of ");
-        console_uint((unsigned long)envelope_json_len);
-        console_write(" bytes, SHA-256 and SHA-512 of a ");
-        console_uint((unsigned long)artifact_bin_len);
-        console_write("-byte artifact, statement check; ");
-        console_uint((unsigned long)per_tick);
-        console_write(" per SysTick tick; budget ");
-        console_uint((unsigned long)INSTRUCTION_BUDGET);
-        console_write(")\n");
-        if (instructions > INSTRUCTION_BUDGET) {
-            failed++;
-            console_write("FAIL instructions over budget\n");
-        }
-    } else {
-        console_write("instructions: not measured (run under qemu -icount shift=0)\n");
-    }
+    count_instructions("installer flow: Ed25519 envelope, SHA-256 and SHA-512 of the artifact, "
+                       "statement check", ticks, unit, INSTRUCTION_BUDGET);
 
     expect("refuses a tampered artifact",
            install(trusted_key_raw, trusted_key_raw_len, envelope_json, envelope_json_len,
@@ -244,21 +250,7 @@ int main(void) {
            verify_p256(p256, p256_envelope_json, p256_envelope_json_len), VOUCH_OK);
     ticks = ticks_since(t0);
     used_p256 = stack_used(low, span) + (size_t)(_stack_top - &here);
-    if (unit != 0) {
-        uint32_t per_tick = (2000000u + unit / 2u) / unit;
-        uint32_t instructions = ticks * per_tick;
-        console_write("instructions ");
-        console_uint((unsigned long)instructions);
-        console_write(" (P-256 envelope of ");
-        console_uint((unsigned long)p256_envelope_json_len);
-        console_write(" bytes, " P256_BACKEND "; budget ");
-        console_uint((unsigned long)P256_INSTRUCTION_BUDGET);
-        console_write(")\n");
-        if (instructions > P256_INSTRUCTION_BUDGET) {
-            failed++;
-            console_write("FAIL P-256 instructions over budget\n");
-        }
-    }
+    count_instructions("P-256 envelope, " P256_BACKEND, ticks, unit, P256_INSTRUCTION_BUDGET);
     expect("refuses a P-256 signature with a flipped bit",
            verify_p256(p256, p256_tampered_json, p256_tampered_json_len),
            VOUCH_ERR_INVALID_SIGNATURE);
