@@ -39,6 +39,8 @@ fn assert_schema(v: &Value) {
         assert!(v.get(k).is_some(), "missing {k} in {v}");
     }
     assert!(v["verified"].is_boolean());
+    // `ok` is the verdict too, as in every command's JSON.
+    assert_eq!(v["ok"], v["verified"], "{v}");
     assert!(v["keys"].is_array() && v["subjects"].is_array());
     if v["verified"] == true {
         assert!(v["error"].is_null());

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{Env, Run};
+use common::{Env, Run, sha256_hex};
 
 /// Runs vouch in `dir` with `envs`; git looks for no repository above `dir`'s parent.
 fn vouch_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
@@ -165,6 +165,12 @@ fn gate_follows_manifests_through_commits() {
     );
     assert_eq!(rep["invalid"], serde_json::json!([]));
     assert_eq!(rep["missing"][0]["path"], "manifests/sub/lib.json");
+    // The one JSON shape: `ok` (the verdict), digests `sha256:<hex>`, one line.
+    assert_eq!(rep["ok"], false);
+    let app_digest = format!("sha256:{}", sha256_hex(APP.as_bytes()));
+    assert_eq!(rep["valid"][0]["digest"], app_digest.as_str());
+    let text = e.work.read("report.json");
+    assert_eq!(text.lines().count(), 1, "{text}");
     assert!(r.stdout.contains("BLOCKED"), "{}", r.stdout);
     assert!(
         r.stdout
@@ -992,7 +998,12 @@ fn too_deep_manifest_is_refused() {
         [("manifests/m.json".into(), "manifest-too-deep".into())]
     );
     assert_eq!(rep["valid"], serde_json::json!([]));
-    assert!(rep["blocked"][0]["digest"].is_string(), "{rep}");
+    assert!(
+        rep["blocked"][0]["digest"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("sha256:") && d.len() == 71),
+        "{rep}"
+    );
     assert!(r.stdout.contains("release gate: BLOCKED"), "{}", r.stdout);
 }
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{BIN, Env, Run};
+use common::{BIN, Env, Run, sha256_hex};
 
 impl Env {
     /// A registry-format statement for `artifact`, written to `out`.
@@ -106,14 +106,6 @@ impl Env {
     }
 }
 
-fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// The database file and any side files, for byte-for-byte comparison. The -shm file is SQLite's
 /// shared-memory index (lock and read marks that any connection, readers included, updates): only
 /// whether it exists counts.
@@ -167,10 +159,14 @@ fn put_get_history_round_trip() {
     assert_eq!(v["ok"], true);
     assert_eq!(v["stored"], true);
     assert_eq!(v["replaced"], false);
-    assert_eq!(v["verified"], true);
-    assert_eq!(v["warnings"], serde_json::json!([]));
-    let digest = sha256_hex(e.read("manifest.json").as_bytes());
-    assert_eq!(v["digest"], digest.as_str());
+    assert_eq!(v["urn"], "urn:example:app");
+    assert_eq!(v["mode"], "enforce");
+    assert_eq!(v["record"]["verified"], true);
+    assert_eq!(v["record"]["warnings"], serde_json::json!([]));
+    let digest = format!("sha256:{}", sha256_hex(e.read("manifest.json").as_bytes()));
+    assert_eq!(v["record"]["digest"], digest.as_str());
+    // `put` shows the record without its envelope; `get` adds it.
+    assert!(v["record"].get("envelope").is_none(), "{v}");
     assert!(stderr.is_empty(), "{stderr}");
 
     let (code, v, _) = e.json(&[
@@ -185,8 +181,8 @@ fn put_get_history_round_trip() {
     let r = &v["record"];
     assert_eq!(r["urn"], "urn:example:app");
     assert_eq!(r["digest"], digest.as_str());
-    assert_eq!(r["issuer"], "https://ci.example/builder");
-    assert_eq!(r["committedAt"], "2026-01-02T03:04:05Z");
+    assert_eq!(r["builder"], "https://ci.example/builder");
+    assert_eq!(r["timestamp"], "2026-01-02T03:04:05Z");
     assert_eq!(r["payloadType"], "application/vnd.in-toto+json");
     assert!(r["buildTool"].as_str().unwrap().starts_with("vouch "));
     assert_eq!(
@@ -194,7 +190,11 @@ fn put_get_history_round_trip() {
         serde_json::json!([{"uri": "git+https://git.example/app", "digest": {"sha1": "0123abcd"}}])
     );
     assert_eq!(r["outputs"][0]["name"], "manifest.json");
-    assert_eq!(r["outputs"][0]["digest"]["sha256"], digest.as_str());
+    // Quoted from the Statement: the in-toto digest map, as written there.
+    assert_eq!(
+        r["outputs"][0]["digest"]["sha256"],
+        digest.strip_prefix("sha256:").unwrap()
+    );
     assert_eq!(r["verified"], true);
     assert_eq!(r["envelope"], e.read("envelope.json").as_str());
 
@@ -210,7 +210,7 @@ fn put_get_history_round_trip() {
         "urn:example:app",
         "https://ci.example/builder",
         "2026-01-02T03:04:05Z",
-        &format!("sha256:{digest}"),
+        &digest,
     ] {
         assert!(r.stdout.contains(want), "{want} not in {}", r.stdout);
     }
@@ -280,8 +280,9 @@ fn slsa_statement_facts() {
         "enforce.json",
     );
     assert_eq!(code, 0, "{v}");
-    assert_eq!(v["issuer"], "https://ci.example/slsa");
-    assert_eq!(v["committedAt"], "2026-02-03T04:05:06Z");
+    let v = &v["record"];
+    assert_eq!(v["builder"], "https://ci.example/slsa");
+    assert_eq!(v["timestamp"], "2026-02-03T04:05:06Z");
     assert_eq!(
         v["inputs"],
         serde_json::json!([{"uri": "pkg:cargo/serde@1.0.0"}])
@@ -314,8 +315,9 @@ fn slsa_statement_facts() {
         "enforce.json",
     );
     assert_eq!(code, 0, "{v}");
-    assert_eq!(v["issuer"], "https://ci.example/v02");
-    assert_eq!(v["committedAt"], "2026-03-04T05:06:07Z");
+    let v = &v["record"];
+    assert_eq!(v["builder"], "https://ci.example/v02");
+    assert_eq!(v["timestamp"], "2026-03-04T05:06:07Z");
     assert_eq!(
         v["inputs"],
         serde_json::json!([{"uri": "git+https://git.example/app", "digest": {"sha1": "abcdef"}}])
@@ -373,8 +375,8 @@ fn two_digests_for_one_urn_newest_first() {
     ]);
     let recs = v["records"].as_array().unwrap();
     assert_eq!(recs.len(), 2);
-    assert_eq!(recs[0]["digest"], d2.as_str());
-    assert_eq!(recs[1]["digest"], d1.as_str());
+    assert_eq!(recs[0]["digest"], format!("sha256:{d2}"));
+    assert_eq!(recs[1]["digest"], format!("sha256:{d1}"));
     let (_, v, _) = e.json(&[
         "store",
         "get",
@@ -383,7 +385,7 @@ fn two_digests_for_one_urn_newest_first() {
         "--urn",
         "urn:example:app",
     ]);
-    assert_eq!(v["record"]["digest"], d2.as_str());
+    assert_eq!(v["record"]["digest"], format!("sha256:{d2}"));
 
     // Putting the first version again replaces its record, which becomes the newest.
     e.write(
@@ -409,7 +411,7 @@ fn two_digests_for_one_urn_newest_first() {
     ]);
     let recs = v["records"].as_array().unwrap();
     assert_eq!(recs.len(), 2);
-    assert_eq!(recs[0]["digest"], d1.as_str());
+    assert_eq!(recs[0]["digest"], format!("sha256:{d1}"));
 
     // Other URNs are separate.
     let (code, v, _) = e.json(&[
@@ -489,6 +491,10 @@ fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged() {
     assert_eq!(v["ok"], false);
     assert_eq!(v["stored"], false);
     assert_eq!(v["error"]["code"], "missing_provenance");
+    // The one error-object shape: no `reason` when there is none.
+    assert!(v["error"].get("reason").is_none(), "{v}");
+    let digest = sha256_hex(e.read("manifest.json").as_bytes());
+    assert_eq!(v["digest"], format!("sha256:{digest}"));
     let r = e.put(
         "store.db",
         "urn:example:new",
@@ -552,8 +558,11 @@ fn permissive_stores_with_warnings() {
     );
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["stored"], true);
-    assert_eq!(v["verified"], false);
-    assert_eq!(v["warnings"][0]["code"], "missing_provenance");
+    assert_eq!(v["record"]["verified"], false);
+    assert_eq!(v["record"]["warnings"][0]["code"], "missing_provenance");
+    // Stored without provenance: no builder, no payloadType.
+    assert!(v["record"]["builder"].is_null(), "{v}");
+    assert!(v["record"]["payloadType"].is_null(), "{v}");
     assert!(stderr.contains("warning: missing_provenance"), "{stderr}");
 
     for (env, reason) in bad_envelopes(&e) {
@@ -567,9 +576,12 @@ fn permissive_stores_with_warnings() {
         );
         assert_eq!(code, 0, "{env}: {v}");
         assert_eq!(v["stored"], true);
-        assert_eq!(v["verified"], false);
-        assert_eq!(v["warnings"][0]["code"], "invalid_provenance", "{env}");
-        assert_eq!(v["warnings"][0]["reason"], reason, "{env}");
+        assert_eq!(v["record"]["verified"], false);
+        assert_eq!(
+            v["record"]["warnings"][0]["code"], "invalid_provenance",
+            "{env}"
+        );
+        assert_eq!(v["record"]["warnings"][0]["reason"], reason, "{env}");
         assert!(
             stderr.contains("warning: invalid_provenance") && stderr.contains(reason),
             "{env}: {stderr}"
@@ -589,7 +601,7 @@ fn permissive_stores_with_warnings() {
         "--urn",
         "urn:example:rogue.dsse",
     ]);
-    assert_eq!(v["record"]["issuer"], "https://ci.example/builder");
+    assert_eq!(v["record"]["builder"], "https://ci.example/builder");
     let r = e.ok(&[
         "store",
         "get",
@@ -614,8 +626,8 @@ fn permissive_stores_with_warnings() {
         "permissive.json",
     );
     assert_eq!(code, 0);
-    assert_eq!(v["verified"], true);
-    assert_eq!(v["warnings"], serde_json::json!([]));
+    assert_eq!(v["record"]["verified"], true);
+    assert_eq!(v["record"]["warnings"], serde_json::json!([]));
     assert!(stderr.is_empty(), "{stderr}");
     assert_eq!(row_count(&e.path("store.db")), 7);
 }
@@ -1287,7 +1299,13 @@ fn schema_1_stores_are_read_and_migrated() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["digest"].as_str().unwrap())
+        .map(|r| {
+            r["digest"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("sha256:")
+                .unwrap()
+        })
         .collect();
     assert_eq!(digests, [&"bb".repeat(32)[..], &"aa".repeat(32)[..]]);
     let version = |db: &Path| -> i32 {
@@ -1319,7 +1337,13 @@ fn schema_1_stores_are_read_and_migrated() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["digest"].as_str().unwrap())
+        .map(|r| {
+            r["digest"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("sha256:")
+                .unwrap()
+        })
         .collect();
     assert_eq!(digests, [&"bb".repeat(32)[..], &"aa".repeat(32)[..]]);
     let (_, v, _) = e.json(&["store", "get", "--db", "old.db", "--urn", "urn:example:old"]);

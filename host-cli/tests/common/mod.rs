@@ -63,6 +63,15 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>, envs: &[(&str, &s
     }
 }
 
+/// SHA-256 of `data` in lowercase hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The git identity of test commits.
 pub const GIT_NAME: &str = "vouch test";
 /// The git e-mail of test commits.
