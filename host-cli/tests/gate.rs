@@ -62,46 +62,12 @@ impl Repo {
     /// with the given policy; returns the put's exit code.
     fn record(&self, rel: &str, urn: &str, key: &str, policy: &str) -> i32 {
         let tag = rel.replace('/', "_");
-        let st = format!("../{tag}.statement");
-        let env = format!("../{tag}.dsse");
-        let r = self.vouch(&[
-            "statement",
-            "--subject",
-            rel,
-            "--builder-id",
-            "https://ci.example/builder",
-            "--commit",
-            "0123abcd",
-            "--statement-format",
-            "registry",
-            "--out",
-            &st,
-        ]);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        let r = self.vouch(&[
-            "sign",
-            "--key",
-            &format!("../{key}.key"),
-            &st,
-            "--out",
-            &env,
-        ]);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        let r = self.vouch(&[
-            "store",
-            "put",
-            "--db",
-            "../store.db",
-            "--urn",
-            urn,
-            "--artifact",
-            rel,
-            "--envelope",
-            &env,
-            "--policy",
-            &format!("../{policy}"),
-        ]);
-        r.code
+        let (st, env) = (format!("{tag}.statement"), format!("{tag}.dsse"));
+        self.work.registry_statement("repo", rel, &[], &st);
+        self.work.sign(&[&format!("{key}.key")], &[], &st, &env);
+        let (env, policy) = (format!("../{env}"), format!("../{policy}"));
+        let args = common::put_args("../store.db", urn, rel, Some(&env), &policy);
+        self.vouch(&args).code
     }
     /// `attest-verify` with the manifest glob and a report; returns (exit, report, run).
     fn gate(&self, extra: &[&str]) -> (i32, Option<Value>, Run) {

@@ -10,27 +10,10 @@ mod common;
 
 use common::{BIN, Env, Run, sha256_hex};
 
+/// The material of the set-up Statement.
+const MATERIAL: &str = "git+https://git.example/app@sha1:0123abcd";
+
 impl Env {
-    /// A registry-format statement for `artifact`, written to `out`.
-    fn registry_statement(&self, artifact: &str, out: &str) {
-        self.ok(&[
-            "statement",
-            "--subject",
-            artifact,
-            "--builder-id",
-            "https://ci.example/builder",
-            "--commit",
-            "0123abcd",
-            "--material",
-            "git+https://git.example/app@sha1:0123abcd",
-            "--statement-format",
-            "registry",
-            "--timestamp",
-            "2026-01-02T03:04:05Z",
-            "--out",
-            out,
-        ]);
-    }
     /// Keys, policies (enforce.json, permissive.json), a manifest and its signed provenance.
     fn setup() -> Self {
         let e = Env::new();
@@ -42,59 +25,9 @@ impl Env {
             "manifest.json",
             "{\"urn\": \"urn:example:app\", \"version\": 1}\n",
         );
-        e.registry_statement("manifest.json", "statement.json");
+        e.registry_statement(".", "manifest.json", &[MATERIAL], "statement.json");
         e.sign(&["ci.key"], &["ci"], "statement.json", "envelope.json");
         e
-    }
-    fn put(
-        &self,
-        db: &str,
-        urn: &str,
-        artifact: &str,
-        envelope: Option<&str>,
-        policy: &str,
-    ) -> Run {
-        let mut a = vec![
-            "store",
-            "put",
-            "--db",
-            db,
-            "--urn",
-            urn,
-            "--artifact",
-            artifact,
-            "--policy",
-            policy,
-        ];
-        if let Some(env) = envelope {
-            a.extend(["--envelope", env]);
-        }
-        self.run(&a)
-    }
-    fn put_json(
-        &self,
-        db: &str,
-        urn: &str,
-        artifact: &str,
-        envelope: Option<&str>,
-        policy: &str,
-    ) -> (i32, Value, String) {
-        let mut a = vec![
-            "store",
-            "put",
-            "--db",
-            db,
-            "--urn",
-            urn,
-            "--artifact",
-            artifact,
-            "--policy",
-            policy,
-        ];
-        if let Some(env) = envelope {
-            a.extend(["--envelope", env]);
-        }
-        self.json(&a)
     }
     /// Edits the statement JSON, then signs it with `key` into `out`.
     fn signed_variant(&self, key: &str, out: &str, edit: impl FnOnce(&mut Value)) {
@@ -354,7 +287,7 @@ fn two_digests_for_one_urn_newest_first() {
     );
     assert_eq!(code, 1);
     assert_eq!(v["error"]["reason"], "subject-mismatch");
-    e.registry_statement("manifest.json", "statement2.json");
+    e.registry_statement(".", "manifest.json", &[MATERIAL], "statement2.json");
     e.sign(&["ci.key"], &["ci"], "statement2.json", "envelope2.json");
     let r = e.put(
         "store.db",
@@ -450,7 +383,7 @@ fn bad_envelopes(e: &Env) -> Vec<(&'static str, &'static str)> {
     });
     // A statement about another file.
     e.write("other.txt", "other\n");
-    e.registry_statement("other.txt", "other.statement");
+    e.registry_statement(".", "other.txt", &[MATERIAL], "other.statement");
     e.sign(&["ci.key"], &["ci"], "other.statement", "other.dsse");
     // Not an envelope.
     e.write("garbage.dsse", "{\"payload\": 1}");
@@ -823,49 +756,30 @@ fn bulk_list(e: &Env, name: &str, prefix: &str, n: usize) {
 
 /// `vouch store put` of the set-up envelope and manifest under `urn`, enforcing, not waited for.
 fn spawn_put(e: &Env, db: &str, urn: &str) -> std::process::Child {
-    Command::new(BIN)
-        .current_dir(e.dir.path())
-        .args([
-            "store",
-            "put",
-            "--db",
-            db,
-            "--urn",
-            urn,
-            "--artifact",
-            "manifest.json",
-            "--envelope",
-            "envelope.json",
-            "--policy",
-            "enforce.json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    let args = common::put_args(
+        db,
+        urn,
+        "manifest.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    common::command(e.dir.path(), &args).spawn().unwrap()
 }
 
 fn spawn_bulk(e: &Env, list: &str, batch: &str) -> std::process::Child {
-    Command::new(BIN)
-        .current_dir(e.dir.path())
-        .args([
-            "store",
-            "put-bulk",
-            "--db",
-            "store.db",
-            "--policy",
-            "enforce.json",
-            "--list",
-            list,
-            "--batch",
-            batch,
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    let args = [
+        "store",
+        "put-bulk",
+        "--db",
+        "store.db",
+        "--policy",
+        "enforce.json",
+        "--list",
+        list,
+        "--batch",
+        batch,
+    ];
+    common::command(e.dir.path(), &args).spawn().unwrap()
 }
 
 #[test]
@@ -1218,7 +1132,7 @@ fn readers_need_no_write_access_and_leave_nothing_behind() {
         "manifest.json",
         "{\"urn\": \"urn:example:app\", \"version\": 2}\n",
     );
-    e.registry_statement("manifest.json", "statement2.json");
+    e.registry_statement(".", "manifest.json", &[MATERIAL], "statement2.json");
     e.sign(&["ci.key"], &["ci"], "statement2.json", "envelope2.json");
     let r = e.put(
         "stores/s.db",
