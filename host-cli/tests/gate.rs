@@ -69,22 +69,33 @@ impl Repo {
         let args = common::put_args("../store.db", urn, rel, Some(&env), &policy);
         self.vouch(&args).code
     }
-    /// `attest-verify` with the manifest glob and a report; returns (exit, report, run).
-    fn gate(&self, extra: &[&str]) -> (i32, Option<Value>, Run) {
-        let _ = std::fs::remove_file(self.path("report.json"));
+    /// `attest-verify --db ../store.db --policy ../policy.json` and `extra`, in the repository.
+    fn attest(&self, extra: &[&str]) -> Run {
+        self.attest_with(extra, &[])
+    }
+    /// [`Repo::attest`] with `envs` added.
+    fn attest_with(&self, extra: &[&str], envs: &[(&str, &str)]) -> Run {
         let mut a = vec![
             "attest-verify",
             "--db",
             "../store.db",
             "--policy",
             "../policy.json",
+        ];
+        a.extend(extra);
+        vouch_in(&self.repo(), &a, envs)
+    }
+    /// `attest-verify` with the manifest glob and a report; returns (exit, report, run).
+    fn gate(&self, extra: &[&str]) -> (i32, Option<Value>, Run) {
+        let _ = std::fs::remove_file(self.path("report.json"));
+        let mut a = vec![
             "--manifests",
             "manifests/**/*.json",
             "--output",
             "../report.json",
         ];
         a.extend(extra);
-        let r = self.vouch(&a);
+        let r = self.attest(&a);
         let report = std::fs::read_to_string(self.path("report.json"))
             .ok()
             .map(|s| serde_json::from_str(&s).unwrap());
@@ -352,17 +363,7 @@ fn fatal_errors_exit_2() {
         "../bad.json",
     ]);
     assert_eq!(r.code, 2);
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../policy.json",
-        "--format",
-        "json",
-        "--since",
-        "nope",
-    ]);
+    let r = e.attest(&["--format", "json", "--since", "nope"]);
     assert_eq!(r.code, 2);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["error"]["code"], "bad-ref");
@@ -434,26 +435,12 @@ fn non_json_manifests_use_path_urns_and_debug_shows_steps() {
         }
     }
     // Without -v or VOUCH_LOG nothing is logged.
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../policy.json",
-    ]);
+    let r = e.attest(&[]);
     assert!(!r.stderr.contains("debug:"), "{}", r.stderr);
     // `*` stays within a directory.
     e.write("manifests/deep/x.json", "{}\n");
     e.commit("two");
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../policy.json",
-        "--manifests",
-        "manifests/*",
-    ]);
+    let r = e.attest(&["--manifests", "manifests/*"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(r.stdout.contains("0 changed manifest(s)"), "{}", r.stdout);
 }
@@ -581,17 +568,8 @@ fn submodule_at_manifest_path_is_blocked() {
     assert!(msg.contains("mode 160000"), "{msg}");
     assert!(msg.contains("submodule"), "{msg}");
     // A gitlink is a change even when git is told to ignore submodules.
-    let r = vouch_in(
-        &e.repo(),
-        &[
-            "attest-verify",
-            "--db",
-            "../store.db",
-            "--policy",
-            "../policy.json",
-            "--manifests",
-            "manifests/*",
-        ],
+    let r = e.attest_with(
+        &["--manifests", "manifests/*"],
         &[
             ("GIT_CONFIG_COUNT", "1"),
             ("GIT_CONFIG_KEY_0", "diff.ignoreSubmodules"),
@@ -638,13 +616,7 @@ fn non_utf8_paths_are_blocked_not_skipped() {
     assert_eq!(rep["valid"], serde_json::json!([]));
     assert_eq!(rep["missing"], serde_json::json!([]));
     // Without --manifests every changed path is checked: blocked too.
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../policy.json",
-    ]);
+    let r = e.attest(&[]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
         r.stdout
@@ -742,19 +714,7 @@ fn glob_characters_in_names_are_literal() {
     );
     // The caller's pathspec settings do not change how the gate asks git about a path.
     for var in ["GIT_GLOB_PATHSPECS", "GIT_ICASE_PATHSPECS"] {
-        let r = vouch_in(
-            &e.repo(),
-            &[
-                "attest-verify",
-                "--db",
-                "../store.db",
-                "--policy",
-                "../policy.json",
-                "--manifests",
-                "manifests/*",
-            ],
-            &[(var, "1")],
-        );
+        let r = e.attest_with(&["--manifests", "manifests/*"], &[(var, "1")]);
         assert_eq!(r.code, 0, "{var}: {} {}", r.stdout, r.stderr);
     }
 }
@@ -882,17 +842,7 @@ fn rev_that_is_not_a_commit_is_bad_ref() {
         assert!(r.stderr.contains("bad-ref"), "{rev}: {}", r.stderr);
         assert!(rep.is_none());
     }
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../policy.json",
-        "--format",
-        "json",
-        "--rev",
-        "nope",
-    ]);
+    let r = e.attest(&["--format", "json", "--rev", "nope"]);
     assert_eq!(r.code, 2);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["error"]["code"], "bad-ref");
@@ -1061,17 +1011,7 @@ fn assert_output_refused(e: &Repo, out: &str) {
         std::fs::read(e.path("store.db")).unwrap(),
         std::fs::read(e.path("policy.json")).unwrap(),
     );
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../policy.json",
-        "--output",
-        out,
-        "--format",
-        "json",
-    ]);
+    let r = e.attest(&["--output", out, "--format", "json"]);
     assert_eq!(r.code, 2, "{out}: {} {}", r.stdout, r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["error"]["code"], "usage", "{out}: {v}");

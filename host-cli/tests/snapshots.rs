@@ -504,37 +504,35 @@ fn policy_check_invalid() {
 
 // store put
 
-const PUT: &[&str] = &[
-    "store",
-    "put",
-    "--db",
-    "store.db",
-    "--urn",
-    "urn:example:app",
-    "--artifact",
-    "manifest.json",
-    "--policy",
-    "policy.json",
-];
+/// `vouch store put` of `manifest.json` under the work directory's policy.
+fn put(envelope: Option<&str>) -> Vec<&str> {
+    common::put_args(
+        "store.db",
+        "urn:example:app",
+        "manifest.json",
+        envelope,
+        "policy.json",
+    )
+}
 
 #[test]
 fn store_put_stored() {
-    let mut a = PUT.to_vec();
-    a.extend(["--envelope", "manifest.dsse"]);
-    check("store_put__stored", work, &a);
+    check("store_put__stored", work, &put(Some("manifest.dsse")));
 }
 
 #[test]
 fn store_put_refused_missing_provenance() {
-    check("store_put__missing_provenance", work, PUT);
+    check("store_put__missing_provenance", work, &put(None));
 }
 
 #[test]
 fn store_put_refused_invalid_provenance() {
     // The manifest's provenance, signed by a key the policy does not trust.
-    let mut a = PUT.to_vec();
-    a.extend(["--envelope", "manifest.rogue.dsse"]);
-    check("store_put__invalid_provenance", work, &a);
+    check(
+        "store_put__invalid_provenance",
+        work,
+        &put(Some("manifest.rogue.dsse")),
+    );
 }
 
 // store get / history

@@ -191,70 +191,63 @@ fn put_get_history_round_trip() {
 #[test]
 fn slsa_statement_facts() {
     let e = Env::setup();
-    e.ok(&[
-        "statement",
-        "--subject",
-        "manifest.json",
-        "--builder-id",
-        "https://ci.example/slsa",
-        "--material",
-        "pkg:cargo/serde@1.0.0",
-        "--timestamp",
-        "2026-02-03T04:05:06Z",
-        "--out",
-        "slsa.json",
-    ]);
-    e.sign(&["ci.key"], &["ci"], "slsa.json", "slsa.dsse");
-    let (code, v, _) = e.put_json(
-        "store.db",
-        "urn:example:app",
-        "manifest.json",
-        Some("slsa.dsse"),
-        "enforce.json",
-    );
-    assert_eq!(code, 0, "{v}");
-    let v = &v["record"];
-    assert_eq!(v["builder"], "https://ci.example/slsa");
-    assert_eq!(v["timestamp"], "2026-02-03T04:05:06Z");
-    assert_eq!(
-        v["inputs"],
-        serde_json::json!([{"uri": "pkg:cargo/serde@1.0.0"}])
-    );
-    assert_eq!(v["outputs"][0]["name"], "manifest.json");
-    assert!(v["buildTool"].is_null());
-
-    // SLSA v0.2: predicate.builder.id, predicate.metadata.buildFinishedOn, predicate.materials.
-    e.ok(&[
-        "statement",
-        "--subject",
-        "manifest.json",
-        "--builder-id",
-        "https://ci.example/v02",
-        "--predicate-type",
-        "https://slsa.dev/provenance/v0.2",
-        "--material",
-        "git+https://git.example/app@sha1:abcdef",
-        "--timestamp",
-        "2026-03-04T05:06:07Z",
-        "--out",
-        "v02.json",
-    ]);
-    e.sign(&["ci.key"], &["ci"], "v02.json", "v02.dsse");
-    let (code, v, _) = e.put_json(
-        "store.db",
-        "urn:example:v02",
-        "manifest.json",
-        Some("v02.dsse"),
-        "enforce.json",
-    );
-    assert_eq!(code, 0, "{v}");
-    let v = &v["record"];
-    assert_eq!(v["builder"], "https://ci.example/v02");
-    assert_eq!(v["timestamp"], "2026-03-04T05:06:07Z");
-    assert_eq!(
-        v["inputs"],
-        serde_json::json!([{"uri": "git+https://git.example/app", "digest": {"sha1": "abcdef"}}])
-    );
+    // (urn, builder id, more statement flags, material, build time, expected inputs)
+    let cases = [
+        // SLSA v1: runDetails.builder.id, runDetails.metadata.finishedOn,
+        // buildDefinition.resolvedDependencies.
+        (
+            "urn:example:app",
+            "https://ci.example/slsa",
+            &[][..],
+            "pkg:cargo/serde@1.0.0",
+            "2026-02-03T04:05:06Z",
+            serde_json::json!([{"uri": "pkg:cargo/serde@1.0.0"}]),
+        ),
+        // SLSA v0.2: predicate.builder.id, predicate.metadata.buildFinishedOn,
+        // predicate.materials.
+        (
+            "urn:example:v02",
+            "https://ci.example/v02",
+            &["--predicate-type", "https://slsa.dev/provenance/v0.2"][..],
+            "git+https://git.example/app@sha1:abcdef",
+            "2026-03-04T05:06:07Z",
+            serde_json::json!([{"uri": "git+https://git.example/app", "digest": {"sha1": "abcdef"}}]),
+        ),
+    ];
+    for (urn, builder, more, material, built, inputs) in cases {
+        let mut args = vec![
+            "statement",
+            "--subject",
+            "manifest.json",
+            "--builder-id",
+            builder,
+        ];
+        args.extend(more);
+        args.extend([
+            "--material",
+            material,
+            "--timestamp",
+            built,
+            "--out",
+            "slsa.json",
+        ]);
+        e.ok(&args);
+        e.sign(&["ci.key"], &["ci"], "slsa.json", "slsa.dsse");
+        let (code, v, _) = e.put_json(
+            "store.db",
+            urn,
+            "manifest.json",
+            Some("slsa.dsse"),
+            "enforce.json",
+        );
+        assert_eq!(code, 0, "{v}");
+        let v = &v["record"];
+        assert_eq!(v["builder"], builder);
+        assert_eq!(v["timestamp"], built);
+        assert_eq!(v["inputs"], inputs, "{urn}");
+        assert_eq!(v["outputs"][0]["name"], "manifest.json");
+        assert!(v["buildTool"].is_null());
+    }
 }
 
 #[test]

@@ -184,6 +184,18 @@ impl Env {
         let v = r.json();
         (r.code, v, r.stderr)
     }
+    /// Runs with `--format json` a command that must fail: exit code `exit`, `"ok": false` and
+    /// the error code `code`. Returns the JSON object.
+    pub fn fails(&self, args: &[&str], exit: i32, code: &str) -> Value {
+        let (c, v, stderr) = self.json(args);
+        assert_eq!(
+            (c, v["error"]["code"].as_str()),
+            (exit, Some(code)),
+            "{args:?}: {v} / {stderr}"
+        );
+        assert_eq!(v["ok"], false, "{args:?}: {v}");
+        v
+    }
     /// Writes `data` to `name`, creating missing parent directories.
     pub fn write(&self, name: &str, data: &str) {
         let p = self.path(name);
