@@ -1193,28 +1193,28 @@ fn schema_1_stores_are_read_and_migrated() {
         }
     }
     // Read as schema 1 (the owner may create the side files SQLite needs).
-    let (rc, v, _) = e.json(&[
-        "store",
-        "history",
-        "--db",
-        "old.db",
-        "--urn",
-        "urn:example:old",
-    ]);
-    assert_eq!(rc, 0, "{v}");
-    let digests: Vec<&str> = v["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r["digest"]
-                .as_str()
-                .unwrap()
-                .strip_prefix("sha256:")
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(digests, [&"bb".repeat(32)[..], &"aa".repeat(32)[..]]);
+    let history = || -> Vec<String> {
+        let args = [
+            "store",
+            "history",
+            "--db",
+            "old.db",
+            "--urn",
+            "urn:example:old",
+        ];
+        let (rc, v, _) = e.json(&args);
+        assert_eq!(rc, 0, "{v}");
+        let records = v["records"].as_array().unwrap();
+        records
+            .iter()
+            .map(|r| r["digest"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let newest_first = [
+        format!("sha256:{}", "bb".repeat(32)),
+        format!("sha256:{}", "aa".repeat(32)),
+    ];
+    assert_eq!(history(), newest_first);
     let version = |db: &Path| -> i32 {
         open_db(db)
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1231,28 +1231,7 @@ fn schema_1_stores_are_read_and_migrated() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(version(&db), vouch_cli::store::SCHEMA_VERSION);
-    let (rc, v, _) = e.json(&[
-        "store",
-        "history",
-        "--db",
-        "old.db",
-        "--urn",
-        "urn:example:old",
-    ]);
-    assert_eq!(rc, 0);
-    let digests: Vec<&str> = v["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r["digest"]
-                .as_str()
-                .unwrap()
-                .strip_prefix("sha256:")
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(digests, [&"bb".repeat(32)[..], &"aa".repeat(32)[..]]);
+    assert_eq!(history(), newest_first);
     let (_, v, _) = e.json(&["store", "get", "--db", "old.db", "--urn", "urn:example:old"]);
     assert_eq!(v["record"]["envelope"].as_str().unwrap(), env);
     let kind: String = open_db(&db)
