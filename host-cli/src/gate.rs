@@ -1031,7 +1031,7 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
 
 impl GateReport {
     /// The report as `--output` and `--format json` write it: the one JSON shape of every
-    /// command ([`crate::report::gate`], [`crate::report::line`]).
+    /// command ([`crate::report::gate`], [`crate::report::line()`]).
     pub fn to_json(&self) -> String {
         crate::report::line(&crate::report::gate(self))
     }

@@ -4,7 +4,7 @@
 //! **The JSON shape** (every subcommand; `docs/json.md` in the repository documents it):
 //!
 //! * one JSON object, printed compact on one line and ended by a newline, its members in sorted
-//!   order ([`line`]);
+//!   order ([`line()`]);
 //! * `"ok": true` exactly when the command exits 0, else `"ok": false` ([`success`], and every
 //!   builder below);
 //! * a failure carries `"error": {"code", "message"[, "reason"]}` ([`error_object`]), `reason`

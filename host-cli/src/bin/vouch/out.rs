@@ -9,7 +9,7 @@ use vouch_cli::report;
 
 use crate::cli::Format;
 
-/// Prints one JSON document as every command prints one ([`report::line`]: compact, one line).
+/// Prints one JSON document as every command prints one ([`report::line()`]: compact, one line).
 pub fn json(v: &serde_json::Value) {
     text(&report::line(v));
 }
