@@ -74,6 +74,8 @@ pub mod base64;
 pub mod der;
 pub mod envelope;
 mod error;
+#[doc(hidden)]
+pub mod hazmat;
 pub mod json;
 pub mod key;
 #[cfg(feature = "fast")]
