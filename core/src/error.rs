@@ -8,7 +8,7 @@ use core::fmt;
 
 /// Number of [`Error`] variants in this build.
 #[cfg(feature = "keyless")]
-const ERROR_COUNT: usize = 32 + 20;
+const ERROR_COUNT: usize = 32 + 50;
 /// Number of [`Error`] variants in this build.
 #[cfg(not(feature = "keyless"))]
 const ERROR_COUNT: usize = 32;
@@ -149,6 +149,96 @@ pub enum Error {
     /// A log's `hashAlgorithm` is not `SHA2_256`.
     #[cfg(feature = "keyless")]
     UnsupportedHashAlgorithm = 119,
+    /// The bundle is larger than the size cap (`bundle::MAX_BUNDLE_LEN`, 64 KiB).
+    #[cfg(feature = "keyless")]
+    BundleTooLarge = 120,
+    /// The bundle's `mediaType` is missing or not a supported Sigstore bundle media type (v0.1, v0.2, v0.3).
+    #[cfg(feature = "keyless")]
+    BundleMediaType = 121,
+    /// The bundle is JSON but a required field is missing or mistyped, or not exactly one of the alternatives is present.
+    #[cfg(feature = "keyless")]
+    BundleMalformed = 122,
+    /// More tlog entries (32), RFC 3161 timestamps (32), chain certificates (8) or proof hashes (64) than the bound.
+    #[cfg(feature = "keyless")]
+    BundleTooManyEntries = 123,
+    /// A `logIndex` is negative.
+    #[cfg(feature = "keyless")]
+    BundleNegativeLogIndex = 124,
+    /// The bundle has no transparency log entry.
+    #[cfg(feature = "keyless")]
+    BundleNoTlogEntries = 125,
+    /// A v0.1 bundle's tlog entry has no inclusion promise (SET).
+    #[cfg(feature = "keyless")]
+    BundleMissingInclusionPromise = 126,
+    /// A v0.2+ bundle's tlog entry has no inclusion proof.
+    #[cfg(feature = "keyless")]
+    BundleMissingInclusionProof = 127,
+    /// An inclusion proof has no checkpoint.
+    #[cfg(feature = "keyless")]
+    BundleMissingCheckpoint = 128,
+    /// A v0.3 bundle carries an `x509CertificateChain` instead of a single `certificate`.
+    #[cfg(feature = "keyless")]
+    BundleChainNotAllowed = 129,
+    /// The bundle's certificate chain (or certificate) is empty.
+    #[cfg(feature = "keyless")]
+    BundleEmptyCertificateChain = 130,
+    /// The bundle's certificate chain holds a self-signed (root) certificate: roots come only from the trusted root.
+    #[cfg(feature = "keyless")]
+    BundleRootCertificate = 131,
+    /// A bundle's DSSE envelope does not carry exactly one signature.
+    #[cfg(feature = "keyless")]
+    DsseSignatureCount = 132,
+    /// Two tlog entries have the same (logId, logIndex).
+    #[cfg(feature = "keyless")]
+    TlogDuplicateEntry = 133,
+    /// No tlog entry comes from a log of the trusted root.
+    #[cfg(feature = "keyless")]
+    TlogNoTrustedLog = 134,
+    /// An inclusion promise (SET) does not verify under its log's key.
+    #[cfg(feature = "keyless")]
+    TlogSetInvalid = 135,
+    /// A log key's `validFor` does not contain the entry's integrated time.
+    #[cfg(feature = "keyless")]
+    TlogKeyNotValid = 136,
+    /// An inclusion proof does not lead to its root hash (index, tree size, number of hashes or hashes wrong).
+    #[cfg(feature = "keyless")]
+    TlogInclusionProofInvalid = 137,
+    /// A checkpoint is not a well-formed signed note.
+    #[cfg(feature = "keyless")]
+    CheckpointMalformed = 138,
+    /// No signature line of a checkpoint verifies under its log's key.
+    #[cfg(feature = "keyless")]
+    CheckpointSignatureInvalid = 139,
+    /// A checkpoint's tree size or root hash (or a Rekor v2 origin) differs from the inclusion proof's.
+    #[cfg(feature = "keyless")]
+    CheckpointMismatch = 140,
+    /// A tlog entry's kind/version is not supported for the bundle's content.
+    #[cfg(feature = "keyless")]
+    TlogKindUnsupported = 141,
+    /// A tlog entry's body is not a well-formed entry of its kind, or its kind/apiVersion differ from `kindVersion`.
+    #[cfg(feature = "keyless")]
+    TlogBodyMalformed = 142,
+    /// A tlog entry's body is for another artifact or payload.
+    #[cfg(feature = "keyless")]
+    TlogBodyArtifactMismatch = 143,
+    /// A tlog entry's body holds another signature than the bundle's.
+    #[cfg(feature = "keyless")]
+    TlogBodySignatureMismatch = 144,
+    /// A tlog entry's body names another certificate or key than the bundle's signer.
+    #[cfg(feature = "keyless")]
+    TlogBodyKeyMismatch = 145,
+    /// A trusted time lies outside the leaf certificate's validity or the managed key's window.
+    #[cfg(feature = "keyless")]
+    SigningTimeOutsideValidity = 146,
+    /// No trusted time: no verified SET and no verified RFC 3161 timestamp.
+    #[cfg(feature = "keyless")]
+    NoTrustedTime = 147,
+    /// The bundle's `messageDigest` differs from the artifact's digest (or its algorithm was not computed).
+    #[cfg(feature = "keyless")]
+    MessageDigestMismatch = 148,
+    /// The policy kind does not fit the bundle: an identity policy for a managed-key bundle, or a key for a certificate bundle.
+    #[cfg(feature = "keyless")]
+    KeylessPolicyMismatch = 149,
 }
 
 impl Error {
@@ -227,6 +317,66 @@ impl Error {
         Error::KeyDetailsMismatch,
         #[cfg(feature = "keyless")]
         Error::UnsupportedHashAlgorithm,
+        #[cfg(feature = "keyless")]
+        Error::BundleTooLarge,
+        #[cfg(feature = "keyless")]
+        Error::BundleMediaType,
+        #[cfg(feature = "keyless")]
+        Error::BundleMalformed,
+        #[cfg(feature = "keyless")]
+        Error::BundleTooManyEntries,
+        #[cfg(feature = "keyless")]
+        Error::BundleNegativeLogIndex,
+        #[cfg(feature = "keyless")]
+        Error::BundleNoTlogEntries,
+        #[cfg(feature = "keyless")]
+        Error::BundleMissingInclusionPromise,
+        #[cfg(feature = "keyless")]
+        Error::BundleMissingInclusionProof,
+        #[cfg(feature = "keyless")]
+        Error::BundleMissingCheckpoint,
+        #[cfg(feature = "keyless")]
+        Error::BundleChainNotAllowed,
+        #[cfg(feature = "keyless")]
+        Error::BundleEmptyCertificateChain,
+        #[cfg(feature = "keyless")]
+        Error::BundleRootCertificate,
+        #[cfg(feature = "keyless")]
+        Error::DsseSignatureCount,
+        #[cfg(feature = "keyless")]
+        Error::TlogDuplicateEntry,
+        #[cfg(feature = "keyless")]
+        Error::TlogNoTrustedLog,
+        #[cfg(feature = "keyless")]
+        Error::TlogSetInvalid,
+        #[cfg(feature = "keyless")]
+        Error::TlogKeyNotValid,
+        #[cfg(feature = "keyless")]
+        Error::TlogInclusionProofInvalid,
+        #[cfg(feature = "keyless")]
+        Error::CheckpointMalformed,
+        #[cfg(feature = "keyless")]
+        Error::CheckpointSignatureInvalid,
+        #[cfg(feature = "keyless")]
+        Error::CheckpointMismatch,
+        #[cfg(feature = "keyless")]
+        Error::TlogKindUnsupported,
+        #[cfg(feature = "keyless")]
+        Error::TlogBodyMalformed,
+        #[cfg(feature = "keyless")]
+        Error::TlogBodyArtifactMismatch,
+        #[cfg(feature = "keyless")]
+        Error::TlogBodySignatureMismatch,
+        #[cfg(feature = "keyless")]
+        Error::TlogBodyKeyMismatch,
+        #[cfg(feature = "keyless")]
+        Error::SigningTimeOutsideValidity,
+        #[cfg(feature = "keyless")]
+        Error::NoTrustedTime,
+        #[cfg(feature = "keyless")]
+        Error::MessageDigestMismatch,
+        #[cfg(feature = "keyless")]
+        Error::KeylessPolicyMismatch,
     ];
 
     /// The stable numeric code (also the C ABI result value).
@@ -314,6 +464,66 @@ impl Error {
             Error::KeyDetailsMismatch => "key-details-mismatch",
             #[cfg(feature = "keyless")]
             Error::UnsupportedHashAlgorithm => "unsupported-hash-algorithm",
+            #[cfg(feature = "keyless")]
+            Error::BundleTooLarge => "bundle-too-large",
+            #[cfg(feature = "keyless")]
+            Error::BundleMediaType => "bundle-media-type",
+            #[cfg(feature = "keyless")]
+            Error::BundleMalformed => "bundle-malformed",
+            #[cfg(feature = "keyless")]
+            Error::BundleTooManyEntries => "bundle-too-many-entries",
+            #[cfg(feature = "keyless")]
+            Error::BundleNegativeLogIndex => "bundle-negative-log-index",
+            #[cfg(feature = "keyless")]
+            Error::BundleNoTlogEntries => "bundle-no-tlog-entries",
+            #[cfg(feature = "keyless")]
+            Error::BundleMissingInclusionPromise => "bundle-missing-inclusion-promise",
+            #[cfg(feature = "keyless")]
+            Error::BundleMissingInclusionProof => "bundle-missing-inclusion-proof",
+            #[cfg(feature = "keyless")]
+            Error::BundleMissingCheckpoint => "bundle-missing-checkpoint",
+            #[cfg(feature = "keyless")]
+            Error::BundleChainNotAllowed => "bundle-chain-not-allowed",
+            #[cfg(feature = "keyless")]
+            Error::BundleEmptyCertificateChain => "bundle-empty-certificate-chain",
+            #[cfg(feature = "keyless")]
+            Error::BundleRootCertificate => "bundle-root-certificate",
+            #[cfg(feature = "keyless")]
+            Error::DsseSignatureCount => "dsse-signature-count",
+            #[cfg(feature = "keyless")]
+            Error::TlogDuplicateEntry => "tlog-duplicate-entry",
+            #[cfg(feature = "keyless")]
+            Error::TlogNoTrustedLog => "tlog-no-trusted-log",
+            #[cfg(feature = "keyless")]
+            Error::TlogSetInvalid => "tlog-set-invalid",
+            #[cfg(feature = "keyless")]
+            Error::TlogKeyNotValid => "tlog-key-not-valid",
+            #[cfg(feature = "keyless")]
+            Error::TlogInclusionProofInvalid => "tlog-inclusion-proof-invalid",
+            #[cfg(feature = "keyless")]
+            Error::CheckpointMalformed => "checkpoint-malformed",
+            #[cfg(feature = "keyless")]
+            Error::CheckpointSignatureInvalid => "checkpoint-signature-invalid",
+            #[cfg(feature = "keyless")]
+            Error::CheckpointMismatch => "checkpoint-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::TlogKindUnsupported => "tlog-kind-unsupported",
+            #[cfg(feature = "keyless")]
+            Error::TlogBodyMalformed => "tlog-body-malformed",
+            #[cfg(feature = "keyless")]
+            Error::TlogBodyArtifactMismatch => "tlog-body-artifact-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::TlogBodySignatureMismatch => "tlog-body-signature-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::TlogBodyKeyMismatch => "tlog-body-key-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::SigningTimeOutsideValidity => "signing-time-outside-validity",
+            #[cfg(feature = "keyless")]
+            Error::NoTrustedTime => "no-trusted-time",
+            #[cfg(feature = "keyless")]
+            Error::MessageDigestMismatch => "message-digest-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::KeylessPolicyMismatch => "keyless-policy-mismatch",
         }
     }
 
@@ -400,6 +610,72 @@ impl Error {
             Error::KeyDetailsMismatch => "the keyDetails do not match the key",
             #[cfg(feature = "keyless")]
             Error::UnsupportedHashAlgorithm => "the log hash algorithm is not supported",
+            #[cfg(feature = "keyless")]
+            Error::BundleTooLarge => "the bundle is larger than the size cap",
+            #[cfg(feature = "keyless")]
+            Error::BundleMediaType => "the bundle media type is not supported",
+            #[cfg(feature = "keyless")]
+            Error::BundleMalformed => "the bundle is malformed",
+            #[cfg(feature = "keyless")]
+            Error::BundleTooManyEntries => "the bundle has more entries than a bound allows",
+            #[cfg(feature = "keyless")]
+            Error::BundleNegativeLogIndex => "a log index is negative",
+            #[cfg(feature = "keyless")]
+            Error::BundleNoTlogEntries => "the bundle has no transparency log entry",
+            #[cfg(feature = "keyless")]
+            Error::BundleMissingInclusionPromise => "a v0.1 tlog entry has no inclusion promise",
+            #[cfg(feature = "keyless")]
+            Error::BundleMissingInclusionProof => "a v0.2+ tlog entry has no inclusion proof",
+            #[cfg(feature = "keyless")]
+            Error::BundleMissingCheckpoint => "an inclusion proof has no checkpoint",
+            #[cfg(feature = "keyless")]
+            Error::BundleChainNotAllowed => "a v0.3 bundle carries a certificate chain",
+            #[cfg(feature = "keyless")]
+            Error::BundleEmptyCertificateChain => "the bundle's certificate chain is empty",
+            #[cfg(feature = "keyless")]
+            Error::BundleRootCertificate => "the bundle carries a root certificate",
+            #[cfg(feature = "keyless")]
+            Error::DsseSignatureCount => {
+                "the bundle's DSSE envelope does not have exactly one signature"
+            }
+            #[cfg(feature = "keyless")]
+            Error::TlogDuplicateEntry => "two tlog entries are the same log entry",
+            #[cfg(feature = "keyless")]
+            Error::TlogNoTrustedLog => "no tlog entry is from a trusted log",
+            #[cfg(feature = "keyless")]
+            Error::TlogSetInvalid => "a signed entry timestamp does not verify",
+            #[cfg(feature = "keyless")]
+            Error::TlogKeyNotValid => "the log key is not valid at the entry's time",
+            #[cfg(feature = "keyless")]
+            Error::TlogInclusionProofInvalid => "an inclusion proof does not verify",
+            #[cfg(feature = "keyless")]
+            Error::CheckpointMalformed => "a checkpoint is malformed",
+            #[cfg(feature = "keyless")]
+            Error::CheckpointSignatureInvalid => {
+                "no checkpoint signature verifies under the log key"
+            }
+            #[cfg(feature = "keyless")]
+            Error::CheckpointMismatch => "the checkpoint does not match the inclusion proof",
+            #[cfg(feature = "keyless")]
+            Error::TlogKindUnsupported => "the tlog entry kind is not supported",
+            #[cfg(feature = "keyless")]
+            Error::TlogBodyMalformed => "a tlog entry body is malformed",
+            #[cfg(feature = "keyless")]
+            Error::TlogBodyArtifactMismatch => "a tlog entry is for another artifact",
+            #[cfg(feature = "keyless")]
+            Error::TlogBodySignatureMismatch => "a tlog entry holds another signature",
+            #[cfg(feature = "keyless")]
+            Error::TlogBodyKeyMismatch => "a tlog entry names another certificate or key",
+            #[cfg(feature = "keyless")]
+            Error::SigningTimeOutsideValidity => {
+                "a trusted time lies outside the signer's validity"
+            }
+            #[cfg(feature = "keyless")]
+            Error::NoTrustedTime => "the bundle has no trusted time",
+            #[cfg(feature = "keyless")]
+            Error::MessageDigestMismatch => "the message digest is not the artifact's",
+            #[cfg(feature = "keyless")]
+            Error::KeylessPolicyMismatch => "the policy does not fit the bundle's signer",
         }
     }
 }

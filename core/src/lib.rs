@@ -71,6 +71,8 @@ extern crate std;
 
 pub mod base64;
 #[cfg(feature = "keyless")]
+pub mod bundle;
+#[cfg(feature = "keyless")]
 pub mod der;
 pub mod envelope;
 mod error;
@@ -83,6 +85,8 @@ pub mod pae;
 mod parallel;
 #[cfg(feature = "keyless")]
 pub mod pkix;
+#[cfg(feature = "keyless")]
+pub mod rekor;
 pub mod statement;
 #[cfg(feature = "testkit")]
 #[allow(clippy::unreachable, clippy::indexing_slicing)]

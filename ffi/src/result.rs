@@ -6,7 +6,7 @@ use vouch_core::Error;
 /// The result of every fallible vouch function.
 ///
 /// `VOUCH_OK` (0) is success. Codes 1 to 999 are the errors of vouch-core, with the same numbers
-/// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 119 are the
+/// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 149 are the
 /// keyless (Sigstore) errors, known to a library built with the `keyless` feature (the default;
 /// without it they read as `unknown`). Codes from 1000 up are
 /// errors of the C boundary itself. No code is ever renumbered; new codes may be added, so treat
@@ -144,6 +144,96 @@ pub enum vouch_result {
     /// `unsupported-hash-algorithm`: the log hash algorithm is not supported.
     #[cfg(feature = "keyless")]
     VOUCH_ERR_UNSUPPORTED_HASH_ALGORITHM = 119,
+    /// `bundle-too-large`: the bundle is larger than the size cap.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_TOO_LARGE = 120,
+    /// `bundle-media-type`: the bundle media type is not supported.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MEDIA_TYPE = 121,
+    /// `bundle-malformed`: the bundle is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MALFORMED = 122,
+    /// `bundle-too-many-entries`: the bundle has more entries than a bound allows.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_TOO_MANY_ENTRIES = 123,
+    /// `bundle-negative-log-index`: a log index is negative.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_NEGATIVE_LOG_INDEX = 124,
+    /// `bundle-no-tlog-entries`: the bundle has no transparency log entry.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_NO_TLOG_ENTRIES = 125,
+    /// `bundle-missing-inclusion-promise`: a v0.1 tlog entry has no inclusion promise.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROMISE = 126,
+    /// `bundle-missing-inclusion-proof`: a v0.2+ tlog entry has no inclusion proof.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROOF = 127,
+    /// `bundle-missing-checkpoint`: an inclusion proof has no checkpoint.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MISSING_CHECKPOINT = 128,
+    /// `bundle-chain-not-allowed`: a v0.3 bundle carries a certificate chain.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_CHAIN_NOT_ALLOWED = 129,
+    /// `bundle-empty-certificate-chain`: the bundle's certificate chain is empty.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_EMPTY_CERTIFICATE_CHAIN = 130,
+    /// `bundle-root-certificate`: the bundle carries a root certificate.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_ROOT_CERTIFICATE = 131,
+    /// `dsse-signature-count`: the bundle's DSSE envelope does not have exactly one signature.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_DSSE_SIGNATURE_COUNT = 132,
+    /// `tlog-duplicate-entry`: two tlog entries are the same log entry.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_DUPLICATE_ENTRY = 133,
+    /// `tlog-no-trusted-log`: no tlog entry is from a trusted log.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_NO_TRUSTED_LOG = 134,
+    /// `tlog-set-invalid`: a signed entry timestamp does not verify.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_SET_INVALID = 135,
+    /// `tlog-key-not-valid`: the log key is not valid at the entry's time.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_KEY_NOT_VALID = 136,
+    /// `tlog-inclusion-proof-invalid`: an inclusion proof does not verify.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_INCLUSION_PROOF_INVALID = 137,
+    /// `checkpoint-malformed`: a checkpoint is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CHECKPOINT_MALFORMED = 138,
+    /// `checkpoint-signature-invalid`: no checkpoint signature verifies under the log key.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CHECKPOINT_SIGNATURE_INVALID = 139,
+    /// `checkpoint-mismatch`: the checkpoint does not match the inclusion proof.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CHECKPOINT_MISMATCH = 140,
+    /// `tlog-kind-unsupported`: the tlog entry kind is not supported.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_KIND_UNSUPPORTED = 141,
+    /// `tlog-body-malformed`: a tlog entry body is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_MALFORMED = 142,
+    /// `tlog-body-artifact-mismatch`: a tlog entry is for another artifact.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_ARTIFACT_MISMATCH = 143,
+    /// `tlog-body-signature-mismatch`: a tlog entry holds another signature.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_SIGNATURE_MISMATCH = 144,
+    /// `tlog-body-key-mismatch`: a tlog entry names another certificate or key.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_KEY_MISMATCH = 145,
+    /// `signing-time-outside-validity`: a trusted time lies outside the signer's validity.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SIGNING_TIME_OUTSIDE_VALIDITY = 146,
+    /// `no-trusted-time`: the bundle has no trusted time.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_NO_TRUSTED_TIME = 147,
+    /// `message-digest-mismatch`: the message digest is not the artifact's.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_MESSAGE_DIGEST_MISMATCH = 148,
+    /// `keyless-policy-mismatch`: the policy does not fit the bundle's signer.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_KEYLESS_POLICY_MISMATCH = 149,
     /// `null-pointer`: a required pointer argument was NULL.
     VOUCH_ERR_NULL_POINTER = 1000,
     /// `storage-too-small`: caller storage is smaller than the object it must hold.
@@ -176,7 +266,7 @@ use vouch_result::*;
 
 /// Number of results in this build (the keyless ones exist with the `keyless` feature).
 #[cfg(feature = "keyless")]
-const RESULT_COUNT: usize = 44 + 20;
+const RESULT_COUNT: usize = 44 + 50;
 /// Number of results in this build (the keyless ones exist with the `keyless` feature).
 #[cfg(not(feature = "keyless"))]
 const RESULT_COUNT: usize = 44;
@@ -256,6 +346,66 @@ pub(crate) const ALL: [vouch_result; RESULT_COUNT] = [
     VOUCH_ERR_KEY_DETAILS_MISMATCH,
     #[cfg(feature = "keyless")]
     VOUCH_ERR_UNSUPPORTED_HASH_ALGORITHM,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_TOO_LARGE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MEDIA_TYPE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MALFORMED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_TOO_MANY_ENTRIES,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_NEGATIVE_LOG_INDEX,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_NO_TLOG_ENTRIES,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROMISE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROOF,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MISSING_CHECKPOINT,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_CHAIN_NOT_ALLOWED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_EMPTY_CERTIFICATE_CHAIN,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_ROOT_CERTIFICATE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_DSSE_SIGNATURE_COUNT,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_DUPLICATE_ENTRY,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_NO_TRUSTED_LOG,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_SET_INVALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_KEY_NOT_VALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_INCLUSION_PROOF_INVALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CHECKPOINT_MALFORMED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CHECKPOINT_SIGNATURE_INVALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CHECKPOINT_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_KIND_UNSUPPORTED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_MALFORMED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_ARTIFACT_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_SIGNATURE_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_KEY_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SIGNING_TIME_OUTSIDE_VALIDITY,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_NO_TRUSTED_TIME,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_MESSAGE_DIGEST_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_KEYLESS_POLICY_MISMATCH,
     VOUCH_ERR_NULL_POINTER,
     VOUCH_ERR_STORAGE_TOO_SMALL,
     VOUCH_ERR_MISALIGNED,
@@ -351,6 +501,66 @@ impl vouch_result {
             VOUCH_ERR_KEY_DETAILS_MISMATCH => c"key-details-mismatch",
             #[cfg(feature = "keyless")]
             VOUCH_ERR_UNSUPPORTED_HASH_ALGORITHM => c"unsupported-hash-algorithm",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_TOO_LARGE => c"bundle-too-large",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_MEDIA_TYPE => c"bundle-media-type",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_MALFORMED => c"bundle-malformed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_TOO_MANY_ENTRIES => c"bundle-too-many-entries",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_NEGATIVE_LOG_INDEX => c"bundle-negative-log-index",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_NO_TLOG_ENTRIES => c"bundle-no-tlog-entries",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROMISE => c"bundle-missing-inclusion-promise",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROOF => c"bundle-missing-inclusion-proof",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_MISSING_CHECKPOINT => c"bundle-missing-checkpoint",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_CHAIN_NOT_ALLOWED => c"bundle-chain-not-allowed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_EMPTY_CERTIFICATE_CHAIN => c"bundle-empty-certificate-chain",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_ROOT_CERTIFICATE => c"bundle-root-certificate",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_DSSE_SIGNATURE_COUNT => c"dsse-signature-count",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_DUPLICATE_ENTRY => c"tlog-duplicate-entry",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_NO_TRUSTED_LOG => c"tlog-no-trusted-log",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_SET_INVALID => c"tlog-set-invalid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_KEY_NOT_VALID => c"tlog-key-not-valid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_INCLUSION_PROOF_INVALID => c"tlog-inclusion-proof-invalid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CHECKPOINT_MALFORMED => c"checkpoint-malformed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CHECKPOINT_SIGNATURE_INVALID => c"checkpoint-signature-invalid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CHECKPOINT_MISMATCH => c"checkpoint-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_KIND_UNSUPPORTED => c"tlog-kind-unsupported",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_BODY_MALFORMED => c"tlog-body-malformed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_BODY_ARTIFACT_MISMATCH => c"tlog-body-artifact-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_BODY_SIGNATURE_MISMATCH => c"tlog-body-signature-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_BODY_KEY_MISMATCH => c"tlog-body-key-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SIGNING_TIME_OUTSIDE_VALIDITY => c"signing-time-outside-validity",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_NO_TRUSTED_TIME => c"no-trusted-time",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_MESSAGE_DIGEST_MISMATCH => c"message-digest-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_KEYLESS_POLICY_MISMATCH => c"keyless-policy-mismatch",
             VOUCH_ERR_NULL_POINTER => c"null-pointer",
             VOUCH_ERR_STORAGE_TOO_SMALL => c"storage-too-small",
             VOUCH_ERR_MISALIGNED => c"misaligned",
