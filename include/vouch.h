@@ -75,7 +75,7 @@
 // The result of every fallible vouch function.
 //
 // `VOUCH_OK` (0) is success. Codes 1 to 999 are the errors of vouch-core, with the same numbers
-// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 149 are the
+// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 179 are the
 // keyless (Sigstore) errors, known to a library built with the `keyless` feature (the default;
 // without it they read as `unknown`). Codes from 1000 up are
 // errors of the C boundary itself. No code is ever renumbered; new codes may be added, so treat
@@ -254,6 +254,62 @@ enum vouch_result
     VOUCH_ERR_MESSAGE_DIGEST_MISMATCH = 148,
     // `keyless-policy-mismatch`: the policy does not fit the bundle's signer.
     VOUCH_ERR_KEYLESS_POLICY_MISMATCH = 149,
+    // `identity-mismatch`: no certificate identity matches the policy.
+    VOUCH_ERR_IDENTITY_MISMATCH = 150,
+    // `issuer-mismatch`: the certificate's OIDC issuer does not match the policy.
+    VOUCH_ERR_ISSUER_MISMATCH = 151,
+    // `missing-oidc-issuer`: the certificate names no OIDC issuer.
+    VOUCH_ERR_MISSING_OIDC_ISSUER = 152,
+    // `cert-not-valid-at-time`: a certificate of the path is not valid at the trusted time.
+    VOUCH_ERR_CERT_NOT_VALID_AT_TIME = 153,
+    // `untrusted-issuer`: no trusted certificate authority issued the certificate.
+    VOUCH_ERR_UNTRUSTED_ISSUER = 154,
+    // `authority-outside-validity`: the issuing authority is not valid at the time in the trusted root.
+    VOUCH_ERR_AUTHORITY_OUTSIDE_VALIDITY = 155,
+    // `issuer-not-ca`: an issuing certificate is not a CA.
+    VOUCH_ERR_ISSUER_NOT_CA = 156,
+    // `path-length-exceeded`: a CA's path length constraint is exceeded.
+    VOUCH_ERR_PATH_LENGTH_EXCEEDED = 157,
+    // `unknown-critical-extension`: a certificate has an unknown critical extension.
+    VOUCH_ERR_UNKNOWN_CRITICAL_EXTENSION = 158,
+    // `leaf-key-usage`: the leaf certificate lacks the digitalSignature key usage.
+    VOUCH_ERR_LEAF_KEY_USAGE = 159,
+    // `leaf-extended-key-usage`: the leaf certificate lacks the codeSigning extended key usage.
+    VOUCH_ERR_LEAF_EXTENDED_KEY_USAGE = 160,
+    // `leaf-is-ca`: the leaf certificate is a CA.
+    VOUCH_ERR_LEAF_IS_CA = 161,
+    // `name-chaining-mismatch`: a certificate's issuer name differs from its issuer's subject.
+    VOUCH_ERR_NAME_CHAINING_MISMATCH = 162,
+    // `issuer-key-usage`: an issuing certificate's key usage lacks keyCertSign.
+    VOUCH_ERR_ISSUER_KEY_USAGE = 163,
+    // `sct-missing`: the certificate embeds no SCT.
+    VOUCH_ERR_SCT_MISSING = 164,
+    // `sct-malformed`: an embedded SCT list is malformed.
+    VOUCH_ERR_SCT_MALFORMED = 165,
+    // `sct-unknown-log`: an SCT comes from a CT log the trusted root does not list.
+    VOUCH_ERR_SCT_UNKNOWN_LOG = 166,
+    // `sct-outside-log-validity`: an SCT's timestamp is outside its CT log's validity.
+    VOUCH_ERR_SCT_OUTSIDE_LOG_VALIDITY = 167,
+    // `sct-signature-invalid`: an SCT signature does not verify.
+    VOUCH_ERR_SCT_SIGNATURE_INVALID = 168,
+    // `sct-unsupported`: an SCT version or algorithm is not supported.
+    VOUCH_ERR_SCT_UNSUPPORTED = 169,
+    // `timestamp-malformed`: an RFC 3161 timestamp is malformed.
+    VOUCH_ERR_TIMESTAMP_MALFORMED = 170,
+    // `timestamp-imprint-mismatch`: a timestamp is not over the bundle's signature.
+    VOUCH_ERR_TIMESTAMP_IMPRINT_MISMATCH = 171,
+    // `timestamp-untrusted`: no trusted timestamp authority signed the timestamp.
+    VOUCH_ERR_TIMESTAMP_UNTRUSTED = 172,
+    // `tsa-not-timestamping`: the timestamp authority certificate is not for time stamping.
+    VOUCH_ERR_TSA_NOT_TIMESTAMPING = 173,
+    // `timestamp-outside-tsa-validity`: the timestamp lies outside its authority's validity.
+    VOUCH_ERR_TIMESTAMP_OUTSIDE_TSA_VALIDITY = 174,
+    // `timestamp-signature-invalid`: the timestamp signature does not verify.
+    VOUCH_ERR_TIMESTAMP_SIGNATURE_INVALID = 175,
+    // `timestamp-content-digest-mismatch`: the timestamp's signed attributes do not match its content.
+    VOUCH_ERR_TIMESTAMP_CONTENT_DIGEST_MISMATCH = 176,
+    // `timestamp-unsupported-algorithm`: the timestamp's hash algorithm is not supported.
+    VOUCH_ERR_TIMESTAMP_UNSUPPORTED_ALGORITHM = 177,
     // `null-pointer`: a required pointer argument was NULL.
     VOUCH_ERR_NULL_POINTER = 1000,
     // `storage-too-small`: caller storage is smaller than the object it must hold.

@@ -8,7 +8,7 @@ use core::fmt;
 
 /// Number of [`Error`] variants in this build.
 #[cfg(feature = "keyless")]
-const ERROR_COUNT: usize = 32 + 50;
+const ERROR_COUNT: usize = 32 + 50 + 28;
 /// Number of [`Error`] variants in this build.
 #[cfg(not(feature = "keyless"))]
 const ERROR_COUNT: usize = 32;
@@ -239,6 +239,90 @@ pub enum Error {
     /// The policy kind does not fit the bundle: an identity policy for a managed-key bundle, or a key for a certificate bundle.
     #[cfg(feature = "keyless")]
     KeylessPolicyMismatch = 149,
+    /// No SubjectAltName value of the leaf (URI, email, or Fulcio otherName username) matches the identity policy.
+    #[cfg(feature = "keyless")]
+    IdentityMismatch = 150,
+    /// The leaf's OIDC issuer (Fulcio extension 1.3.6.1.4.1.57264.1.8, else .1.1) does not match the issuer policy.
+    #[cfg(feature = "keyless")]
+    IssuerMismatch = 151,
+    /// The leaf has no Fulcio issuer extension (neither 1.3.6.1.4.1.57264.1.8 nor .1.1).
+    #[cfg(feature = "keyless")]
+    MissingOidcIssuer = 152,
+    /// A certificate of the path (leaf, intermediate, root, or a timestamp authority's) is not valid at the trusted time.
+    #[cfg(feature = "keyless")]
+    CertNotValidAtTime = 153,
+    /// No certificate authority of the trusted root whose `validFor` contains the time issued the certificate.
+    #[cfg(feature = "keyless")]
+    UntrustedIssuer = 154,
+    /// The certificate authority that issued the certificate is in the trusted root, but its `validFor` does not contain the time.
+    #[cfg(feature = "keyless")]
+    AuthorityOutsideValidity = 155,
+    /// An issuing certificate lacks BasicConstraints with `cA` true.
+    #[cfg(feature = "keyless")]
+    IssuerNotCa = 156,
+    /// A CA's BasicConstraints `pathLenConstraint` is exceeded by the path below it.
+    #[cfg(feature = "keyless")]
+    PathLengthExceeded = 157,
+    /// A certificate of the path has a critical extension vouch does not process.
+    #[cfg(feature = "keyless")]
+    UnknownCriticalExtension = 158,
+    /// The leaf has no KeyUsage extension with digitalSignature.
+    #[cfg(feature = "keyless")]
+    LeafKeyUsage = 159,
+    /// The leaf's ExtendedKeyUsage does not list id-kp-codeSigning (or is absent).
+    #[cfg(feature = "keyless")]
+    LeafExtendedKeyUsage = 160,
+    /// The leaf certificate is a CA (BasicConstraints `cA` true).
+    #[cfg(feature = "keyless")]
+    LeafIsCa = 161,
+    /// A certificate's issuer Name is not byte-equal to its issuer's subject Name.
+    #[cfg(feature = "keyless")]
+    NameChainingMismatch = 162,
+    /// An issuing certificate has a KeyUsage extension without keyCertSign.
+    #[cfg(feature = "keyless")]
+    IssuerKeyUsage = 163,
+    /// The leaf embeds no signed certificate timestamp (extension 1.3.6.1.4.1.11129.2.4.2).
+    #[cfg(feature = "keyless")]
+    SctMissing = 164,
+    /// The TLS-encoded SignedCertificateTimestampList or an SCT in it does not parse.
+    #[cfg(feature = "keyless")]
+    SctMalformed = 165,
+    /// An SCT's log id names no CT log of the trusted root.
+    #[cfg(feature = "keyless")]
+    SctUnknownLog = 166,
+    /// An SCT's timestamp lies outside its CT log's `validFor`.
+    #[cfg(feature = "keyless")]
+    SctOutsideLogValidity = 167,
+    /// An SCT's signature does not verify over the reconstructed precertificate.
+    #[cfg(feature = "keyless")]
+    SctSignatureInvalid = 168,
+    /// An SCT of another version than v1, or signed with another algorithm than ECDSA P-256 with SHA-256.
+    #[cfg(feature = "keyless")]
+    SctUnsupported = 169,
+    /// An RFC 3161 timestamp is not a granted TimeStampResp / CMS SignedData with one signer over a TSTInfo, or misses a required field.
+    #[cfg(feature = "keyless")]
+    TimestampMalformed = 170,
+    /// An RFC 3161 timestamp's message imprint is not the hash of the bundle's signature.
+    #[cfg(feature = "keyless")]
+    TimestampImprintMismatch = 171,
+    /// No timestamp authority of the trusted root signed the RFC 3161 timestamp.
+    #[cfg(feature = "keyless")]
+    TimestampUntrusted = 172,
+    /// The timestamp authority's certificate lacks a critical ExtendedKeyUsage with id-kp-timeStamping, or is a CA.
+    #[cfg(feature = "keyless")]
+    TsaNotTimestamping = 173,
+    /// An RFC 3161 timestamp's genTime lies outside its timestamp authority's `validFor`.
+    #[cfg(feature = "keyless")]
+    TimestampOutsideTsaValidity = 174,
+    /// The CMS signature over an RFC 3161 timestamp's signed attributes does not verify.
+    #[cfg(feature = "keyless")]
+    TimestampSignatureInvalid = 175,
+    /// An RFC 3161 timestamp's messageDigest or contentType attribute does not match its TSTInfo.
+    #[cfg(feature = "keyless")]
+    TimestampContentDigestMismatch = 176,
+    /// An RFC 3161 timestamp uses a hash algorithm other than SHA-256, SHA-384 or SHA-512.
+    #[cfg(feature = "keyless")]
+    TimestampUnsupportedAlgorithm = 177,
 }
 
 impl Error {
@@ -377,6 +461,61 @@ impl Error {
         Error::MessageDigestMismatch,
         #[cfg(feature = "keyless")]
         Error::KeylessPolicyMismatch,
+        Error::IdentityMismatch,
+        #[cfg(feature = "keyless")]
+        Error::IssuerMismatch,
+        #[cfg(feature = "keyless")]
+        Error::MissingOidcIssuer,
+        #[cfg(feature = "keyless")]
+        Error::CertNotValidAtTime,
+        #[cfg(feature = "keyless")]
+        Error::UntrustedIssuer,
+        #[cfg(feature = "keyless")]
+        Error::AuthorityOutsideValidity,
+        #[cfg(feature = "keyless")]
+        Error::IssuerNotCa,
+        #[cfg(feature = "keyless")]
+        Error::PathLengthExceeded,
+        #[cfg(feature = "keyless")]
+        Error::UnknownCriticalExtension,
+        #[cfg(feature = "keyless")]
+        Error::LeafKeyUsage,
+        #[cfg(feature = "keyless")]
+        Error::LeafExtendedKeyUsage,
+        #[cfg(feature = "keyless")]
+        Error::LeafIsCa,
+        #[cfg(feature = "keyless")]
+        Error::NameChainingMismatch,
+        #[cfg(feature = "keyless")]
+        Error::IssuerKeyUsage,
+        #[cfg(feature = "keyless")]
+        Error::SctMissing,
+        #[cfg(feature = "keyless")]
+        Error::SctMalformed,
+        #[cfg(feature = "keyless")]
+        Error::SctUnknownLog,
+        #[cfg(feature = "keyless")]
+        Error::SctOutsideLogValidity,
+        #[cfg(feature = "keyless")]
+        Error::SctSignatureInvalid,
+        #[cfg(feature = "keyless")]
+        Error::SctUnsupported,
+        #[cfg(feature = "keyless")]
+        Error::TimestampMalformed,
+        #[cfg(feature = "keyless")]
+        Error::TimestampImprintMismatch,
+        #[cfg(feature = "keyless")]
+        Error::TimestampUntrusted,
+        #[cfg(feature = "keyless")]
+        Error::TsaNotTimestamping,
+        #[cfg(feature = "keyless")]
+        Error::TimestampOutsideTsaValidity,
+        #[cfg(feature = "keyless")]
+        Error::TimestampSignatureInvalid,
+        #[cfg(feature = "keyless")]
+        Error::TimestampContentDigestMismatch,
+        #[cfg(feature = "keyless")]
+        Error::TimestampUnsupportedAlgorithm,
     ];
 
     /// The stable numeric code (also the C ABI result value).
@@ -524,6 +663,61 @@ impl Error {
             Error::MessageDigestMismatch => "message-digest-mismatch",
             #[cfg(feature = "keyless")]
             Error::KeylessPolicyMismatch => "keyless-policy-mismatch",
+            Error::IdentityMismatch => "identity-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::IssuerMismatch => "issuer-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::MissingOidcIssuer => "missing-oidc-issuer",
+            #[cfg(feature = "keyless")]
+            Error::CertNotValidAtTime => "cert-not-valid-at-time",
+            #[cfg(feature = "keyless")]
+            Error::UntrustedIssuer => "untrusted-issuer",
+            #[cfg(feature = "keyless")]
+            Error::AuthorityOutsideValidity => "authority-outside-validity",
+            #[cfg(feature = "keyless")]
+            Error::IssuerNotCa => "issuer-not-ca",
+            #[cfg(feature = "keyless")]
+            Error::PathLengthExceeded => "path-length-exceeded",
+            #[cfg(feature = "keyless")]
+            Error::UnknownCriticalExtension => "unknown-critical-extension",
+            #[cfg(feature = "keyless")]
+            Error::LeafKeyUsage => "leaf-key-usage",
+            #[cfg(feature = "keyless")]
+            Error::LeafExtendedKeyUsage => "leaf-extended-key-usage",
+            #[cfg(feature = "keyless")]
+            Error::LeafIsCa => "leaf-is-ca",
+            #[cfg(feature = "keyless")]
+            Error::NameChainingMismatch => "name-chaining-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::IssuerKeyUsage => "issuer-key-usage",
+            #[cfg(feature = "keyless")]
+            Error::SctMissing => "sct-missing",
+            #[cfg(feature = "keyless")]
+            Error::SctMalformed => "sct-malformed",
+            #[cfg(feature = "keyless")]
+            Error::SctUnknownLog => "sct-unknown-log",
+            #[cfg(feature = "keyless")]
+            Error::SctOutsideLogValidity => "sct-outside-log-validity",
+            #[cfg(feature = "keyless")]
+            Error::SctSignatureInvalid => "sct-signature-invalid",
+            #[cfg(feature = "keyless")]
+            Error::SctUnsupported => "sct-unsupported",
+            #[cfg(feature = "keyless")]
+            Error::TimestampMalformed => "timestamp-malformed",
+            #[cfg(feature = "keyless")]
+            Error::TimestampImprintMismatch => "timestamp-imprint-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::TimestampUntrusted => "timestamp-untrusted",
+            #[cfg(feature = "keyless")]
+            Error::TsaNotTimestamping => "tsa-not-timestamping",
+            #[cfg(feature = "keyless")]
+            Error::TimestampOutsideTsaValidity => "timestamp-outside-tsa-validity",
+            #[cfg(feature = "keyless")]
+            Error::TimestampSignatureInvalid => "timestamp-signature-invalid",
+            #[cfg(feature = "keyless")]
+            Error::TimestampContentDigestMismatch => "timestamp-content-digest-mismatch",
+            #[cfg(feature = "keyless")]
+            Error::TimestampUnsupportedAlgorithm => "timestamp-unsupported-algorithm",
         }
     }
 
@@ -676,6 +870,77 @@ impl Error {
             Error::MessageDigestMismatch => "the message digest is not the artifact's",
             #[cfg(feature = "keyless")]
             Error::KeylessPolicyMismatch => "the policy does not fit the bundle's signer",
+            Error::IdentityMismatch => "no certificate identity matches the policy",
+            #[cfg(feature = "keyless")]
+            Error::IssuerMismatch => "the certificate's OIDC issuer does not match the policy",
+            #[cfg(feature = "keyless")]
+            Error::MissingOidcIssuer => "the certificate names no OIDC issuer",
+            #[cfg(feature = "keyless")]
+            Error::CertNotValidAtTime => {
+                "a certificate of the path is not valid at the trusted time"
+            }
+            #[cfg(feature = "keyless")]
+            Error::UntrustedIssuer => "no trusted certificate authority issued the certificate",
+            #[cfg(feature = "keyless")]
+            Error::AuthorityOutsideValidity => {
+                "the issuing authority is not valid at the time in the trusted root"
+            }
+            #[cfg(feature = "keyless")]
+            Error::IssuerNotCa => "an issuing certificate is not a CA",
+            #[cfg(feature = "keyless")]
+            Error::PathLengthExceeded => "a CA's path length constraint is exceeded",
+            #[cfg(feature = "keyless")]
+            Error::UnknownCriticalExtension => "a certificate has an unknown critical extension",
+            #[cfg(feature = "keyless")]
+            Error::LeafKeyUsage => "the leaf certificate lacks the digitalSignature key usage",
+            #[cfg(feature = "keyless")]
+            Error::LeafExtendedKeyUsage => {
+                "the leaf certificate lacks the codeSigning extended key usage"
+            }
+            #[cfg(feature = "keyless")]
+            Error::LeafIsCa => "the leaf certificate is a CA",
+            #[cfg(feature = "keyless")]
+            Error::NameChainingMismatch => {
+                "a certificate's issuer name differs from its issuer's subject"
+            }
+            #[cfg(feature = "keyless")]
+            Error::IssuerKeyUsage => "an issuing certificate's key usage lacks keyCertSign",
+            #[cfg(feature = "keyless")]
+            Error::SctMissing => "the certificate embeds no SCT",
+            #[cfg(feature = "keyless")]
+            Error::SctMalformed => "an embedded SCT list is malformed",
+            #[cfg(feature = "keyless")]
+            Error::SctUnknownLog => "an SCT comes from a CT log the trusted root does not list",
+            #[cfg(feature = "keyless")]
+            Error::SctOutsideLogValidity => "an SCT's timestamp is outside its CT log's validity",
+            #[cfg(feature = "keyless")]
+            Error::SctSignatureInvalid => "an SCT signature does not verify",
+            #[cfg(feature = "keyless")]
+            Error::SctUnsupported => "an SCT version or algorithm is not supported",
+            #[cfg(feature = "keyless")]
+            Error::TimestampMalformed => "an RFC 3161 timestamp is malformed",
+            #[cfg(feature = "keyless")]
+            Error::TimestampImprintMismatch => "a timestamp is not over the bundle's signature",
+            #[cfg(feature = "keyless")]
+            Error::TimestampUntrusted => "no trusted timestamp authority signed the timestamp",
+            #[cfg(feature = "keyless")]
+            Error::TsaNotTimestamping => {
+                "the timestamp authority certificate is not for time stamping"
+            }
+            #[cfg(feature = "keyless")]
+            Error::TimestampOutsideTsaValidity => {
+                "the timestamp lies outside its authority's validity"
+            }
+            #[cfg(feature = "keyless")]
+            Error::TimestampSignatureInvalid => "the timestamp signature does not verify",
+            #[cfg(feature = "keyless")]
+            Error::TimestampContentDigestMismatch => {
+                "the timestamp's signed attributes do not match its content"
+            }
+            #[cfg(feature = "keyless")]
+            Error::TimestampUnsupportedAlgorithm => {
+                "the timestamp's hash algorithm is not supported"
+            }
         }
     }
 }
@@ -693,21 +958,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_are_dense_unique_and_round_trip() {
-        // 1..=32: the DSSE / statement errors; 100 and up: the keyless errors (feature `keyless`).
+    fn numbers_are_increasing_unique_and_round_trip() {
+        // 1..=32: the DSSE / statement errors, dense; 100 and up: the keyless errors (feature
+        // `keyless`), in numbered ranges (100-119 foundations, 120-149 bundle and logs, 150-179
+        // certificate path, SCT, identity and timestamps), increasing, each range from its start.
+        let mut last = 0;
         for (i, e) in Error::ALL.iter().enumerate() {
-            let expected = if i < 32 { i + 1 } else { 100 + (i - 32) };
-            assert_eq!(e.number() as usize, expected);
-            assert_eq!(Error::from_number(e.number()), Some(*e));
+            let n = e.number();
+            if i < 32 {
+                assert_eq!(n as usize, i + 1);
+            } else {
+                assert!((100..200).contains(&n), "{n}");
+            }
+            assert!(n > last, "{n} after {last}");
+            last = n;
+            assert_eq!(Error::from_number(n), Some(*e));
             assert!(!e.message().is_empty());
         }
         assert_eq!(Error::from_number(0), None);
         assert_eq!(Error::from_number(33), None);
         assert_eq!(Error::from_number(99), None);
-        assert_eq!(
-            Error::from_number(100 + (Error::ALL.len() as u32 - 32)),
-            None
-        );
+        assert_eq!(Error::from_number(last + 1), None);
+    }
+
+    #[cfg(feature = "keyless")]
+    #[test]
+    fn keyless_ranges_are_dense_from_their_start() {
+        for (start, end) in [(100u32, 120u32), (150, 180)] {
+            let in_range: Vec<u32> = Error::ALL
+                .iter()
+                .map(|e| e.number())
+                .filter(|n| (start..end).contains(n))
+                .collect();
+            assert!(!in_range.is_empty());
+            for (i, n) in in_range.iter().enumerate() {
+                assert_eq!(*n, start + i as u32);
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use vouch_core::Error;
 /// The result of every fallible vouch function.
 ///
 /// `VOUCH_OK` (0) is success. Codes 1 to 999 are the errors of vouch-core, with the same numbers
-/// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 149 are the
+/// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 179 are the
 /// keyless (Sigstore) errors, known to a library built with the `keyless` feature (the default;
 /// without it they read as `unknown`). Codes from 1000 up are
 /// errors of the C boundary itself. No code is ever renumbered; new codes may be added, so treat
@@ -234,6 +234,90 @@ pub enum vouch_result {
     /// `keyless-policy-mismatch`: the policy does not fit the bundle's signer.
     #[cfg(feature = "keyless")]
     VOUCH_ERR_KEYLESS_POLICY_MISMATCH = 149,
+    /// `identity-mismatch`: no certificate identity matches the policy.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_IDENTITY_MISMATCH = 150,
+    /// `issuer-mismatch`: the certificate's OIDC issuer does not match the policy.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_ISSUER_MISMATCH = 151,
+    /// `missing-oidc-issuer`: the certificate names no OIDC issuer.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_MISSING_OIDC_ISSUER = 152,
+    /// `cert-not-valid-at-time`: a certificate of the path is not valid at the trusted time.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_NOT_VALID_AT_TIME = 153,
+    /// `untrusted-issuer`: no trusted certificate authority issued the certificate.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_UNTRUSTED_ISSUER = 154,
+    /// `authority-outside-validity`: the issuing authority is not valid at the time in the trusted root.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_AUTHORITY_OUTSIDE_VALIDITY = 155,
+    /// `issuer-not-ca`: an issuing certificate is not a CA.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_ISSUER_NOT_CA = 156,
+    /// `path-length-exceeded`: a CA's path length constraint is exceeded.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_PATH_LENGTH_EXCEEDED = 157,
+    /// `unknown-critical-extension`: a certificate has an unknown critical extension.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_UNKNOWN_CRITICAL_EXTENSION = 158,
+    /// `leaf-key-usage`: the leaf certificate lacks the digitalSignature key usage.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LEAF_KEY_USAGE = 159,
+    /// `leaf-extended-key-usage`: the leaf certificate lacks the codeSigning extended key usage.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LEAF_EXTENDED_KEY_USAGE = 160,
+    /// `leaf-is-ca`: the leaf certificate is a CA.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LEAF_IS_CA = 161,
+    /// `name-chaining-mismatch`: a certificate's issuer name differs from its issuer's subject.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_NAME_CHAINING_MISMATCH = 162,
+    /// `issuer-key-usage`: an issuing certificate's key usage lacks keyCertSign.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_ISSUER_KEY_USAGE = 163,
+    /// `sct-missing`: the certificate embeds no SCT.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_MISSING = 164,
+    /// `sct-malformed`: an embedded SCT list is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_MALFORMED = 165,
+    /// `sct-unknown-log`: an SCT comes from a CT log the trusted root does not list.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_UNKNOWN_LOG = 166,
+    /// `sct-outside-log-validity`: an SCT's timestamp is outside its CT log's validity.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_OUTSIDE_LOG_VALIDITY = 167,
+    /// `sct-signature-invalid`: an SCT signature does not verify.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_SIGNATURE_INVALID = 168,
+    /// `sct-unsupported`: an SCT version or algorithm is not supported.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_UNSUPPORTED = 169,
+    /// `timestamp-malformed`: an RFC 3161 timestamp is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_MALFORMED = 170,
+    /// `timestamp-imprint-mismatch`: a timestamp is not over the bundle's signature.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_IMPRINT_MISMATCH = 171,
+    /// `timestamp-untrusted`: no trusted timestamp authority signed the timestamp.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_UNTRUSTED = 172,
+    /// `tsa-not-timestamping`: the timestamp authority certificate is not for time stamping.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TSA_NOT_TIMESTAMPING = 173,
+    /// `timestamp-outside-tsa-validity`: the timestamp lies outside its authority's validity.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_OUTSIDE_TSA_VALIDITY = 174,
+    /// `timestamp-signature-invalid`: the timestamp signature does not verify.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_SIGNATURE_INVALID = 175,
+    /// `timestamp-content-digest-mismatch`: the timestamp's signed attributes do not match its content.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_CONTENT_DIGEST_MISMATCH = 176,
+    /// `timestamp-unsupported-algorithm`: the timestamp's hash algorithm is not supported.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_UNSUPPORTED_ALGORITHM = 177,
     /// `null-pointer`: a required pointer argument was NULL.
     VOUCH_ERR_NULL_POINTER = 1000,
     /// `storage-too-small`: caller storage is smaller than the object it must hold.
@@ -266,7 +350,7 @@ use vouch_result::*;
 
 /// Number of results in this build (the keyless ones exist with the `keyless` feature).
 #[cfg(feature = "keyless")]
-const RESULT_COUNT: usize = 44 + 50;
+const RESULT_COUNT: usize = 44 + 50 + 28;
 /// Number of results in this build (the keyless ones exist with the `keyless` feature).
 #[cfg(not(feature = "keyless"))]
 const RESULT_COUNT: usize = 44;
@@ -406,6 +490,61 @@ pub(crate) const ALL: [vouch_result; RESULT_COUNT] = [
     VOUCH_ERR_MESSAGE_DIGEST_MISMATCH,
     #[cfg(feature = "keyless")]
     VOUCH_ERR_KEYLESS_POLICY_MISMATCH,
+    VOUCH_ERR_IDENTITY_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_ISSUER_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_MISSING_OIDC_ISSUER,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_NOT_VALID_AT_TIME,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_UNTRUSTED_ISSUER,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_AUTHORITY_OUTSIDE_VALIDITY,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_ISSUER_NOT_CA,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_PATH_LENGTH_EXCEEDED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_UNKNOWN_CRITICAL_EXTENSION,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LEAF_KEY_USAGE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LEAF_EXTENDED_KEY_USAGE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LEAF_IS_CA,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_NAME_CHAINING_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_ISSUER_KEY_USAGE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_MISSING,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_MALFORMED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_UNKNOWN_LOG,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_OUTSIDE_LOG_VALIDITY,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_SIGNATURE_INVALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_UNSUPPORTED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_MALFORMED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_IMPRINT_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_UNTRUSTED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TSA_NOT_TIMESTAMPING,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_OUTSIDE_TSA_VALIDITY,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_SIGNATURE_INVALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_CONTENT_DIGEST_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_UNSUPPORTED_ALGORITHM,
     VOUCH_ERR_NULL_POINTER,
     VOUCH_ERR_STORAGE_TOO_SMALL,
     VOUCH_ERR_MISALIGNED,
@@ -561,6 +700,61 @@ impl vouch_result {
             VOUCH_ERR_MESSAGE_DIGEST_MISMATCH => c"message-digest-mismatch",
             #[cfg(feature = "keyless")]
             VOUCH_ERR_KEYLESS_POLICY_MISMATCH => c"keyless-policy-mismatch",
+            VOUCH_ERR_IDENTITY_MISMATCH => c"identity-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_ISSUER_MISMATCH => c"issuer-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_MISSING_OIDC_ISSUER => c"missing-oidc-issuer",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CERT_NOT_VALID_AT_TIME => c"cert-not-valid-at-time",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_UNTRUSTED_ISSUER => c"untrusted-issuer",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_AUTHORITY_OUTSIDE_VALIDITY => c"authority-outside-validity",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_ISSUER_NOT_CA => c"issuer-not-ca",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_PATH_LENGTH_EXCEEDED => c"path-length-exceeded",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_UNKNOWN_CRITICAL_EXTENSION => c"unknown-critical-extension",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_LEAF_KEY_USAGE => c"leaf-key-usage",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_LEAF_EXTENDED_KEY_USAGE => c"leaf-extended-key-usage",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_LEAF_IS_CA => c"leaf-is-ca",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_NAME_CHAINING_MISMATCH => c"name-chaining-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_ISSUER_KEY_USAGE => c"issuer-key-usage",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SCT_MISSING => c"sct-missing",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SCT_MALFORMED => c"sct-malformed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SCT_UNKNOWN_LOG => c"sct-unknown-log",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SCT_OUTSIDE_LOG_VALIDITY => c"sct-outside-log-validity",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SCT_SIGNATURE_INVALID => c"sct-signature-invalid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SCT_UNSUPPORTED => c"sct-unsupported",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_MALFORMED => c"timestamp-malformed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_IMPRINT_MISMATCH => c"timestamp-imprint-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_UNTRUSTED => c"timestamp-untrusted",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TSA_NOT_TIMESTAMPING => c"tsa-not-timestamping",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_OUTSIDE_TSA_VALIDITY => c"timestamp-outside-tsa-validity",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_SIGNATURE_INVALID => c"timestamp-signature-invalid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_CONTENT_DIGEST_MISMATCH => c"timestamp-content-digest-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_UNSUPPORTED_ALGORITHM => c"timestamp-unsupported-algorithm",
             VOUCH_ERR_NULL_POINTER => c"null-pointer",
             VOUCH_ERR_STORAGE_TOO_SMALL => c"storage-too-small",
             VOUCH_ERR_MISALIGNED => c"misaligned",
