@@ -5,3 +5,4 @@
 
 pub mod cases;
 pub mod pki;
+pub mod rekor;
