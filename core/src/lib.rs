@@ -71,6 +71,8 @@ extern crate std;
 
 pub mod base64;
 #[cfg(feature = "keyless")]
+pub mod chain;
+#[cfg(feature = "keyless")]
 pub mod der;
 pub mod envelope;
 mod error;
