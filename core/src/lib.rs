@@ -94,6 +94,8 @@ pub mod verifier;
 #[cfg(feature = "keyless")]
 pub mod identity;
 #[cfg(feature = "keyless")]
+pub mod sct;
+#[cfg(feature = "keyless")]
 mod time;
 #[cfg(feature = "keyless")]
 pub mod trusted_root;
