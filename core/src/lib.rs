@@ -73,6 +73,8 @@ pub mod base64;
 #[cfg(feature = "keyless")]
 pub mod bundle;
 #[cfg(feature = "keyless")]
+pub mod chain;
+#[cfg(feature = "keyless")]
 pub mod der;
 pub mod envelope;
 mod error;
@@ -95,6 +97,8 @@ pub mod verifier;
 
 #[cfg(feature = "keyless")]
 pub mod identity;
+#[cfg(feature = "keyless")]
+pub mod sct;
 #[cfg(feature = "keyless")]
 mod time;
 #[cfg(feature = "keyless")]

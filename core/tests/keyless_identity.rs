@@ -135,3 +135,181 @@ fn real_prefix_of_the_identity_never_matches() {
     };
     assert_eq!(check_identity(&leaf, &p), Err(Error::IdentityMismatch));
 }
+
+// --- Forged leaves (support::pki) ---------------------------------------------------------
+
+use support::pki::{Ext, San, World, oids};
+
+const T: i64 = 1_700_000_000;
+
+fn forged(spec_fn: impl FnOnce(support::pki::CertSpec) -> support::pki::CertSpec) -> Vec<u8> {
+    let w = World::new(T);
+    w.issue(&spec_fn(w.leaf_spec()))
+}
+
+fn check(der: &[u8], identity: &str, issuer: &str) -> Result<String, Error> {
+    let leaf = Certificate::parse(der).unwrap();
+    let policy = IdentityPolicy {
+        identity: Matcher::Exact(identity),
+        issuer: Matcher::Exact(issuer),
+    };
+    check_identity(&leaf, &policy).map(|m| format!("{:?} {}", m.san, m.issuer))
+}
+
+const ISSUER: &str = "https://issuer.example.com";
+
+#[test]
+fn forged_uri_email_and_username_match_exactly() {
+    let der = forged(|s| {
+        s.with_san(&[
+            San::Dns("example.com".into()),
+            San::Uri("https://github.com/o/r/.github/workflows/w.yml@refs/heads/main".into()),
+            San::Email("alice@example.com".into()),
+            San::Username("bob!example.com".into()),
+        ])
+    });
+    assert_eq!(
+        check(&der, "alice@example.com", ISSUER).unwrap(),
+        format!("Email(\"alice@example.com\") {ISSUER}")
+    );
+    assert!(
+        check(&der, "bob!example.com", ISSUER)
+            .unwrap()
+            .starts_with("FulcioUsername")
+    );
+    assert!(
+        check(
+            &der,
+            "https://github.com/o/r/.github/workflows/w.yml@refs/heads/main",
+            ISSUER
+        )
+        .unwrap()
+        .starts_with("Uri")
+    );
+    // A DNS name is never an identity.
+    assert_eq!(
+        check(&der, "example.com", ISSUER),
+        Err(Error::IdentityMismatch)
+    );
+    // Prefixes, suffixes, case.
+    for wrong in [
+        "https://github.com/o/r/",
+        "https://github.com/o/r/.github/workflows/w.yml@refs/heads/mai",
+        "https://github.com/o/r/.github/workflows/w.yml@refs/heads/main/",
+        "alice@example.co",
+        "ALICE@example.com",
+        "alice",
+    ] {
+        assert_eq!(
+            check(&der, wrong, ISSUER),
+            Err(Error::IdentityMismatch),
+            "{wrong}"
+        );
+    }
+}
+
+#[test]
+fn forged_othername_is_never_an_email() {
+    let der = forged(|s| s.with_san(&[San::Username("carol@example.com".into())]));
+    // The otherName's text matches as itself (a username), with its own form reported...
+    assert!(
+        check(&der, "carol@example.com", ISSUER)
+            .unwrap()
+            .starts_with("FulcioUsername")
+    );
+    // ...and a username that is not an email never matches the email it resembles.
+    let der = forged(|s| s.with_san(&[San::Username("carol!example.com".into())]));
+    assert_eq!(
+        check(&der, "carol@example.com", ISSUER),
+        Err(Error::IdentityMismatch)
+    );
+    let leaf = Certificate::parse(&der).unwrap();
+    assert!(
+        identities(&leaf).all(|n| !matches!(n, GeneralName::Email(_))),
+        "an otherName is not reported as an email"
+    );
+}
+
+#[test]
+fn forged_issuer_v2_else_v1_and_trailing_slashes() {
+    // .1.8 wins over .1.1.
+    let der = forged(|s| {
+        s.with_ext(Ext::fulcio_issuer_v1(b"https://old.example.com"))
+            .with_ext(Ext::fulcio_issuer_v2("https://new.example.com"))
+    });
+    assert!(check(&der, "signer@example.com", "https://new.example.com").is_ok());
+    assert_eq!(
+        check(&der, "signer@example.com", "https://old.example.com"),
+        Err(Error::IssuerMismatch)
+    );
+    // .1.1 alone.
+    let der = forged(|s| {
+        s.without_ext(oids::FULCIO_ISSUER_V2)
+            .with_ext(Ext::fulcio_issuer_v1(b"https://accounts.example.com/"))
+    });
+    assert!(check(&der, "signer@example.com", "https://accounts.example.com/").is_ok());
+    // Trailing slash counts, both ways.
+    assert_eq!(
+        check(&der, "signer@example.com", "https://accounts.example.com"),
+        Err(Error::IssuerMismatch)
+    );
+    let der = forged(|s| s.with_ext(Ext::fulcio_issuer_v2("https://accounts.example.com")));
+    assert_eq!(
+        check(&der, "signer@example.com", "https://accounts.example.com/"),
+        Err(Error::IssuerMismatch)
+    );
+    // Neither: a named refusal.
+    let der = forged(|s| s.without_ext(oids::FULCIO_ISSUER_V2));
+    assert_eq!(
+        check(&der, "signer@example.com", ISSUER),
+        Err(Error::MissingOidcIssuer)
+    );
+    // .1.1 that is not UTF-8 matches no text policy.
+    let der = forged(|s| {
+        s.without_ext(oids::FULCIO_ISSUER_V2)
+            .with_ext(Ext::fulcio_issuer_v1(&[0xff, 0xfe]))
+    });
+    assert_eq!(
+        check(&der, "signer@example.com", ISSUER),
+        Err(Error::IssuerMismatch)
+    );
+}
+
+#[test]
+fn forged_leaf_without_san_matches_nothing() {
+    let der = forged(|s| s.without_ext(oids::SUBJECT_ALT_NAME));
+    assert_eq!(
+        check(&der, "signer@example.com", ISSUER),
+        Err(Error::IdentityMismatch)
+    );
+}
+
+#[test]
+fn custom_matchers_see_every_identity_value() {
+    let der = forged(|s| {
+        s.with_san(&[
+            San::Email("a@example.com".into()),
+            San::Uri("https://example.com/x".into()),
+        ])
+    });
+    let leaf = Certificate::parse(&der).unwrap();
+    let seen = std::cell::RefCell::new(Vec::new());
+    let record = |v: &str| {
+        seen.borrow_mut().push(v.to_owned());
+        false
+    };
+    let policy = IdentityPolicy {
+        identity: Matcher::Custom(&record),
+        issuer: Matcher::Exact(ISSUER),
+    };
+    assert_eq!(check_identity(&leaf, &policy), Err(Error::IdentityMismatch));
+    assert_eq!(*seen.borrow(), ["a@example.com", "https://example.com/x"]);
+    let uri_only = |v: &str| v.starts_with("https://");
+    let issuer_any = |_: &str| true;
+    let policy = IdentityPolicy {
+        identity: Matcher::Custom(&uri_only),
+        issuer: Matcher::Custom(&issuer_any),
+    };
+    let m = check_identity(&leaf, &policy).unwrap();
+    assert_eq!(m.san, GeneralName::Uri("https://example.com/x"));
+}
