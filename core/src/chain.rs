@@ -22,9 +22,11 @@
 //! * The leaf has KeyUsage with digitalSignature ([`Error::LeafKeyUsage`]), ExtendedKeyUsage with
 //!   id-kp-codeSigning ([`Error::LeafExtendedKeyUsage`]) and is not a CA ([`Error::LeafIsCa`]).
 //!
-//! Which error: the first failing check of the first candidate authority whose first certificate
-//! signed the leaf (the "issuer"); if no candidate signed it, but an authority outside its
-//! `validFor` did, [`Error::AuthorityOutsideValidity`]; otherwise [`Error::UntrustedIssuer`].
+//! Which error, when no authority verifies: the first failing check of the first candidate
+//! authority whose first certificate signed the leaf (the "issuer"); else, if an authority
+//! outside its `validFor` signed it, [`Error::AuthorityOutsideValidity`]; else, if an authority
+//! could not be used (an RSA key: [`Error::RsaUnsupported`]), that; otherwise
+//! [`Error::UntrustedIssuer`].
 
 use crate::Error;
 use crate::trusted_root::{Authority, TrustedRoot};
@@ -65,6 +67,7 @@ pub fn verify_leaf_path(
     }
     let mut outside_window_issuer = false;
     let mut unusable = None;
+    let mut first_failure = None;
     for (index, auth) in root.certificate_authorities().enumerate() {
         let in_window = auth.valid_for.contains(at);
         match verify_chain_from(leaf, &auth, at, scratch, in_window) {
@@ -77,8 +80,12 @@ pub fn verify_leaf_path(
             Ok(Candidate::NotIssuer) => {}
             Ok(Candidate::OutsideWindow) => outside_window_issuer = true,
             Ok(Candidate::Unusable(e)) => unusable = unusable.or(Some(e)),
-            Err(e) => return Err(e),
+            // The same CA may be listed twice (renewed windows): try the others first.
+            Err(e) => first_failure = first_failure.or(Some(e)),
         }
+    }
+    if let Some(e) = first_failure {
+        return Err(e);
     }
     Err(if outside_window_issuer {
         Error::AuthorityOutsideValidity
@@ -147,9 +154,9 @@ fn verify_chain_from(
         return Err(Error::CertNotValidAtTime);
     }
     let issuer_spki_sha256: [u8; 32] = Sha256::digest(issuer.spki()).into();
-    check_issuer(&issuer, at, 0)?;
+    check_issuer(&issuer, Span::at(at), 0)?;
     let below = usize::from(!is_self_issued(&issuer));
-    verify_chain_links(auth, 1, below, at, a, b)?;
+    verify_chain_links(auth, 1, below, Span::at(at), a, b)?;
     Ok(Candidate::Verified(issuer_spki_sha256))
 }
 
@@ -160,7 +167,7 @@ pub(crate) fn verify_chain_links(
     auth: &Authority<'_>,
     first: usize,
     mut intermediates_below: usize,
-    at: i64,
+    at: Span,
     a: &mut [u8],
     b: &mut [u8],
 ) -> Result<(), Error> {
@@ -186,15 +193,37 @@ fn is_self_issued(cert: &Certificate<'_>) -> bool {
     cert.issuer() == cert.subject()
 }
 
+/// A moment known to the second, or to within a second (`[lo, hi]`, `hi = lo + 1`, for an RFC
+/// 3161 genTime with a fraction): a certificate or window must contain both ends.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span {
+    /// The second at or before the moment.
+    pub lo: i64,
+    /// The second at or after the moment.
+    pub hi: i64,
+}
+
+impl Span {
+    /// Exactly this second.
+    pub(crate) fn at(t: i64) -> Span {
+        Span { lo: t, hi: t }
+    }
+
+    /// Whether `cert` is valid over the whole span (closed validity).
+    pub(crate) fn within(&self, cert: &Certificate<'_>) -> bool {
+        cert.valid_at(self.lo) && cert.valid_at(self.hi)
+    }
+}
+
 /// The rules for a certificate that issued another: valid at `at`, a CA, keyCertSign if it has
 /// KeyUsage, its path length constraint not below `intermediates_below` (the non-self-issued CA
 /// certificates between it and the leaf), no unknown critical extension.
 pub(crate) fn check_issuer(
     cert: &Certificate<'_>,
-    at: i64,
+    at: Span,
     intermediates_below: usize,
 ) -> Result<(), Error> {
-    if !cert.valid_at(at) {
+    if !at.within(cert) {
         return Err(Error::CertNotValidAtTime);
     }
     let bc = cert.basic_constraints().ok_or(Error::IssuerNotCa)?;

@@ -102,6 +102,8 @@ pub mod sct;
 #[cfg(feature = "keyless")]
 mod time;
 #[cfg(feature = "keyless")]
+pub mod timestamp;
+#[cfg(feature = "keyless")]
 pub mod trusted_root;
 #[cfg(feature = "keyless")]
 pub mod x509;

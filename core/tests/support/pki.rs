@@ -937,7 +937,10 @@ impl Tsa {
             der::uint(1),
             der::oid(oids::TSA_POLICY),
             der::seq(&[
-                &spec.imprint_hash.algorithm_identifier(),
+                &spec
+                    .imprint_algorithm_override
+                    .clone()
+                    .unwrap_or_else(|| spec.imprint_hash.algorithm_identifier()),
                 &der::octets(&imprint),
             ]),
             der::uint(0x2a),
@@ -1023,7 +1026,7 @@ impl Tsa {
         if spec.bare_content_info {
             content_info
         } else {
-            der::seq(&[&der::seq(&[&der::uint(0)]), &content_info])
+            der::seq(&[&der::seq(&[&der::uint(spec.status)]), &content_info])
         }
     }
 }
@@ -1039,6 +1042,10 @@ pub struct TokenSpec {
     pub imprint_hash: Hash,
     /// An imprint to use instead of the hash of the message.
     pub imprint_override: Option<Vec<u8>>,
+    /// An imprint AlgorithmIdentifier to write instead of `imprint_hash`'s.
+    pub imprint_algorithm_override: Option<Vec<u8>>,
+    /// The PKIStatus of the TimeStampResp (0 = granted).
+    pub status: u64,
     /// The signer's digest algorithm (messageDigest attribute and digestAlgorithms).
     pub digest: Hash,
     /// A messageDigest to use instead of the hash of the TSTInfo.
@@ -1063,6 +1070,8 @@ impl TokenSpec {
             fraction: String::new(),
             imprint_hash: Hash::Sha256,
             imprint_override: None,
+            imprint_algorithm_override: None,
+            status: 0,
             digest: Hash::Sha256,
             message_digest_override: None,
             content_type: None,
