@@ -80,6 +80,8 @@ pub mod envelope;
 mod error;
 pub mod json;
 pub mod key;
+#[cfg(feature = "keyless")]
+pub mod keyless;
 #[cfg(feature = "fast")]
 mod p256_tables;
 pub mod pae;

@@ -149,7 +149,8 @@ impl RekorV1 {
     /// Appends `filler` other entries, then `body`; returns the body's index.
     pub fn append(&mut self, body: &[u8], filler: usize) -> u64 {
         for i in 0..filler {
-            self.leaves.push(format!("filler {i} {}", self.leaves.len()).into_bytes());
+            self.leaves
+                .push(format!("filler {i} {}", self.leaves.len()).into_bytes());
         }
         self.leaves.push(body.to_vec());
         (self.leaves.len() - 1) as u64
@@ -301,7 +302,10 @@ impl RekorV2 {
         let root = merkle_root(&self.leaves);
         let text = format!("{}\n{}\n{}\n", self.origin, self.leaves.len(), b64(&root));
         let id = self.note_key_id();
-        format!("{text}\n{}", self.sign_line_as(&self.origin, &id[..4], &text))
+        format!(
+            "{text}\n{}",
+            self.sign_line_as(&self.origin, &id[..4], &text)
+        )
     }
 
     /// A v2 tlog entry (proof and checkpoint, no SET, no integrated time).
@@ -387,7 +391,12 @@ pub fn intoto_v002(payload_type: &str, payload: &[u8], signatures: &[(&[u8], &st
 }
 
 /// A hashedrekord 0.0.2 body (Rekor v2) with a public key or certificate verifier.
-pub fn hashedrekord_v002(digest: &[u8], signature: &[u8], der: &[u8], certificate: bool) -> Vec<u8> {
+pub fn hashedrekord_v002(
+    digest: &[u8],
+    signature: &[u8],
+    der: &[u8],
+    certificate: bool,
+) -> Vec<u8> {
     let verifier = if certificate {
         json!({"keyDetails": "PKIX_ECDSA_P256_SHA_256", "x509Certificate": {"rawBytes": b64(der)}})
     } else {
