@@ -1381,3 +1381,152 @@ pub fn check_trusted_root(data: &[u8]) {
         assert!(auth.certificate(n, &mut scratch).is_err());
     }
 }
+
+/// `bundle_parse`: a refused bundle fails with a JSON, base64, hash-algorithm or bundle error
+/// (120–149); an accepted one keeps its bounds (1–32 tlog entries, at most 32 timestamps, at
+/// most 64 hashes per proof, each decoding to 32 bytes), the version rules hold for every entry,
+/// and `keyless::scratch_len` answers for it against a real trusted root.
+pub fn check_bundle_parse(data: &[u8]) {
+    use vouch_core::bundle::{
+        Bundle, BundleVersion, MAX_PROOF_HASHES, MAX_TIMESTAMPS, MAX_TLOG_ENTRIES,
+    };
+    let b = match Bundle::parse(data) {
+        Ok(b) => b,
+        Err(e) => {
+            assert!(
+                (1..=5).contains(&e.number())
+                    || matches!(e, Error::InvalidBase64 | Error::UnsupportedHashAlgorithm)
+                    || (120..=149).contains(&e.number()),
+                "unexpected bundle error {e:?}"
+            );
+            return;
+        }
+    };
+    assert!((1..=MAX_TLOG_ENTRIES).contains(&b.tlog_len()));
+    assert_eq!(b.tlog_entries().count(), b.tlog_len());
+    assert!(b.timestamp_len() <= MAX_TIMESTAMPS);
+    assert_eq!(b.timestamps().count(), b.timestamp_len());
+    for e in b.tlog_entries() {
+        assert!(!e.log_id.as_bytes().is_empty() && e.log_id.as_bytes().len() <= 32);
+        match b.version {
+            BundleVersion::V0_1 => assert!(e.inclusion_promise.is_some()),
+            _ => assert!(e.inclusion_proof.is_some()),
+        }
+        if e.inclusion_promise.is_some() {
+            assert!(e.integrated_time.is_some());
+        }
+        if let Some(p) = e.inclusion_proof {
+            assert!(p.hash_count <= MAX_PROOF_HASHES);
+            assert_eq!(p.hashes().count(), p.hash_count);
+        }
+    }
+    let root = real_root();
+    let mut scratch = vec![0u8; 8192];
+    let root = vouch_core::trusted_root::TrustedRoot::parse(root, &mut scratch).expect("real root");
+    if let Ok(n) = vouch_core::keyless::scratch_len(data, &root) {
+        assert!(n <= 4 * data.len() + 16 * 1024, "scratch {n} for {} bytes", data.len());
+    }
+}
+
+/// `checkpoint_parse`: a refused note fails with `checkpoint-malformed`; an accepted one has a
+/// signed text ending in a newline that is a prefix of the note, at least one signature line,
+/// and checking it against a real log key (v1 ECDSA and v2 Ed25519) never panics.
+pub fn check_checkpoint_parse(data: &[u8]) {
+    use vouch_core::rekor::{self, Checkpoint};
+    let cp = match Checkpoint::parse(data) {
+        Ok(c) => c,
+        Err(e) => {
+            assert_eq!(e, Error::CheckpointMalformed);
+            return;
+        }
+    };
+    let text = cp.signed_text();
+    assert!(data.starts_with(text) && text.ends_with(b"\n"));
+    assert!(data.get(text.len()) == Some(&b'\n'));
+    assert!(cp.signatures().count() >= 1);
+    assert!(!cp.origin.is_empty());
+    let root = real_root();
+    let mut scratch = vec![0u8; 8192];
+    let root = vouch_core::trusted_root::TrustedRoot::parse(root, &mut scratch).expect("real root");
+    for log in root.tlogs() {
+        if let Ok(key) = log.public_key() {
+            let r = rekor::verify_checkpoint(&cp, &log, &key);
+            assert!(matches!(
+                r,
+                Ok(())
+                    | Err(Error::CheckpointSignatureInvalid)
+                    | Err(Error::CheckpointMismatch)
+            ));
+        }
+    }
+}
+
+/// The staging trusted root of the real vectors (Rekor v1 and v2 logs, CAs, a TSA).
+fn real_root() -> &'static [u8] {
+    include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/sigstore/trusted_roots/staging-sigstore-python.json"
+    ))
+}
+
+/// `bundle_verify`: a valid real bundle (v0.3, staging, message signature) changed by the fuzz
+/// input (byte flips, sets, inserts, deletes) goes through the whole keyless verification:
+/// never a panic; with no change it verifies; whatever verifies still names the same identity,
+/// issuer and trusted time.
+pub fn check_bundle_verify(data: &[u8]) {
+    use vouch_core::identity::{IdentityPolicy, Matcher};
+    use vouch_core::keyless::{self, Options, Policy};
+    let original: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/sigstore/cases/py--bundle-v03-staging/bundle.sigstore.json"
+    ));
+    let mut bundle = original.to_vec();
+    let mut input = Input::new(data);
+    let ops = input.u8() % 8;
+    for _ in 0..ops {
+        if bundle.is_empty() {
+            break;
+        }
+        let pos = usize::from(input.u16()) % bundle.len();
+        let v = input.u8();
+        match input.u8() % 4 {
+            0 => bundle[pos] ^= 1 << (v % 8),
+            1 => bundle[pos] = v,
+            2 => {
+                bundle.remove(pos);
+            }
+            _ => bundle.insert(pos, v),
+        }
+    }
+    let mut scratch = vec![0u8; 8192];
+    let root = vouch_core::trusted_root::TrustedRoot::parse(real_root(), &mut scratch)
+        .expect("real root");
+    let mut digest = ArtifactDigest::default();
+    let mut d = [0u8; 32];
+    for (i, o) in d.iter_mut().enumerate() {
+        let h = "5e6ae9de58c1177bea615b4fcbfb2fd688e8c4b51c2e56b6a38e817833ec24a2";
+        *o = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).expect("hex");
+    }
+    digest.sha256 = Some(d);
+    let options = Options {
+        policy: Policy::Identity(IdentityPolicy {
+            identity: Matcher::Exact("william@yossarian.net"),
+            issuer: Matcher::Exact("https://github.com/login/oauth"),
+        }),
+        artifact: &digest,
+        predicate_type: None,
+        builder_id: None,
+    };
+    let need = keyless::scratch_len(&bundle, &root).unwrap_or(0);
+    let mut work = vec![0u8; need];
+    match keyless::verify_bundle(&bundle, &root, &options, &mut work) {
+        Ok(v) => {
+            let id = v.identity.expect("an identity");
+            assert_eq!(id.san.identity(), Some("william@yossarian.net"));
+            assert_eq!(id.issuer, "https://github.com/login/oauth");
+            assert_eq!(v.times.len(), 1);
+            assert_eq!(v.times[0].time, 1_712_085_549);
+        }
+        Err(e) => assert!(bundle != original, "the valid bundle failed: {e:?}"),
+    }
+}
