@@ -221,6 +221,22 @@ fn in_trusted_root(der: &[u8], root: &TrustedRoot<'_>) -> bool {
     })
 }
 
+/// A managed key as the policy gives it: SPKI DER, window, parsed key.
+type ManagedKey<'p> = (&'p [u8], Window, VerifyKey);
+
+/// Whether `t` lies within the leaf's validity, or the managed key's window.
+fn signer_valid_at(
+    leaf: &Option<Certificate<'_>>,
+    managed: &Option<ManagedKey<'_>>,
+    t: i64,
+) -> bool {
+    match (leaf, managed) {
+        (Some(l), _) => l.valid_at(t),
+        (None, Some((_, w, _))) => w.contains(t),
+        (None, None) => false,
+    }
+}
+
 /// The artifact digest for a message signature's algorithm.
 fn artifact_digest(artifact: &ArtifactDigest, alg: HashAlgorithm) -> Result<&[u8], Error> {
     match alg {
@@ -290,7 +306,7 @@ pub fn verify_bundle<'a>(
             return Err(Error::BundleRootCertificate);
         }
     }
-    let managed = match options.policy {
+    let managed: Option<ManagedKey<'_>> = match options.policy {
         Policy::Key {
             spki_der,
             valid_for,
@@ -363,6 +379,13 @@ pub fn verify_bundle<'a>(
         let Some(v) = rekor::verify_entry(&e, root, &expected, work)? else {
             continue;
         };
+        // An integrated time, when present (with or without a SET), lies within the leaf's
+        // validity (or the managed key's window).
+        if let Some(t) = e.integrated_time
+            && !signer_valid_at(&leaf, &managed, t)
+        {
+            return Err(Error::SigningTimeOutsideValidity);
+        }
         tlogs.insert(v.log);
         if let Some(t) = v.integrated_time {
             // At most one trusted time per log.
@@ -397,15 +420,11 @@ pub fn verify_bundle<'a>(
     if times.is_empty() {
         return Err(Error::NoTrustedTime);
     }
-    for t in &times {
-        let inside = match (&leaf, &managed) {
-            (Some(l), _) => l.valid_at(t.time),
-            (None, Some((_, w, _))) => w.contains(t.time),
-            (None, None) => false,
-        };
-        if !inside {
-            return Err(Error::SigningTimeOutsideValidity);
-        }
+    if times
+        .iter()
+        .any(|t| !signer_valid_at(&leaf, &managed, t.time))
+    {
+        return Err(Error::SigningTimeOutsideValidity);
     }
 
     // --- V5, V3, V4 ---------------------------------------------------------------------------
