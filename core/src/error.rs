@@ -461,6 +461,7 @@ impl Error {
         Error::MessageDigestMismatch,
         #[cfg(feature = "keyless")]
         Error::KeylessPolicyMismatch,
+        #[cfg(feature = "keyless")]
         Error::IdentityMismatch,
         #[cfg(feature = "keyless")]
         Error::IssuerMismatch,
@@ -663,6 +664,7 @@ impl Error {
             Error::MessageDigestMismatch => "message-digest-mismatch",
             #[cfg(feature = "keyless")]
             Error::KeylessPolicyMismatch => "keyless-policy-mismatch",
+            #[cfg(feature = "keyless")]
             Error::IdentityMismatch => "identity-mismatch",
             #[cfg(feature = "keyless")]
             Error::IssuerMismatch => "issuer-mismatch",
@@ -870,6 +872,7 @@ impl Error {
             Error::MessageDigestMismatch => "the message digest is not the artifact's",
             #[cfg(feature = "keyless")]
             Error::KeylessPolicyMismatch => "the policy does not fit the bundle's signer",
+            #[cfg(feature = "keyless")]
             Error::IdentityMismatch => "no certificate identity matches the policy",
             #[cfg(feature = "keyless")]
             Error::IssuerMismatch => "the certificate's OIDC issuer does not match the policy",

@@ -490,6 +490,7 @@ pub(crate) const ALL: [vouch_result; RESULT_COUNT] = [
     VOUCH_ERR_MESSAGE_DIGEST_MISMATCH,
     #[cfg(feature = "keyless")]
     VOUCH_ERR_KEYLESS_POLICY_MISMATCH,
+    #[cfg(feature = "keyless")]
     VOUCH_ERR_IDENTITY_MISMATCH,
     #[cfg(feature = "keyless")]
     VOUCH_ERR_ISSUER_MISMATCH,
@@ -700,6 +701,7 @@ impl vouch_result {
             VOUCH_ERR_MESSAGE_DIGEST_MISMATCH => c"message-digest-mismatch",
             #[cfg(feature = "keyless")]
             VOUCH_ERR_KEYLESS_POLICY_MISMATCH => c"keyless-policy-mismatch",
+            #[cfg(feature = "keyless")]
             VOUCH_ERR_IDENTITY_MISMATCH => c"identity-mismatch",
             #[cfg(feature = "keyless")]
             VOUCH_ERR_ISSUER_MISMATCH => c"issuer-mismatch",
