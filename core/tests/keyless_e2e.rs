@@ -29,6 +29,8 @@ struct Setup {
     timestamps: Vec<Vec<u8>>,
     /// Rekor v2 instead of v1.
     rekor_v2: bool,
+    /// A DSSE bundle (intoto 0.0.2) instead of a message signature.
+    dsse: bool,
 }
 
 impl Setup {
@@ -43,11 +45,23 @@ impl Setup {
             integrated_time: T,
             timestamps: vec![],
             rekor_v2: false,
+            dsse: false,
         }
     }
 
+    fn payload(&self) -> Vec<u8> {
+        rk::statement(&sha256(ARTIFACT), "https://slsa.dev/provenance/v1")
+    }
+
     fn signature(&self) -> Vec<u8> {
-        self.world.leaf_key.sign_prehash(&sha256(ARTIFACT))
+        if self.dsse {
+            // The key's own hash over PAE (SHA-256 for P-256, SHA-384 for P-384).
+            self.world
+                .leaf_key
+                .sign(&rk::pae("application/vnd.in-toto+json", &self.payload()))
+        } else {
+            self.world.leaf_key.sign_prehash(&sha256(ARTIFACT))
+        }
     }
 
     /// (bundle bytes, trusted root bytes)
@@ -56,10 +70,16 @@ impl Setup {
         let sig = self.signature();
         let mut root = self.world.root();
         let entry = if self.rekor_v2 {
+            // Rekor v2 logs a DSSE envelope as the hash of its PAE.
+            let logged = if self.dsse {
+                sha256(&rk::pae("application/vnd.in-toto+json", &self.payload()))
+            } else {
+                digest
+            };
             let mut v2 = RekorV2::new(40);
             v2.leaves.push(b"other".to_vec());
             v2.leaves
-                .push(rk::hashedrekord_v002(&digest, &sig, &self.leaf, true));
+                .push(rk::hashedrekord_v002(&logged, &sig, &self.leaf, true));
             root = root.tlog(LogEntry::raw(
                 &v2.spki(),
                 "PKIX_ED25519",
@@ -70,7 +90,15 @@ impl Setup {
             ));
             v2.entry(1)
         } else {
-            let body = rk::hashedrekord_v001(&digest, &sig, &pem("CERTIFICATE", &self.leaf));
+            let cert_pem = pem("CERTIFICATE", &self.leaf);
+            let (body, kind, version) = if self.dsse {
+                let pt = "application/vnd.in-toto+json";
+                let body = rk::intoto_v002(pt, &self.payload(), &[(&sig, &cert_pem)]);
+                (body, "intoto", "0.0.2")
+            } else {
+                let body = rk::hashedrekord_v001(&digest, &sig, &cert_pem);
+                (body, "hashedrekord", "0.0.1")
+            };
             self.log.leaves.clear();
             let idx = self.log.append(&body, 5);
             root = root.tlog(LogEntry::raw(
@@ -81,14 +109,8 @@ impl Setup {
                 T - 86_400,
                 None,
             ));
-            self.log.entry(
-                idx,
-                "hashedrekord",
-                "0.0.1",
-                self.integrated_time,
-                true,
-                true,
-            )
+            self.log
+                .entry(idx, kind, version, self.integrated_time, true, true)
         };
         let mut vm = json!({"tlogEntries": [entry]});
         let media = if self.chain_extra.is_empty() {
@@ -108,14 +130,22 @@ impl Setup {
                 .collect();
             vm["timestampVerificationData"] = json!({"rfc3161Timestamps": ts});
         }
-        let bundle = json!({
+        let mut bundle = json!({
             "mediaType": media,
             "verificationMaterial": vm,
-            "messageSignature": {
+        });
+        if self.dsse {
+            bundle["dsseEnvelope"] = json!({
+                "payload": b64(&self.payload()),
+                "payloadType": "application/vnd.in-toto+json",
+                "signatures": [{"sig": b64(&sig), "keyid": ""}],
+            });
+        } else {
+            bundle["messageSignature"] = json!({
                 "messageDigest": {"algorithm": "SHA2_256", "digest": b64(&digest)},
                 "signature": b64(&sig),
-            },
-        });
+            });
+        }
         (
             serde_json::to_vec(&bundle).unwrap(),
             root.to_json().into_bytes(),
@@ -351,4 +381,38 @@ fn one_trusted_time_per_timestamp_authority() {
         times,
         Ok(vec![(T, TimeSource::Log(0)), (T, TimeSource::Timestamp(0))])
     );
+}
+
+#[test]
+fn p384_leaf_signs_sha256_message_digests() {
+    // Six old public-good leaves are P-384 keys signing SHA-256 digests.
+    let mut s = Setup::new();
+    s.world.leaf_key = pki::Key::p384(5);
+    s.leaf = s.world.leaf();
+    assert_eq!(verify(&mut s), Ok(()));
+}
+
+#[test]
+fn keyless_dsse_bundles_verify_with_p256_and_p384_leaves() {
+    for key in [pki::Key::p256(6), pki::Key::p384(7)] {
+        let mut s = Setup::new();
+        s.dsse = true;
+        s.world.leaf_key = key;
+        s.leaf = s.world.leaf();
+        let (b, r) = s.build();
+        let payload = verify_parts(&b, &r, "signer@example.com", |v| {
+            v.payload.map(|(t, p)| (t.to_vec(), p.to_vec()))
+        });
+        assert_eq!(
+            payload,
+            Ok(Some((
+                b"application/vnd.in-toto+json".to_vec(),
+                s.payload()
+            )))
+        );
+        // Rekor v2 (hashedrekord 0.0.2 over PAE) with a timestamp.
+        s.rekor_v2 = true;
+        s.timestamps = vec![s.world.tsa.token(&s.signature(), &pki::TokenSpec::at(T))];
+        assert_eq!(verify(&mut s), Ok(()));
+    }
 }
