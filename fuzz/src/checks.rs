@@ -1424,7 +1424,11 @@ pub fn check_bundle_parse(data: &[u8]) {
     let mut scratch = vec![0u8; 8192];
     let root = vouch_core::trusted_root::TrustedRoot::parse(root, &mut scratch).expect("real root");
     if let Ok(n) = vouch_core::keyless::scratch_len(data, &root) {
-        assert!(n <= 4 * data.len() + 16 * 1024, "scratch {n} for {} bytes", data.len());
+        assert!(
+            n <= 4 * data.len() + 16 * 1024,
+            "scratch {n} for {} bytes",
+            data.len()
+        );
     }
 }
 
@@ -1453,9 +1457,7 @@ pub fn check_checkpoint_parse(data: &[u8]) {
             let r = rekor::verify_checkpoint(&cp, &log, &key);
             assert!(matches!(
                 r,
-                Ok(())
-                    | Err(Error::CheckpointSignatureInvalid)
-                    | Err(Error::CheckpointMismatch)
+                Ok(()) | Err(Error::CheckpointSignatureInvalid) | Err(Error::CheckpointMismatch)
             ));
         }
     }
@@ -1499,8 +1501,8 @@ pub fn check_bundle_verify(data: &[u8]) {
         }
     }
     let mut scratch = vec![0u8; 8192];
-    let root = vouch_core::trusted_root::TrustedRoot::parse(real_root(), &mut scratch)
-        .expect("real root");
+    let root =
+        vouch_core::trusted_root::TrustedRoot::parse(real_root(), &mut scratch).expect("real root");
     let mut digest = ArtifactDigest::default();
     let mut d = [0u8; 32];
     for (i, o) in d.iter_mut().enumerate() {
