@@ -115,3 +115,8 @@ fn replay_x509_parse() {
 fn replay_trusted_root_parse() {
     replay("trusted_root_parse", checks::check_trusted_root);
 }
+
+#[test]
+fn replay_timestamp_verify() {
+    replay("timestamp_verify", checks::check_timestamp);
+}
