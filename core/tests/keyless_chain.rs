@@ -492,3 +492,23 @@ fn real_leaf_with_bytes_flipped_never_verifies() {
     }
     assert!(refused_after_parse > 100, "{refused_after_parse}");
 }
+
+#[test]
+fn forged_certificates_are_valid_der_for_x509_cert() {
+    // The forge's hand-written DER is what an independent parser reads too.
+    use x509_cert::der::{Decode, Encode};
+    let w = World::new(T);
+    let leaf = w.leaf();
+    for der in [
+        &w.fulcio.root,
+        &w.fulcio.intermediate,
+        &leaf,
+        &w.tsa.root,
+        &w.tsa.leaf,
+    ] {
+        let c = x509_cert::Certificate::from_der(der).expect("x509-cert parses the forged DER");
+        assert_eq!(&c.to_der().unwrap(), der);
+        let ours = Certificate::parse(der).unwrap();
+        assert_eq!(ours.tbs(), c.tbs_certificate().to_der().unwrap());
+    }
+}
