@@ -48,6 +48,8 @@ timeout 300 qemu-system-arm -M mps2-an386 -nographic \
   -semihosting-config enable=on,target=native \
   -kernel "${CARGO_TARGET_DIR:-target}/thumbv7em-none-eabihf/release/vouch-embedded" | tee "$log"
 grep -q '^PASS keyless: real Fulcio leaf verifies' "$log"
+grep -q '^PASS keyless: real leaf path, SCT and identity' "$log"
+grep -q '^PASS keyless: real RFC 3161 timestamp' "$log"
 grep -qE '^[0-9]+ passed, 0 failed$' "$log"
 rm -f "$log"
 

@@ -4,7 +4,8 @@
 //! * The SCTs come from the leaf's extension 1.3.6.1.4.1.11129.2.4.2, an OCTET STRING holding a
 //!   TLS-encoded `SignedCertificateTimestampList`: a 2-byte length, then SCTs each with a
 //!   2-byte length. Neither list nor SCT may be empty; every length must match exactly
-//!   ([`Error::SctMalformed`]). No list: [`Error::SctMissing`].
+//!   ([`Error::SctMalformed`]). No list: [`Error::SctMissing`]. Each SCT is judged on its own:
+//!   one that is malformed or of an unknown version does not stop the others from verifying.
 //! * Each SCT is `version(1) ‖ log_id(32) ‖ timestamp(8, ms) ‖ extensions(2-byte length) ‖
 //!   hash(1) sig(1) ‖ signature(2-byte length)`. Only v1 (0) with SHA-256 (4) and ECDSA (3) is
 //!   supported, as Sigstore's CT logs use ([`Error::SctUnsupported`]; an RSA log key gives
@@ -86,19 +87,21 @@ impl<'a> Tls<'a> {
     }
 }
 
-/// The SCTs of a TLS `SignedCertificateTimestampList`, each checked for structure. The
-/// iterator yields an error (once) for the first malformed entry.
+/// The SCTs of a TLS `SignedCertificateTimestampList`. The list's framing is checked first
+/// (exact lengths, no empty list or entry, at most [`MAX_SCTS`]: [`Error::SctMalformed`]); each
+/// SCT is then parsed on its own, so that one SCT of an unknown version does not hide the others.
 pub fn parse_list(list: &[u8]) -> Result<impl Iterator<Item = Result<Sct<'_>, Error>>, Error> {
     let mut outer = Tls { data: list };
     let body = outer.vec16()?;
     if !outer.data.is_empty() || body.is_empty() {
         return Err(Error::SctMalformed);
     }
-    // Validate the whole list first, so that iteration yields only well-formed SCTs.
     let mut t = Tls { data: body };
     let mut n = 0usize;
     while !t.data.is_empty() {
-        parse_sct(t.vec16()?)?;
+        if t.vec16()?.is_empty() {
+            return Err(Error::SctMalformed);
+        }
         n += 1;
         if n > MAX_SCTS {
             return Err(Error::SctMalformed);

@@ -130,3 +130,8 @@ fn replay_checkpoint_parse() {
 fn replay_bundle_verify() {
     replay("bundle_verify", checks::check_bundle_verify);
 }
+
+#[test]
+fn replay_timestamp_verify() {
+    replay("timestamp_verify", checks::check_timestamp);
+}

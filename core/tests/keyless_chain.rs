@@ -467,3 +467,48 @@ fn forge_leaf_names_parse_as_written() {
     );
     assert!(leaf.sct_list().is_some());
 }
+
+#[test]
+fn real_leaf_with_bytes_flipped_never_verifies() {
+    let case = support::cases::all()
+        .into_iter()
+        .find(|c| c.name == "go--sigstorejs-2.0.0-provenance-exact")
+        .unwrap();
+    let der = case.leaf().unwrap();
+    let t = Certificate::parse(&der).unwrap().not_before();
+    let mut s = vec![0u8; 8192];
+    let root = TrustedRoot::parse(&case.trusted_root, &mut s).unwrap();
+    let mut scratch = vec![0u8; path_scratch_len(&root)];
+    let mut refused_after_parse = 0;
+    for i in (0..der.len()).step_by(5) {
+        let mut d = der.clone();
+        d[i] ^= 0x04;
+        let Ok(leaf) = Certificate::parse(&d) else {
+            continue;
+        };
+        let got = verify_leaf_path(&leaf, &root, t, &mut scratch);
+        assert!(got.is_err(), "flip at {i} verified");
+        refused_after_parse += 1;
+    }
+    assert!(refused_after_parse > 100, "{refused_after_parse}");
+}
+
+#[test]
+fn forged_certificates_are_valid_der_for_x509_cert() {
+    // The forge's hand-written DER is what an independent parser reads too.
+    use x509_cert::der::{Decode, Encode};
+    let w = World::new(T);
+    let leaf = w.leaf();
+    for der in [
+        &w.fulcio.root,
+        &w.fulcio.intermediate,
+        &leaf,
+        &w.tsa.root,
+        &w.tsa.leaf,
+    ] {
+        let c = x509_cert::Certificate::from_der(der).expect("x509-cert parses the forged DER");
+        assert_eq!(&c.to_der().unwrap(), der);
+        let ours = Certificate::parse(der).unwrap();
+        assert_eq!(ours.tbs(), c.tbs_certificate().to_der().unwrap());
+    }
+}

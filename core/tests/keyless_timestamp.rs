@@ -455,3 +455,37 @@ fn malformed_and_unsupported_tokens() {
         Err(Error::BufferTooSmall)
     );
 }
+
+#[test]
+fn real_token_with_any_byte_flipped() {
+    // Every byte of the real staging token flipped: refused, except in the parts RFC 3161 / CMS
+    // leave unsigned and vouch does not use (the PKIStatus value granted/grantedWithMods, the
+    // SignedData digestAlgorithms hint, the certificates carried in the token — also when their
+    // [0] tag becomes the [1] of CRLs, equally unused).
+    let case = support::cases::all()
+        .into_iter()
+        .find(|c| c.name == "py--staging-rekor-v2")
+        .unwrap();
+    let token = case.rfc3161_timestamps().remove(0);
+    let signature = case.signature();
+    let mut s = vec![0u8; 8192];
+    let root = TrustedRoot::parse(&case.trusted_root, &mut s).unwrap();
+    let mut scratch = vec![0u8; timestamp_scratch_len(&root)];
+    let good = verify_timestamp(&token, &signature, &root, &mut scratch).unwrap();
+    // Offsets from `openssl asn1parse` of this token.
+    let unused = |i: usize| i == 8 || (37..50).contains(&i) || (248..783).contains(&i);
+    let mut still_ok = 0;
+    for i in 0..token.len() {
+        let mut t = token.clone();
+        t[i] ^= 0x01;
+        match verify_timestamp(&t, &signature, &root, &mut scratch) {
+            Ok(ts) => {
+                assert!(unused(i), "flip at {i} still verifies");
+                assert_eq!(ts, good);
+                still_ok += 1;
+            }
+            Err(e) => assert!((100..180).contains(&e.number()), "{i}: {e:?}"),
+        }
+    }
+    assert!(still_ok > 0);
+}

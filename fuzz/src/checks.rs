@@ -1326,6 +1326,102 @@ pub fn check_certificate(data: &[u8]) {
         Certificate::parse(&longer).err(),
         Some(Error::DerTrailingData)
     );
+    check_keyless_leaf(&c);
+}
+
+/// The real production trusted root (its CAs issued most real leaves of the seeds).
+const PRODUCTION_ROOT: &[u8] = include_bytes!(
+    "../../tests/vectors/sigstore/trusted_roots/production-sigstore-go-testing.json"
+);
+/// The real staging trusted root (its TSA signed the real timestamps of the seeds).
+const STAGING_ROOT: &[u8] =
+    include_bytes!("../../tests/vectors/sigstore/trusted_roots/staging-sigstore-python.json");
+
+fn keyless_error(e: Error) -> bool {
+    (100..=179).contains(&e.number()) || e == Error::InvalidKey || e == Error::UnsupportedKeyType
+}
+
+/// Path (V3), SCTs (V4) and identity (V5) of any parsed certificate against the production
+/// root: never a panic, only keyless errors, and a path that verifies implies the leaf rules.
+fn check_keyless_leaf(c: &vouch_core::x509::Certificate<'_>) {
+    use vouch_core::chain::{path_scratch_len, verify_leaf_path};
+    use vouch_core::identity::{IdentityPolicy, Matcher, check_identity};
+    use vouch_core::sct::verify_embedded_scts;
+    use vouch_core::trusted_root::TrustedRoot;
+    let mut s = vec![0u8; 4096];
+    let root = TrustedRoot::parse(PRODUCTION_ROOT, &mut s).expect("the real root parses");
+    let mut scratch = vec![0u8; path_scratch_len(&root)];
+    let path = verify_leaf_path(c, &root, c.not_before(), &mut scratch);
+    match path {
+        Ok(p) => {
+            assert!(c.valid_at(c.not_before()) && !c.is_ca() && c.has_code_signing_eku());
+            assert!(c.unknown_critical_extensions().next().is_none());
+            match verify_embedded_scts(c, &p.issuer_spki_sha256, &root) {
+                Ok(n) => assert!(n >= 1),
+                Err(e) => assert!(keyless_error(e), "unexpected SCT error {e:?}"),
+            }
+        }
+        Err(e) => assert!(keyless_error(e), "unexpected path error {e:?}"),
+    }
+    if let Err(e) = verify_embedded_scts(c, &[0; 32], &root) {
+        assert!(keyless_error(e), "unexpected SCT error {e:?}");
+    }
+    let any = |_: &str| true;
+    let policy = IdentityPolicy {
+        identity: Matcher::Custom(&any),
+        issuer: Matcher::Custom(&any),
+    };
+    match check_identity(c, &policy) {
+        Ok(m) => {
+            let exact = IdentityPolicy {
+                identity: Matcher::Exact(m.san.identity().expect("an identity form")),
+                issuer: Matcher::Exact(m.issuer),
+            };
+            assert_eq!(check_identity(c, &exact).map(|x| x.issuer), Ok(m.issuer));
+        }
+        Err(e) => assert!(
+            matches!(
+                e,
+                Error::IdentityMismatch | Error::MissingOidcIssuer | Error::IssuerMismatch
+            ),
+            "unexpected identity error {e:?}"
+        ),
+    }
+}
+
+/// `timestamp_verify`: the input is an RFC 3161 token, verified against the real staging root
+/// with the two real bundle signatures its TSA timestamped. Never a panic; only keyless errors;
+/// at most one signature's imprint matches; a verified time lies in its authority's window.
+pub fn check_timestamp(data: &[u8]) {
+    use base64ct::{Base64, Encoding};
+    use vouch_core::timestamp::{timestamp_scratch_len, verify_timestamp};
+    use vouch_core::trusted_root::TrustedRoot;
+    let mut s = vec![0u8; 4096];
+    let root = TrustedRoot::parse(STAGING_ROOT, &mut s).expect("the real root parses");
+    let mut scratch = vec![0u8; timestamp_scratch_len(&root)];
+    let mut verified = 0;
+    for sig in [
+        "MEUCIAZ6T8AUZSCBZaKJksLlSilNqEEOt4ZyGMGepUpKp7VGAiEAs/X0kMJTnEOuz/DLWxTL4wBVNkiWIUDF36EED70396A=",
+        "MEUCIQCQQ11nsoTaO52/MC48g07mjATdxD86ywdu3NxJUjH7yAIgWGc+MR3eIAoWu8JE1QM2YDslpoFAzMVWpN115fCKuqg=",
+    ] {
+        let sig = Base64::decode_vec(sig).expect("base64");
+        match verify_timestamp(data, &sig, &root, &mut scratch) {
+            Ok(t) => {
+                verified += 1;
+                let auth = root
+                    .timestamp_authorities()
+                    .nth(t.authority_index)
+                    .expect("the authority exists");
+                assert!(auth.valid_for.contains(t.time));
+            }
+            Err(e) => assert!(
+                keyless_error(e) && e != Error::BufferTooSmall,
+                "unexpected timestamp error {e:?}"
+            ),
+        }
+    }
+    assert!(verified <= 1, "one token verified for two signatures");
+    let _ = vouch_core::sct::parse_list(data).map(|l| l.count());
 }
 
 /// `trusted_root_parse`: a refused root fails with a JSON, base64, key, DER / certificate or

@@ -162,6 +162,32 @@ fn bundle_seeds() -> (Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
     (bundles, checkpoints, mutations)
 }
 
+/// The distinct real RFC 3161 timestamps of the bundles in `tests/vectors/sigstore/cases`.
+fn timestamp_seeds() -> Vec<Vec<u8>> {
+    use base64ct::{Base64, Encoding};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/sigstore/cases");
+    let mut cases: Vec<_> = fs::read_dir(dir)
+        .expect("vector dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    cases.sort();
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for d in cases {
+        let b: serde_json::Value =
+            serde_json::from_slice(&fs::read(d.join("bundle.sigstore.json")).expect("read"))
+                .expect("bundle JSON");
+        let list = &b["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"];
+        for t in list.as_array().into_iter().flatten() {
+            let raw =
+                Base64::decode_vec(t["signedTimestamp"].as_str().expect("base64")).expect("b64");
+            if !out.contains(&raw) {
+                out.push(raw);
+            }
+        }
+    }
+    out
+}
+
 fn main() {
     let (certs, roots) = keyless_seeds();
     write("x509_parse", &certs);
@@ -170,6 +196,7 @@ fn main() {
     write("bundle_parse", &bundles);
     write("checkpoint_parse", &checkpoints);
     write("bundle_verify", &mutations);
+    write("timestamp_verify", &timestamp_seeds());
 
     let ed = ed25519_key(1);
     let ed2 = ed25519_key(2);

@@ -654,13 +654,96 @@ impl Report {
 }
 
 /// Keyless foundations on the MCU: a real Sigstore trusted root (in flash) parsed and its chains
-/// verified, a real Fulcio leaf (from a real bundle) verified under its intermediate, refusals.
+/// verified, a real Fulcio leaf (from a real bundle) verified under its intermediate, its path at
+/// a trusted time (V3), its embedded SCT (V4) and identity (V5), a real RFC 3161 timestamp of the
+/// staging TSA (V2 a), refusals.
 #[cfg(feature = "keyless")]
 mod keyless {
     use super::{Error, Report, measured};
+    use vouch_core::chain::{path_scratch_len, verify_leaf_path};
+    use vouch_core::identity::{IdentityPolicy, Matcher, check_identity};
+    use vouch_core::sct::verify_embedded_scts;
+    use vouch_core::timestamp::{timestamp_scratch_len, verify_timestamp};
     use vouch_core::trusted_root::TrustedRoot;
     use vouch_core::x509::Certificate;
     use vouch_core::{base64, json};
+
+    const STAGING_ROOT: &[u8] =
+        include_bytes!("../../vectors/sigstore/trusted_roots/staging-sigstore-python.json");
+    const TIMESTAMPED: &[u8] =
+        include_bytes!("../../vectors/sigstore/cases/py--staging-rekor-v2/bundle.sigstore.json");
+
+    /// A string member reached by `path` in `doc`, base64-decoded into `out`.
+    fn b64_at(doc: &[u8], path: &[&str], out: &mut [u8]) -> Result<usize, Error> {
+        let mut v = json::parse(doc)?;
+        for key in path {
+            v = if *key == "0" {
+                v.elements().next()
+            } else {
+                v.get(key)
+            }
+            .ok_or(Error::TrustedRootMalformed)?;
+        }
+        let s = v.as_str().ok_or(Error::TrustedRootMalformed)?;
+        base64::decode_json_str(&s, out)
+    }
+
+    /// The staging bundle's RFC 3161 token (into `a`) verified over its signature (or that
+    /// signature with one byte changed); returns whether genTime is 2025-06-09T11:57:38Z.
+    fn timestamp(a: &mut [u8], b: &mut [u8], tamper: bool) -> Result<usize, Error> {
+        let n = b64_at(
+            TIMESTAMPED,
+            &[
+                "verificationMaterial",
+                "timestampVerificationData",
+                "rfc3161Timestamps",
+                "0",
+                "signedTimestamp",
+            ],
+            a,
+        )?;
+        let mut sig = [0u8; 80];
+        let m = b64_at(TIMESTAMPED, &["messageSignature", "signature"], &mut sig)?;
+        if tamper {
+            sig[0] ^= 1;
+        }
+        let root = TrustedRoot::parse(STAGING_ROOT, b)?;
+        if b.len() < timestamp_scratch_len(&root) {
+            return Err(Error::BufferTooSmall);
+        }
+        let token = a.get(..n).ok_or(Error::BufferTooSmall)?;
+        let ts = verify_timestamp(token, sig.get(..m).unwrap_or(&[]), &root, b)?;
+        Ok(usize::from(ts.time == 1_749_470_258))
+    }
+
+    /// The leaf (decoded into `a`) at `at(leaf)`: path (V3), then SCTs (V4) and identity (V5);
+    /// returns the path's authority index, or with `all`, the number of checks passed (3).
+    fn keyless_leaf(
+        a: &mut [u8],
+        b: &mut [u8],
+        at: fn(&Certificate<'_>) -> i64,
+        all: bool,
+    ) -> Result<usize, Error> {
+        let n = leaf(a)?;
+        let leaf = Certificate::parse(a.get(..n).ok_or(Error::BufferTooSmall)?)?;
+        let root = TrustedRoot::parse(ROOT, b)?;
+        if b.len() < path_scratch_len(&root) {
+            return Err(Error::BufferTooSmall);
+        }
+        let path = verify_leaf_path(&leaf, &root, at(&leaf), b)?;
+        if !all {
+            return Ok(path.authority_index);
+        }
+        let logs = verify_embedded_scts(&leaf, &path.issuer_spki_sha256, &root)?;
+        let policy = IdentityPolicy {
+            identity: Matcher::Exact(
+                "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main",
+            ),
+            issuer: Matcher::Exact("https://token.actions.githubusercontent.com"),
+        };
+        check_identity(&leaf, &policy)?;
+        Ok(1 + logs + 1)
+    }
 
     const ROOT: &[u8] =
         include_bytes!("../../vectors/sigstore/trusted_roots/production-sigstore-go-testing.json");
@@ -789,6 +872,46 @@ mod keyless {
                 let n = leaf(a)?;
                 Certificate::parse(a.get(..n - 1).ok_or(Error::BufferTooSmall)?).map(|_| 0)
             },
+        );
+        case(
+            r,
+            "keyless: real leaf path at its notBefore (V3)",
+            Ok(1),
+            &mut a,
+            &mut b,
+            |a, b| keyless_leaf(a, b, |l| l.not_before(), false),
+        );
+        case(
+            r,
+            "keyless: real leaf path, SCT and identity (V3, V4, V5)",
+            Ok(3),
+            &mut a,
+            &mut b,
+            |a, b| keyless_leaf(a, b, |l| l.not_before(), true),
+        );
+        case(
+            r,
+            "keyless: real leaf path one second after notAfter",
+            Err(Error::CertNotValidAtTime),
+            &mut a,
+            &mut b,
+            |a, b| keyless_leaf(a, b, |l| l.not_after() + 1, false),
+        );
+        case(
+            r,
+            "keyless: real RFC 3161 timestamp, staging TSA (V2 a)",
+            Ok(1),
+            &mut a,
+            &mut b,
+            |a, b| timestamp(a, b, false),
+        );
+        case(
+            r,
+            "keyless: RFC 3161 timestamp over another signature",
+            Err(Error::TimestampImprintMismatch),
+            &mut a,
+            &mut b,
+            |a, b| timestamp(a, b, true),
         );
         case(
             r,
