@@ -86,10 +86,10 @@ pub type Payload<'a> = (&'a [u8], &'a [u8]);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeSource {
     /// The integrated time of a Rekor entry whose SET verified; the log's index in the trusted
-    /// root's `tlogs`.
-    Log(usize),
+    /// root's `tlogs` (below 64; `u8` keeps the list of times small on a microcontroller's stack).
+    Log(u8),
     /// A verified RFC 3161 timestamp; the authority's index in `timestampAuthorities`.
-    Timestamp(usize),
+    Timestamp(u8),
 }
 
 /// A trusted time.
@@ -219,6 +219,11 @@ fn in_trusted_root(der: &[u8], root: &TrustedRoot<'_>) -> bool {
             ok.is_ok() && equal && pos == der.len()
         })
     })
+}
+
+/// An index of a trusted-root list (at most 64 entries) as a `u8`.
+fn small_index(i: usize) -> u8 {
+    u8::try_from(i).unwrap_or(u8::MAX)
 }
 
 /// A managed key as the policy gives it: SPKI DER, window, parsed key.
@@ -393,7 +398,7 @@ pub fn verify_bundle<'a>(
                 times
                     .push(TrustedTime {
                         time: t,
-                        source: TimeSource::Log(v.log),
+                        source: TimeSource::Log(small_index(v.log)),
                     })
                     .map_err(|_| Error::BundleTooManyEntries)?;
             }
@@ -412,7 +417,7 @@ pub fn verify_bundle<'a>(
             times
                 .push(TrustedTime {
                     time: ts.time,
-                    source: TimeSource::Timestamp(ts.authority_index),
+                    source: TimeSource::Timestamp(small_index(ts.authority_index)),
                 })
                 .map_err(|_| Error::BundleTooManyEntries)?;
         }
