@@ -28,6 +28,39 @@
 //!
 //! Managed-key bundles (`publicKey` instead of a certificate) skip V3–V5: the key is the
 //! caller's, there is no SCT, and every trusted time must lie within the key's window.
+//!
+//! ```
+//! use vouch_core::identity::{IdentityPolicy, Matcher};
+//! use vouch_core::keyless::{self, Options, Policy};
+//! use vouch_core::trusted_root::TrustedRoot;
+//! use vouch_core::ArtifactHasher;
+//!
+//! let root_doc = include_bytes!("../../tests/vectors/sigstore/trusted_roots/staging-sigstore-python.json");
+//! let bundle = include_bytes!("../../tests/vectors/sigstore/cases/py--bundle-v03-staging/bundle.sigstore.json");
+//! # let artifact_digest = [0x5e, 0x6a, 0xe9, 0xde, 0x58, 0xc1, 0x17, 0x7b, 0xea, 0x61, 0x5b, 0x4f,
+//! #     0xcb, 0xfb, 0x2f, 0xd6, 0x88, 0xe8, 0xc4, 0xb5, 0x1c, 0x2e, 0x56, 0xb6, 0xa3, 0x8e, 0x81, 0x78,
+//! #     0x33, 0xec, 0x24, 0xa2];
+//!
+//! let mut root_scratch = [0u8; 4096];
+//! let root = TrustedRoot::parse(root_doc, &mut root_scratch)?;
+//! # let digest = vouch_core::ArtifactDigest { sha256: Some(artifact_digest), sha512: None };
+//! # let _ = ArtifactHasher::new(true, false); // the digest normally comes from ArtifactHasher
+//! let options = Options {
+//!     policy: Policy::Identity(IdentityPolicy {
+//!         identity: Matcher::Exact("william@yossarian.net"),
+//!         issuer: Matcher::Exact("https://github.com/login/oauth"),
+//!     }),
+//!     artifact: &digest,
+//!     predicate_type: None,
+//!     builder_id: None,
+//! };
+//! let mut scratch = [0u8; 8 * 1024];
+//! assert!(keyless::scratch_len(bundle, &root)? <= scratch.len());
+//! let verified = keyless::verify_bundle(bundle, &root, &options, &mut scratch)?;
+//! assert_eq!(verified.times[0].time, 1_712_085_549);
+//! assert_eq!(verified.identity.map(|m| m.issuer), Some("https://github.com/login/oauth"));
+//! # Ok::<(), vouch_core::Error>(())
+//! ```
 
 use crate::base64;
 use crate::bundle::{Bundle, Content, SignerMaterial};

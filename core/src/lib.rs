@@ -18,10 +18,10 @@
 //!   predicateType, builder id.
 //!
 //! With the `keyless` feature (default; off in the DSSE-only firmware configurations) it also
-//! holds the foundations of offline Sigstore verification: [`der`], [`x509`], [`pkix`] and
-//! [`trusted_root`], and the certificate-side checks: [`chain`] (path at a trusted time),
-//! [`sct`] (embedded SCTs), [`identity`] (SAN and OIDC issuer) and [`timestamp`] (RFC 3161)
-//! (see `docs/keyless.md`).
+//! verifies Sigstore bundles offline: [`keyless::verify_bundle`] runs every check (bundle bounds
+//! [`bundle`], Rekor logs [`rekor`], RFC 3161 timestamps [`timestamp`], the certificate path
+//! [`chain`], SCTs [`sct`], identity [`identity`], the signature and the Statement) over the
+//! foundations [`der`], [`x509`], [`pkix`] and [`trusted_root`] (see `docs/keyless.md`).
 //!
 //! ```
 //! use vouch_core::{PublicKey, TrustedKey, Verifier, Statement, Checks, ArtifactHasher, IN_TOTO_PAYLOAD_TYPE};
