@@ -10,18 +10,19 @@
 //!    ([`Error::BundleRootCertificate`]: roots come only from the trusted root); the DSSE payload
 //!    type is in-toto ([`Error::PayloadTypeNotAllowed`]); a `messageDigest` equals the artifact's
 //!    ([`Error::MessageDigestMismatch`]).
-//! 2. **V6** [`rekor::verify_entry`] for every tlog entry: entries of logs not in the trusted
+//! 2. **V5** identity and issuer ([`identity::check_identity`]): it needs no time, is cheap, and
+//!    is the most telling refusal.
+//! 3. **V6** [`rekor::verify_entry`] for every tlog entry: entries of logs not in the trusted
 //!    root do not count, every entry of a known log must verify (body binding, SET, inclusion
-//!    proof, checkpoint); at least one distinct log ([`Error::TlogNoTrustedLog`]).
-//! 3. **V2** trusted times: the integrated time of each entry whose SET verified (at most one per
-//!    log), and each verified RFC 3161 timestamp (at most one per timestamp authority). At least
-//!    one ([`Error::NoTrustedTime`]); each within the leaf's validity (or the managed key's
-//!    window) ([`Error::SigningTimeOutsideValidity`]).
-//! 4. **V5** identity and issuer ([`identity::check_identity`]; first of the certificate checks:
-//!    cheap, and the most telling refusal).
-//! 5. **V3** the certificate path at every trusted time ([`chain::verify_leaf_path`]).
-//! 6. **V4** the embedded SCTs ([`sct::verify_embedded_scts`]).
-//! 7. **V7** the signature: ECDSA over the artifact digest (message signatures), or over
+//!    proof, checkpoint); every `integratedTime` present lies within the leaf's validity; at
+//!    least one distinct log ([`Error::TlogNoTrustedLog`]).
+//! 4. **V2** trusted times: the integrated time of each entry whose SET verified (at most one per
+//!    log), then each verified RFC 3161 timestamp (at most one per timestamp authority); each
+//!    within the leaf's validity (or the managed key's window)
+//!    ([`Error::SigningTimeOutsideValidity`]); at least one ([`Error::NoTrustedTime`]). As soon as
+//!    a time is trusted: **V3**, the certificate path at it ([`chain::verify_leaf_path`]), and
+//!    **V4**, the embedded SCTs for its issuer ([`sct::verify_embedded_scts`]).
+//! 5. **V7** the signature: ECDSA over the artifact digest (message signatures), or over
 //!    PAE(payloadType, payload) for DSSE (P-256 with SHA-256, P-384 with SHA-384, Ed25519 pure);
 //!    then for DSSE the in-toto Statement: subjects include the artifact, and the caller's
 //!    predicateType and builder id checks ([`Statement::check`]).
@@ -57,7 +58,7 @@
 //! let mut scratch = [0u8; 8 * 1024];
 //! assert!(keyless::scratch_len(bundle, &root)? <= scratch.len());
 //! let verified = keyless::verify_bundle(bundle, &root, &options, &mut scratch)?;
-//! assert_eq!(verified.times[0].time, 1_712_085_549);
+//! assert_eq!(verified.times.earliest.map(|t| t.time), Some(1_712_085_549));
 //! assert_eq!(verified.identity.map(|m| m.issuer), Some("https://github.com/login/oauth"));
 //! # Ok::<(), vouch_core::Error>(())
 //! ```
@@ -77,9 +78,6 @@ use crate::x509::Certificate;
 use crate::{Error, IN_TOTO_PAYLOAD_TYPE};
 use sha2::{Digest, Sha256, Sha384};
 
-/// Most trusted times one verification collects (one per log and per timestamp authority; a
-/// bundle has at most 32 tlog entries and 32 timestamps).
-pub const MAX_TRUSTED_TIMES: usize = 64;
 /// Longest signature accepted (ECDSA P-384 DER is at most 104 bytes).
 const MAX_SIGNATURE: usize = 128;
 
@@ -134,6 +132,30 @@ pub struct TrustedTime {
     pub source: TimeSource,
 }
 
+/// A summary of the trusted times (each one has been used for the certificate path, so no list
+/// is kept: a bundle may carry 64 of them, and a microcontroller's stack is small).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TrustedTimes {
+    /// How many (at least 1 on success).
+    pub count: usize,
+    /// The earliest (the first found among equal ones).
+    pub earliest: Option<TrustedTime>,
+    /// The latest (the first found among equal ones).
+    pub latest: Option<TrustedTime>,
+}
+
+impl TrustedTimes {
+    fn add(&mut self, t: TrustedTime) {
+        self.count += 1;
+        if self.earliest.is_none_or(|e| t.time < e.time) {
+            self.earliest = Some(t);
+        }
+        if self.latest.is_none_or(|l| t.time > l.time) {
+            self.latest = Some(t);
+        }
+    }
+}
+
 /// A set of indices below 64 (logs or authorities of the trusted root, which holds at most 64
 /// of each).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -168,8 +190,10 @@ impl IndexSet {
 /// What a verified bundle tells the caller.
 #[derive(Clone, Debug)]
 pub struct VerifiedBundle<'a> {
-    /// The trusted times (verified SETs and RFC 3161 timestamps), in the order found.
-    pub times: heapless::Vec<TrustedTime, MAX_TRUSTED_TIMES>,
+    /// The trusted times: how many (verified SETs, one per log; verified RFC 3161 timestamps,
+    /// one per authority), the earliest and the latest. Which logs and authorities gave them:
+    /// [`VerifiedBundle::timed_tlogs`] and [`VerifiedBundle::timestamp_authorities`].
+    pub times: TrustedTimes,
     /// The leaf certificate (keyless bundles).
     pub leaf: Option<Certificate<'a>>,
     /// The identity and issuer that matched (keyless bundles).
@@ -180,6 +204,8 @@ pub struct VerifiedBundle<'a> {
     pub ct_logs: usize,
     /// The Rekor logs (indices in `tlogs`) with a verified entry.
     pub tlogs: IndexSet,
+    /// The Rekor logs whose verified SET gave a trusted time.
+    pub timed_tlogs: IndexSet,
     /// The timestamp authorities (indices in `timestampAuthorities`) with a verified timestamp.
     pub timestamp_authorities: IndexSet,
     /// For DSSE bundles: the verified payload type and payload.
@@ -259,22 +285,6 @@ fn small_index(i: usize) -> u8 {
     u8::try_from(i).unwrap_or(u8::MAX)
 }
 
-/// A managed key as the policy gives it: SPKI DER, window, parsed key.
-type ManagedKey<'p> = (&'p [u8], Window, VerifyKey);
-
-/// Whether `t` lies within the leaf's validity, or the managed key's window.
-fn signer_valid_at(
-    leaf: &Option<Certificate<'_>>,
-    managed: &Option<ManagedKey<'_>>,
-    t: i64,
-) -> bool {
-    match (leaf, managed) {
-        (Some(l), _) => l.valid_at(t),
-        (None, Some((_, w, _))) => w.contains(t),
-        (None, None) => false,
-    }
-}
-
 /// The artifact digest for a message signature's algorithm.
 fn artifact_digest(artifact: &ArtifactDigest, alg: HashAlgorithm) -> Result<&[u8], Error> {
     match alg {
@@ -344,16 +354,24 @@ pub fn verify_bundle<'a>(
             return Err(Error::BundleRootCertificate);
         }
     }
-    let managed: Option<ManagedKey<'_>> = match options.policy {
+    // A managed key: parsed here to refuse a bad one early, parsed again for V7 (a parsed key is
+    // large; keeping it would sit on the stack under every later stage).
+    let managed: Option<(&[u8], Window)> = match options.policy {
         Policy::Key {
             spki_der,
             valid_for,
-        } => Some((spki_der, valid_for, VerifyKey::from_spki_der(spki_der)?)),
+        } => {
+            VerifyKey::from_spki_der(spki_der)?;
+            Some((spki_der, valid_for))
+        }
         Policy::Identity(_) => None,
     };
-    let signer_key = match (&leaf, &managed) {
-        (Some(l), _) => l.public_key()?,
-        (None, Some((_, _, k))) => k.clone(),
+    let window = match (&leaf, &managed) {
+        (Some(l), _) => Window {
+            start: l.not_before(),
+            end: Some(l.not_after()),
+        },
+        (None, Some((_, w))) => *w,
         (None, None) => return Err(Error::KeylessPolicyMismatch),
     };
 
@@ -404,124 +422,206 @@ pub fn verify_bundle<'a>(
         signature,
         signer: match (&leaf, &managed) {
             (Some(_), _) => Signer::Certificate(leaf_der),
-            (None, Some((spki, _, _))) => Signer::PublicKey(spki),
+            (None, Some((spki, _))) => Signer::PublicKey(spki),
             (None, None) => return Err(Error::KeylessPolicyMismatch),
         },
     };
 
-    // --- V6 and V2 (b) ----------------------------------------------------------------------
-    let mut times: heapless::Vec<TrustedTime, MAX_TRUSTED_TIMES> = heapless::Vec::new();
-    let mut tlogs = IndexSet::default();
-    let mut timed_logs = IndexSet::default();
+    // The result is built in place, and each stage is its own function, so that its locals are
+    // off the stack while the certificate path (the deepest call) runs.
+    let mut out = VerifiedBundle {
+        times: TrustedTimes::default(),
+        leaf: None,
+        identity: None,
+        certificate_authorities: IndexSet::default(),
+        ct_logs: 0,
+        tlogs: IndexSet::default(),
+        timed_tlogs: IndexSet::default(),
+        timestamp_authorities: IndexSet::default(),
+        payload,
+        subject_index: None,
+    };
+    let mut at = AtTime {
+        leaf: leaf.as_ref(),
+        window,
+        last_time: None,
+        last_issuer: None,
+    };
+
+    // --- V5 -----------------------------------------------------------------------------------
+    // The identity first (cheap, and the most telling refusal); no time is needed for it.
+    if let (Some(l), Policy::Identity(policy)) = (&leaf, &options.policy) {
+        out.identity = Some(identity::check_identity(l, policy)?);
+    }
+    // --- V6 and V2 (b), with V3 / V4 at each new trusted time ---------------------------------
+    log_stage(&b, root, &expected, &mut at, work, &mut out)?;
+    // --- V2 (a), with V3 / V4 at each new trusted time ----------------------------------------
+    timestamp_stage(&b, root, signature, &mut at, work, &mut out)?;
+    if out.times.count == 0 {
+        return Err(Error::NoTrustedTime);
+    }
+    // --- V7 -------------------------------------------------------------------------------------
+    signature_stage(
+        leaf.as_ref(),
+        managed.map(|(spki, _)| spki),
+        message,
+        payload,
+        signature,
+        options,
+        work,
+        &mut out,
+    )?;
+    out.leaf = leaf;
+    Ok(out)
+}
+
+/// What is checked at each trusted time as soon as it is trusted.
+struct AtTime<'l, 'a> {
+    leaf: Option<&'l Certificate<'a>>,
+    /// The leaf's validity, or the managed key's window.
+    window: Window,
+    /// The last time the path was verified at (equal times are not verified twice in a row).
+    last_time: Option<i64>,
+    /// The issuer whose SCTs were verified last.
+    last_issuer: Option<[u8; 32]>,
+}
+
+impl AtTime<'_, '_> {
+    /// A newly trusted time: within the signer's validity, then (keyless) V3 at it and V4 for
+    /// its issuer; recorded in `out`.
+    #[inline(never)]
+    fn trusted(
+        &mut self,
+        t: TrustedTime,
+        root: &TrustedRoot<'_>,
+        work: &mut [u8],
+        out: &mut VerifiedBundle<'_>,
+    ) -> Result<(), Error> {
+        if !self.window.contains(t.time) {
+            return Err(Error::SigningTimeOutsideValidity);
+        }
+        if let Some(leaf) = self.leaf
+            && self.last_time != Some(t.time)
+        {
+            let path = chain::verify_leaf_path(leaf, root, t.time, work)?;
+            out.certificate_authorities.insert(path.authority_index);
+            if self.last_issuer != Some(path.issuer_spki_sha256) {
+                out.ct_logs = sct::verify_embedded_scts(leaf, &path.issuer_spki_sha256, root)?;
+                self.last_issuer = Some(path.issuer_spki_sha256);
+            }
+            self.last_time = Some(t.time);
+        }
+        out.times.add(t);
+        Ok(())
+    }
+}
+
+/// V6 and V2 (b): every tlog entry; a trusted time from each verified SET, one per log.
+#[inline(never)]
+fn log_stage(
+    b: &Bundle<'_>,
+    root: &TrustedRoot<'_>,
+    expected: &Expected<'_>,
+    at: &mut AtTime<'_, '_>,
+    work: &mut [u8],
+    out: &mut VerifiedBundle<'_>,
+) -> Result<(), Error> {
     for e in b.tlog_entries() {
-        let Some(v) = rekor::verify_entry(&e, root, &expected, work)? else {
+        let Some(v) = rekor::verify_entry(&e, root, expected, work)? else {
             continue;
         };
         // An integrated time, when present (with or without a SET), lies within the leaf's
         // validity (or the managed key's window).
         if let Some(t) = e.integrated_time
-            && !signer_valid_at(&leaf, &managed, t)
+            && !at.window.contains(t)
         {
             return Err(Error::SigningTimeOutsideValidity);
         }
-        tlogs.insert(v.log);
-        if let Some(t) = v.integrated_time {
-            // At most one trusted time per log.
-            if timed_logs.insert(v.log) {
-                times
-                    .push(TrustedTime {
-                        time: t,
-                        source: TimeSource::Log(small_index(v.log)),
-                    })
-                    .map_err(|_| Error::BundleTooManyEntries)?;
-            }
+        out.tlogs.insert(v.log);
+        if let Some(t) = v.integrated_time
+            && out.timed_tlogs.insert(v.log)
+        {
+            let source = TimeSource::Log(small_index(v.log));
+            at.trusted(TrustedTime { time: t, source }, root, work, out)?;
         }
     }
-    if tlogs.count() == 0 {
+    if out.tlogs.count() == 0 {
         return Err(Error::TlogNoTrustedLog);
     }
+    Ok(())
+}
 
-    // --- V2 (a) -------------------------------------------------------------------------------
-    let mut tsas = IndexSet::default();
+/// V2 (a): every RFC 3161 timestamp must verify; a trusted time from each, one per authority.
+#[inline(never)]
+fn timestamp_stage(
+    b: &Bundle<'_>,
+    root: &TrustedRoot<'_>,
+    signature: &[u8],
+    at: &mut AtTime<'_, '_>,
+    work: &mut [u8],
+    out: &mut VerifiedBundle<'_>,
+) -> Result<(), Error> {
     for t in b.timestamps() {
-        let (token, ts_scratch) = take_decoded(&t, work)?;
-        let ts = timestamp::verify_timestamp(token, signature, root, ts_scratch)?;
-        if tsas.insert(ts.authority_index) {
-            times
-                .push(TrustedTime {
+        let ts = {
+            let (token, ts_scratch) = take_decoded(&t, work)?;
+            timestamp::verify_timestamp(token, signature, root, ts_scratch)?
+        };
+        if out.timestamp_authorities.insert(ts.authority_index) {
+            let source = TimeSource::Timestamp(small_index(ts.authority_index));
+            at.trusted(
+                TrustedTime {
                     time: ts.time,
-                    source: TimeSource::Timestamp(small_index(ts.authority_index)),
-                })
-                .map_err(|_| Error::BundleTooManyEntries)?;
+                    source,
+                },
+                root,
+                work,
+                out,
+            )?;
         }
     }
-    if times.is_empty() {
-        return Err(Error::NoTrustedTime);
-    }
-    if times
-        .iter()
-        .any(|t| !signer_valid_at(&leaf, &managed, t.time))
-    {
-        return Err(Error::SigningTimeOutsideValidity);
-    }
+    Ok(())
+}
 
-    // --- V5, V3, V4 ---------------------------------------------------------------------------
-    // The identity first (cheap, and the most telling refusal), then the path at every trusted
-    // time and the SCTs.
-    let mut cas = IndexSet::default();
-    let mut ct_logs = 0;
-    let mut matched = None;
-    if let (Some(l), Policy::Identity(policy)) = (&leaf, &options.policy) {
-        matched = Some(identity::check_identity(l, policy)?);
-        let mut last_issuer: Option<[u8; 32]> = None;
-        for (i, t) in times.iter().enumerate() {
-            if times.iter().take(i).any(|e| e.time == t.time) {
-                continue;
-            }
-            let path = chain::verify_leaf_path(l, root, t.time, work)?;
-            cas.insert(path.authority_index);
-            if last_issuer != Some(path.issuer_spki_sha256) {
-                ct_logs = sct::verify_embedded_scts(l, &path.issuer_spki_sha256, root)?;
-                last_issuer = Some(path.issuer_spki_sha256);
-            }
-        }
-    }
-
-    // --- V7 -------------------------------------------------------------------------------------
+/// V7: the signature with the leaf's (or the managed) key, then for DSSE the Statement checks.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn signature_stage(
+    leaf: Option<&Certificate<'_>>,
+    managed_spki: Option<&[u8]>,
+    message: Option<&[u8]>,
+    payload: Option<Payload<'_>>,
+    signature: &[u8],
+    options: &Options<'_>,
+    work: &mut [u8],
+    out: &mut VerifiedBundle<'_>,
+) -> Result<(), Error> {
+    let key = match (leaf, managed_spki) {
+        (Some(l), _) => l.public_key()?,
+        (None, Some(spki)) => VerifyKey::from_spki_der(spki)?,
+        (None, None) => return Err(Error::KeylessPolicyMismatch),
+    };
     let ok = match (message, payload) {
         (Some(digest), _) => {
-            signer_key.verify_prehash(digest, signature, SigEncoding::Der)
-                && !matches!(signer_key.algorithm(), KeyAlgorithm::Ed25519)
+            key.verify_prehash(digest, signature, SigEncoding::Der)
+                && !matches!(key.algorithm(), KeyAlgorithm::Ed25519)
         }
         (None, Some((payload_type, body))) => {
-            verify_dsse(&signer_key, payload_type, body, signature, work)?
+            verify_dsse(&key, payload_type, body, signature, work)?
         }
         (None, None) => false,
     };
     if !ok {
         return Err(Error::InvalidSignature);
     }
-    let mut subject_index = None;
     if let Some((_, body)) = payload {
         let statement = Statement::parse(body)?;
-        subject_index = statement.check(&Checks {
+        out.subject_index = statement.check(&Checks {
             predicate_type: options.predicate_type,
             builder_id: options.builder_id,
             artifact: Some(options.artifact),
         })?;
     }
-
-    Ok(VerifiedBundle {
-        times,
-        leaf,
-        identity: matched,
-        certificate_authorities: cas,
-        ct_logs,
-        tlogs,
-        timestamp_authorities: tsas,
-        payload,
-        subject_index,
-    })
+    Ok(())
 }
 
 /// The DSSE signature over PAE(payloadType, payload): ECDSA DER over SHA-256 (P-256) or SHA-384

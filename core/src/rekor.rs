@@ -800,6 +800,7 @@ pub fn entry_scratch_len(entry: &TlogEntry<'_>) -> usize {
 /// 3. an inclusion proof: it leads from the body's leaf hash to its root ([`verify_inclusion`]),
 ///    its checkpoint parses ([`Checkpoint::parse`]), has the proof's tree size and root hash
 ///    ([`Error::CheckpointMismatch`]) and is signed by the log ([`verify_checkpoint`]).
+#[inline(never)]
 pub fn verify_entry(
     entry: &TlogEntry<'_>,
     root: &TrustedRoot<'_>,

@@ -7,7 +7,7 @@ mod support;
 
 use support::cases::{self, Case};
 use vouch_core::identity::{IdentityPolicy, Matcher};
-use vouch_core::keyless::{self, Options, Policy, TimeSource};
+use vouch_core::keyless::{self, Options, Policy};
 use vouch_core::trusted_root::TrustedRoot;
 use vouch_core::{ArtifactDigest, Error};
 
@@ -98,15 +98,9 @@ fn run(c: &Case, root_doc: &[u8]) -> Result<keyless_summary::Summary, Error> {
     let mut scratch = vec![0u8; need];
     let v = keyless::verify_bundle(&bundle, &root, &options, &mut scratch)?;
     Ok(keyless_summary::Summary {
-        times: v.times.len(),
-        log_time: v
-            .times
-            .iter()
-            .any(|t| matches!(t.source, TimeSource::Log(_))),
-        tsa_time: v
-            .times
-            .iter()
-            .any(|t| matches!(t.source, TimeSource::Timestamp(_))),
+        times: v.times.count,
+        log_time: v.timed_tlogs.count() > 0,
+        tsa_time: v.timestamp_authorities.count() > 0,
         ct_logs: v.ct_logs,
         dsse: v.payload.is_some(),
         identity: v.identity.map(|m| m.san.identity().unwrap().to_string()),

@@ -179,6 +179,20 @@ fn verify_parts<T>(
     Ok(f(&v))
 }
 
+/// (count, earliest, latest, logs that gave a time, TSAs that gave a time).
+type Times = (usize, (i64, TimeSource), (i64, TimeSource), usize, usize);
+
+fn times_of(v: &VerifiedBundle<'_>) -> Times {
+    let pair = |t: Option<keyless::TrustedTime>| t.map(|t| (t.time, t.source)).unwrap();
+    (
+        v.times.count,
+        pair(v.times.earliest),
+        pair(v.times.latest),
+        v.timed_tlogs.count(),
+        v.timestamp_authorities.count(),
+    )
+}
+
 fn verify(s: &mut Setup) -> Result<(), Error> {
     let (b, r) = s.build();
     verify_parts(&b, &r, "signer@example.com", |_| ())
@@ -190,10 +204,7 @@ fn synthetic_keyless_bundle_verifies() {
     let (b, r) = s.build();
     let (times, ct, cas, id) = verify_parts(&b, &r, "signer@example.com", |v| {
         (
-            v.times
-                .iter()
-                .map(|t| (t.time, t.source))
-                .collect::<Vec<_>>(),
+            times_of(v),
             v.ct_logs,
             v.certificate_authorities.count(),
             v.identity
@@ -201,7 +212,10 @@ fn synthetic_keyless_bundle_verifies() {
         )
     })
     .unwrap();
-    assert_eq!(times, vec![(T, TimeSource::Log(0))]);
+    assert_eq!(
+        times,
+        (1, (T, TimeSource::Log(0)), (T, TimeSource::Log(0)), 1, 0)
+    );
     assert_eq!(ct, 1);
     assert_eq!(cas, 1);
     assert_eq!(
@@ -348,13 +362,17 @@ fn rekor_v2_with_timestamp_verifies_and_without_fails() {
     let token = s.world.tsa.token(&s.signature(), &pki::TokenSpec::at(T));
     s.timestamps = vec![token];
     let (b, r) = s.build();
-    let times = verify_parts(&b, &r, "signer@example.com", |v| {
-        v.times
-            .iter()
-            .map(|t| (t.time, t.source))
-            .collect::<Vec<_>>()
-    });
-    assert_eq!(times, Ok(vec![(T, TimeSource::Timestamp(0))]));
+    let times = verify_parts(&b, &r, "signer@example.com", times_of);
+    assert_eq!(
+        times,
+        Ok((
+            1,
+            (T, TimeSource::Timestamp(0)),
+            (T, TimeSource::Timestamp(0)),
+            0,
+            1
+        ))
+    );
     // A timestamp over another signature fails the bundle.
     let token = s.world.tsa.token(b"another", &pki::TokenSpec::at(T));
     s.timestamps = vec![token];
@@ -371,15 +389,12 @@ fn one_trusted_time_per_timestamp_authority() {
         .token(&s.signature(), &pki::TokenSpec::at(T + 5));
     s.timestamps = vec![t1, t2];
     let (b, r) = s.build();
-    let times = verify_parts(&b, &r, "signer@example.com", |v| {
-        v.times
-            .iter()
-            .map(|t| (t.time, t.source))
-            .collect::<Vec<_>>()
-    });
+    let times = verify_parts(&b, &r, "signer@example.com", times_of);
+    // Two times (one from the log, one from the TSA; the TSA's second token does not count);
+    // equal times keep the first found.
     assert_eq!(
         times,
-        Ok(vec![(T, TimeSource::Log(0)), (T, TimeSource::Timestamp(0))])
+        Ok((2, (T, TimeSource::Log(0)), (T, TimeSource::Log(0)), 1, 1))
     );
 }
 

@@ -47,11 +47,13 @@ fn verify_with(
     let need = keyless::scratch_len(bundle, &root)?;
     let mut scratch = vec![0u8; need];
     let v = keyless::verify_bundle(bundle, &root, &options, &mut scratch)?;
-    assert_eq!(v.times[0].time, TIME);
-    assert_eq!(v.times[0].source, TimeSource::Log(0));
+    let first = v.times.earliest.unwrap();
+    assert_eq!(first.time, TIME);
+    assert_eq!(first.source, TimeSource::Log(0));
+    assert_eq!(v.times.latest, Some(first));
     assert!(v.tlogs.contains(0));
     assert!(v.identity.is_none());
-    Ok(v.times.len())
+    Ok(v.times.count)
 }
 
 fn verify(mb: &ManagedBundle) -> Result<usize, Error> {

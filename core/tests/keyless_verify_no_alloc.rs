@@ -103,7 +103,7 @@ fn verify_bundle_performs_no_heap_allocation() {
             builder_id: None,
         };
         let v = keyless::verify_bundle(&inp.bundle, &root, &options, &mut inp.scratch).unwrap();
-        assert!(!v.times.is_empty());
+        assert!(v.times.count >= 1);
         verified += 1;
         // A refusal (another identity) allocates nothing either.
         let options = Options {

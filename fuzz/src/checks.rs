@@ -1622,8 +1622,8 @@ pub fn check_bundle_verify(data: &[u8]) {
             let id = v.identity.expect("an identity");
             assert_eq!(id.san.identity(), Some("william@yossarian.net"));
             assert_eq!(id.issuer, "https://github.com/login/oauth");
-            assert_eq!(v.times.len(), 1);
-            assert_eq!(v.times[0].time, 1_712_085_549);
+            assert_eq!(v.times.count, 1);
+            assert_eq!(v.times.earliest.map(|t| t.time), Some(1_712_085_549));
         }
         Err(e) => assert!(bundle != original, "the valid bundle failed: {e:?}"),
     }

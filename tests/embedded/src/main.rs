@@ -566,6 +566,8 @@ fn main() -> ! {
     statement::run(&mut r, &mut scratch);
     #[cfg(feature = "keyless")]
     keyless::run(&mut r);
+    #[cfg(feature = "keyless")]
+    bundles::run(&mut r);
     #[cfg(feature = "icount")]
     sha256_64k(&mut r);
 
@@ -923,5 +925,149 @@ mod keyless {
                 TrustedRoot::parse(ROOT, a.get_mut(..256).ok_or(Error::BufferTooSmall)?).map(|_| 0)
             },
         );
+    }
+}
+
+/// Whole real Sigstore bundles through `keyless::verify_bundle` (V0–V7) with the trusted root and
+/// the bundle in flash and the artifact given by its digest: a v0.3 message signature (Rekor v1
+/// SET, inclusion proof and checkpoint), an npm DSSE bundle (v0.1, intoto, sha512 subject), a
+/// Rekor v2 bundle with an RFC 3161 timestamp; refusals.
+#[cfg(feature = "keyless")]
+mod bundles {
+    use super::{Error, Report, measured};
+    use vouch_core::ArtifactDigest;
+    use vouch_core::identity::{IdentityPolicy, Matcher};
+    use vouch_core::keyless::{Options, Policy, scratch_len, verify_bundle};
+    use vouch_core::trusted_root::TrustedRoot;
+
+    const STAGING_ROOT: &[u8] =
+        include_bytes!("../../vectors/sigstore/trusted_roots/staging-sigstore-python.json");
+    const PRODUCTION_ROOT: &[u8] =
+        include_bytes!("../../vectors/sigstore/trusted_roots/production-sigstore-go-testing.json");
+    const MESSAGE: &[u8] =
+        include_bytes!("../../vectors/sigstore/cases/py--bundle-v03-staging/bundle.sigstore.json");
+    const NPM_DSSE: &[u8] = include_bytes!(
+        "../../vectors/sigstore/cases/go--sigstorejs-2.0.0-provenance-exact/bundle.sigstore.json"
+    );
+    const REKOR_V2: &[u8] =
+        include_bytes!("../../vectors/sigstore/cases/py--staging-rekor-v2/bundle.sigstore.json");
+
+    /// Hex to bytes (test constants only).
+    fn hex<const N: usize>(s: &str) -> [u8; N] {
+        let mut out = [0u8; N];
+        let nib = |c: u8| if c <= b'9' { c - b'0' } else { c - b'a' + 10 };
+        for (i, o) in out.iter_mut().enumerate() {
+            let b = s.as_bytes();
+            *o = (nib(b[2 * i]) << 4) | nib(b[2 * i + 1]);
+        }
+        out
+    }
+
+    struct Bundle {
+        name: &'static str,
+        root: &'static [u8],
+        bundle: &'static [u8],
+        identity: &'static str,
+        issuer: &'static str,
+        sha256: Option<&'static str>,
+        sha512: Option<&'static str>,
+        expected: Result<usize, Error>,
+    }
+
+    /// Verifies one bundle; returns the number of trusted times.
+    fn verify(c: &Bundle, root_scratch: &mut [u8], scratch: &mut [u8]) -> Result<usize, Error> {
+        let root = TrustedRoot::parse(c.root, root_scratch)?;
+        if scratch.len() < scratch_len(c.bundle, &root)? {
+            return Err(Error::BufferTooSmall);
+        }
+        let digest = ArtifactDigest {
+            sha256: c.sha256.map(hex::<32>),
+            sha512: c.sha512.map(hex::<64>),
+        };
+        let options = Options {
+            policy: Policy::Identity(IdentityPolicy {
+                identity: Matcher::Exact(c.identity),
+                issuer: Matcher::Exact(c.issuer),
+            }),
+            artifact: &digest,
+            predicate_type: None,
+            builder_id: None,
+        };
+        let v = verify_bundle(c.bundle, &root, &options, scratch)?;
+        Ok(v.times.count)
+    }
+
+    pub fn run(r: &mut Report) {
+        let mut root_scratch = [0u8; 2048];
+        let mut scratch = [0u8; 11 * 1024];
+        let npm_id = "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main";
+        let npm_sha512 = "46d4e2f74c4877316640000a6fdf8a8b59f1e0847667973e9859f774dd31b8f1e0937813b777fb66a2ac67d50540fe34640966eee9fc2ccca387082b4c85cd3c";
+        let message_sha256 = "5e6ae9de58c1177bea615b4fcbfb2fd688e8c4b51c2e56b6a38e817833ec24a2";
+        let cases = [
+            Bundle {
+                name: "keyless: whole real bundle, v0.3 message signature (V0-V7)",
+                root: STAGING_ROOT,
+                bundle: MESSAGE,
+                identity: "william@yossarian.net",
+                issuer: "https://github.com/login/oauth",
+                sha256: Some(message_sha256),
+                sha512: None,
+                expected: Ok(1),
+            },
+            Bundle {
+                name: "keyless: whole real bundle, npm DSSE provenance (V0-V7)",
+                root: PRODUCTION_ROOT,
+                bundle: NPM_DSSE,
+                identity: npm_id,
+                issuer: "https://token.actions.githubusercontent.com",
+                sha256: None,
+                sha512: Some(npm_sha512),
+                expected: Ok(1),
+            },
+            Bundle {
+                name: "keyless: whole real bundle, Rekor v2 and RFC 3161 timestamp (V0-V7)",
+                root: STAGING_ROOT,
+                bundle: REKOR_V2,
+                identity: "jku@goto.fi",
+                issuer: "https://github.com/login/oauth",
+                sha256: Some("15f67246115921bb7c1de0e7e9e9275c8016dc254a0c009888944b7ed3644aaa"),
+                sha512: None,
+                expected: Ok(1),
+            },
+            Bundle {
+                name: "keyless: whole bundle, a prefix of the identity",
+                root: STAGING_ROOT,
+                bundle: MESSAGE,
+                identity: "william@yossarian.ne",
+                issuer: "https://github.com/login/oauth",
+                sha256: Some(message_sha256),
+                sha512: None,
+                expected: Err(Error::IdentityMismatch),
+            },
+            Bundle {
+                name: "keyless: whole bundle, another artifact",
+                root: STAGING_ROOT,
+                bundle: MESSAGE,
+                identity: "william@yossarian.net",
+                issuer: "https://github.com/login/oauth",
+                sha256: Some(npm_sha512.split_at(64).0),
+                sha512: None,
+                expected: Err(Error::MessageDigestMismatch),
+            },
+            Bundle {
+                name: "keyless: whole bundle, npm DSSE with another artifact",
+                root: PRODUCTION_ROOT,
+                bundle: NPM_DSSE,
+                identity: npm_id,
+                issuer: "https://token.actions.githubusercontent.com",
+                sha256: None,
+                sha512: Some("56d4e2f74c4877316640000a6fdf8a8b59f1e0847667973e9859f774dd31b8f1e0937813b777fb66a2ac67d50540fe34640966eee9fc2ccca387082b4c85cd3c"),
+                expected: Err(Error::SubjectMismatch),
+            },
+        ];
+        for c in &cases {
+            let (got, stack) = measured(|| verify(c, &mut root_scratch, &mut scratch));
+            r.record(c.name, got, c.expected, stack);
+        }
     }
 }
