@@ -1000,7 +1000,8 @@ mod bundles {
     pub fn run(r: &mut Report) {
         let mut root_scratch = [0u8; 2048];
         let mut scratch = [0u8; 11 * 1024];
-        let npm_id = "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main";
+        let npm_id =
+            "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main";
         let npm_sha512 = "46d4e2f74c4877316640000a6fdf8a8b59f1e0847667973e9859f774dd31b8f1e0937813b777fb66a2ac67d50540fe34640966eee9fc2ccca387082b4c85cd3c";
         let message_sha256 = "5e6ae9de58c1177bea615b4fcbfb2fd688e8c4b51c2e56b6a38e817833ec24a2";
         let cases = [
@@ -1061,7 +1062,9 @@ mod bundles {
                 identity: npm_id,
                 issuer: "https://token.actions.githubusercontent.com",
                 sha256: None,
-                sha512: Some("56d4e2f74c4877316640000a6fdf8a8b59f1e0847667973e9859f774dd31b8f1e0937813b777fb66a2ac67d50540fe34640966eee9fc2ccca387082b4c85cd3c"),
+                sha512: Some(
+                    "56d4e2f74c4877316640000a6fdf8a8b59f1e0847667973e9859f774dd31b8f1e0937813b777fb66a2ac67d50540fe34640966eee9fc2ccca387082b4c85cd3c",
+                ),
                 expected: Err(Error::SubjectMismatch),
             },
         ];
