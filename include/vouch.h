@@ -75,7 +75,7 @@
 // The result of every fallible vouch function.
 //
 // `VOUCH_OK` (0) is success. Codes 1 to 999 are the errors of vouch-core, with the same numbers
-// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 119 are the
+// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 179 are the
 // keyless (Sigstore) errors, known to a library built with the `keyless` feature (the default;
 // without it they read as `unknown`). Codes from 1000 up are
 // errors of the C boundary itself. No code is ever renumbered; new codes may be added, so treat
@@ -194,6 +194,122 @@ enum vouch_result
     VOUCH_ERR_KEY_DETAILS_MISMATCH = 118,
     // `unsupported-hash-algorithm`: the log hash algorithm is not supported.
     VOUCH_ERR_UNSUPPORTED_HASH_ALGORITHM = 119,
+    // `bundle-too-large`: the bundle is larger than the size cap.
+    VOUCH_ERR_BUNDLE_TOO_LARGE = 120,
+    // `bundle-media-type`: the bundle media type is not supported.
+    VOUCH_ERR_BUNDLE_MEDIA_TYPE = 121,
+    // `bundle-malformed`: the bundle is malformed.
+    VOUCH_ERR_BUNDLE_MALFORMED = 122,
+    // `bundle-too-many-entries`: the bundle has more entries than a bound allows.
+    VOUCH_ERR_BUNDLE_TOO_MANY_ENTRIES = 123,
+    // `bundle-negative-log-index`: a log index is negative.
+    VOUCH_ERR_BUNDLE_NEGATIVE_LOG_INDEX = 124,
+    // `bundle-no-tlog-entries`: the bundle has no transparency log entry.
+    VOUCH_ERR_BUNDLE_NO_TLOG_ENTRIES = 125,
+    // `bundle-missing-inclusion-promise`: a v0.1 tlog entry has no inclusion promise.
+    VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROMISE = 126,
+    // `bundle-missing-inclusion-proof`: a v0.2+ tlog entry has no inclusion proof.
+    VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROOF = 127,
+    // `bundle-missing-checkpoint`: an inclusion proof has no checkpoint.
+    VOUCH_ERR_BUNDLE_MISSING_CHECKPOINT = 128,
+    // `bundle-chain-not-allowed`: a v0.3 bundle carries a certificate chain.
+    VOUCH_ERR_BUNDLE_CHAIN_NOT_ALLOWED = 129,
+    // `bundle-empty-certificate-chain`: the bundle's certificate chain is empty.
+    VOUCH_ERR_BUNDLE_EMPTY_CERTIFICATE_CHAIN = 130,
+    // `bundle-root-certificate`: the bundle carries a root certificate.
+    VOUCH_ERR_BUNDLE_ROOT_CERTIFICATE = 131,
+    // `dsse-signature-count`: the bundle's DSSE envelope does not have exactly one signature.
+    VOUCH_ERR_DSSE_SIGNATURE_COUNT = 132,
+    // `tlog-duplicate-entry`: two tlog entries are the same log entry.
+    VOUCH_ERR_TLOG_DUPLICATE_ENTRY = 133,
+    // `tlog-no-trusted-log`: no tlog entry is from a trusted log.
+    VOUCH_ERR_TLOG_NO_TRUSTED_LOG = 134,
+    // `tlog-set-invalid`: a signed entry timestamp does not verify.
+    VOUCH_ERR_TLOG_SET_INVALID = 135,
+    // `tlog-key-not-valid`: the log key is not valid at the entry's time.
+    VOUCH_ERR_TLOG_KEY_NOT_VALID = 136,
+    // `tlog-inclusion-proof-invalid`: an inclusion proof does not verify.
+    VOUCH_ERR_TLOG_INCLUSION_PROOF_INVALID = 137,
+    // `checkpoint-malformed`: a checkpoint is malformed.
+    VOUCH_ERR_CHECKPOINT_MALFORMED = 138,
+    // `checkpoint-signature-invalid`: no checkpoint signature verifies under the log key.
+    VOUCH_ERR_CHECKPOINT_SIGNATURE_INVALID = 139,
+    // `checkpoint-mismatch`: the checkpoint does not match the inclusion proof.
+    VOUCH_ERR_CHECKPOINT_MISMATCH = 140,
+    // `tlog-kind-unsupported`: the tlog entry kind is not supported.
+    VOUCH_ERR_TLOG_KIND_UNSUPPORTED = 141,
+    // `tlog-body-malformed`: a tlog entry body is malformed.
+    VOUCH_ERR_TLOG_BODY_MALFORMED = 142,
+    // `tlog-body-artifact-mismatch`: a tlog entry is for another artifact.
+    VOUCH_ERR_TLOG_BODY_ARTIFACT_MISMATCH = 143,
+    // `tlog-body-signature-mismatch`: a tlog entry holds another signature.
+    VOUCH_ERR_TLOG_BODY_SIGNATURE_MISMATCH = 144,
+    // `tlog-body-key-mismatch`: a tlog entry names another certificate or key.
+    VOUCH_ERR_TLOG_BODY_KEY_MISMATCH = 145,
+    // `signing-time-outside-validity`: a trusted time lies outside the signer's validity.
+    VOUCH_ERR_SIGNING_TIME_OUTSIDE_VALIDITY = 146,
+    // `no-trusted-time`: the bundle has no trusted time.
+    VOUCH_ERR_NO_TRUSTED_TIME = 147,
+    // `message-digest-mismatch`: the message digest is not the artifact's.
+    VOUCH_ERR_MESSAGE_DIGEST_MISMATCH = 148,
+    // `keyless-policy-mismatch`: the policy does not fit the bundle's signer.
+    VOUCH_ERR_KEYLESS_POLICY_MISMATCH = 149,
+    // `identity-mismatch`: no certificate identity matches the policy.
+    VOUCH_ERR_IDENTITY_MISMATCH = 150,
+    // `issuer-mismatch`: the certificate's OIDC issuer does not match the policy.
+    VOUCH_ERR_ISSUER_MISMATCH = 151,
+    // `missing-oidc-issuer`: the certificate names no OIDC issuer.
+    VOUCH_ERR_MISSING_OIDC_ISSUER = 152,
+    // `cert-not-valid-at-time`: a certificate of the path is not valid at the trusted time.
+    VOUCH_ERR_CERT_NOT_VALID_AT_TIME = 153,
+    // `untrusted-issuer`: no trusted certificate authority issued the certificate.
+    VOUCH_ERR_UNTRUSTED_ISSUER = 154,
+    // `authority-outside-validity`: the issuing authority is not valid at the time in the trusted root.
+    VOUCH_ERR_AUTHORITY_OUTSIDE_VALIDITY = 155,
+    // `issuer-not-ca`: an issuing certificate is not a CA.
+    VOUCH_ERR_ISSUER_NOT_CA = 156,
+    // `path-length-exceeded`: a CA's path length constraint is exceeded.
+    VOUCH_ERR_PATH_LENGTH_EXCEEDED = 157,
+    // `unknown-critical-extension`: a certificate has an unknown critical extension.
+    VOUCH_ERR_UNKNOWN_CRITICAL_EXTENSION = 158,
+    // `leaf-key-usage`: the leaf certificate lacks the digitalSignature key usage.
+    VOUCH_ERR_LEAF_KEY_USAGE = 159,
+    // `leaf-extended-key-usage`: the leaf certificate lacks the codeSigning extended key usage.
+    VOUCH_ERR_LEAF_EXTENDED_KEY_USAGE = 160,
+    // `leaf-is-ca`: the leaf certificate is a CA.
+    VOUCH_ERR_LEAF_IS_CA = 161,
+    // `name-chaining-mismatch`: a certificate's issuer name differs from its issuer's subject.
+    VOUCH_ERR_NAME_CHAINING_MISMATCH = 162,
+    // `issuer-key-usage`: an issuing certificate's key usage lacks keyCertSign.
+    VOUCH_ERR_ISSUER_KEY_USAGE = 163,
+    // `sct-missing`: the certificate embeds no SCT.
+    VOUCH_ERR_SCT_MISSING = 164,
+    // `sct-malformed`: an embedded SCT list is malformed.
+    VOUCH_ERR_SCT_MALFORMED = 165,
+    // `sct-unknown-log`: an SCT comes from a CT log the trusted root does not list.
+    VOUCH_ERR_SCT_UNKNOWN_LOG = 166,
+    // `sct-outside-log-validity`: an SCT's timestamp is outside its CT log's validity.
+    VOUCH_ERR_SCT_OUTSIDE_LOG_VALIDITY = 167,
+    // `sct-signature-invalid`: an SCT signature does not verify.
+    VOUCH_ERR_SCT_SIGNATURE_INVALID = 168,
+    // `sct-unsupported`: an SCT version or algorithm is not supported.
+    VOUCH_ERR_SCT_UNSUPPORTED = 169,
+    // `timestamp-malformed`: an RFC 3161 timestamp is malformed.
+    VOUCH_ERR_TIMESTAMP_MALFORMED = 170,
+    // `timestamp-imprint-mismatch`: a timestamp is not over the bundle's signature.
+    VOUCH_ERR_TIMESTAMP_IMPRINT_MISMATCH = 171,
+    // `timestamp-untrusted`: no trusted timestamp authority signed the timestamp.
+    VOUCH_ERR_TIMESTAMP_UNTRUSTED = 172,
+    // `tsa-not-timestamping`: the timestamp authority certificate is not for time stamping.
+    VOUCH_ERR_TSA_NOT_TIMESTAMPING = 173,
+    // `timestamp-outside-tsa-validity`: the timestamp lies outside its authority's validity.
+    VOUCH_ERR_TIMESTAMP_OUTSIDE_TSA_VALIDITY = 174,
+    // `timestamp-signature-invalid`: the timestamp signature does not verify.
+    VOUCH_ERR_TIMESTAMP_SIGNATURE_INVALID = 175,
+    // `timestamp-content-digest-mismatch`: the timestamp's signed attributes do not match its content.
+    VOUCH_ERR_TIMESTAMP_CONTENT_DIGEST_MISMATCH = 176,
+    // `timestamp-unsupported-algorithm`: the timestamp's hash algorithm is not supported.
+    VOUCH_ERR_TIMESTAMP_UNSUPPORTED_ALGORITHM = 177,
     // `null-pointer`: a required pointer argument was NULL.
     VOUCH_ERR_NULL_POINTER = 1000,
     // `storage-too-small`: caller storage is smaller than the object it must hold.

@@ -34,7 +34,7 @@ for t in "${targets[@]}"; do
   mkdir -p "corpus-local/$t" "regressions/$t"
   extra=()
   case "$t" in
-    envelope_parse | statement_parse | json_differential | key_parse | trusted_root_parse) extra=(-dict="$fuzz_dir/json.dict") ;;
+    envelope_parse | statement_parse | json_differential | key_parse | trusted_root_parse | bundle_parse) extra=(-dict="$fuzz_dir/json.dict") ;;
   esac
   echo "--- fuzz $t for ${seconds}s"
   # -timeout: any single input slower than 10 s is a failure; leaks fail through ASan.

@@ -18,8 +18,10 @@
 //!   predicateType, builder id.
 //!
 //! With the `keyless` feature (default; off in the DSSE-only firmware configurations) it also
-//! holds the foundations of offline Sigstore verification: [`der`], [`x509`], [`pkix`] and
-//! [`trusted_root`] (see `docs/keyless.md`).
+//! verifies Sigstore bundles offline: [`keyless::verify_bundle`] runs every check (bundle bounds
+//! [`bundle`], Rekor logs [`rekor`], RFC 3161 timestamps [`timestamp`], the certificate path
+//! [`chain`], SCTs [`sct`], identity [`identity`], the signature and the Statement) over the
+//! foundations [`der`], [`x509`], [`pkix`] and [`trusted_root`] (see `docs/keyless.md`).
 //!
 //! ```
 //! use vouch_core::{PublicKey, TrustedKey, Verifier, Statement, Checks, ArtifactHasher, IN_TOTO_PAYLOAD_TYPE};
@@ -71,6 +73,10 @@ extern crate std;
 
 pub mod base64;
 #[cfg(feature = "keyless")]
+pub mod bundle;
+#[cfg(feature = "keyless")]
+pub mod chain;
+#[cfg(feature = "keyless")]
 pub mod der;
 pub mod envelope;
 mod error;
@@ -78,6 +84,8 @@ mod error;
 pub mod hazmat;
 pub mod json;
 pub mod key;
+#[cfg(feature = "keyless")]
+pub mod keyless;
 #[cfg(feature = "fast")]
 mod p256_tables;
 pub mod pae;
@@ -85,6 +93,8 @@ pub mod pae;
 mod parallel;
 #[cfg(feature = "keyless")]
 pub mod pkix;
+#[cfg(feature = "keyless")]
+pub mod rekor;
 pub mod statement;
 #[cfg(feature = "testkit")]
 #[allow(clippy::unreachable, clippy::indexing_slicing)]
@@ -92,7 +102,13 @@ pub mod testkit;
 pub mod verifier;
 
 #[cfg(feature = "keyless")]
+pub mod identity;
+#[cfg(feature = "keyless")]
+pub mod sct;
+#[cfg(feature = "keyless")]
 mod time;
+#[cfg(feature = "keyless")]
+pub mod timestamp;
 #[cfg(feature = "keyless")]
 pub mod trusted_root;
 #[cfg(feature = "keyless")]

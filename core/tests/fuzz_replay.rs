@@ -115,3 +115,23 @@ fn replay_x509_parse() {
 fn replay_trusted_root_parse() {
     replay("trusted_root_parse", checks::check_trusted_root);
 }
+
+#[test]
+fn replay_bundle_parse() {
+    replay("bundle_parse", checks::check_bundle_parse);
+}
+
+#[test]
+fn replay_checkpoint_parse() {
+    replay("checkpoint_parse", checks::check_checkpoint_parse);
+}
+
+#[test]
+fn replay_bundle_verify() {
+    replay("bundle_verify", checks::check_bundle_verify);
+}
+
+#[test]
+fn replay_timestamp_verify() {
+    replay("timestamp_verify", checks::check_timestamp);
+}

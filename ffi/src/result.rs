@@ -6,7 +6,7 @@ use vouch_core::Error;
 /// The result of every fallible vouch function.
 ///
 /// `VOUCH_OK` (0) is success. Codes 1 to 999 are the errors of vouch-core, with the same numbers
-/// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 119 are the
+/// as `vouch_core::Error` (and the same code strings as the `vouch` CLI); 100 to 179 are the
 /// keyless (Sigstore) errors, known to a library built with the `keyless` feature (the default;
 /// without it they read as `unknown`). Codes from 1000 up are
 /// errors of the C boundary itself. No code is ever renumbered; new codes may be added, so treat
@@ -144,6 +144,180 @@ pub enum vouch_result {
     /// `unsupported-hash-algorithm`: the log hash algorithm is not supported.
     #[cfg(feature = "keyless")]
     VOUCH_ERR_UNSUPPORTED_HASH_ALGORITHM = 119,
+    /// `bundle-too-large`: the bundle is larger than the size cap.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_TOO_LARGE = 120,
+    /// `bundle-media-type`: the bundle media type is not supported.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MEDIA_TYPE = 121,
+    /// `bundle-malformed`: the bundle is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MALFORMED = 122,
+    /// `bundle-too-many-entries`: the bundle has more entries than a bound allows.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_TOO_MANY_ENTRIES = 123,
+    /// `bundle-negative-log-index`: a log index is negative.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_NEGATIVE_LOG_INDEX = 124,
+    /// `bundle-no-tlog-entries`: the bundle has no transparency log entry.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_NO_TLOG_ENTRIES = 125,
+    /// `bundle-missing-inclusion-promise`: a v0.1 tlog entry has no inclusion promise.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROMISE = 126,
+    /// `bundle-missing-inclusion-proof`: a v0.2+ tlog entry has no inclusion proof.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROOF = 127,
+    /// `bundle-missing-checkpoint`: an inclusion proof has no checkpoint.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MISSING_CHECKPOINT = 128,
+    /// `bundle-chain-not-allowed`: a v0.3 bundle carries a certificate chain.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_CHAIN_NOT_ALLOWED = 129,
+    /// `bundle-empty-certificate-chain`: the bundle's certificate chain is empty.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_EMPTY_CERTIFICATE_CHAIN = 130,
+    /// `bundle-root-certificate`: the bundle carries a root certificate.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_ROOT_CERTIFICATE = 131,
+    /// `dsse-signature-count`: the bundle's DSSE envelope does not have exactly one signature.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_DSSE_SIGNATURE_COUNT = 132,
+    /// `tlog-duplicate-entry`: two tlog entries are the same log entry.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_DUPLICATE_ENTRY = 133,
+    /// `tlog-no-trusted-log`: no tlog entry is from a trusted log.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_NO_TRUSTED_LOG = 134,
+    /// `tlog-set-invalid`: a signed entry timestamp does not verify.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_SET_INVALID = 135,
+    /// `tlog-key-not-valid`: the log key is not valid at the entry's time.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_KEY_NOT_VALID = 136,
+    /// `tlog-inclusion-proof-invalid`: an inclusion proof does not verify.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_INCLUSION_PROOF_INVALID = 137,
+    /// `checkpoint-malformed`: a checkpoint is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CHECKPOINT_MALFORMED = 138,
+    /// `checkpoint-signature-invalid`: no checkpoint signature verifies under the log key.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CHECKPOINT_SIGNATURE_INVALID = 139,
+    /// `checkpoint-mismatch`: the checkpoint does not match the inclusion proof.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CHECKPOINT_MISMATCH = 140,
+    /// `tlog-kind-unsupported`: the tlog entry kind is not supported.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_KIND_UNSUPPORTED = 141,
+    /// `tlog-body-malformed`: a tlog entry body is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_MALFORMED = 142,
+    /// `tlog-body-artifact-mismatch`: a tlog entry is for another artifact.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_ARTIFACT_MISMATCH = 143,
+    /// `tlog-body-signature-mismatch`: a tlog entry holds another signature.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_SIGNATURE_MISMATCH = 144,
+    /// `tlog-body-key-mismatch`: a tlog entry names another certificate or key.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_KEY_MISMATCH = 145,
+    /// `signing-time-outside-validity`: a trusted time lies outside the signer's validity.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SIGNING_TIME_OUTSIDE_VALIDITY = 146,
+    /// `no-trusted-time`: the bundle has no trusted time.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_NO_TRUSTED_TIME = 147,
+    /// `message-digest-mismatch`: the message digest is not the artifact's.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_MESSAGE_DIGEST_MISMATCH = 148,
+    /// `keyless-policy-mismatch`: the policy does not fit the bundle's signer.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_KEYLESS_POLICY_MISMATCH = 149,
+    /// `identity-mismatch`: no certificate identity matches the policy.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_IDENTITY_MISMATCH = 150,
+    /// `issuer-mismatch`: the certificate's OIDC issuer does not match the policy.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_ISSUER_MISMATCH = 151,
+    /// `missing-oidc-issuer`: the certificate names no OIDC issuer.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_MISSING_OIDC_ISSUER = 152,
+    /// `cert-not-valid-at-time`: a certificate of the path is not valid at the trusted time.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_NOT_VALID_AT_TIME = 153,
+    /// `untrusted-issuer`: no trusted certificate authority issued the certificate.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_UNTRUSTED_ISSUER = 154,
+    /// `authority-outside-validity`: the issuing authority is not valid at the time in the trusted root.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_AUTHORITY_OUTSIDE_VALIDITY = 155,
+    /// `issuer-not-ca`: an issuing certificate is not a CA.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_ISSUER_NOT_CA = 156,
+    /// `path-length-exceeded`: a CA's path length constraint is exceeded.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_PATH_LENGTH_EXCEEDED = 157,
+    /// `unknown-critical-extension`: a certificate has an unknown critical extension.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_UNKNOWN_CRITICAL_EXTENSION = 158,
+    /// `leaf-key-usage`: the leaf certificate lacks the digitalSignature key usage.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LEAF_KEY_USAGE = 159,
+    /// `leaf-extended-key-usage`: the leaf certificate lacks the codeSigning extended key usage.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LEAF_EXTENDED_KEY_USAGE = 160,
+    /// `leaf-is-ca`: the leaf certificate is a CA.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LEAF_IS_CA = 161,
+    /// `name-chaining-mismatch`: a certificate's issuer name differs from its issuer's subject.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_NAME_CHAINING_MISMATCH = 162,
+    /// `issuer-key-usage`: an issuing certificate's key usage lacks keyCertSign.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_ISSUER_KEY_USAGE = 163,
+    /// `sct-missing`: the certificate embeds no SCT.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_MISSING = 164,
+    /// `sct-malformed`: an embedded SCT list is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_MALFORMED = 165,
+    /// `sct-unknown-log`: an SCT comes from a CT log the trusted root does not list.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_UNKNOWN_LOG = 166,
+    /// `sct-outside-log-validity`: an SCT's timestamp is outside its CT log's validity.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_OUTSIDE_LOG_VALIDITY = 167,
+    /// `sct-signature-invalid`: an SCT signature does not verify.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_SIGNATURE_INVALID = 168,
+    /// `sct-unsupported`: an SCT version or algorithm is not supported.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_UNSUPPORTED = 169,
+    /// `timestamp-malformed`: an RFC 3161 timestamp is malformed.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_MALFORMED = 170,
+    /// `timestamp-imprint-mismatch`: a timestamp is not over the bundle's signature.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_IMPRINT_MISMATCH = 171,
+    /// `timestamp-untrusted`: no trusted timestamp authority signed the timestamp.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_UNTRUSTED = 172,
+    /// `tsa-not-timestamping`: the timestamp authority certificate is not for time stamping.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TSA_NOT_TIMESTAMPING = 173,
+    /// `timestamp-outside-tsa-validity`: the timestamp lies outside its authority's validity.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_OUTSIDE_TSA_VALIDITY = 174,
+    /// `timestamp-signature-invalid`: the timestamp signature does not verify.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_SIGNATURE_INVALID = 175,
+    /// `timestamp-content-digest-mismatch`: the timestamp's signed attributes do not match its content.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_CONTENT_DIGEST_MISMATCH = 176,
+    /// `timestamp-unsupported-algorithm`: the timestamp's hash algorithm is not supported.
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_UNSUPPORTED_ALGORITHM = 177,
     /// `null-pointer`: a required pointer argument was NULL.
     VOUCH_ERR_NULL_POINTER = 1000,
     /// `storage-too-small`: caller storage is smaller than the object it must hold.
@@ -176,7 +350,7 @@ use vouch_result::*;
 
 /// Number of results in this build (the keyless ones exist with the `keyless` feature).
 #[cfg(feature = "keyless")]
-const RESULT_COUNT: usize = 44 + 20;
+const RESULT_COUNT: usize = 44 + 50 + 28;
 /// Number of results in this build (the keyless ones exist with the `keyless` feature).
 #[cfg(not(feature = "keyless"))]
 const RESULT_COUNT: usize = 44;
@@ -256,6 +430,122 @@ pub(crate) const ALL: [vouch_result; RESULT_COUNT] = [
     VOUCH_ERR_KEY_DETAILS_MISMATCH,
     #[cfg(feature = "keyless")]
     VOUCH_ERR_UNSUPPORTED_HASH_ALGORITHM,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_TOO_LARGE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MEDIA_TYPE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MALFORMED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_TOO_MANY_ENTRIES,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_NEGATIVE_LOG_INDEX,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_NO_TLOG_ENTRIES,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROMISE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROOF,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_MISSING_CHECKPOINT,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_CHAIN_NOT_ALLOWED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_EMPTY_CERTIFICATE_CHAIN,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_BUNDLE_ROOT_CERTIFICATE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_DSSE_SIGNATURE_COUNT,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_DUPLICATE_ENTRY,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_NO_TRUSTED_LOG,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_SET_INVALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_KEY_NOT_VALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_INCLUSION_PROOF_INVALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CHECKPOINT_MALFORMED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CHECKPOINT_SIGNATURE_INVALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CHECKPOINT_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_KIND_UNSUPPORTED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_MALFORMED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_ARTIFACT_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_SIGNATURE_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TLOG_BODY_KEY_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SIGNING_TIME_OUTSIDE_VALIDITY,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_NO_TRUSTED_TIME,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_MESSAGE_DIGEST_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_KEYLESS_POLICY_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_IDENTITY_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_ISSUER_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_MISSING_OIDC_ISSUER,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_CERT_NOT_VALID_AT_TIME,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_UNTRUSTED_ISSUER,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_AUTHORITY_OUTSIDE_VALIDITY,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_ISSUER_NOT_CA,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_PATH_LENGTH_EXCEEDED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_UNKNOWN_CRITICAL_EXTENSION,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LEAF_KEY_USAGE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LEAF_EXTENDED_KEY_USAGE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_LEAF_IS_CA,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_NAME_CHAINING_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_ISSUER_KEY_USAGE,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_MISSING,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_MALFORMED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_UNKNOWN_LOG,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_OUTSIDE_LOG_VALIDITY,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_SIGNATURE_INVALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_SCT_UNSUPPORTED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_MALFORMED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_IMPRINT_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_UNTRUSTED,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TSA_NOT_TIMESTAMPING,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_OUTSIDE_TSA_VALIDITY,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_SIGNATURE_INVALID,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_CONTENT_DIGEST_MISMATCH,
+    #[cfg(feature = "keyless")]
+    VOUCH_ERR_TIMESTAMP_UNSUPPORTED_ALGORITHM,
     VOUCH_ERR_NULL_POINTER,
     VOUCH_ERR_STORAGE_TOO_SMALL,
     VOUCH_ERR_MISALIGNED,
@@ -351,6 +641,122 @@ impl vouch_result {
             VOUCH_ERR_KEY_DETAILS_MISMATCH => c"key-details-mismatch",
             #[cfg(feature = "keyless")]
             VOUCH_ERR_UNSUPPORTED_HASH_ALGORITHM => c"unsupported-hash-algorithm",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_TOO_LARGE => c"bundle-too-large",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_MEDIA_TYPE => c"bundle-media-type",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_MALFORMED => c"bundle-malformed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_TOO_MANY_ENTRIES => c"bundle-too-many-entries",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_NEGATIVE_LOG_INDEX => c"bundle-negative-log-index",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_NO_TLOG_ENTRIES => c"bundle-no-tlog-entries",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROMISE => c"bundle-missing-inclusion-promise",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_MISSING_INCLUSION_PROOF => c"bundle-missing-inclusion-proof",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_MISSING_CHECKPOINT => c"bundle-missing-checkpoint",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_CHAIN_NOT_ALLOWED => c"bundle-chain-not-allowed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_EMPTY_CERTIFICATE_CHAIN => c"bundle-empty-certificate-chain",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_BUNDLE_ROOT_CERTIFICATE => c"bundle-root-certificate",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_DSSE_SIGNATURE_COUNT => c"dsse-signature-count",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_DUPLICATE_ENTRY => c"tlog-duplicate-entry",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_NO_TRUSTED_LOG => c"tlog-no-trusted-log",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_SET_INVALID => c"tlog-set-invalid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_KEY_NOT_VALID => c"tlog-key-not-valid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_INCLUSION_PROOF_INVALID => c"tlog-inclusion-proof-invalid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CHECKPOINT_MALFORMED => c"checkpoint-malformed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CHECKPOINT_SIGNATURE_INVALID => c"checkpoint-signature-invalid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CHECKPOINT_MISMATCH => c"checkpoint-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_KIND_UNSUPPORTED => c"tlog-kind-unsupported",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_BODY_MALFORMED => c"tlog-body-malformed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_BODY_ARTIFACT_MISMATCH => c"tlog-body-artifact-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_BODY_SIGNATURE_MISMATCH => c"tlog-body-signature-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TLOG_BODY_KEY_MISMATCH => c"tlog-body-key-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SIGNING_TIME_OUTSIDE_VALIDITY => c"signing-time-outside-validity",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_NO_TRUSTED_TIME => c"no-trusted-time",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_MESSAGE_DIGEST_MISMATCH => c"message-digest-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_KEYLESS_POLICY_MISMATCH => c"keyless-policy-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_IDENTITY_MISMATCH => c"identity-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_ISSUER_MISMATCH => c"issuer-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_MISSING_OIDC_ISSUER => c"missing-oidc-issuer",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_CERT_NOT_VALID_AT_TIME => c"cert-not-valid-at-time",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_UNTRUSTED_ISSUER => c"untrusted-issuer",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_AUTHORITY_OUTSIDE_VALIDITY => c"authority-outside-validity",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_ISSUER_NOT_CA => c"issuer-not-ca",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_PATH_LENGTH_EXCEEDED => c"path-length-exceeded",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_UNKNOWN_CRITICAL_EXTENSION => c"unknown-critical-extension",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_LEAF_KEY_USAGE => c"leaf-key-usage",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_LEAF_EXTENDED_KEY_USAGE => c"leaf-extended-key-usage",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_LEAF_IS_CA => c"leaf-is-ca",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_NAME_CHAINING_MISMATCH => c"name-chaining-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_ISSUER_KEY_USAGE => c"issuer-key-usage",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SCT_MISSING => c"sct-missing",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SCT_MALFORMED => c"sct-malformed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SCT_UNKNOWN_LOG => c"sct-unknown-log",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SCT_OUTSIDE_LOG_VALIDITY => c"sct-outside-log-validity",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SCT_SIGNATURE_INVALID => c"sct-signature-invalid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_SCT_UNSUPPORTED => c"sct-unsupported",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_MALFORMED => c"timestamp-malformed",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_IMPRINT_MISMATCH => c"timestamp-imprint-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_UNTRUSTED => c"timestamp-untrusted",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TSA_NOT_TIMESTAMPING => c"tsa-not-timestamping",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_OUTSIDE_TSA_VALIDITY => c"timestamp-outside-tsa-validity",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_SIGNATURE_INVALID => c"timestamp-signature-invalid",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_CONTENT_DIGEST_MISMATCH => c"timestamp-content-digest-mismatch",
+            #[cfg(feature = "keyless")]
+            VOUCH_ERR_TIMESTAMP_UNSUPPORTED_ALGORITHM => c"timestamp-unsupported-algorithm",
             VOUCH_ERR_NULL_POINTER => c"null-pointer",
             VOUCH_ERR_STORAGE_TOO_SMALL => c"storage-too-small",
             VOUCH_ERR_MISALIGNED => c"misaligned",

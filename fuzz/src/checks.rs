@@ -1326,6 +1326,102 @@ pub fn check_certificate(data: &[u8]) {
         Certificate::parse(&longer).err(),
         Some(Error::DerTrailingData)
     );
+    check_keyless_leaf(&c);
+}
+
+/// The real production trusted root (its CAs issued most real leaves of the seeds).
+const PRODUCTION_ROOT: &[u8] = include_bytes!(
+    "../../tests/vectors/sigstore/trusted_roots/production-sigstore-go-testing.json"
+);
+/// The real staging trusted root (its TSA signed the real timestamps of the seeds).
+const STAGING_ROOT: &[u8] =
+    include_bytes!("../../tests/vectors/sigstore/trusted_roots/staging-sigstore-python.json");
+
+fn keyless_error(e: Error) -> bool {
+    (100..=179).contains(&e.number()) || e == Error::InvalidKey || e == Error::UnsupportedKeyType
+}
+
+/// Path (V3), SCTs (V4) and identity (V5) of any parsed certificate against the production
+/// root: never a panic, only keyless errors, and a path that verifies implies the leaf rules.
+fn check_keyless_leaf(c: &vouch_core::x509::Certificate<'_>) {
+    use vouch_core::chain::{path_scratch_len, verify_leaf_path};
+    use vouch_core::identity::{IdentityPolicy, Matcher, check_identity};
+    use vouch_core::sct::verify_embedded_scts;
+    use vouch_core::trusted_root::TrustedRoot;
+    let mut s = vec![0u8; 4096];
+    let root = TrustedRoot::parse(PRODUCTION_ROOT, &mut s).expect("the real root parses");
+    let mut scratch = vec![0u8; path_scratch_len(&root)];
+    let path = verify_leaf_path(c, &root, c.not_before(), &mut scratch);
+    match path {
+        Ok(p) => {
+            assert!(c.valid_at(c.not_before()) && !c.is_ca() && c.has_code_signing_eku());
+            assert!(c.unknown_critical_extensions().next().is_none());
+            match verify_embedded_scts(c, &p.issuer_spki_sha256, &root) {
+                Ok(n) => assert!(n >= 1),
+                Err(e) => assert!(keyless_error(e), "unexpected SCT error {e:?}"),
+            }
+        }
+        Err(e) => assert!(keyless_error(e), "unexpected path error {e:?}"),
+    }
+    if let Err(e) = verify_embedded_scts(c, &[0; 32], &root) {
+        assert!(keyless_error(e), "unexpected SCT error {e:?}");
+    }
+    let any = |_: &str| true;
+    let policy = IdentityPolicy {
+        identity: Matcher::Custom(&any),
+        issuer: Matcher::Custom(&any),
+    };
+    match check_identity(c, &policy) {
+        Ok(m) => {
+            let exact = IdentityPolicy {
+                identity: Matcher::Exact(m.san.identity().expect("an identity form")),
+                issuer: Matcher::Exact(m.issuer),
+            };
+            assert_eq!(check_identity(c, &exact).map(|x| x.issuer), Ok(m.issuer));
+        }
+        Err(e) => assert!(
+            matches!(
+                e,
+                Error::IdentityMismatch | Error::MissingOidcIssuer | Error::IssuerMismatch
+            ),
+            "unexpected identity error {e:?}"
+        ),
+    }
+}
+
+/// `timestamp_verify`: the input is an RFC 3161 token, verified against the real staging root
+/// with the two real bundle signatures its TSA timestamped. Never a panic; only keyless errors;
+/// at most one signature's imprint matches; a verified time lies in its authority's window.
+pub fn check_timestamp(data: &[u8]) {
+    use base64ct::{Base64, Encoding};
+    use vouch_core::timestamp::{timestamp_scratch_len, verify_timestamp};
+    use vouch_core::trusted_root::TrustedRoot;
+    let mut s = vec![0u8; 4096];
+    let root = TrustedRoot::parse(STAGING_ROOT, &mut s).expect("the real root parses");
+    let mut scratch = vec![0u8; timestamp_scratch_len(&root)];
+    let mut verified = 0;
+    for sig in [
+        "MEUCIAZ6T8AUZSCBZaKJksLlSilNqEEOt4ZyGMGepUpKp7VGAiEAs/X0kMJTnEOuz/DLWxTL4wBVNkiWIUDF36EED70396A=",
+        "MEUCIQCQQ11nsoTaO52/MC48g07mjATdxD86ywdu3NxJUjH7yAIgWGc+MR3eIAoWu8JE1QM2YDslpoFAzMVWpN115fCKuqg=",
+    ] {
+        let sig = Base64::decode_vec(sig).expect("base64");
+        match verify_timestamp(data, &sig, &root, &mut scratch) {
+            Ok(t) => {
+                verified += 1;
+                let auth = root
+                    .timestamp_authorities()
+                    .nth(t.authority_index)
+                    .expect("the authority exists");
+                assert!(auth.valid_for.contains(t.time));
+            }
+            Err(e) => assert!(
+                keyless_error(e) && e != Error::BufferTooSmall,
+                "unexpected timestamp error {e:?}"
+            ),
+        }
+    }
+    assert!(verified <= 1, "one token verified for two signatures");
+    let _ = vouch_core::sct::parse_list(data).map(|l| l.count());
 }
 
 /// `trusted_root_parse`: a refused root fails with a JSON, base64, key, DER / certificate or
@@ -1379,5 +1475,156 @@ pub fn check_trusted_root(data: &[u8]) {
                 .expect("a validated certificate");
         }
         assert!(auth.certificate(n, &mut scratch).is_err());
+    }
+}
+
+/// `bundle_parse`: a refused bundle fails with a JSON, base64, hash-algorithm or bundle error
+/// (120–149); an accepted one keeps its bounds (1–32 tlog entries, at most 32 timestamps, at
+/// most 64 hashes per proof, each decoding to 32 bytes), the version rules hold for every entry,
+/// and `keyless::scratch_len` answers for it against a real trusted root.
+pub fn check_bundle_parse(data: &[u8]) {
+    use vouch_core::bundle::{
+        Bundle, BundleVersion, MAX_PROOF_HASHES, MAX_TIMESTAMPS, MAX_TLOG_ENTRIES,
+    };
+    let b = match Bundle::parse(data) {
+        Ok(b) => b,
+        Err(e) => {
+            assert!(
+                (1..=5).contains(&e.number())
+                    || matches!(e, Error::InvalidBase64 | Error::UnsupportedHashAlgorithm)
+                    || (120..=149).contains(&e.number()),
+                "unexpected bundle error {e:?}"
+            );
+            return;
+        }
+    };
+    assert!((1..=MAX_TLOG_ENTRIES).contains(&b.tlog_len()));
+    assert_eq!(b.tlog_entries().count(), b.tlog_len());
+    assert!(b.timestamp_len() <= MAX_TIMESTAMPS);
+    assert_eq!(b.timestamps().count(), b.timestamp_len());
+    for e in b.tlog_entries() {
+        assert!(!e.log_id.as_bytes().is_empty() && e.log_id.as_bytes().len() <= 32);
+        match b.version {
+            BundleVersion::V0_1 => assert!(e.inclusion_promise.is_some()),
+            _ => assert!(e.inclusion_proof.is_some()),
+        }
+        if e.inclusion_promise.is_some() {
+            assert!(e.integrated_time.is_some());
+        }
+        if let Some(p) = e.inclusion_proof {
+            assert!(p.hash_count <= MAX_PROOF_HASHES);
+            assert_eq!(p.hashes().count(), p.hash_count);
+        }
+    }
+    let root = real_root();
+    let mut scratch = vec![0u8; 8192];
+    let root = vouch_core::trusted_root::TrustedRoot::parse(root, &mut scratch).expect("real root");
+    if let Ok(n) = vouch_core::keyless::scratch_len(data, &root) {
+        assert!(
+            n <= 4 * data.len() + 16 * 1024,
+            "scratch {n} for {} bytes",
+            data.len()
+        );
+    }
+}
+
+/// `checkpoint_parse`: a refused note fails with `checkpoint-malformed`; an accepted one has a
+/// signed text ending in a newline that is a prefix of the note, at least one signature line,
+/// and checking it against a real log key (v1 ECDSA and v2 Ed25519) never panics.
+pub fn check_checkpoint_parse(data: &[u8]) {
+    use vouch_core::rekor::{self, Checkpoint};
+    let cp = match Checkpoint::parse(data) {
+        Ok(c) => c,
+        Err(e) => {
+            assert_eq!(e, Error::CheckpointMalformed);
+            return;
+        }
+    };
+    let text = cp.signed_text();
+    assert!(data.starts_with(text) && text.ends_with(b"\n"));
+    assert!(data.get(text.len()) == Some(&b'\n'));
+    assert!(cp.signatures().count() >= 1);
+    assert!(!cp.origin.is_empty());
+    let root = real_root();
+    let mut scratch = vec![0u8; 8192];
+    let root = vouch_core::trusted_root::TrustedRoot::parse(root, &mut scratch).expect("real root");
+    for log in root.tlogs() {
+        if let Ok(key) = log.public_key() {
+            let r = rekor::verify_checkpoint(&cp, &log, &key);
+            assert!(matches!(
+                r,
+                Ok(()) | Err(Error::CheckpointSignatureInvalid) | Err(Error::CheckpointMismatch)
+            ));
+        }
+    }
+}
+
+/// The staging trusted root of the real vectors (Rekor v1 and v2 logs, CAs, a TSA).
+fn real_root() -> &'static [u8] {
+    include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/sigstore/trusted_roots/staging-sigstore-python.json"
+    ))
+}
+
+/// `bundle_verify`: a valid real bundle (v0.3, staging, message signature) changed by the fuzz
+/// input (byte flips, sets, inserts, deletes) goes through the whole keyless verification:
+/// never a panic; with no change it verifies; whatever verifies still names the same identity,
+/// issuer and trusted time.
+pub fn check_bundle_verify(data: &[u8]) {
+    use vouch_core::identity::{IdentityPolicy, Matcher};
+    use vouch_core::keyless::{self, Options, Policy};
+    let original: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/sigstore/cases/py--bundle-v03-staging/bundle.sigstore.json"
+    ));
+    let mut bundle = original.to_vec();
+    let mut input = Input::new(data);
+    let ops = input.u8() % 8;
+    for _ in 0..ops {
+        if bundle.is_empty() {
+            break;
+        }
+        let pos = usize::from(input.u16()) % bundle.len();
+        let v = input.u8();
+        match input.u8() % 4 {
+            0 => bundle[pos] ^= 1 << (v % 8),
+            1 => bundle[pos] = v,
+            2 => {
+                bundle.remove(pos);
+            }
+            _ => bundle.insert(pos, v),
+        }
+    }
+    let mut scratch = vec![0u8; 8192];
+    let root =
+        vouch_core::trusted_root::TrustedRoot::parse(real_root(), &mut scratch).expect("real root");
+    let mut digest = ArtifactDigest::default();
+    let mut d = [0u8; 32];
+    for (i, o) in d.iter_mut().enumerate() {
+        let h = "5e6ae9de58c1177bea615b4fcbfb2fd688e8c4b51c2e56b6a38e817833ec24a2";
+        *o = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).expect("hex");
+    }
+    digest.sha256 = Some(d);
+    let options = Options {
+        policy: Policy::Identity(IdentityPolicy {
+            identity: Matcher::Exact("william@yossarian.net"),
+            issuer: Matcher::Exact("https://github.com/login/oauth"),
+        }),
+        artifact: &digest,
+        predicate_type: None,
+        builder_id: None,
+    };
+    let need = keyless::scratch_len(&bundle, &root).unwrap_or(0);
+    let mut work = vec![0u8; need];
+    match keyless::verify_bundle(&bundle, &root, &options, &mut work) {
+        Ok(v) => {
+            let id = v.identity.expect("an identity");
+            assert_eq!(id.san.identity(), Some("william@yossarian.net"));
+            assert_eq!(id.issuer, "https://github.com/login/oauth");
+            assert_eq!(v.times.count, 1);
+            assert_eq!(v.times.earliest.map(|t| t.time), Some(1_712_085_549));
+        }
+        Err(e) => assert!(bundle != original, "the valid bundle failed: {e:?}"),
     }
 }

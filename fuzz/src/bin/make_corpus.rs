@@ -124,10 +124,79 @@ fn keyless_seeds() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
     (distinct, roots)
 }
 
+/// Seeds of the bundle targets: every real bundle as shipped (`bundle_parse`), every distinct
+/// real checkpoint note (`checkpoint_parse`), and for `bundle_verify` a few change scripts
+/// (`checks::check_bundle_verify`): none, one bit flipped, one byte inserted, two bytes set.
+fn bundle_seeds() -> (Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/sigstore/cases");
+    let mut cases: Vec<_> = fs::read_dir(dir)
+        .expect("cases")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    cases.sort();
+    let mut bundles = Vec::new();
+    let mut checkpoints: Vec<Vec<u8>> = Vec::new();
+    for c in cases {
+        let bytes = fs::read(c.join("bundle.sigstore.json")).expect("bundle");
+        let v: serde_json::Value = serde_json::from_slice(&bytes).expect("bundle JSON");
+        for e in v["verificationMaterial"]["tlogEntries"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(n) = e["inclusionProof"]["checkpoint"]["envelope"].as_str() {
+                let n = n.as_bytes().to_vec();
+                if !checkpoints.contains(&n) {
+                    checkpoints.push(n);
+                }
+            }
+        }
+        bundles.push(bytes);
+    }
+    let mutations = vec![
+        vec![0],
+        vec![1, 0x34, 0x12, 0x01, 0],
+        vec![1, 0x00, 0x02, b'x', 3],
+        vec![2, 0x10, 0x00, b'"', 1, 0x20, 0x00, b'0', 1],
+    ];
+    (bundles, checkpoints, mutations)
+}
+
+/// The distinct real RFC 3161 timestamps of the bundles in `tests/vectors/sigstore/cases`.
+fn timestamp_seeds() -> Vec<Vec<u8>> {
+    use base64ct::{Base64, Encoding};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/sigstore/cases");
+    let mut cases: Vec<_> = fs::read_dir(dir)
+        .expect("vector dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    cases.sort();
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for d in cases {
+        let b: serde_json::Value =
+            serde_json::from_slice(&fs::read(d.join("bundle.sigstore.json")).expect("read"))
+                .expect("bundle JSON");
+        let list = &b["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"];
+        for t in list.as_array().into_iter().flatten() {
+            let raw =
+                Base64::decode_vec(t["signedTimestamp"].as_str().expect("base64")).expect("b64");
+            if !out.contains(&raw) {
+                out.push(raw);
+            }
+        }
+    }
+    out
+}
+
 fn main() {
     let (certs, roots) = keyless_seeds();
     write("x509_parse", &certs);
     write("trusted_root_parse", &roots);
+    let (bundles, checkpoints, mutations) = bundle_seeds();
+    write("bundle_parse", &bundles);
+    write("checkpoint_parse", &checkpoints);
+    write("bundle_verify", &mutations);
+    write("timestamp_verify", &timestamp_seeds());
 
     let ed = ed25519_key(1);
     let ed2 = ed25519_key(2);

@@ -566,6 +566,8 @@ fn main() -> ! {
     statement::run(&mut r, &mut scratch);
     #[cfg(feature = "keyless")]
     keyless::run(&mut r);
+    #[cfg(feature = "keyless")]
+    bundles::run(&mut r);
     #[cfg(feature = "icount")]
     sha256_64k(&mut r);
     #[cfg(feature = "p256-vectors")]
@@ -686,13 +688,96 @@ impl Report {
 }
 
 /// Keyless foundations on the MCU: a real Sigstore trusted root (in flash) parsed and its chains
-/// verified, a real Fulcio leaf (from a real bundle) verified under its intermediate, refusals.
+/// verified, a real Fulcio leaf (from a real bundle) verified under its intermediate, its path at
+/// a trusted time (V3), its embedded SCT (V4) and identity (V5), a real RFC 3161 timestamp of the
+/// staging TSA (V2 a), refusals.
 #[cfg(feature = "keyless")]
 mod keyless {
     use super::{Error, Report, measured};
+    use vouch_core::chain::{path_scratch_len, verify_leaf_path};
+    use vouch_core::identity::{IdentityPolicy, Matcher, check_identity};
+    use vouch_core::sct::verify_embedded_scts;
+    use vouch_core::timestamp::{timestamp_scratch_len, verify_timestamp};
     use vouch_core::trusted_root::TrustedRoot;
     use vouch_core::x509::Certificate;
     use vouch_core::{base64, json};
+
+    const STAGING_ROOT: &[u8] =
+        include_bytes!("../../vectors/sigstore/trusted_roots/staging-sigstore-python.json");
+    const TIMESTAMPED: &[u8] =
+        include_bytes!("../../vectors/sigstore/cases/py--staging-rekor-v2/bundle.sigstore.json");
+
+    /// A string member reached by `path` in `doc`, base64-decoded into `out`.
+    fn b64_at(doc: &[u8], path: &[&str], out: &mut [u8]) -> Result<usize, Error> {
+        let mut v = json::parse(doc)?;
+        for key in path {
+            v = if *key == "0" {
+                v.elements().next()
+            } else {
+                v.get(key)
+            }
+            .ok_or(Error::TrustedRootMalformed)?;
+        }
+        let s = v.as_str().ok_or(Error::TrustedRootMalformed)?;
+        base64::decode_json_str(&s, out)
+    }
+
+    /// The staging bundle's RFC 3161 token (into `a`) verified over its signature (or that
+    /// signature with one byte changed); returns whether genTime is 2025-06-09T11:57:38Z.
+    fn timestamp(a: &mut [u8], b: &mut [u8], tamper: bool) -> Result<usize, Error> {
+        let n = b64_at(
+            TIMESTAMPED,
+            &[
+                "verificationMaterial",
+                "timestampVerificationData",
+                "rfc3161Timestamps",
+                "0",
+                "signedTimestamp",
+            ],
+            a,
+        )?;
+        let mut sig = [0u8; 80];
+        let m = b64_at(TIMESTAMPED, &["messageSignature", "signature"], &mut sig)?;
+        if tamper {
+            sig[0] ^= 1;
+        }
+        let root = TrustedRoot::parse(STAGING_ROOT, b)?;
+        if b.len() < timestamp_scratch_len(&root) {
+            return Err(Error::BufferTooSmall);
+        }
+        let token = a.get(..n).ok_or(Error::BufferTooSmall)?;
+        let ts = verify_timestamp(token, sig.get(..m).unwrap_or(&[]), &root, b)?;
+        Ok(usize::from(ts.time == 1_749_470_258))
+    }
+
+    /// The leaf (decoded into `a`) at `at(leaf)`: path (V3), then SCTs (V4) and identity (V5);
+    /// returns the path's authority index, or with `all`, the number of checks passed (3).
+    fn keyless_leaf(
+        a: &mut [u8],
+        b: &mut [u8],
+        at: fn(&Certificate<'_>) -> i64,
+        all: bool,
+    ) -> Result<usize, Error> {
+        let n = leaf(a)?;
+        let leaf = Certificate::parse(a.get(..n).ok_or(Error::BufferTooSmall)?)?;
+        let root = TrustedRoot::parse(ROOT, b)?;
+        if b.len() < path_scratch_len(&root) {
+            return Err(Error::BufferTooSmall);
+        }
+        let path = verify_leaf_path(&leaf, &root, at(&leaf), b)?;
+        if !all {
+            return Ok(path.authority_index);
+        }
+        let logs = verify_embedded_scts(&leaf, &path.issuer_spki_sha256, &root)?;
+        let policy = IdentityPolicy {
+            identity: Matcher::Exact(
+                "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main",
+            ),
+            issuer: Matcher::Exact("https://token.actions.githubusercontent.com"),
+        };
+        check_identity(&leaf, &policy)?;
+        Ok(1 + logs + 1)
+    }
 
     const ROOT: &[u8] =
         include_bytes!("../../vectors/sigstore/trusted_roots/production-sigstore-go-testing.json");
@@ -824,6 +909,46 @@ mod keyless {
         );
         case(
             r,
+            "keyless: real leaf path at its notBefore (V3)",
+            Ok(1),
+            &mut a,
+            &mut b,
+            |a, b| keyless_leaf(a, b, |l| l.not_before(), false),
+        );
+        case(
+            r,
+            "keyless: real leaf path, SCT and identity (V3, V4, V5)",
+            Ok(3),
+            &mut a,
+            &mut b,
+            |a, b| keyless_leaf(a, b, |l| l.not_before(), true),
+        );
+        case(
+            r,
+            "keyless: real leaf path one second after notAfter",
+            Err(Error::CertNotValidAtTime),
+            &mut a,
+            &mut b,
+            |a, b| keyless_leaf(a, b, |l| l.not_after() + 1, false),
+        );
+        case(
+            r,
+            "keyless: real RFC 3161 timestamp, staging TSA (V2 a)",
+            Ok(1),
+            &mut a,
+            &mut b,
+            |a, b| timestamp(a, b, false),
+        );
+        case(
+            r,
+            "keyless: RFC 3161 timestamp over another signature",
+            Err(Error::TimestampImprintMismatch),
+            &mut a,
+            &mut b,
+            |a, b| timestamp(a, b, true),
+        );
+        case(
+            r,
             "keyless: trusted root with too little scratch",
             Err(Error::BufferTooSmall),
             &mut a,
@@ -836,7 +961,8 @@ mod keyless {
 }
 
 /// Every Wycheproof P-256 vector through vouch's path (`PublicKey::from_sec1`, then
-/// `PublicKey::verify_raw`: the signature decoder and per-algorithm verification the envelope
+/// `vouch_core::hazmat::verify_raw`: the signature decoder and per-algorithm verification the
+/// envelope
 /// path uses, with whichever backend is compiled), and a differential run of that path against
 /// RustCrypto p256 called directly. The case tables are written by build.rs (see its
 /// `p256_tables` for the format).
@@ -950,7 +1076,7 @@ mod p256_vectors {
     /// vouch's verdict: the key parsed by vouch (a refused key verifies nothing), then
     /// `verify_raw`.
     fn vouch(key: Option<&Result<PublicKey, vouch_core::Error>>, msg: &[u8], sig: &[u8]) -> bool {
-        matches!(key, Some(Ok(k)) if k.verify_raw(msg, sig))
+        matches!(key, Some(Ok(k)) if vouch_core::hazmat::verify_raw(k, msg, sig))
     }
 
     /// RustCrypto p256 on its own: its SEC1 parser, its signature decoders (with vouch's rule:
@@ -1116,5 +1242,152 @@ mod p256_vectors {
         r.put("\n");
         wycheproof(r);
         differential(r);
+    }
+}
+
+/// Whole real Sigstore bundles through `keyless::verify_bundle` (V0–V7) with the trusted root and
+/// the bundle in flash and the artifact given by its digest: a v0.3 message signature (Rekor v1
+/// SET, inclusion proof and checkpoint), an npm DSSE bundle (v0.1, intoto, sha512 subject), a
+/// Rekor v2 bundle with an RFC 3161 timestamp; refusals.
+#[cfg(feature = "keyless")]
+mod bundles {
+    use super::{Error, Report, measured};
+    use vouch_core::ArtifactDigest;
+    use vouch_core::identity::{IdentityPolicy, Matcher};
+    use vouch_core::keyless::{Options, Policy, scratch_len, verify_bundle};
+    use vouch_core::trusted_root::TrustedRoot;
+
+    const STAGING_ROOT: &[u8] =
+        include_bytes!("../../vectors/sigstore/trusted_roots/staging-sigstore-python.json");
+    const PRODUCTION_ROOT: &[u8] =
+        include_bytes!("../../vectors/sigstore/trusted_roots/production-sigstore-go-testing.json");
+    const MESSAGE: &[u8] =
+        include_bytes!("../../vectors/sigstore/cases/py--bundle-v03-staging/bundle.sigstore.json");
+    const NPM_DSSE: &[u8] = include_bytes!(
+        "../../vectors/sigstore/cases/go--sigstorejs-2.0.0-provenance-exact/bundle.sigstore.json"
+    );
+    const REKOR_V2: &[u8] =
+        include_bytes!("../../vectors/sigstore/cases/py--staging-rekor-v2/bundle.sigstore.json");
+
+    /// Hex to bytes (test constants only).
+    fn hex<const N: usize>(s: &str) -> [u8; N] {
+        let mut out = [0u8; N];
+        let nib = |c: u8| if c <= b'9' { c - b'0' } else { c - b'a' + 10 };
+        for (i, o) in out.iter_mut().enumerate() {
+            let b = s.as_bytes();
+            *o = (nib(b[2 * i]) << 4) | nib(b[2 * i + 1]);
+        }
+        out
+    }
+
+    struct Bundle {
+        name: &'static str,
+        root: &'static [u8],
+        bundle: &'static [u8],
+        identity: &'static str,
+        issuer: &'static str,
+        sha256: Option<&'static str>,
+        sha512: Option<&'static str>,
+        expected: Result<usize, Error>,
+    }
+
+    /// Verifies one bundle; returns the number of trusted times.
+    fn verify(c: &Bundle, root_scratch: &mut [u8], scratch: &mut [u8]) -> Result<usize, Error> {
+        let root = TrustedRoot::parse(c.root, root_scratch)?;
+        if scratch.len() < scratch_len(c.bundle, &root)? {
+            return Err(Error::BufferTooSmall);
+        }
+        let digest = ArtifactDigest {
+            sha256: c.sha256.map(hex::<32>),
+            sha512: c.sha512.map(hex::<64>),
+        };
+        let options = Options {
+            policy: Policy::Identity(IdentityPolicy {
+                identity: Matcher::Exact(c.identity),
+                issuer: Matcher::Exact(c.issuer),
+            }),
+            artifact: &digest,
+            predicate_type: None,
+            builder_id: None,
+        };
+        let v = verify_bundle(c.bundle, &root, &options, scratch)?;
+        Ok(v.times.count)
+    }
+
+    pub fn run(r: &mut Report) {
+        let mut root_scratch = [0u8; 2048];
+        let mut scratch = [0u8; 11 * 1024];
+        let npm_id =
+            "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main";
+        let npm_sha512 = "46d4e2f74c4877316640000a6fdf8a8b59f1e0847667973e9859f774dd31b8f1e0937813b777fb66a2ac67d50540fe34640966eee9fc2ccca387082b4c85cd3c";
+        let message_sha256 = "5e6ae9de58c1177bea615b4fcbfb2fd688e8c4b51c2e56b6a38e817833ec24a2";
+        let cases = [
+            Bundle {
+                name: "keyless: whole real bundle, v0.3 message signature (V0-V7)",
+                root: STAGING_ROOT,
+                bundle: MESSAGE,
+                identity: "william@yossarian.net",
+                issuer: "https://github.com/login/oauth",
+                sha256: Some(message_sha256),
+                sha512: None,
+                expected: Ok(1),
+            },
+            Bundle {
+                name: "keyless: whole real bundle, npm DSSE provenance (V0-V7)",
+                root: PRODUCTION_ROOT,
+                bundle: NPM_DSSE,
+                identity: npm_id,
+                issuer: "https://token.actions.githubusercontent.com",
+                sha256: None,
+                sha512: Some(npm_sha512),
+                expected: Ok(1),
+            },
+            Bundle {
+                name: "keyless: whole real bundle, Rekor v2 and RFC 3161 timestamp (V0-V7)",
+                root: STAGING_ROOT,
+                bundle: REKOR_V2,
+                identity: "jku@goto.fi",
+                issuer: "https://github.com/login/oauth",
+                sha256: Some("15f67246115921bb7c1de0e7e9e9275c8016dc254a0c009888944b7ed3644aaa"),
+                sha512: None,
+                expected: Ok(1),
+            },
+            Bundle {
+                name: "keyless: whole bundle, a prefix of the identity",
+                root: STAGING_ROOT,
+                bundle: MESSAGE,
+                identity: "william@yossarian.ne",
+                issuer: "https://github.com/login/oauth",
+                sha256: Some(message_sha256),
+                sha512: None,
+                expected: Err(Error::IdentityMismatch),
+            },
+            Bundle {
+                name: "keyless: whole bundle, another artifact",
+                root: STAGING_ROOT,
+                bundle: MESSAGE,
+                identity: "william@yossarian.net",
+                issuer: "https://github.com/login/oauth",
+                sha256: Some(npm_sha512.split_at(64).0),
+                sha512: None,
+                expected: Err(Error::MessageDigestMismatch),
+            },
+            Bundle {
+                name: "keyless: whole bundle, npm DSSE with another artifact",
+                root: PRODUCTION_ROOT,
+                bundle: NPM_DSSE,
+                identity: npm_id,
+                issuer: "https://token.actions.githubusercontent.com",
+                sha256: None,
+                sha512: Some(
+                    "56d4e2f74c4877316640000a6fdf8a8b59f1e0847667973e9859f774dd31b8f1e0937813b777fb66a2ac67d50540fe34640966eee9fc2ccca387082b4c85cd3c",
+                ),
+                expected: Err(Error::SubjectMismatch),
+            },
+        ];
+        for c in &cases {
+            let (got, stack) = measured(|| verify(c, &mut root_scratch, &mut scratch));
+            r.record(c.name, got, c.expected, stack);
+        }
     }
 }

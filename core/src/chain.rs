@@ -1,0 +1,247 @@
+//! Keyless check V3: the certificate path of a Fulcio leaf at one trusted time.
+//!
+//! Rules (RFC 5280 §6.1, reduced to what Sigstore chains need; see `docs/keyless.md`):
+//!
+//! * Intermediates and roots come **only** from the trusted root's `certificateAuthorities`
+//!   (the caller passes the leaf alone; a chain carried in a bundle is never used). Each
+//!   authority's `certChain` (leaf-most first, root last) is a candidate path above the leaf;
+//!   only authorities whose `validFor` contains the time are candidates.
+//! * The leaf must be signed by the first certificate of the chain, and each certificate of the
+//!   chain by the next; the last one (the root) is the trust anchor and its own signature is not
+//!   checked. Names chain byte for byte: a certificate's issuer Name equals its issuer's subject
+//!   Name ([`Error::NameChainingMismatch`]).
+//! * **Every** certificate of the path — the leaf, each intermediate and the root — is valid at the
+//!   time, `notBefore ≤ t ≤ notAfter` ([`Error::CertNotValidAtTime`]); checking the leaf alone
+//!   was cosign's CVE-2026-24122.
+//! * Issuers have BasicConstraints with `cA` true ([`Error::IssuerNotCa`]); when they have
+//!   KeyUsage, it includes keyCertSign ([`Error::IssuerKeyUsage`], RFC 5280 §4.2.1.3); a
+//!   `pathLenConstraint` bounds the number of non-self-issued intermediates below the issuer
+//!   ([`Error::PathLengthExceeded`], §4.2.1.9).
+//! * No certificate of the path has a critical extension vouch does not process
+//!   ([`Error::UnknownCriticalExtension`], §4.2).
+//! * The leaf has KeyUsage with digitalSignature ([`Error::LeafKeyUsage`]), ExtendedKeyUsage with
+//!   id-kp-codeSigning ([`Error::LeafExtendedKeyUsage`]) and is not a CA ([`Error::LeafIsCa`]).
+//!
+//! Which error, when no authority verifies: the first failing check of the first candidate
+//! authority whose first certificate signed the leaf (the "issuer"); else, if an authority
+//! outside its `validFor` signed it, [`Error::AuthorityOutsideValidity`]; else, if an authority
+//! could not be used (an RSA key: [`Error::RsaUnsupported`]), that; otherwise
+//! [`Error::UntrustedIssuer`].
+
+use crate::Error;
+use crate::trusted_root::{Authority, TrustedRoot};
+use crate::x509::{Certificate, key_usage};
+use sha2::{Digest, Sha256};
+
+/// What a verified path tells the later checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifiedPath {
+    /// Index (in `TrustedRoot::certificate_authorities()` order) of the CA whose chain verified.
+    pub authority_index: usize,
+    /// SHA-256 of the DER SubjectPublicKeyInfo of the leaf's issuer (input to the SCT check, V4).
+    pub issuer_spki_sha256: [u8; 32],
+}
+
+/// Scratch bytes [`verify_leaf_path`] needs for this root (certificates of the root decoded into
+/// it): room for two certificates, a child and its issuer.
+pub fn path_scratch_len(root: &TrustedRoot<'_>) -> usize {
+    2 * root.max_certificate_len()
+}
+
+/// Verifies leaf → intermediates → root, intermediates and roots ONLY from the trusted root's
+/// `certificateAuthorities` whose `validFor` contains `at`; every certificate valid at `at`;
+/// BasicConstraints CA + pathLen on issuers; name chaining by DER; unknown critical extensions
+/// refused; leaf KeyUsage digitalSignature + EKU codeSigning; leaf not a CA.
+///
+/// `scratch` must hold [`path_scratch_len`] bytes ([`Error::BufferTooSmall`] otherwise).
+pub fn verify_leaf_path(
+    leaf: &Certificate<'_>,
+    root: &TrustedRoot<'_>,
+    at: i64,
+    scratch: &mut [u8],
+) -> Result<VerifiedPath, Error> {
+    check_leaf(leaf)?;
+    let need = path_scratch_len(root);
+    if scratch.len() < need {
+        return Err(Error::BufferTooSmall);
+    }
+    let mut outside_window_issuer = false;
+    let mut unusable = None;
+    let mut first_failure = None;
+    for (index, auth) in root.certificate_authorities().enumerate() {
+        let in_window = auth.valid_for.contains(at);
+        match verify_chain_from(leaf, &auth, at, scratch, in_window) {
+            Ok(Candidate::Verified(issuer_spki_sha256)) => {
+                return Ok(VerifiedPath {
+                    authority_index: index,
+                    issuer_spki_sha256,
+                });
+            }
+            Ok(Candidate::NotIssuer) => {}
+            Ok(Candidate::OutsideWindow) => outside_window_issuer = true,
+            Ok(Candidate::Unusable(e)) => unusable = unusable.or(Some(e)),
+            // The same CA may be listed twice (renewed windows): try the others first.
+            Err(e) => first_failure = first_failure.or(Some(e)),
+        }
+    }
+    if let Some(e) = first_failure {
+        return Err(e);
+    }
+    Err(if outside_window_issuer {
+        Error::AuthorityOutsideValidity
+    } else {
+        unusable.unwrap_or(Error::UntrustedIssuer)
+    })
+}
+
+/// What one authority's chain says about a leaf.
+enum Candidate {
+    /// The whole path verified; SHA-256 of the issuer's SPKI.
+    Verified([u8; 32]),
+    /// The chain's first certificate did not sign the leaf.
+    NotIssuer,
+    /// It signed the leaf, but the authority's `validFor` does not contain the time.
+    OutsideWindow,
+    /// Its key or signature algorithm cannot be used by this build (an RSA root of a private
+    /// instance: [`Error::RsaUnsupported`]); reported if no other authority verifies.
+    Unusable(Error),
+}
+
+/// The leaf's own rules (independent of the issuer): KeyUsage, EKU, not a CA, no unknown
+/// critical extension.
+fn check_leaf(leaf: &Certificate<'_>) -> Result<(), Error> {
+    if leaf.is_ca() {
+        return Err(Error::LeafIsCa);
+    }
+    match leaf.key_usage() {
+        Some((bits, _)) if bits & key_usage::DIGITAL_SIGNATURE != 0 => {}
+        _ => return Err(Error::LeafKeyUsage),
+    }
+    if !leaf.has_code_signing_eku() {
+        return Err(Error::LeafExtendedKeyUsage);
+    }
+    if leaf.unknown_critical_extensions().next().is_some() {
+        return Err(Error::UnknownCriticalExtension);
+    }
+    Ok(())
+}
+
+/// Tries `auth`'s chain above `leaf` (see [`Candidate`]). An error: this authority issued the
+/// leaf, and the path fails that check.
+fn verify_chain_from(
+    leaf: &Certificate<'_>,
+    auth: &Authority<'_>,
+    at: i64,
+    scratch: &mut [u8],
+    in_window: bool,
+) -> Result<Candidate, Error> {
+    let half = scratch.len() / 2;
+    let (a, b) = scratch.split_at_mut(half);
+    let issuer = auth.certificate(0, a)?;
+    // Not this authority unless its first certificate signed the leaf.
+    match leaf.verify_issued_by(&issuer) {
+        Ok(()) => {}
+        Err(Error::CertSignatureInvalid) => return Ok(Candidate::NotIssuer),
+        Err(e) => return Ok(Candidate::Unusable(e)),
+    }
+    if !in_window {
+        return Ok(Candidate::OutsideWindow);
+    }
+    if leaf.issuer() != issuer.subject() {
+        return Err(Error::NameChainingMismatch);
+    }
+    if !leaf.valid_at(at) {
+        return Err(Error::CertNotValidAtTime);
+    }
+    let issuer_spki_sha256: [u8; 32] = Sha256::digest(issuer.spki()).into();
+    check_issuer(&issuer, Span::at(at), 0)?;
+    let below = usize::from(!is_self_issued(&issuer));
+    verify_chain_links(auth, 1, below, Span::at(at), a, b)?;
+    Ok(Candidate::Verified(issuer_spki_sha256))
+}
+
+/// Verifies the links of `auth`'s chain from certificate `first` (issued by certificate
+/// `first - 1`) to the root: each signed by the next, names chained, each issuer checked with
+/// [`check_issuer`]; `below` = the non-self-issued CA certificates under certificate `first`.
+pub(crate) fn verify_chain_links(
+    auth: &Authority<'_>,
+    first: usize,
+    mut intermediates_below: usize,
+    at: Span,
+    a: &mut [u8],
+    b: &mut [u8],
+) -> Result<(), Error> {
+    let n = auth.chain_len();
+    for i in first..n {
+        let child = auth.certificate(i - 1, a)?;
+        let parent = auth.certificate(i, b)?;
+        child.verify_issued_by(&parent)?;
+        if child.issuer() != parent.subject() {
+            return Err(Error::NameChainingMismatch);
+        }
+        check_issuer(&parent, at, intermediates_below)?;
+        if !is_self_issued(&parent) {
+            intermediates_below += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Whether issuer and subject Names are the same (RFC 5280 §6.1: self-issued certificates do
+/// not count towards path length).
+fn is_self_issued(cert: &Certificate<'_>) -> bool {
+    cert.issuer() == cert.subject()
+}
+
+/// A moment known to the second, or to within a second (`[lo, hi]`, `hi = lo + 1`, for an RFC
+/// 3161 genTime with a fraction): a certificate or window must contain both ends.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span {
+    /// The second at or before the moment.
+    pub lo: i64,
+    /// The second at or after the moment.
+    pub hi: i64,
+}
+
+impl Span {
+    /// Exactly this second.
+    pub(crate) fn at(t: i64) -> Span {
+        Span { lo: t, hi: t }
+    }
+
+    /// Whether `cert` is valid over the whole span (closed validity).
+    pub(crate) fn within(&self, cert: &Certificate<'_>) -> bool {
+        cert.valid_at(self.lo) && cert.valid_at(self.hi)
+    }
+}
+
+/// The rules for a certificate that issued another: valid at `at`, a CA, keyCertSign if it has
+/// KeyUsage, its path length constraint not below `intermediates_below` (the non-self-issued CA
+/// certificates between it and the leaf), no unknown critical extension.
+pub(crate) fn check_issuer(
+    cert: &Certificate<'_>,
+    at: Span,
+    intermediates_below: usize,
+) -> Result<(), Error> {
+    if !at.within(cert) {
+        return Err(Error::CertNotValidAtTime);
+    }
+    let bc = cert.basic_constraints().ok_or(Error::IssuerNotCa)?;
+    if !bc.ca {
+        return Err(Error::IssuerNotCa);
+    }
+    if let Some((bits, _)) = cert.key_usage()
+        && bits & key_usage::KEY_CERT_SIGN == 0
+    {
+        return Err(Error::IssuerKeyUsage);
+    }
+    if let Some(max) = bc.path_len
+        && intermediates_below > max as usize
+    {
+        return Err(Error::PathLengthExceeded);
+    }
+    if cert.unknown_critical_extensions().next().is_some() {
+        return Err(Error::UnknownCriticalExtension);
+    }
+    Ok(())
+}
