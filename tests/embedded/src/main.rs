@@ -962,9 +962,8 @@ mod keyless {
 
 /// Every Wycheproof P-256 vector through vouch's path (`PublicKey::from_sec1`, then
 /// `vouch_core::hazmat::verify_raw`: the signature decoder and per-algorithm verification the
-/// envelope
-/// path uses, with whichever backend is compiled), and a differential run of that path against
-/// RustCrypto p256 called directly. The case tables are written by build.rs (see its
+/// envelope path uses, with whichever backend is compiled), and a differential run of that path
+/// against RustCrypto p256 called directly. The case tables are written by build.rs (see its
 /// `p256_tables` for the format).
 #[cfg(feature = "p256-vectors")]
 mod p256_vectors {
