@@ -12,7 +12,8 @@
 #     bundleFromJSON + toSignedEntity + verify per call
 # vouch: core/benches/keyless.rs (TrustedRoot::parse once, keyless::verify_bundle per call).
 # Every side: the trusted root loaded once, then bundle bytes -> verdict in a loop, median of 15
-# batches of ~20 ms (after a ~20 ms warm-up). No side touches the network while verifying.
+# batches of ~20 ms (after a ~20 ms warm-up); the sides take turns for $KEYLESS_ROUNDS rounds
+# (default 5). No side touches the network while verifying.
 #
 # Output (stdout, Markdown): the verdict of every side on all cases, then the timing table of the
 # cases in $KEYLESS_TIMED with ratios vouch/peer (below 1: vouch is faster).
@@ -45,21 +46,27 @@ ALL=("$CASES"/*/)
 TIMED_DIRS=()
 for c in $TIMED; do TIMED_DIRS+=("$CASES/$c"); done
 
-run_all() { # $1: tag, then the command (given case dirs as the last arguments)
-  local tag="$1"; shift
-  KEYLESS_BENCH_VERDICT_ONLY=1 "$@" "${ALL[@]}" >"$OUTDIR/$tag.verdicts"
-  "$@" "${TIMED_DIRS[@]}" >"$OUTDIR/$tag.times"
-}
-echo "== vouch" >&2
-run_all vouch bash -c 'cd "$0" && cargo bench -q -p vouch-core --bench keyless -- "$@" 2>/dev/null' "$ROOT"
-echo "== sigstore-python $PY_VER" >&2
-run_all py "$PEERS/venv/bin/python" "$ROOT/bench/keyless/peer.py"
-echo "== @sigstore/verify $JS_VER" >&2
-run_all js env NODE_PATH="$PEERS/node/node_modules" node "$ROOT/bench/keyless/peer.cjs" "$ROOT/bench/keyless/artifacts"
+VOUCH=(bash -c 'cd "$0" && cargo bench -q -p vouch-core --bench keyless -- "$@" 2>/dev/null' "$ROOT")
+PYSIDE=("$PEERS/venv/bin/python" "$ROOT/bench/keyless/peer.py")
+JSSIDE=(env NODE_PATH="$PEERS/node/node_modules" node "$ROOT/bench/keyless/peer.cjs" "$ROOT/bench/keyless/artifacts")
+echo "== verdicts on all cases" >&2
+KEYLESS_BENCH_VERDICT_ONLY=1 "${VOUCH[@]}" "${ALL[@]}" >"$OUTDIR/vouch.verdicts"
+KEYLESS_BENCH_VERDICT_ONLY=1 "${PYSIDE[@]}" "${ALL[@]}" >"$OUTDIR/py.verdicts"
+KEYLESS_BENCH_VERDICT_ONLY=1 "${JSSIDE[@]}" "${ALL[@]}" >"$OUTDIR/js.verdicts"
+# The sides take turns, round after round, so that a change in the machine's load (it may be
+# shared) falls on all of them; each ratio is the median of the per-round ratios.
+ROUNDS="${KEYLESS_ROUNDS:-5}"
+for r in $(seq 1 "$ROUNDS"); do
+  echo "== timing, round $r of $ROUNDS: vouch, sigstore-python $PY_VER, @sigstore/verify $JS_VER" >&2
+  "${VOUCH[@]}" "${TIMED_DIRS[@]}" >"$OUTDIR/vouch.times.$r"
+  "${PYSIDE[@]}" "${TIMED_DIRS[@]}" >"$OUTDIR/py.times.$r"
+  "${JSSIDE[@]}" "${TIMED_DIRS[@]}" >"$OUTDIR/js.times.$r"
+done
 
-python3 - "$OUTDIR" "$PY_VER" "$JS_VER" "$CASES" <<'PY'
-import json, sys, os
-out, py_ver, js_ver, cases = sys.argv[1:]
+python3 - "$OUTDIR" "$PY_VER" "$JS_VER" "$CASES" "$ROUNDS" <<'PY'
+import json, sys, os, statistics
+out, py_ver, js_ver, cases, rounds = sys.argv[1:]
+rounds = int(rounds)
 def load(tag, kind):
     rows = {}
     for line in open(os.path.join(out, f"{tag}.{kind}")):
@@ -68,7 +75,7 @@ def load(tag, kind):
     return rows
 sides = ["vouch", "py", "js"]
 v = {s: load(s, "verdicts") for s in sides}
-t = {s: load(s, "times") for s in sides}
+t = {s: [load(s, f"times.{r}") for r in range(1, rounds + 1)] for s in sides}
 print(f"Peers: sigstore-python {py_ver}, @sigstore/verify {js_ver}.\n")
 print("Verdicts (all cases; `*` marks a peer verdict that differs from vouch's):\n")
 print("| case | expected | vouch | sigstore-python | @sigstore/verify |")
@@ -84,19 +91,23 @@ for name in sorted(v["vouch"]):
             diffs.append((name, s, verdict, detail))
         cells.append(f"{verdict}{mark}" + ("" if detail == "-" else f" ({detail})"))
     print(f"| {name} | {exp} | " + " | ".join(cells) + " |")
-print("\nTiming (median per verification, µs; ratio = vouch / peer):\n")
+print(f"\nTiming (median per verification, µs, median of {rounds} rounds; ratio = vouch / peer, median of the per-round ratios):\n")
 print("| case | vouch | sigstore-python | vouch/py | @sigstore/verify | vouch/js |")
 print("|---|---:|---:|---:|---:|---:|")
 def us(x): return f"{x/1000:.1f}"
-for name in t["vouch"]:
-    vo = t["vouch"][name][2]
-    row = [name, us(vo) if vo else t["vouch"][name][0]]
+def times(s, name):
+    ns = [r[name][2] for r in t[s] if name in r and r[name][2]]
+    return ns if len(ns) == rounds else None
+for name in t["vouch"][0]:
+    vo = times("vouch", name)
+    row = [name, us(statistics.median(vo)) if vo else t["vouch"][0][name][0]]
     for s in ["py", "js"]:
-        verdict, detail, ns = t[s].get(name, ("n/a", "-", None))
+        ns = times(s, name)
         if ns and vo:
-            row += [us(ns), f"{vo/ns:.4f}"]
+            ratio = statistics.median(a / b for a, b in zip(vo, ns))
+            row += [us(statistics.median(ns)), f"{ratio:.2f}"]
         else:
-            row += [verdict, "-"]
+            row += [t[s][0].get(name, ("n/a",))[0], "-"]
     print("| " + " | ".join(row) + " |")
 print("\nPeer verdicts that differ from vouch's:\n")
 for name, s, verdict, detail in diffs:
