@@ -25,7 +25,12 @@
 #![allow(unsafe_code)]
 #![warn(clippy::std_instead_of_core)]
 
+#[cfg(feature = "keyless")]
+mod keyless;
 mod result;
+
+#[cfg(feature = "keyless")]
+pub use keyless::*;
 
 use core::ffi::{c_char, c_void};
 use core::mem::{align_of, size_of, size_of_val};
@@ -512,9 +517,12 @@ pub extern "C" fn vouch_hasher_storage_size() -> usize {
 /// Alignment this build needs for any vouch storage (at most `VOUCH_STORAGE_ALIGN`).
 #[unsafe(no_mangle)]
 pub extern "C" fn vouch_storage_align() -> usize {
-    align_of::<vouch_key>()
+    let a = align_of::<vouch_key>()
         .max(align_of::<vouch_verifier>())
-        .max(align_of::<vouch_hasher>())
+        .max(align_of::<vouch_hasher>());
+    #[cfg(feature = "keyless")]
+    let a = a.max(align_of::<vouch_trusted_root>());
+    a
 }
 
 // --------------------------------------------------------------------------------------------
