@@ -517,12 +517,22 @@ pub extern "C" fn vouch_hasher_storage_size() -> usize {
 /// Alignment this build needs for any vouch storage (at most `VOUCH_STORAGE_ALIGN`).
 #[unsafe(no_mangle)]
 pub extern "C" fn vouch_storage_align() -> usize {
-    let a = align_of::<vouch_key>()
+    align_of::<vouch_key>()
         .max(align_of::<vouch_verifier>())
-        .max(align_of::<vouch_hasher>());
-    #[cfg(feature = "keyless")]
-    let a = a.max(align_of::<vouch_trusted_root>());
-    a
+        .max(align_of::<vouch_hasher>())
+        .max(keyless_align())
+}
+
+/// Alignment of the keyless objects.
+#[cfg(feature = "keyless")]
+const fn keyless_align() -> usize {
+    align_of::<vouch_trusted_root>()
+}
+
+/// No keyless objects without the feature.
+#[cfg(not(feature = "keyless"))]
+const fn keyless_align() -> usize {
+    1
 }
 
 // --------------------------------------------------------------------------------------------
@@ -1138,6 +1148,8 @@ mod tests {
         assert!(vouch_key_storage_size() <= VOUCH_KEY_STORAGE_SIZE);
         assert!(vouch_verifier_storage_size() <= VOUCH_VERIFIER_STORAGE_SIZE);
         assert!(vouch_hasher_storage_size() <= VOUCH_HASHER_STORAGE_SIZE);
+        #[cfg(feature = "keyless")]
+        assert!(vouch_trusted_root_storage_size() <= VOUCH_TRUSTED_ROOT_STORAGE_SIZE);
         assert!(vouch_storage_align() <= VOUCH_STORAGE_ALIGN);
     }
 
