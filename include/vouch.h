@@ -472,10 +472,10 @@ typedef struct vouch_keyless_policy {
     // `VOUCH_POLICY_KEY`: last second of the key's window (`VOUCH_NO_END`: no end).
     int64_t key_valid_until;
     // Optional, either kind: for DSSE bundles, require this `predicateType` (`data` NULL and
-    // `len` 0: no check).
+    // `len` 0: no check). Message-signature bundles carry no Statement: there it is not used.
     struct vouch_str predicate_type;
     // Optional, either kind: for DSSE bundles, require this builder id (`data` NULL and `len`
-    // 0: no check).
+    // 0: no check). Not used for message-signature bundles.
     struct vouch_str builder_id;
 } vouch_keyless_policy;
 

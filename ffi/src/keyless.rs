@@ -114,10 +114,10 @@ pub struct vouch_keyless_policy {
     /// `VOUCH_POLICY_KEY`: last second of the key's window (`VOUCH_NO_END`: no end).
     pub key_valid_until: i64,
     /// Optional, either kind: for DSSE bundles, require this `predicateType` (`data` NULL and
-    /// `len` 0: no check).
+    /// `len` 0: no check). Message-signature bundles carry no Statement: there it is not used.
     pub predicate_type: vouch_str,
     /// Optional, either kind: for DSSE bundles, require this builder id (`data` NULL and `len`
-    /// 0: no check).
+    /// 0: no check). Not used for message-signature bundles.
     pub builder_id: vouch_str,
 }
 
