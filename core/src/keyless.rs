@@ -613,6 +613,16 @@ fn signature_stage(
     if !ok {
         return Err(Error::InvalidSignature);
     }
+    // A message signature carries no Statement: a predicate type or builder id the caller
+    // requires cannot be judged, so it is refused rather than ignored (fail closed).
+    if payload.is_none() {
+        if options.predicate_type.is_some() {
+            return Err(Error::MissingPredicateType);
+        }
+        if options.builder_id.is_some() {
+            return Err(Error::MissingBuilderId);
+        }
+    }
     if let Some((_, body)) = payload {
         let statement = Statement::parse(body)?;
         out.subject_index = statement.check(&Checks {

@@ -83,8 +83,9 @@ fn run(c: &Case, root_doc: &[u8]) -> Result<keyless_summary::Summary, Error> {
             issuer: Matcher::Exact(c.str("issuer").unwrap()),
         }),
         artifact: &digest,
-        predicate_type: None,
-        builder_id: None,
+        // Not in the upstream cases; set by the tests below.
+        predicate_type: c.str("predicate_type"),
+        builder_id: c.str("builder_id"),
     };
     let bundle = serde_json::to_vec(&c.bundle).unwrap();
     // The bundle bytes as shipped (not re-serialised).
@@ -215,5 +216,33 @@ fn exact_identity_prefix_does_not_match() {
     assert_eq!(
         run(&c2, &c2.trusted_root).err(),
         Some(Error::IssuerMismatch)
+    );
+}
+
+#[test]
+fn statement_checks_on_a_message_signature_are_refused_not_ignored() {
+    let all = cases::all();
+    let c = all
+        .iter()
+        .find(|c| c.name == "py--bundle-v03-staging")
+        .unwrap();
+    let mut c2 = Case {
+        name: c.name.clone(),
+        case: c.case.clone(),
+        bundle: c.bundle.clone(),
+        trusted_root: c.trusted_root.clone(),
+    };
+    // Without statement checks the message-signature bundle verifies.
+    assert!(run(&c2, &c2.trusted_root).is_ok());
+    c2.case["predicate_type"] = serde_json::json!("https://slsa.dev/provenance/v1");
+    assert_eq!(
+        run(&c2, &c2.trusted_root).err(),
+        Some(Error::MissingPredicateType)
+    );
+    c2.case["predicate_type"] = serde_json::Value::Null;
+    c2.case["builder_id"] = serde_json::json!("https://github.com/actions/runner");
+    assert_eq!(
+        run(&c2, &c2.trusted_root).err(),
+        Some(Error::MissingBuilderId)
     );
 }

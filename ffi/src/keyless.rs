@@ -114,10 +114,11 @@ pub struct vouch_keyless_policy {
     /// `VOUCH_POLICY_KEY`: last second of the key's window (`VOUCH_NO_END`: no end).
     pub key_valid_until: i64,
     /// Optional, either kind: for DSSE bundles, require this `predicateType` (`data` NULL and
-    /// `len` 0: no check). Message-signature bundles carry no Statement: there it is not used.
+    /// `len` 0: no check). Message-signature bundles carry no Statement: asking for it there is
+    /// `MISSING_PREDICATE_TYPE`.
     pub predicate_type: vouch_str,
     /// Optional, either kind: for DSSE bundles, require this builder id (`data` NULL and `len`
-    /// 0: no check). Not used for message-signature bundles.
+    /// 0: no check). Asking for it on a message-signature bundle is `MISSING_BUILDER_ID`.
     pub builder_id: vouch_str,
 }
 

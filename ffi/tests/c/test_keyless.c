@@ -307,6 +307,18 @@ static void test_verify_managed_key(void) {
     CHECK(v.earliest_source == VOUCH_TIME_SOURCE_LOG && v.earliest_source_index == 0);
     CHECK(v.tlogs == 1 && v.timed_tlogs == 1 && v.certificate_authorities == 0 && v.ct_logs == 0);
 
+    /* A message signature carries no Statement: statement checks are refused, not ignored. */
+    p = managed_msg.policy;
+    p.predicate_type = str("https://slsa.dev/provenance/v1");
+    EXPECT(verify_with(&managed_msg, managed_msg.bundle.bytes, managed_msg.bundle.len, &p,
+                       &managed_msg.digest, &v),
+           VOUCH_ERR_MISSING_PREDICATE_TYPE);
+    p = managed_msg.policy;
+    p.builder_id = str("https://builder.example/v1");
+    EXPECT(verify_with(&managed_msg, managed_msg.bundle.bytes, managed_msg.bundle.len, &p,
+                       &managed_msg.digest, &v),
+           VOUCH_ERR_MISSING_BUILDER_ID);
+
     memset(&v, 0, sizeof v);
     p = managed_dsse.policy;
     p.predicate_type = str("https://slsa.dev/provenance/v1");
@@ -831,9 +843,13 @@ static vouch_result verify_at(struct verify_layout l) {
         p.identity.data = (const char *)AT(l.ident);
         p.issuer.data = (const char *)AT(l.issuer);
     }
-    memcpy(AT(l.pred), PRED, strlen(PRED));
-    p.predicate_type.data = (const char *)AT(l.pred);
-    p.predicate_type.len = strlen(PRED);
+    /* A predicate type only where there is a Statement: on a message signature it would be
+     * refused (MISSING_PREDICATE_TYPE). */
+    if (oc != &msg && oc != &managed_msg) {
+        memcpy(AT(l.pred), PRED, strlen(PRED));
+        p.predicate_type.data = (const char *)AT(l.pred);
+        p.predicate_type.len = strlen(PRED);
+    }
     memcpy(AT(l.policy), &p, sizeof p);
     memcpy(AT(l.artifact), &oc->digest, sizeof oc->digest);
     return vouch_bundle_verify(r, AT(l.bundle), oc->bundle.len,
