@@ -472,7 +472,11 @@ fn usage_and_environment_errors_exit_2() {
         .unwrap()
         .remove("start");
     e.write("nostart.json", &no_start.to_string());
+    // `gh attestation trusted-root` prints several roots, one a line: one root per file.
+    let line = root.to_string();
+    e.write("two.jsonl", &format!("{line}\n{line}\n"));
     for (file, want) in [
+        ("two.jsonl", "trusted-root-malformed"),
         ("garbage.json", "trusted-root-malformed"),
         ("other.json", "trusted-root-media-type"),
         ("nostart.json", "trusted-root-missing-start"),
