@@ -408,6 +408,8 @@ pub struct BundleReport {
     pub timestamps: Vec<Json>,
     /// The trusted time used first (RFC 3339) and what gave it, for the human line.
     pub trusted_time: Option<(String, String)>,
+    /// The earliest verified signing time (Unix seconds), for policy windows.
+    pub signed_at: Option<i64>,
 }
 
 impl BundleReport {
@@ -706,6 +708,7 @@ pub fn verify_item(item: &Item, root: &TrustedRoot<'_>, req: &Request) -> Bundle
             }
             report.timestamps = verified_timestamps(&shown, root);
             report.trusted_time = trusted_time(&v, root);
+            report.signed_at = v.times.earliest.map(|t| t.time);
         }
         Err(e) => {
             report.certificate = leaf_cert.as_ref().map(|l| certificate_json(l, None));
@@ -875,4 +878,182 @@ fn explain(
         ),
         _ => base.to_string(),
     }
+}
+
+/// Verifies one bundle against a policy file's issuers: keyless issuers for certificate bundles,
+/// key issuers for managed-key bundles. The bundle verifies if it verifies for an issuer that is
+/// active (not revoked, inside `validFrom` / `validUntil`) at the bundle's verified signing time
+/// (its earliest trusted time, never the clock); the policy's `expires` is judged at `now`, and its
+/// `predicateTypes` / `builderIds` lists are checked on the Statement.
+pub fn verify_item_with_policy(
+    item: &Item,
+    root: &TrustedRoot<'_>,
+    base: &Request,
+    policy: &crate::policy::Policy,
+    now: time::OffsetDateTime,
+) -> BundleReport {
+    use crate::policy::KeyStatus;
+    if let Some(exp) = policy.expires
+        && now >= exp
+    {
+        let e = CliError::new(
+            Code::PolicyExpired,
+            format!("the policy expired at {}", format_time(exp)),
+        );
+        return BundleReport::from_error(&item.label, &e);
+    }
+    let managed_bundle = matches!(
+        Bundle::parse(&item.bytes).map(|b| b.signer),
+        Ok(SignerMaterial::PublicKey(_))
+    );
+    // (label, request, status at a time)
+    type StatusFn<'p> = Box<dyn Fn(time::OffsetDateTime) -> KeyStatus + 'p>;
+    let mut candidates: Vec<(String, Request, StatusFn<'_>)> = Vec::new();
+    if managed_bundle {
+        for i in &policy.issuers {
+            let Ok(key) = ManagedKey::new(&i.key) else {
+                continue;
+            };
+            let req = Request {
+                identity: None,
+                issuer: None,
+                key: Some(key),
+                ..base.clone()
+            };
+            candidates.push((i.key_id.clone(), req, Box::new(move |t| i.status(t))));
+        }
+    } else {
+        for i in &policy.keyless_issuers {
+            let req = Request {
+                identity: Some(i.identity.clone()),
+                issuer: Some(i.issuer.clone()),
+                key: None,
+                ..base.clone()
+            };
+            candidates.push((i.key_id.clone(), req, Box::new(move |t| i.status(t))));
+        }
+    }
+    let mut first_error: Option<BundleReport> = None;
+    let mut other_error: Option<BundleReport> = None;
+    let mut inactive: Option<BundleReport> = None;
+    for (label, req, status) in &candidates {
+        let mut r = verify_item(item, root, req);
+        if r.verified {
+            let at = r
+                .signed_at
+                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok());
+            let st = at.map_or(KeyStatus::Revoked, status);
+            r.keys = vec![label.clone()];
+            if st == KeyStatus::Active {
+                if let Err(e) = policy_lists(&r, policy) {
+                    r.verified = false;
+                    r.error = Some(ErrorInfo {
+                        code: e.code,
+                        message: e.message,
+                    });
+                }
+                return r;
+            }
+            if inactive.is_none() {
+                let when = r.trusted_time.as_ref().map_or("-", |(t, _)| t.as_str());
+                let what = match st {
+                    KeyStatus::Revoked => "revoked".to_string(),
+                    KeyStatus::NotYetValid => format!("not valid yet at the signing time {when}"),
+                    _ => format!("past its validUntil at the signing time {when}"),
+                };
+                let code = st.code().unwrap_or(Code::KeyRevoked);
+                r.verified = false;
+                r.error = Some(ErrorInfo {
+                    code,
+                    message: format!("signed only by issuer {label:?}, which is {what}"),
+                });
+                inactive = Some(r);
+            }
+            continue;
+        }
+        let identity_miss = matches!(
+            r.error.as_ref().map(|e| e.code),
+            Some(Code::Core(
+                Error::IdentityMismatch | Error::IssuerMismatch | Error::KeylessPolicyMismatch
+            ))
+        );
+        if !identity_miss && other_error.is_none() {
+            other_error = Some(r);
+        } else if first_error.is_none() {
+            first_error = Some(r);
+        }
+    }
+    if let Some(r) = inactive.or(other_error) {
+        return r;
+    }
+    let kind = if managed_bundle {
+        "key issuer (publicKey)"
+    } else {
+        "keyless issuer (certificateIdentity)"
+    };
+    match first_error {
+        Some(mut r) => {
+            if let Some(e) = &mut r.error {
+                e.message = format!(
+                    "no {kind} of the policy {} matches: {}",
+                    policy.path.display(),
+                    e.message
+                        .split_once(": wanted")
+                        .map_or(e.message.as_str(), |(a, _)| a)
+                );
+                if let Some(c) = &r.certificate {
+                    e.message.push_str(&format!(
+                        " (the certificate has {} from {})",
+                        c["identities"], c["issuer"]
+                    ));
+                }
+            }
+            r
+        }
+        None => BundleReport::from_error(
+            &item.label,
+            &CliError::core_with(
+                Error::KeylessPolicyMismatch,
+                format!("the policy {} has no {kind}", policy.path.display()),
+            ),
+        ),
+    }
+}
+
+/// The policy's `predicateTypes` and `builderIds` on a verified report's Statement.
+fn policy_lists(r: &BundleReport, policy: &crate::policy::Policy) -> Result<(), CliError> {
+    let get = |k: &str| {
+        r.statement
+            .as_ref()
+            .and_then(|s| s.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    for (list, field, mismatch, missing) in [
+        (
+            &policy.predicate_types,
+            "predicateType",
+            Error::PredicateTypeMismatch,
+            Error::MissingPredicateType,
+        ),
+        (
+            &policy.builder_ids,
+            "builderId",
+            Error::BuilderIdMismatch,
+            Error::MissingBuilderId,
+        ),
+    ] {
+        let Some(list) = list else { continue };
+        match get(field) {
+            Some(v) if list.contains(&v) => {}
+            Some(v) => {
+                return Err(CliError::core_with(
+                    mismatch,
+                    format!("{v:?} is not in the policy's {field}s"),
+                ));
+            }
+            None => return Err(CliError::core(missing)),
+        }
+    }
+    Ok(())
 }

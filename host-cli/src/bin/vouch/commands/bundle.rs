@@ -8,6 +8,7 @@ use vouch_cli::error::{CliError, Code, EXIT_OK};
 use vouch_cli::keyless::{
     self, BundleReport, Criterion, FileKind, ManagedKey, Request, TrustedRootFile,
 };
+use vouch_cli::policy::Policy;
 use vouch_cli::util::{hash_file, read_envelope};
 use vouch_cli::{keys, verify};
 
@@ -17,7 +18,6 @@ use crate::out;
 /// Flags of envelope verification that mean nothing for a bundle.
 fn refuse_envelope_flags(a: &VerifyArgs) -> Result<(), CliError> {
     let given = [
-        ("--policy", a.policy.is_some()),
         ("--threshold", a.threshold.is_some()),
         ("--payload-type", !a.payload_types.is_empty()),
         ("--envelope-only", a.envelope_only),
@@ -52,8 +52,85 @@ fn criterion(
     })
 }
 
+/// The artifact of `--artifact` / `--artifact-digest` (exactly one).
+fn artifact(a: &VerifyArgs) -> Result<verify::Artifact, CliError> {
+    if a.artifacts.len() > 1 {
+        return Err(CliError::new(Code::Usage, "--bundle takes one --artifact"));
+    }
+    Ok(match (a.artifacts.first(), &a.artifact_digest) {
+        (Some(p), _) => verify::Artifact {
+            name: p.display().to_string(),
+            digest: hash_file(p)?,
+        },
+        (None, Some(d)) => verify::Artifact {
+            name: d.clone(),
+            digest: keyless::parse_artifact_digest(d)?,
+        },
+        (None, None) => {
+            return Err(CliError::new(
+                Code::Usage,
+                "--bundle needs the artifact: --artifact FILE or --artifact-digest sha256:HEX|sha512:HEX",
+            ));
+        }
+    })
+}
+
+/// `--bundle --policy`: the issuers and the trusted root come from the policy file.
+fn setup_policy(a: &VerifyArgs, path: &std::path::Path) -> Result<Setup, CliError> {
+    refuse_envelope_flags(a)?;
+    let given = [
+        ("--certificate-identity", a.certificate_identity.is_some()),
+        (
+            "--certificate-identity-regexp",
+            a.certificate_identity_regexp.is_some(),
+        ),
+        (
+            "--certificate-oidc-issuer",
+            a.certificate_oidc_issuer.is_some(),
+        ),
+        (
+            "--certificate-oidc-issuer-regexp",
+            a.certificate_oidc_issuer_regexp.is_some(),
+        ),
+        ("--trusted-root", a.trusted_root.is_some()),
+        ("--key", !a.keys.is_empty()),
+    ];
+    if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
+        return Err(CliError::new(
+            Code::Usage,
+            format!("{flag} with --policy: the issuers and the trusted root come from the policy"),
+        ));
+    }
+    let policy = Policy::load(path)?;
+    let Some(root_path) = policy.trusted_root.clone() else {
+        return Err(CliError::new(
+            Code::PolicyInvalid,
+            format!(
+                "{}: trustedRoot: needed to verify bundles (a Sigstore trusted_root.json, relative to the policy file)",
+                path.display()
+            ),
+        ));
+    };
+    let req = Request {
+        identity: None,
+        issuer: None,
+        key: None,
+        artifact: artifact(a)?,
+        predicate_type: a.predicate_type.clone(),
+        builder_id: a.builder_id.clone(),
+    };
+    let root = keyless::load_trusted_root(&root_path)?;
+    Ok((root, req, Some(policy)))
+}
+
+/// What a run needs: the trusted root, the request, and the policy when one is given.
+type Setup = (TrustedRootFile, Request, Option<Policy>);
+
 /// Everything checked before a bundle is read: flags, criteria, key, artifact, trusted root.
-fn setup(a: &VerifyArgs) -> Result<(TrustedRootFile, Request), CliError> {
+fn setup(a: &VerifyArgs) -> Result<Setup, CliError> {
+    if let Some(p) = &a.policy {
+        return setup_policy(a, p);
+    }
     refuse_envelope_flags(a)?;
     let mut warnings = Vec::new();
     let identity = criterion(
@@ -81,12 +158,6 @@ fn setup(a: &VerifyArgs) -> Result<(TrustedRootFile, Request), CliError> {
         Some(p) => Some(ManagedKey::new(&keys::load_public(p)?)?),
         None => None,
     };
-    let artifact_missing = || {
-        CliError::new(
-            Code::Usage,
-            "--bundle needs the artifact: --artifact FILE or --artifact-digest sha256:HEX|sha512:HEX",
-        )
-    };
     // The criteria first: a usage error is reported before any file is read.
     let probe = Request {
         identity,
@@ -100,28 +171,15 @@ fn setup(a: &VerifyArgs) -> Result<(TrustedRootFile, Request), CliError> {
         builder_id: a.builder_id.clone(),
     };
     probe.check()?;
-    if a.artifacts.len() > 1 {
-        return Err(CliError::new(Code::Usage, "--bundle takes one --artifact"));
-    }
     let Some(root_path) = &a.trusted_root else {
         return Err(CliError::new(
             Code::Usage,
             "--bundle needs --trusted-root FILE (a Sigstore trusted_root.json; vouch never fetches one)",
         ));
     };
-    let artifact = match (a.artifacts.first(), &a.artifact_digest) {
-        (Some(p), _) => verify::Artifact {
-            name: p.display().to_string(),
-            digest: hash_file(p)?,
-        },
-        (None, Some(d)) => verify::Artifact {
-            name: d.clone(),
-            digest: keyless::parse_artifact_digest(d)?,
-        },
-        (None, None) => return Err(artifact_missing()),
-    };
+    let artifact = artifact(a)?;
     let root = keyless::load_trusted_root(root_path)?;
-    Ok((root, Request { artifact, ..probe }))
+    Ok((root, Request { artifact, ..probe }, None))
 }
 
 /// Runs `vouch verify --bundle`; returns the exit status (the worst of the bundles').
@@ -130,7 +188,7 @@ pub fn run(a: VerifyArgs, format: Format) -> u8 {
         return EXIT_OK;
     };
     let name = path.display().to_string();
-    let (root_file, req) = match setup(&a) {
+    let (root_file, req, policy) = match setup(&a) {
         Ok(s) => s,
         Err(e) => return failed(&name, &e, format),
     };
@@ -145,7 +203,12 @@ pub fn run(a: VerifyArgs, format: Format) -> u8 {
     let (kind, items) = keyless::split_bundles(&name, bytes);
     let reports: Vec<BundleReport> = items
         .iter()
-        .map(|i| keyless::verify_item(i, &root, &req))
+        .map(|i| match &policy {
+            Some(p) => {
+                keyless::verify_item_with_policy(i, &root, &req, p, time::OffsetDateTime::now_utc())
+            }
+            None => keyless::verify_item(i, &root, &req),
+        })
         .collect();
     let exit = if reports.is_empty() {
         vouch_cli::error::EXIT_NOT_VERIFIED
