@@ -692,3 +692,198 @@ fn snapshots() {
         insta::assert_snapshot!(format!("verify_bundle__{snap}__json"), pretty(&run(&args)));
     }
 }
+
+/// A policy with keyless issuers in `e`: `policy.json` next to `root.json` (the production root);
+/// `issuers` are the members of `allowedIssuers`, `extra` more top-level members (each starting
+/// with `, `).
+fn keyless_policy(e: &Env, issuers: &[&str], extra: &str) -> String {
+    std::fs::copy(repo().join(PROD_ROOT), e.path("root.json")).unwrap();
+    e.write(
+        "policy.json",
+        &format!(
+            "{{\"trustedRoot\": \"root.json\"{extra},\n \"allowedIssuers\": [\n  {}\n ]}}",
+            issuers.join(",\n  ")
+        ),
+    );
+    e.path("policy.json").to_str().unwrap().to_string()
+}
+
+/// The keyless issuer of the npm bundle, with `more` members.
+fn npm_issuer(key_id: &str, more: &str) -> String {
+    format!(
+        "{{\"keyId\": \"{key_id}\", \"certificateIdentityRegexp\": \"^https://github\\\\.com/sigstore/sigstore-js/\\\\.github/workflows/release\\\\.yml@refs/heads/main$\", \"certificateOidcIssuer\": \"{GH_ISSUER}\"{more}}}"
+    )
+}
+
+fn policy_args<'a>(policy: &'a str, more: &[&'a str]) -> Vec<String> {
+    let b = npm_bundle();
+    let mut a: Vec<String> = ["verify", "--bundle", &b, "--policy", policy]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    a.extend(more.iter().map(|s| s.to_string()));
+    a.extend(["--artifact-digest".to_string(), NPM_DIGEST.to_string()]);
+    a
+}
+
+fn run_policy(policy: &str, more: &[&str]) -> (i32, Value, String) {
+    let a = policy_args(policy, more);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    run_json(&a)
+}
+
+#[test]
+fn policy_keyless_issuers() {
+    let other = "{\"keyId\": \"other\", \"certificateIdentity\": \"https://github.com/x/y/.github/workflows/r.yml@refs/heads/main\", \"certificateOidcIssuer\": \"https://token.actions.githubusercontent.com\"}";
+    // Verified by the second issuer: reported under its keyId.
+    let e = Env::new();
+    let p = keyless_policy(&e, &[other, &npm_issuer("sigstore-js", "")], "");
+    let (code, v, _) = run_policy(&p, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["keys"], json!(["sigstore-js"]));
+    // Windows are judged at the bundle's verified signing time (2023-08-18T16:05:35Z).
+    for (more, want) in [
+        (
+            ", \"validUntil\": \"2023-08-18T16:05:35Z\"",
+            Some("key-expired"),
+        ),
+        (", \"validUntil\": \"2023-08-18T16:05:36Z\"", None),
+        (
+            ", \"validFrom\": \"2023-08-18T16:05:36Z\"",
+            Some("key-not-yet-valid"),
+        ),
+        (", \"validFrom\": \"2023-08-18T16:05:35Z\"", None),
+        (", \"revoked\": true", Some("key-revoked")),
+    ] {
+        let e = Env::new();
+        let p = keyless_policy(&e, &[&npm_issuer("sigstore-js", more)], "");
+        let (code, v, _) = run_policy(&p, &[]);
+        match want {
+            Some(c) => {
+                assert_eq!(
+                    (code, v["error"]["code"].clone()),
+                    (1, json!(c)),
+                    "{more}: {v}"
+                );
+                assert!(
+                    v["error"]["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("\"sigstore-js\"")
+                );
+            }
+            None => assert_eq!(code, 0, "{more}: {v}"),
+        }
+    }
+    // No issuer matches: identity-mismatch, naming what the certificate has.
+    let e = Env::new();
+    let p = keyless_policy(&e, &[other], "");
+    let (code, v, _) = run_policy(&p, &[]);
+    assert_eq!(
+        (code, v["error"]["code"].clone()),
+        (1, json!("identity-mismatch"))
+    );
+    let m = v["error"]["message"].as_str().unwrap();
+    assert!(
+        m.contains("no keyless issuer") && m.contains("sigstore-js/.github"),
+        "{m}"
+    );
+    // The policy's lists apply to the Statement.
+    let e = Env::new();
+    let p = keyless_policy(
+        &e,
+        &[&npm_issuer("sigstore-js", "")],
+        ", \"predicateTypes\": [\"https://example.com/other\"]",
+    );
+    let (code, v, _) = run_policy(&p, &[]);
+    assert_eq!(
+        (code, v["error"]["code"].clone()),
+        (1, json!("predicate-type-mismatch"))
+    );
+    let e = Env::new();
+    let p = keyless_policy(
+        &e,
+        &[&npm_issuer("sigstore-js", "")],
+        ", \"builderIds\": [\"https://github.com/actions/runner/github-hosted\"], \"predicateTypes\": [\"https://slsa.dev/provenance/v1\"]",
+    );
+    assert_eq!(run_policy(&p, &[]).0, 0);
+    // An expired policy.
+    let e = Env::new();
+    let p = keyless_policy(
+        &e,
+        &[&npm_issuer("sigstore-js", "")],
+        ", \"expires\": \"2020-01-01T00:00:00Z\"",
+    );
+    let (code, v, _) = run_policy(&p, &[]);
+    assert_eq!(
+        (code, v["error"]["code"].clone()),
+        (1, json!("policy-expired"))
+    );
+    // A policy of key issuers only, for a certificate bundle.
+    let e = Env::new();
+    let pem = serde_json::to_string(
+        &std::fs::read_to_string(format!("{FIXTURES}/test-only-ci.pub")).unwrap(),
+    )
+    .unwrap();
+    let p = keyless_policy(
+        &e,
+        &[&format!("{{\"keyId\": \"ci\", \"publicKey\": {pem}}}")],
+        "",
+    );
+    let (code, v, _) = run_policy(&p, &[]);
+    assert_eq!(
+        (code, v["error"]["code"].clone()),
+        (1, json!("keyless-policy-mismatch")),
+        "{v}"
+    );
+}
+
+#[test]
+fn policy_usage_errors_exit_2() {
+    let e = Env::new();
+    let p = keyless_policy(&e, &[&npm_issuer("sigstore-js", "")], "");
+    // The issuers and the trusted root come from the policy.
+    for flag in [
+        vec!["--certificate-identity", NPM_ID],
+        vec!["--certificate-oidc-issuer", GH_ISSUER],
+        vec!["--trusted-root", PROD_ROOT],
+    ] {
+        let (code, v, _) = run_policy(&p, &flag);
+        assert_eq!(
+            (code, v["error"]["code"].clone()),
+            (2, json!("usage")),
+            "{flag:?}"
+        );
+    }
+    // Malformed policies name the file, line and column.
+    let bad_regexp = "{\"keyId\": \"a\", \"certificateIdentityRegexp\": \"(\", \"certificateOidcIssuer\": \"x\"}";
+    let p = keyless_policy(&e, &[bad_regexp], "");
+    let (code, v, _) = run_policy(&p, &[]);
+    assert_eq!(
+        (code, v["error"]["code"].clone()),
+        (2, json!("policy-invalid"))
+    );
+    let m = v["error"]["message"].as_str().unwrap();
+    assert!(
+        m.contains("policy.json:3:47: allowedIssuers[0].certificateIdentityRegexp"),
+        "{m}"
+    );
+    // trustedRoot is relative to the policy file; a missing one is an environment error.
+    e.write(
+        "sub/policy.json",
+        &format!(
+            "{{\"trustedRoot\": \"nope.json\", \"allowedIssuers\": [{}]}}",
+            npm_issuer("a", "")
+        ),
+    );
+    let p = e.path("sub/policy.json");
+    let (code, v, _) = run_policy(p.to_str().unwrap(), &[]);
+    assert_eq!((code, v["error"]["code"].clone()), (2, json!("io-error")));
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sub/nope.json"),
+        "{v}"
+    );
+}
