@@ -887,3 +887,31 @@ fn policy_usage_errors_exit_2() {
         "{v}"
     );
 }
+
+#[test]
+fn policy_check_lists_keyless_issuers() {
+    let e = Env::new();
+    let p = keyless_policy(&e, &[&npm_issuer("sigstore-js", ", \"revoked\": true")], "");
+    let (code, v, _) = run_json(&["policy", "check", &p]);
+    assert_eq!(code, 0, "{v}");
+    let k = &v["keylessIssuers"][0];
+    assert_eq!(k["keyId"], "sigstore-js");
+    assert_eq!(k["certificateOidcIssuer"], json!({"exact": GH_ISSUER}));
+    assert!(
+        k["certificateIdentity"]["regexp"]
+            .as_str()
+            .unwrap()
+            .starts_with("^https://github")
+    );
+    assert_eq!(k["status"], "key-revoked");
+    assert!(v["trustedRoot"].as_str().unwrap().ends_with("root.json"));
+    let r = run(&["policy", "check", &p]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("1 issuer(s)"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("sigstore-js          keyless identity regexp "),
+        "{}",
+        r.stdout
+    );
+}

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use serde_json::json;
 use vouch_cli::error::{CliError, EXIT_OK};
+use vouch_cli::keyless::Criterion;
 use vouch_cli::policy::Policy;
 use vouch_cli::util::{fingerprint_label, format_time};
 
@@ -35,21 +36,51 @@ fn check_policy(file: &Path, at: Option<&str>, format: Format) -> Result<(), Cli
             })
         })
         .collect();
+    let criterion = |c: &Criterion| match c {
+        Criterion::Exact(s) => json!({"exact": s}),
+        Criterion::Regexp(r) => json!({"regexp": r.as_str()}),
+    };
+    let keyless: Vec<serde_json::Value> = p
+        .keyless_issuers
+        .iter()
+        .map(|i| {
+            json!({
+                "keyId": i.key_id,
+                "certificateIdentity": criterion(&i.identity),
+                "certificateOidcIssuer": criterion(&i.issuer),
+                "validFrom": i.valid_from.map(format_time),
+                "validUntil": i.valid_until.map(format_time),
+                "revoked": i.revoked,
+                "status": i.status(at).as_str(),
+                "description": i.description,
+            })
+        })
+        .collect();
     let expired = p.expires.is_some_and(|e| at >= e);
     match format {
-        Format::Json => out::json(&json!({
-            "ok": true, "policy": p.path, "mode": p.mode.as_str(), "threshold": p.threshold,
-            "expires": p.expires.map(format_time), "expired": expired, "at": format_time(at),
-            "payloadTypes": p.payload_types, "predicateTypes": p.predicate_types, "builderIds": p.builder_ids,
-            "keys": keys,
-        })),
+        Format::Json => {
+            let mut doc = json!({
+                "ok": true, "policy": p.path, "mode": p.mode.as_str(), "threshold": p.threshold,
+                "expires": p.expires.map(format_time), "expired": expired, "at": format_time(at),
+                "payloadTypes": p.payload_types, "predicateTypes": p.predicate_types, "builderIds": p.builder_ids,
+                "keys": keys,
+            });
+            // Keyless members only for policies that have them (the key-only shape is unchanged).
+            if let Some(o) = doc.as_object_mut()
+                && (!keyless.is_empty() || p.trusted_root.is_some())
+            {
+                o.insert("keylessIssuers".into(), json!(keyless));
+                o.insert("trustedRoot".into(), json!(p.trusted_root));
+            }
+            out::json(&doc)
+        }
         Format::Human => {
             outln!(
                 "{}: valid; mode {}, threshold {}, {} issuer(s){}",
                 p.path.display(),
                 p.mode.as_str(),
                 p.threshold,
-                p.issuers.len(),
+                p.issuers.len() + p.keyless_issuers.len(),
                 match p.expires {
                     Some(e) if expired => format!(", EXPIRED at {}", format_time(e)),
                     Some(e) => format!(", expires {}", format_time(e)),
@@ -73,6 +104,27 @@ fn check_policy(file: &Path, at: Option<&str>, format: Format) -> Result<(), Cli
                     window,
                     i.status(at).as_str()
                 );
+            }
+            for i in &p.keyless_issuers {
+                let window = match (i.valid_from, i.valid_until) {
+                    (None, None) => String::from("always"),
+                    (f, u) => format!(
+                        "{} .. {}",
+                        f.map(format_time).unwrap_or_else(|| "-".into()),
+                        u.map(format_time).unwrap_or_else(|| "-".into())
+                    ),
+                };
+                outln!(
+                    "  {:<20} keyless identity {} issuer {} window {} status {}",
+                    i.key_id,
+                    i.identity.describe(),
+                    i.issuer.describe(),
+                    window,
+                    i.status(at).as_str()
+                );
+            }
+            if let Some(r) = &p.trusted_root {
+                outln!("  trusted root {}", r.display());
             }
         }
     }
