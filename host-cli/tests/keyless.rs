@@ -915,3 +915,104 @@ fn policy_check_lists_keyless_issuers() {
         r.stdout
     );
 }
+
+/// The synthetic managed-key bundle standing in for npm's publish attestation (written by
+/// `core/tests/keyless_emit_fixtures.rs`: a test-only key, a test Rekor log).
+const PUBLISH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/keyless/npm-publish.sigstore.json"
+);
+const PUBLISH_KEY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/keyless/npm-publish.pub"
+);
+
+#[test]
+fn npm_document_with_provenance_and_publish_attestations() {
+    let e = Env::new();
+    // The production root with the test log added (the real publish attestation's entry is in the
+    // public Rekor log; the synthetic one is in a test log).
+    let mut root: Value =
+        serde_json::from_slice(&std::fs::read(repo().join(PROD_ROOT)).unwrap()).unwrap();
+    let tlog: Value = serde_json::from_slice(
+        &std::fs::read(format!("{FIXTURES}/keyless/npm-publish-tlog.json")).unwrap(),
+    )
+    .unwrap();
+    root["tlogs"].as_array_mut().unwrap().push(tlog);
+    e.write("root.json", &root.to_string());
+    let publish = std::fs::read_to_string(PUBLISH).unwrap();
+    e.write(
+        "attestations.json",
+        &format!(
+            "{{\"attestations\": [\n {{\"predicateType\": \"https://github.com/npm/attestation/tree/main/specs/publish/v0.1\", \"bundle\": {publish}}},\n {{\"predicateType\": \"https://slsa.dev/provenance/v1\", \"bundle\": {}}}]}}",
+            one_line(&npm_bundle())
+        ),
+    );
+    let doc = e.path("attestations.json");
+    let doc = doc.to_str().unwrap();
+    let root = e.path("root.json");
+    let root = root.to_str().unwrap();
+    let args = |key: Option<&str>| {
+        let mut a: Vec<String> = [
+            "verify",
+            "--bundle",
+            doc,
+            "--trusted-root",
+            root,
+            "--certificate-identity",
+            NPM_ID,
+            "--certificate-oidc-issuer",
+            GH_ISSUER,
+            "--artifact-digest",
+            NPM_DIGEST,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if let Some(k) = key {
+            a.extend(["--key".to_string(), k.to_string()]);
+        }
+        a
+    };
+    // Both verify: the publish attestation with the key, the provenance keylessly.
+    let a = args(Some(PUBLISH_KEY));
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (code, v, _) = run_json(&a);
+    assert_eq!(code, 0, "{v}");
+    let b = &v["bundles"];
+    assert_eq!(
+        b[0]["keys"][0].as_str().unwrap().len(),
+        "sha256:".len() + 64
+    );
+    assert_eq!(
+        b[0]["statement"]["predicateType"],
+        "https://github.com/npm/attestation/tree/main/specs/publish/v0.1"
+    );
+    assert_eq!(b[0]["certificate"], Value::Null);
+    assert_eq!(b[1]["certificate"]["identity"], NPM_ID);
+    let r = run(&a);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout
+            .contains(&format!("verified: {doc}#1 signed by key sha256:")),
+        "{}",
+        r.stdout
+    );
+    // Without --key the publish attestation cannot be judged: not verified, exit 1.
+    let a = args(None);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (code, v, _) = run_json(&a);
+    assert_eq!(code, 1);
+    assert_eq!(v["bundles"][0]["error"]["code"], "keyless-policy-mismatch");
+    assert_eq!(v["bundles"][1]["verified"], true);
+    // Another key: the logged entry names the real signer's key.
+    let other = format!("{FIXTURES}/test-only-ci.pub");
+    let a = args(Some(&other));
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (code, v, _) = run_json(&a);
+    assert_eq!(code, 1);
+    assert_eq!(
+        v["bundles"][0]["error"]["code"], "tlog-body-key-mismatch",
+        "{v}"
+    );
+}
