@@ -1016,3 +1016,51 @@ fn npm_document_with_provenance_and_publish_attestations() {
         "{v}"
     );
 }
+
+#[test]
+fn policy_key_issuers_for_managed_key_bundles() {
+    let e = Env::new();
+    let mut root: Value =
+        serde_json::from_slice(&std::fs::read(repo().join(PROD_ROOT)).unwrap()).unwrap();
+    let tlog: Value = serde_json::from_slice(
+        &std::fs::read(format!("{FIXTURES}/keyless/npm-publish-tlog.json")).unwrap(),
+    )
+    .unwrap();
+    root["tlogs"].as_array_mut().unwrap().push(tlog);
+    e.write("root.json", &root.to_string());
+    let pem = serde_json::to_string(&std::fs::read_to_string(PUBLISH_KEY).unwrap()).unwrap();
+    for (more, want) in [
+        ("", None),
+        // The synthetic entry's signing time is 2024-01-01T00:00:00Z.
+        (
+            ", \"validUntil\": \"2024-01-01T00:00:00Z\"",
+            Some("key-expired"),
+        ),
+        (", \"revoked\": true", Some("key-revoked")),
+    ] {
+        e.write(
+            "policy.json",
+            &format!(
+                "{{\"trustedRoot\": \"root.json\", \"allowedIssuers\": [{}, {{\"keyId\": \"npm-publish\", \"publicKey\": {pem}{more}}}]}}",
+                npm_issuer("provenance", "")
+            ),
+        );
+        let p = e.path("policy.json");
+        let (code, v, _) = run_json(&[
+            "verify",
+            "--bundle",
+            PUBLISH,
+            "--policy",
+            p.to_str().unwrap(),
+            "--artifact-digest",
+            NPM_DIGEST,
+        ]);
+        match want {
+            None => {
+                assert_eq!(code, 0, "{v}");
+                assert_eq!(v["keys"], json!(["npm-publish"]));
+            }
+            Some(c) => assert_eq!((code, v["error"]["code"].clone()), (1, json!(c)), "{v}"),
+        }
+    }
+}
