@@ -118,6 +118,27 @@ pub struct KeylessIssuer {
 }
 
 impl KeylessIssuer {
+    /// Warnings for regexps that do not start with `^` (they match anywhere in the value).
+    pub fn warnings(&self, index: usize) -> Vec<String> {
+        [
+            ("certificateIdentityRegexp", &self.identity),
+            ("certificateOidcIssuerRegexp", &self.issuer),
+        ]
+        .into_iter()
+        .filter_map(|(field, c)| match c {
+            crate::keyless::Criterion::Regexp(re) if !re.as_str().starts_with('^') => {
+                Some(format!(
+                    "allowedIssuers[{index}].{field} {:?} (keyId {:?}) does not start with ^: it \
+                 matches anywhere in the value",
+                    re.as_str(),
+                    self.key_id
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+    }
+
     /// The issuer's status at time `at` (the bundle's verified signing time).
     pub fn status(&self, at: OffsetDateTime) -> KeyStatus {
         if self.revoked {

@@ -738,9 +738,20 @@ fn policy_keyless_issuers() {
     // Verified by the second issuer: reported under its keyId.
     let e = Env::new();
     let p = keyless_policy(&e, &[other, &npm_issuer("sigstore-js", "")], "");
-    let (code, v, _) = run_policy(&p, &[]);
+    let (code, v, stderr) = run_policy(&p, &[]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["keys"], json!(["sigstore-js"]));
+    assert!(stderr.is_empty(), "{stderr}");
+    // An unanchored regexp in a policy is warned about too.
+    let unanchored = "{\"keyId\": \"loose\", \"certificateIdentityRegexp\": \"sigstore-js/\", \"certificateOidcIssuer\": \"https://token.actions.githubusercontent.com\"}";
+    let e2 = Env::new();
+    let p2 = keyless_policy(&e2, &[unanchored], "");
+    let (code, v, stderr) = run_policy(&p2, &[]);
+    assert_eq!((code, v["keys"].clone()), (0, json!(["loose"])));
+    assert!(
+        stderr.contains("allowedIssuers[0].certificateIdentityRegexp \"sigstore-js/\" (keyId \"loose\") does not start with ^"),
+        "{stderr}"
+    );
     // Windows are judged at the bundle's verified signing time (2023-08-18T16:05:35Z).
     for (more, want) in [
         (

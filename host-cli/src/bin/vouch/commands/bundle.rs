@@ -102,6 +102,14 @@ fn setup_policy(a: &VerifyArgs, path: &std::path::Path) -> Result<Setup, CliErro
         ));
     }
     let policy = Policy::load(path)?;
+    for w in policy
+        .keyless_issuers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, k)| k.warnings(i))
+    {
+        eprintln!("vouch: warning: {}: {w}", path.display());
+    }
     let Some(root_path) = policy.trusted_root.clone() else {
         return Err(CliError::new(
             Code::PolicyInvalid,
