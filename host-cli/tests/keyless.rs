@@ -905,7 +905,8 @@ fn policy_check_lists_keyless_issuers() {
     let p = keyless_policy(&e, &[&npm_issuer("sigstore-js", ", \"revoked\": true")], "");
     let (code, v, _) = run_json(&["policy", "check", &p]);
     assert_eq!(code, 0, "{v}");
-    let k = &v["keylessIssuers"][0];
+    let k = &v["keys"][0];
+    assert_eq!(k["algorithm"], "keyless");
     assert_eq!(k["keyId"], "sigstore-js");
     assert_eq!(k["certificateOidcIssuer"], json!({"exact": GH_ISSUER}));
     assert!(
@@ -915,7 +916,7 @@ fn policy_check_lists_keyless_issuers() {
             .starts_with("^https://github")
     );
     assert_eq!(k["status"], "key-revoked");
-    assert!(v["trustedRoot"].as_str().unwrap().ends_with("root.json"));
+    assert!(k["trustedRoot"].as_str().unwrap().ends_with("root.json"));
     let r = run(&["policy", "check", &p]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("1 issuer(s)"), "{}", r.stdout);

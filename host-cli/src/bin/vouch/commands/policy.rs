@@ -35,45 +35,36 @@ fn check_policy(file: &Path, at: Option<&str>, format: Format) -> Result<(), Cli
                 "description": i.description,
             })
         })
-        .collect();
-    let criterion = |c: &Criterion| match c {
-        Criterion::Exact(s) => json!({"exact": s}),
-        Criterion::Regexp(r) => json!({"regexp": r.as_str()}),
-    };
-    let keyless: Vec<serde_json::Value> = p
-        .keyless_issuers
-        .iter()
-        .map(|i| {
+        .chain(p.keyless_issuers.iter().map(|i| {
+            // Keyless issuers are listed with the keys: no algorithm or fingerprint, their
+            // identity and issuer criteria instead, and the policy's trusted root.
+            let criterion = |c: &Criterion| match c {
+                Criterion::Exact(s) => json!({"exact": s}),
+                Criterion::Regexp(r) => json!({"regexp": r.as_str()}),
+            };
             json!({
                 "keyId": i.key_id,
+                "algorithm": "keyless",
+                "fingerprint": null,
                 "certificateIdentity": criterion(&i.identity),
                 "certificateOidcIssuer": criterion(&i.issuer),
+                "trustedRoot": p.trusted_root,
                 "validFrom": i.valid_from.map(format_time),
                 "validUntil": i.valid_until.map(format_time),
                 "revoked": i.revoked,
                 "status": i.status(at).as_str(),
                 "description": i.description,
             })
-        })
+        }))
         .collect();
     let expired = p.expires.is_some_and(|e| at >= e);
     match format {
-        Format::Json => {
-            let mut doc = json!({
-                "ok": true, "policy": p.path, "mode": p.mode.as_str(), "threshold": p.threshold,
-                "expires": p.expires.map(format_time), "expired": expired, "at": format_time(at),
-                "payloadTypes": p.payload_types, "predicateTypes": p.predicate_types, "builderIds": p.builder_ids,
-                "keys": keys,
-            });
-            // Keyless members only for policies that have them (the key-only shape is unchanged).
-            if let Some(o) = doc.as_object_mut()
-                && (!keyless.is_empty() || p.trusted_root.is_some())
-            {
-                o.insert("keylessIssuers".into(), json!(keyless));
-                o.insert("trustedRoot".into(), json!(p.trusted_root));
-            }
-            out::json(&doc)
-        }
+        Format::Json => out::json(&json!({
+            "ok": true, "policy": p.path, "mode": p.mode.as_str(), "threshold": p.threshold,
+            "expires": p.expires.map(format_time), "expired": expired, "at": format_time(at),
+            "payloadTypes": p.payload_types, "predicateTypes": p.predicate_types, "builderIds": p.builder_ids,
+            "keys": keys,
+        })),
         Format::Human => {
             outln!(
                 "{}: valid; mode {}, threshold {}, {} issuer(s){}",
