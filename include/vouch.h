@@ -72,6 +72,49 @@
 
 
 
+// Bytes of caller storage that always suffice for a loaded trusted root
+// (`vouch_trusted_root`).
+#define VOUCH_TRUSTED_ROOT_STORAGE_SIZE 128
+
+// `VOUCH_TRUSTED_ROOT_STORAGE_SIZE` in 8-byte words.
+#define VOUCH_TRUSTED_ROOT_STORAGE_WORDS 16
+
+// Scratch for `vouch_trusted_root_load` that suffices for Sigstore's public-good and staging
+// trusted roots (their largest certificate is under 2 KiB). A scratch of `doc_len` bytes always
+// suffices, whatever the root.
+#define VOUCH_TRUSTED_ROOT_SCRATCH_SIZE 4096
+
+// `vouch_keyless_policy.kind`: a Fulcio certificate with this exact identity and issuer.
+#define VOUCH_POLICY_IDENTITY 1
+
+// `vouch_keyless_policy.kind`: a managed key (bundles with `publicKey`).
+#define VOUCH_POLICY_KEY 2
+
+// `vouch_keyless_policy.key_valid_until` for a key window without an end.
+#define VOUCH_NO_END INT64_MAX
+
+// `vouch_bundle_verified.identity_kind`: no identity (a managed key signed).
+#define VOUCH_IDENTITY_NONE 0
+
+// `vouch_bundle_verified.identity_kind`: an email address (SAN rfc822Name).
+#define VOUCH_IDENTITY_EMAIL 1
+
+// `vouch_bundle_verified.identity_kind`: a URI (SAN uniformResourceIdentifier), e.g. a GitHub
+// workflow.
+#define VOUCH_IDENTITY_URI 2
+
+// `vouch_bundle_verified.identity_kind`: a Fulcio username (SAN otherName
+// 1.3.6.1.4.1.57264.1.7).
+#define VOUCH_IDENTITY_USERNAME 3
+
+// A trusted time's source: the integrated time of a Rekor entry whose SET verified (the index
+// is the log's in the trusted root's `tlogs`).
+#define VOUCH_TIME_SOURCE_LOG 1
+
+// A trusted time's source: a verified RFC 3161 timestamp (the index is the authority's in
+// `timestampAuthorities`).
+#define VOUCH_TIME_SOURCE_TIMESTAMP 2
+
 // The result of every fallible vouch function.
 //
 // `VOUCH_OK` (0) is success. Codes 1 to 999 are the errors of vouch-core, with the same numbers
@@ -374,6 +417,11 @@ typedef struct vouch_hasher vouch_hasher;
 // A parsed public key, living in caller storage (handle from `vouch_key_parse`).
 typedef struct vouch_key vouch_key;
 
+// A validated Sigstore trusted root in caller storage (handle from `vouch_trusted_root_load`).
+// Unlike keys and verifiers it points at the caller's JSON document, which must stay alive and
+// unchanged while the handle is used (the storage may still be moved with `memcpy`).
+typedef struct vouch_trusted_root vouch_trusted_root;
+
 // A prepared verifier: its own copies of the trusted keys, threshold and allowed payload types,
 // living in caller storage (handle from `vouch_verifier_init`). Holds no pointers to caller data.
 typedef struct vouch_verifier vouch_verifier;
@@ -399,6 +447,94 @@ typedef struct vouch_digest {
     uint8_t sha512[64];
 } vouch_digest;
 
+// Who may have signed a bundle, and what its in-toto Statement must say (DSSE bundles).
+// Zero-initialise it, then set `kind` and the fields of that kind; the fields of the other kind
+// must stay NULL / 0 (`VOUCH_ERR_INVALID_ARGUMENT` otherwise).
+typedef struct vouch_keyless_policy {
+    // `VOUCH_POLICY_IDENTITY` or `VOUCH_POLICY_KEY` (anything else: `VOUCH_ERR_INVALID_ARGUMENT`).
+    uint32_t kind;
+    // `VOUCH_POLICY_IDENTITY`: the signer's identity, byte-equal to one SubjectAltName value of
+    // the Fulcio certificate (an email, a URI such as a GitHub workflow
+    // `https://github.com/OWNER/REPO/.github/workflows/FILE@refs/...`, or a Fulcio username).
+    // Non-empty UTF-8.
+    struct vouch_str identity;
+    // `VOUCH_POLICY_IDENTITY`: the OIDC issuer, byte-equal (e.g.
+    // `https://token.actions.githubusercontent.com`). Non-empty UTF-8.
+    struct vouch_str issuer;
+    // `VOUCH_POLICY_KEY`: the key's SubjectPublicKeyInfo DER (ECDSA P-256, P-384 or Ed25519;
+    // `vouch_key_spki_der` gives it for a parsed key).
+    const uint8_t *key_spki_der;
+    // Length of `key_spki_der`.
+    size_t key_spki_der_len;
+    // `VOUCH_POLICY_KEY`: first second (Unix time) at which the key's signatures are accepted;
+    // every trusted time of the bundle must lie in `[key_valid_from, key_valid_until]`.
+    int64_t key_valid_from;
+    // `VOUCH_POLICY_KEY`: last second of the key's window (`VOUCH_NO_END`: no end).
+    int64_t key_valid_until;
+    // Optional, either kind: for DSSE bundles, require this `predicateType` (`data` NULL and
+    // `len` 0: no check). Message-signature bundles carry no Statement: there it is not used.
+    struct vouch_str predicate_type;
+    // Optional, either kind: for DSSE bundles, require this builder id (`data` NULL and `len`
+    // 0: no check). Not used for message-signature bundles.
+    struct vouch_str builder_id;
+} vouch_keyless_policy;
+
+// What a verified bundle tells the caller (written by `vouch_bundle_verify` on success only).
+// The pointers point into the `bundle` and `scratch` given to that call and are valid while
+// both are unchanged.
+typedef struct vouch_bundle_verified {
+    // DSSE bundles: the verified payload (the in-toto Statement), inside `scratch`. Message
+    // signatures: NULL.
+    const uint8_t *payload;
+    // Length of `payload` (0 for message signatures).
+    size_t payload_len;
+    // DSSE bundles: the payload type (always `VOUCH_IN_TOTO_PAYLOAD_TYPE`), inside `bundle`, not
+    // NUL-terminated. Message signatures: NULL.
+    const char *payload_type;
+    // Length of `payload_type`.
+    size_t payload_type_len;
+    // DSSE bundles: the index of the Statement subject the artifact matched. Message
+    // signatures: `VOUCH_NO_SUBJECT`.
+    size_t subject_index;
+    // `VOUCH_IDENTITY_EMAIL`, `_URI` or `_USERNAME`: the form of the SubjectAltName that
+    // matched; `VOUCH_IDENTITY_NONE` for a managed key.
+    uint32_t identity_kind;
+    // The identity that matched (inside `scratch`, not NUL-terminated); NULL for a managed key.
+    const char *identity;
+    // Length of `identity`.
+    size_t identity_len;
+    // The OIDC issuer of the certificate (inside `scratch`, not NUL-terminated); NULL for a
+    // managed key.
+    const char *issuer;
+    // Length of `issuer`.
+    size_t issuer_len;
+    // Number of trusted times (verified SETs, one per log; verified RFC 3161 timestamps, one
+    // per authority); at least 1. The certificate path was verified at each.
+    uint32_t time_count;
+    // The earliest trusted time (Unix seconds).
+    int64_t earliest_time;
+    // Its source: `VOUCH_TIME_SOURCE_LOG` or `VOUCH_TIME_SOURCE_TIMESTAMP`.
+    uint32_t earliest_source;
+    // Its log's or authority's index in the trusted root.
+    uint32_t earliest_source_index;
+    // The latest trusted time (Unix seconds).
+    int64_t latest_time;
+    // Its source.
+    uint32_t latest_source;
+    // Its log's or authority's index in the trusted root.
+    uint32_t latest_source_index;
+    // Bit `i`: `tlogs[i]` of the trusted root has a verified entry.
+    uint64_t tlogs;
+    // Bit `i`: `tlogs[i]`'s verified SET gave a trusted time.
+    uint64_t timed_tlogs;
+    // Bit `i`: `timestampAuthorities[i]` gave a verified timestamp.
+    uint64_t timestamp_authorities;
+    // Bit `i`: the certificate path ended at `certificateAuthorities[i]` (keyless).
+    uint64_t certificate_authorities;
+    // Number of distinct CT logs whose embedded SCT verified (keyless; 0 for a managed key).
+    uint32_t ct_logs;
+} vouch_bundle_verified;
+
 // Caller storage for a key: declare one (stack, static, or inside your own struct) and pass
 // `&storage, sizeof storage` to `vouch_key_parse`. Its size and alignment suffice on every
 // target; never read or write its contents.
@@ -418,6 +554,12 @@ typedef struct vouch_hasher_storage {
     // Opaque.
     uint64_t opaque[VOUCH_HASHER_STORAGE_WORDS];
 } vouch_hasher_storage;
+
+// Caller storage for a trusted root (see `vouch_key_storage`).
+typedef struct vouch_trusted_root_storage {
+    // Opaque.
+    uint64_t opaque[VOUCH_TRUSTED_ROOT_STORAGE_WORDS];
+} vouch_trusted_root_storage;
 
 #ifdef __cplusplus
 extern "C" {
@@ -620,6 +762,75 @@ vouch_result vouch_statement_check(const uint8_t *payload,
                                    size_t builder_id_len,
                                    const struct vouch_digest *artifact,
                                    size_t *out_subject_index);
+
+// Bytes this build needs for a trusted root (at most `VOUCH_TRUSTED_ROOT_STORAGE_SIZE`).
+size_t vouch_trusted_root_storage_size(void);
+
+// Validates a Sigstore trusted root (`trusted_root.json`, media type
+// `application/vnd.dev.sigstore.trustedroot+json;version=0.1`; every rule of keyless check V1 in
+// docs/keyless.md) and stores it in `storage`, its handle in `*out_root`. The trusted root
+// *borrows* `doc`: the document must stay alive and unchanged while the handle is used (the
+// other objects of this ABI copy what they need; this one does not, as a root is kilobytes).
+// `scratch` receives each certificate while it is checked, so it must hold the largest one
+// (`VOUCH_TRUSTED_ROOT_SCRATCH_SIZE` suffices for Sigstore's roots, `doc_len` bytes for any;
+// `VOUCH_ERR_BUFFER_TOO_SMALL` otherwise); it is free again when the call returns. The outputs
+// `scratch[0..scratch_len]`, `storage[0..storage_len]` and `*out_root` must not overlap each
+// other or `doc` (`VOUCH_ERR_INVALID_ARGUMENT`).
+//
+// # Safety
+// `doc` must point at `doc_len` readable bytes that stay unchanged while the handle is used;
+// `scratch` at `scratch_len` writable bytes; `storage` at `storage_len` writable bytes;
+// `out_root` writable.
+vouch_result vouch_trusted_root_load(const uint8_t *doc,
+                                     size_t doc_len,
+                                     uint8_t *scratch,
+                                     size_t scratch_len,
+                                     void *storage,
+                                     size_t storage_len,
+                                     const struct vouch_trusted_root **out_root);
+
+// Parses a Sigstore bundle (strictly, without verifying it) and stores in `*out_len` the
+// scratch bytes `vouch_bundle_verify` needs for it and `root`: the leaf certificate, the DSSE
+// payload, and the largest of what the checks use in turn. `*out_len` must not overlap
+// `bundle`, the root's storage (`vouch_trusted_root_storage_size()` bytes at `root`) or the
+// root's document (`VOUCH_ERR_INVALID_ARGUMENT`).
+//
+// # Safety
+// `root` a handle from `vouch_trusted_root_load` (or NULL) whose document is still alive;
+// `bundle` must point at `bundle_len` readable bytes; `out_len` writable.
+vouch_result vouch_bundle_scratch_len(const struct vouch_trusted_root *root,
+                                      const uint8_t *bundle,
+                                      size_t bundle_len,
+                                      size_t *out_len);
+
+// Verifies a Sigstore bundle against `root`, the `policy` and the artifact's digest: every
+// check V0–V7 of docs/keyless.md (strict parsing; the identity and issuer, byte-exact, or the
+// managed key; every tlog entry of a known log with its SET, inclusion proof and checkpoint;
+// the trusted times; the certificate path and SCTs at each; the signature over the artifact
+// digest or the DSSE PAE; for DSSE, the in-toto Statement's subjects include the artifact and
+// the policy's predicate type and builder id). `artifact` gives SHA-256 (message signatures;
+// DSSE subjects) and / or SHA-512 (DSSE subjects), e.g. from `vouch_hasher_finish`. `scratch`
+// must hold at least `vouch_bundle_scratch_len` bytes (`VOUCH_ERR_BUFFER_TOO_SMALL` otherwise,
+// before any check). On success `*out` describes what was verified; its pointers lie in
+// `bundle` and `scratch`. Any failed check returns that check's code (100–177, or a core code
+// such as `VOUCH_ERR_INVALID_SIGNATURE`, `VOUCH_ERR_SUBJECT_MISMATCH`) and writes nothing.
+// The outputs `scratch[0..scratch_len]` and `*out` must not overlap each other or anything
+// read: the root's storage and document, `bundle`, `*policy`, the policy's texts and key,
+// `*artifact` (`VOUCH_ERR_INVALID_ARGUMENT`).
+//
+// # Safety
+// `root` a handle from `vouch_trusted_root_load` (or NULL) whose document is still alive;
+// `bundle` must point at `bundle_len` readable bytes; `policy` and `artifact` readable, with
+// each pointer in `*policy` readable for its length (or NULL); `scratch` at `scratch_len`
+// writable bytes; `out` writable.
+vouch_result vouch_bundle_verify(const struct vouch_trusted_root *root,
+                                 const uint8_t *bundle,
+                                 size_t bundle_len,
+                                 const struct vouch_keyless_policy *policy,
+                                 const struct vouch_digest *artifact,
+                                 uint8_t *scratch,
+                                 size_t scratch_len,
+                                 struct vouch_bundle_verified *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -20,33 +20,49 @@ VOUCH_REQUIRE_VALGRIND=1 cargo test -p vouch-ffi --test header --test c_abi --te
 
 echo "--- firmware static library (thumbv7em-none-eabihf, no_std, firmware profile, fat LTO)"
 # `cargo rustc --crate-type staticlib` builds only the static library, so fat LTO applies
-# (rustc skips LTO when an rlib is built in the same invocation).
+# (rustc skips LTO when an rlib is built in the same invocation). Built twice: without keyless
+# (the firmware library as it was) and with it (`vouch_bundle_verify` and friends); the second
+# build is copied aside because both land at the same path.
+lib=target/thumbv7em-none-eabihf/firmware/libvouch.a
+keyless_lib="$(mktemp -d)/libvouch-keyless.a"
+cargo rustc -p vouch-ffi --lib --target thumbv7em-none-eabihf --profile firmware \
+  --no-default-features --features ed25519,p256,keyless,opt-size --crate-type staticlib
+cp "$lib" "$keyless_lib"
+ls -l "$keyless_lib"
 cargo rustc -p vouch-ffi --lib --target thumbv7em-none-eabihf --profile firmware \
   --no-default-features --features ed25519,p256,opt-size --crate-type staticlib
-lib=target/thumbv7em-none-eabihf/firmware/libvouch.a
 ls -l "$lib"
-# Footprint as a firmware would see it: link every export with --gc-sections (rust-lld).
+# Footprint as a firmware would see it: link the named exports with --gc-sections (rust-lld).
 lld="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/rust-lld"
 size_tool="$(command -v llvm-size || command -v arm-none-eabi-size || true)"
 if [ -x "$lld" ] && [ -n "$size_tool" ]; then
-  syms=$(grep -oE '\bvouch_[a-z0-9_]+\(' include/vouch.h | tr -d '(' | sort -u)
-  undef=()
-  for s in $syms; do undef+=(-u "$s"); done
   elf="$(mktemp -d)/vouch-footprint.elf"
-  "$lld" -flavor gnu --gc-sections -e vouch_verifier_verify "${undef[@]}" "$lib" -o "$elf"
-  echo "firmware footprint (all $(echo "$syms" | wc -w) exports, gc-sections):"
-  "$size_tool" -A "$elf" | grep -E '^\.(text|rodata|data|bss) '
+  # footprint LIB LABEL SYMBOL...: link LIB keeping SYMBOLs, print .text/.rodata/.data/.bss.
+  footprint() {
+    local l="$1" label="$2"
+    shift 2
+    local undef=()
+    for s in "$@"; do undef+=(-u "$s"); done
+    "$lld" -flavor gnu --gc-sections -e "$1" "${undef[@]}" "$l" -o "$elf"
+    echo "firmware footprint ($label):"
+    "$size_tool" -A "$elf" | grep -E '^\.(text|rodata|data|bss) '
+  }
+  keyless_syms="vouch_trusted_root_storage_size vouch_trusted_root_load vouch_bundle_scratch_len vouch_bundle_verify"
+  all=$(grep -oE '\bvouch_[a-z0-9_]+\(' include/vouch.h | tr -d '(' | sort -u)
+  dsse=$(echo "$all" | grep -vxF -f <(tr ' ' '\n' <<<"$keyless_syms"))
+  # shellcheck disable=SC2086
+  footprint "$lib" "all $(echo "$dsse" | wc -w) DSSE exports, gc-sections" $dsse
   # What a firmware installer with baked-in raw keys links (no PEM/DER key parsing).
-  inst=()
-  for s in vouch_key_from_raw vouch_verifier_init vouch_verifier_verify \
-    vouch_envelope_payload_len vouch_hasher_init vouch_hasher_update vouch_hasher_finish \
-    vouch_statement_check vouch_result_code vouch_key_storage_size vouch_verifier_storage_size \
-    vouch_hasher_storage_size vouch_storage_align; do
-    inst+=(-u "$s")
-  done
-  "$lld" -flavor gnu --gc-sections -e vouch_verifier_verify "${inst[@]}" "$lib" -o "$elf"
-  echo "firmware footprint (installer with raw keys: key_from_raw, verifier, hasher, statement):"
-  "$size_tool" -A "$elf" | grep -E '^\.(text|rodata|data|bss) '
+  footprint "$lib" "installer with raw keys: key_from_raw, verifier, hasher, statement" \
+    vouch_verifier_verify vouch_key_from_raw vouch_verifier_init vouch_envelope_payload_len \
+    vouch_hasher_init vouch_hasher_update vouch_hasher_finish vouch_statement_check \
+    vouch_result_code vouch_key_storage_size vouch_verifier_storage_size \
+    vouch_hasher_storage_size vouch_storage_align
+  # The keyless installer (examples/c/verify_bundle_before_install.c): root, hasher, bundle.
+  footprint "$keyless_lib" "keyless installer: trusted root, hasher, bundle verify" \
+    vouch_bundle_verify vouch_trusted_root_load vouch_bundle_scratch_len \
+    vouch_trusted_root_storage_size vouch_hasher_init vouch_hasher_update vouch_hasher_finish \
+    vouch_result_code vouch_storage_align
 else
   echo "(rust-lld or llvm-size missing: footprint not measured)"
 fi

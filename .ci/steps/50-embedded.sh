@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # vouch-core on an emulated Cortex-M4 (see docs/embedded.md):
 #  1. no heap: no `alloc` (or `std`) feature anywhere in the embedded dependency graph;
-#  2. the firmware test image runs its vectors in qemu (`-M mps2-an386`) and must pass all;
-#  3. the footprint table (four configurations, keyless included; .text / .rodata / .data+.bss / stack peak) is
+#  2. the firmware test image runs its vectors in qemu (`-M mps2-an386`) and must pass all; with
+#     the p256-cm4 backend too, plus every Wycheproof P-256 vector and a differential run against
+#     RustCrypto p256 (qemu >= 8.2, installed by .ci/qemu.sh);
+#  3. the footprint table (six configurations: with and without p256-cm4, keyless included;
+#     .text / .rodata / .data+.bss / stack peak / instructions per envelope) is
 #     measured and checked against its budgets (`--check`: over budget fails CI);
 #  4. the no-panic link proof is attempted (see docs/embedded.md for its status).
 set -euo pipefail
@@ -10,9 +13,8 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 
 rustup target add thumbv7em-none-eabihf >/dev/null 2>&1 || true
-if ! command -v qemu-system-arm >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq qemu-system-arm >/dev/null
-fi
+# qemu >= 8.2 (from bookworm-backports on Debian 12): the p256-cm4 image needs it (.ci/qemu.sh).
+bash .ci/qemu.sh
 
 echo "--- no heap: alloc/std features in the thumbv7em dependency graphs"
 check_no_alloc() {
@@ -30,7 +32,9 @@ check_no_alloc cargo tree -p vouch-core --no-default-features --features ed25519
 check_no_alloc cargo tree -p vouch-core --no-default-features --features p256
 check_no_alloc cargo tree -p vouch-core --no-default-features --features ed25519,p256,keyless
 check_no_alloc cargo tree -p vouch-core --no-default-features --features p256,keyless
+check_no_alloc cargo tree -p vouch-core --no-default-features --features ed25519,p256-cm4
 (cd tests/embedded && check_no_alloc cargo tree -p vouch-embedded)
+(cd tests/embedded && check_no_alloc cargo tree -p vouch-embedded --features p256-cm4,p256-vectors)
 echo "no alloc or std feature enabled"
 
 echo "--- firmware test image in qemu (mps2-an386, Cortex-M4)"
@@ -53,6 +57,50 @@ grep -q '^PASS keyless: real RFC 3161 timestamp' "$log"
 grep -q '^PASS keyless: whole real bundle, v0.3 message signature' "$log"
 grep -q '^PASS keyless: whole real bundle, npm DSSE provenance' "$log"
 grep -q '^PASS keyless: whole real bundle, Rekor v2 and RFC 3161 timestamp' "$log"
+grep -qE '^[0-9]+ passed, 0 failed$' "$log"
+rm -f "$log"
+
+echo "--- the p256-cm4 backend refuses to build for a host target (compile_error!)"
+cd "$root"
+if out=$(cargo check --quiet -p vouch-core --no-default-features --features p256-cm4 2>&1); then
+  echo "vouch-core with p256-cm4 built for the host"; exit 1
+fi
+grep -q "feature is for Cortex-M" <<<"$out" || { echo "$out"; exit 1; }
+echo "refused on the host, as documented"
+
+echo "--- firmware test image with the p256-cm4 backend (qemu >= 8.2)"
+cd "$root/tests/embedded"
+log=$(mktemp)
+timeout 300 cargo run --release --features p256-cm4 | tee "$log"
+grep -q '^vouch-core on Cortex-M4 (.*p256-cm4' "$log"
+grep -qE '^[0-9]+ passed, 0 failed$' "$log"
+rm -f "$log"
+
+echo "--- every Wycheproof P-256 vector and the differential run against RustCrypto, with p256-cm4"
+# build.rs turns the Wycheproof files and host-generated signatures (with tampered forms) into
+# compact tables the image embeds; every verdict must match (docs/embedded.md).
+cargo build --release --features p256-cm4,p256-vectors
+log=$(mktemp)
+timeout 300 qemu-system-arm -M mps2-an386 -nographic \
+  -semihosting-config enable=on,target=native \
+  -kernel "${CARGO_TARGET_DIR:-target}/thumbv7em-none-eabihf/release/vouch-embedded" | tee "$log"
+grep -q '^P-256 backend: p256-cm4$' "$log"
+grep -q '^PASS p256 wycheproof DER: 484 vectors' "$log"
+grep -q '^PASS p256 wycheproof P1363: 262 vectors' "$log"
+grep -qE '^PASS p256 differential against RustCrypto p256: 288 cases .*, 0 disagreements$' "$log"
+grep -qE '^[0-9]+ passed, 0 failed$' "$log"
+rm -f "$log"
+# The same tables through RustCrypto's arithmetic (no backend): about 12 s in qemu.
+cargo build --release --features p256-vectors
+log=$(mktemp)
+timeout 300 qemu-system-arm -M mps2-an386 -nographic \
+  -semihosting-config enable=on,target=native \
+  -kernel "${CARGO_TARGET_DIR:-target}/thumbv7em-none-eabihf/release/vouch-embedded" |
+  grep -E 'backend|p256 wycheproof|p256 differential|passed' | tee "$log"
+grep -q '^P-256 backend: RustCrypto p256$' "$log"
+grep -q '^PASS p256 wycheproof DER: 484 vectors' "$log"
+grep -q '^PASS p256 wycheproof P1363: 262 vectors' "$log"
+grep -qE '^PASS p256 differential against RustCrypto p256: 288 cases .*, 0 disagreements$' "$log"
 grep -qE '^[0-9]+ passed, 0 failed$' "$log"
 rm -f "$log"
 

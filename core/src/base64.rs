@@ -12,7 +12,8 @@
 //! * the empty string decodes to the empty byte string.
 //!
 //! The decoder is fed in pieces, because DSSE fields arrive as JSON strings that may contain escapes
-//! (`\/`, `\u002b`): the unescaped text is streamed through [`Decoder::feed`] without a copy.
+//! (`\/`, `\u002b`): the unescaped text is streamed through the exact decoder (`Decoder::feed`)
+//! without a copy.
 //! base64ct (the RustCrypto decoder) needs its whole input in one slice, which would force a copy
 //! the size of the payload into memory that a no-heap caller does not have; it serves as the
 //! reference model in vouch's tests and fuzz targets instead.
@@ -54,9 +55,10 @@ enum Alphabet {
     UrlSafe,
 }
 
-/// A streaming, strict base64 decoder that accepts either alphabet.
+/// A streaming, strict base64 decoder that accepts either alphabet (reached from outside the
+/// crate only through [`crate::hazmat::Base64Decoder`]).
 #[derive(Clone, Debug)]
-pub struct Decoder {
+pub(crate) struct Decoder {
     /// Bits of the current (incomplete) quantum.
     acc: u32,
     /// Characters in the current quantum (0..4), padding included.
@@ -371,7 +373,10 @@ fn merge(current: Alphabet, std_seen: bool, url_seen: bool) -> Option<Alphabet> 
 /// Decodes the base64 text held in a JSON string piece by piece, handing each decoded piece to
 /// `sink` (nothing the size of the payload is needed); returns the decoded length. On invalid
 /// text `sink` may already have seen a prefix of the output before [`Error::InvalidBase64`].
-pub fn stream_json_str(s: &JsonStr<'_>, mut sink: impl FnMut(&[u8])) -> Result<usize, Error> {
+pub(crate) fn stream_json_str(
+    s: &JsonStr<'_>,
+    mut sink: impl FnMut(&[u8]),
+) -> Result<usize, Error> {
     let mut n = 0usize;
     let mut dec = Decoder::new();
     let mut out = |c: &[u8]| {
@@ -424,7 +429,7 @@ pub fn decode_in_place(buf: &mut [u8]) -> Result<usize, Error> {
 }
 
 /// Checks that a JSON string holds valid base64 and returns its decoded length, writing nothing.
-pub fn validate_json_str(s: &JsonStr<'_>) -> Result<usize, Error> {
+pub(crate) fn validate_json_str(s: &JsonStr<'_>) -> Result<usize, Error> {
     if let Some(n) = validate_fast(s.raw()) {
         return Ok(n);
     }
@@ -672,7 +677,7 @@ fn decode_block(input: &[u8; FAST_BLOCK_IN], out: &mut [u8; FAST_BLOCK_OUT]) -> 
 
 /// The exact decoded length of a base64 text without escapes, *if* it is valid (counting the
 /// trailing `=`); for invalid text the result is meaningless but harmless.
-pub fn decoded_len_if_valid(text: &[u8]) -> usize {
+pub(crate) fn decoded_len_if_valid(text: &[u8]) -> usize {
     let pads = text
         .iter()
         .rev()
@@ -693,7 +698,7 @@ pub fn decoded_len_if_valid(text: &[u8]) -> usize {
 /// accepts the same text with the same output: the bulk of the text (whole blocks, no padding)
 /// is checked here character by character against the same alphabet rules, and the last quantum
 /// and padding go through the streaming decoder itself.
-pub fn decode_fast<'o>(
+pub(crate) fn decode_fast<'o>(
     text: &[u8],
     out: &'o mut [u8],
     mut on_chunk: impl FnMut(&'o [u8]),

@@ -80,6 +80,8 @@ pub mod chain;
 pub mod der;
 pub mod envelope;
 mod error;
+#[doc(hidden)]
+pub mod hazmat;
 pub mod json;
 pub mod key;
 #[cfg(feature = "keyless")]

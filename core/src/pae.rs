@@ -53,7 +53,7 @@ pub fn stream(payload_type: &[u8], body: &[u8], mut sink: impl FnMut(&[u8])) {
 
 /// Calls `sink` with the pieces of `PAE(payload_type, body)` that come before the body, for a
 /// body of `body_len` bytes (the body itself can then follow in any number of pieces).
-pub fn stream_header(payload_type: &[u8], body_len: usize, mut sink: impl FnMut(&[u8])) {
+pub(crate) fn stream_header(payload_type: &[u8], body_len: usize, mut sink: impl FnMut(&[u8])) {
     sink(PREFIX);
     sink(Decimal::new(payload_type.len()).as_bytes());
     sink(b" ");

@@ -13,7 +13,7 @@ use vouch_core::testkit::{
 };
 use vouch_core::{
     Algorithm, Envelope, Error, IN_TOTO_PAYLOAD_TYPE, MAX_SIGNATURES, MAX_TRUSTED_KEYS, PublicKey,
-    TrustedKey, Verifier, pae,
+    TrustedKey, Verifier, hazmat, pae,
 };
 
 const T: &str = IN_TOTO_PAYLOAD_TYPE;
@@ -826,7 +826,10 @@ fn raw_payload_signatures_are_not_dsse_signatures() {
         let env = EnvelopeBuilder::new(T, payload).sig(None, sig.clone(), B64::Url);
         assert_eq!(verify(&v, &env.to_json()), Err(Error::InvalidSignature));
         // The same key's raw-message check accepts it: the signature is genuine, just not DSSE.
-        assert!(ed_pub(&kp).verify_raw(payload, &sig) || p256_pub(&sk).verify_raw(payload, &sig));
+        assert!(
+            hazmat::verify_raw(&ed_pub(&kp), payload, &sig)
+                || hazmat::verify_raw(&p256_pub(&sk), payload, &sig)
+        );
     }
 }
 

@@ -41,7 +41,7 @@ fn reference(text: &[u8]) -> Result<Vec<u8>, Error> {
         out.extend_from_slice(c);
         Ok::<(), Error>(())
     };
-    let mut d = base64::Decoder::new();
+    let mut d = vouch_core::hazmat::Base64Decoder::new();
     for c in text.chunks(1) {
         d.feed(c, &mut sink)?;
     }

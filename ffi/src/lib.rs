@@ -25,7 +25,12 @@
 #![allow(unsafe_code)]
 #![warn(clippy::std_instead_of_core)]
 
+#[cfg(feature = "keyless")]
+mod keyless;
 mod result;
+
+#[cfg(feature = "keyless")]
+pub use keyless::*;
 
 use core::ffi::{c_char, c_void};
 use core::mem::{align_of, size_of, size_of_val};
@@ -515,6 +520,19 @@ pub extern "C" fn vouch_storage_align() -> usize {
     align_of::<vouch_key>()
         .max(align_of::<vouch_verifier>())
         .max(align_of::<vouch_hasher>())
+        .max(keyless_align())
+}
+
+/// Alignment of the keyless objects.
+#[cfg(feature = "keyless")]
+const fn keyless_align() -> usize {
+    align_of::<vouch_trusted_root>()
+}
+
+/// No keyless objects without the feature.
+#[cfg(not(feature = "keyless"))]
+const fn keyless_align() -> usize {
+    1
 }
 
 // --------------------------------------------------------------------------------------------
@@ -1130,6 +1148,8 @@ mod tests {
         assert!(vouch_key_storage_size() <= VOUCH_KEY_STORAGE_SIZE);
         assert!(vouch_verifier_storage_size() <= VOUCH_VERIFIER_STORAGE_SIZE);
         assert!(vouch_hasher_storage_size() <= VOUCH_HASHER_STORAGE_SIZE);
+        #[cfg(feature = "keyless")]
+        assert!(vouch_trusted_root_storage_size() <= VOUCH_TRUSTED_ROOT_STORAGE_SIZE);
         assert!(vouch_storage_align() <= VOUCH_STORAGE_ALIGN);
     }
 

@@ -4,6 +4,10 @@
 //! UndefinedBehaviorSanitizer and (when valgrind is installed) under valgrind, and compiles the
 //! header as C++17.
 //!
+//! `tests/c/test_keyless.c` (the keyless functions) runs the same way against real Sigstore bundles
+//! and trusted roots from `tests/vectors/sigstore` and synthetic managed-key bundles signed by
+//! vouch-core's test Rekor log.
+//!
 //! Set `VOUCH_REQUIRE_VALGRIND=1` to fail instead of skipping when valgrind is missing (CI does).
 
 use std::path::{Path, PathBuf};
@@ -129,6 +133,59 @@ fn write_fixtures(dir: &Path) {
     );
 }
 
+/// vouch-core's test Rekor logs and managed-key bundle builder (real P-256 signatures, SETs,
+/// inclusion proofs and checkpoints).
+#[cfg(feature = "keyless")]
+#[allow(dead_code)]
+#[path = "../../core/tests/support/rekor.rs"]
+mod rekor;
+
+/// The real Sigstore cases the keyless C test verifies: (fixture name, case directory).
+#[cfg(feature = "keyless")]
+const KEYLESS_CASES: &[(&str, &str)] = &[
+    ("msg_v03", "py--bundle-v03-staging"),
+    ("dsse_npm", "go--sigstorejs-2.0.0-provenance-exact"),
+    ("dsse_rekor_v2", "py--dsse-staging-rekor-v2"),
+    ("othername", "go--othername-san"),
+];
+
+/// Writes the fixtures of `test_keyless.c`: each real case's bundle and trusted root (copied
+/// byte for byte), and two synthetic managed-key bundles (message signature and DSSE) with their
+/// trusted root, signer key (SPKI DER) and artifact.
+#[cfg(feature = "keyless")]
+fn write_keyless_fixtures(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("fixture dir");
+    let w = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).expect("write");
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/sigstore");
+    for (name, case) in KEYLESS_CASES {
+        let case_dir = vectors.join("cases").join(case);
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(case_dir.join("case.json")).expect("case.json"))
+                .expect("case.json parses");
+        let root = meta["trusted_root_source"].as_str().expect("root source");
+        w(
+            &format!("{name}.json"),
+            &std::fs::read(case_dir.join("bundle.sigstore.json")).expect("bundle"),
+        );
+        w(
+            &format!("{name}.root.json"),
+            &std::fs::read(vectors.join(root)).expect("trusted root"),
+        );
+    }
+    for (name, mb) in [
+        ("managed_msg", rekor::ManagedBundle::message()),
+        (
+            "managed_dsse",
+            rekor::ManagedBundle::dsse("https://slsa.dev/provenance/v1"),
+        ),
+    ] {
+        w(&format!("{name}.json"), &mb.json());
+        w(&format!("{name}.root.json"), &mb.root);
+        w(&format!("{name}.spki"), &mb.signer_spki);
+        w(&format!("{name}.artifact"), &mb.artifact);
+    }
+}
+
 fn run(cmd: &mut Command) {
     let out = cmd
         .output()
@@ -173,15 +230,20 @@ fn paths(name: &str) -> Paths {
 }
 
 const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"];
+const SANITIZE: &[&str] = &[
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-fno-omit-frame-pointer",
+];
 const LINK_LIBS: &[&str] = &["-lpthread", "-ldl", "-lm"];
 
-fn compile_c(p: &Paths, out: &Path, extra: &[&str]) {
+fn compile_c(p: &Paths, source: &str, out: &Path, extra: &[&str]) {
     run(Command::new("gcc")
         .args(C_FLAGS)
         .args(extra)
         .arg("-I")
         .arg(&p.include)
-        .arg(p.src.join("test_vouch.c"))
+        .arg(p.src.join(source))
         .arg(&p.lib)
         .args(LINK_LIBS)
         .arg("-o")
@@ -194,36 +256,18 @@ fn c_tests_under_asan_and_ubsan() {
     let fixtures = p.work.join("fixtures");
     write_fixtures(&fixtures);
     let bin = p.work.join("test_vouch_asan");
-    compile_c(
-        &p,
-        &bin,
-        &[
-            "-fsanitize=address,undefined",
-            "-fno-sanitize-recover=all",
-            "-fno-omit-frame-pointer",
-        ],
-    );
-    run(Command::new(&bin)
-        .arg(&fixtures)
+    compile_c(&p, "test_vouch.c", &bin, SANITIZE);
+    run_asan(&bin, &fixtures);
+}
+
+fn run_asan(bin: &Path, fixtures: &Path) {
+    run(Command::new(bin)
+        .arg(fixtures)
         .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
         .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1"));
 }
 
-#[test]
-fn c_tests_under_valgrind() {
-    if !have("valgrind") {
-        assert!(
-            std::env::var_os("VOUCH_REQUIRE_VALGRIND").is_none(),
-            "valgrind is required (VOUCH_REQUIRE_VALGRIND is set) but not installed"
-        );
-        eprintln!("valgrind not installed: skipping (CI installs it)");
-        return;
-    }
-    let p = paths("c-valgrind");
-    let fixtures = p.work.join("fixtures");
-    write_fixtures(&fixtures);
-    let bin = p.work.join("test_vouch");
-    compile_c(&p, &bin, &["-O1"]);
+fn run_valgrind(bin: &Path, fixtures: &Path) {
     run(Command::new("valgrind")
         .args([
             "--error-exitcode=99",
@@ -231,8 +275,58 @@ fn c_tests_under_valgrind() {
             "--errors-for-leak-kinds=definite",
             "--quiet",
         ])
-        .arg(&bin)
-        .arg(&fixtures));
+        .arg(bin)
+        .arg(fixtures));
+}
+
+fn valgrind_or_skip() -> bool {
+    if have("valgrind") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("VOUCH_REQUIRE_VALGRIND").is_none(),
+        "valgrind is required (VOUCH_REQUIRE_VALGRIND is set) but not installed"
+    );
+    eprintln!("valgrind not installed: skipping (CI installs it)");
+    false
+}
+
+#[cfg(feature = "keyless")]
+#[test]
+fn keyless_c_tests_under_asan_and_ubsan() {
+    let p = paths("keyless-asan");
+    let fixtures = p.work.join("fixtures");
+    write_keyless_fixtures(&fixtures);
+    let bin = p.work.join("test_keyless_asan");
+    compile_c(&p, "test_keyless.c", &bin, SANITIZE);
+    run_asan(&bin, &fixtures);
+}
+
+#[cfg(feature = "keyless")]
+#[test]
+fn keyless_c_tests_under_valgrind() {
+    if !valgrind_or_skip() {
+        return;
+    }
+    let p = paths("keyless-valgrind");
+    let fixtures = p.work.join("fixtures");
+    write_keyless_fixtures(&fixtures);
+    let bin = p.work.join("test_keyless");
+    compile_c(&p, "test_keyless.c", &bin, &["-O1"]);
+    run_valgrind(&bin, &fixtures);
+}
+
+#[test]
+fn c_tests_under_valgrind() {
+    if !valgrind_or_skip() {
+        return;
+    }
+    let p = paths("c-valgrind");
+    let fixtures = p.work.join("fixtures");
+    write_fixtures(&fixtures);
+    let bin = p.work.join("test_vouch");
+    compile_c(&p, "test_vouch.c", &bin, &["-O1"]);
+    run_valgrind(&bin, &fixtures);
 }
 
 #[test]

@@ -57,3 +57,49 @@ fn example_data_verifies_and_tampering_is_caught() {
         Err(vouch_core::Error::SubjectMismatch)
     );
 }
+
+/// The keyless example's data (`examples/c/data/keyless`) is the repository's real Sigstore test
+/// data, byte for byte, and the artifact is the file the bundle signed.
+#[test]
+fn keyless_example_data_is_the_vectors_and_the_artifact_is_signed() {
+    use sha2::{Digest, Sha256};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |p: &str| std::fs::read(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let case = "tests/vectors/sigstore/cases/py--bundle-v03-staging";
+    for (example, vector) in [
+        (
+            "examples/c/data/keyless/artifact.txt.sigstore.json",
+            format!("{case}/bundle.sigstore.json"),
+        ),
+        (
+            "examples/c/data/keyless/trusted_root.json",
+            "tests/vectors/sigstore/trusted_roots/staging-sigstore-python.json".to_string(),
+        ),
+        (
+            "examples/c/data/keyless/LICENSE",
+            "tests/vectors/sigstore/LICENSE".to_string(),
+        ),
+    ] {
+        assert!(
+            read(example) == read(&vector),
+            "{example} differs from {vector}"
+        );
+    }
+    let meta = String::from_utf8(read(&format!("{case}/case.json"))).expect("utf-8");
+    let digest: String = Sha256::digest(read("examples/c/data/keyless/artifact.txt"))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(
+        meta.contains(&format!("\"artifact_digest\": \"sha256:{digest}\"")),
+        "artifact.txt is not the file the bundle signed"
+    );
+    let tampered = read("examples/c/data/keyless/artifact-tampered.txt");
+    assert_ne!(Sha256::digest(&tampered).as_slice(), hex_bytes(&digest));
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect()
+}

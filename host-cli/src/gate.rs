@@ -79,7 +79,8 @@ pub struct Entry {
     pub urn: String,
     /// Its repository-relative path.
     pub path: String,
-    /// SHA-256 of the committed content (hex).
+    /// SHA-256 of the committed content (hex; reported as `sha256:<hex>`).
+    #[serde(serialize_with = "crate::report::ser_sha256")]
     pub digest: String,
     /// Why it is missing (absent for valid entries).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,7 +98,8 @@ pub struct Invalid {
     pub message: String,
     /// Its repository-relative path.
     pub path: String,
-    /// SHA-256 of the committed content (hex).
+    /// SHA-256 of the committed content (hex; reported as `sha256:<hex>`).
+    #[serde(serialize_with = "crate::report::ser_sha256")]
     pub digest: String,
 }
 
@@ -112,8 +114,11 @@ pub struct Blocked {
     pub reason: Code,
     /// Human explanation.
     pub message: String,
-    /// SHA-256 of the committed content (hex), when it was read.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// SHA-256 of the committed content (hex; reported as `sha256:<hex>`), when it was read.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::report::ser_sha256_opt"
+    )]
     pub digest: Option<String>,
 }
 
@@ -1025,9 +1030,10 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
 }
 
 impl GateReport {
-    /// The report as pretty JSON with a final newline (what `--output` and `--format json` write).
+    /// The report as `--output` and `--format json` write it: the one JSON shape of every
+    /// command ([`crate::report::gate`], [`crate::report::line()`]).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+        crate::report::line(&crate::report::gate(self))
     }
     /// Whether the release may go ahead: nothing missing, invalid or blocked.
     pub fn passed(&self) -> bool {

@@ -14,7 +14,7 @@
 //! | [`statement`] | the in-toto Statement writer (SLSA v1 or the registry format) |
 //! | [`keyless`] | Sigstore bundles: `vouch verify --bundle` (identity / issuer criteria, bundle files, reports) |
 //! | [`keys`] | key files: generate, load, sign |
-//! | [`report`] | an error for humans and as JSON, in one shape for every subcommand |
+//! | [`report`] | every report: an error for humans, and the one JSON shape of every subcommand (`ok`, `error`, `sha256:` digests, the registry record) |
 //! | [`util`], [`log`] | hashing files, bounded envelope reads, times, debug logging |
 //!
 //! The verification profile — what "valid" means, rule by rule, with sources — is

@@ -276,7 +276,7 @@ impl Report {
 }
 
 /// One subject as JSON: `{"digest": {alg: hex, ...}, "name": ...}` (string digests only).
-fn subject_json(s: &vouch_core::statement::Subject<'_>) -> Json {
+pub(crate) fn subject_json(s: &vouch_core::statement::Subject<'_>) -> Json {
     let mut d = Map::new();
     for (alg, v) in s.digest.members() {
         if let Some(h) = v.as_str() {
@@ -286,18 +286,10 @@ fn subject_json(s: &vouch_core::statement::Subject<'_>) -> Json {
     serde_json::json!({"digest": d, "name": json_text(&s.name)})
 }
 
-/// Serialises the subjects one at a time, straight from the payload.
-struct SubjectsOut<'r>(&'r Report);
-
-impl Serialize for SubjectsOut<'_> {
-    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        ser.collect_seq(self.0.subjects().map(|s| subject_json(&s)))
-    }
-}
-
+/// The `--format json` report of one envelope ([`crate::report::verify_report`]).
 impl Serialize for Report {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        self.serialize_for(None, ser)
+        crate::report::verify_report(self, None, ser)
     }
 }
 
@@ -306,28 +298,6 @@ impl Report {
     /// envelope file), in the same shape as every other report.
     pub fn from_error(e: &CliError) -> Self {
         Report::new().fail(e.clone())
-    }
-
-    /// Serialises the report, with an `envelope` path first when given (several envelopes per
-    /// call). Keys in sorted order, as serde_json's default map writes them.
-    pub fn serialize_for<S: serde::Serializer>(
-        &self,
-        envelope: Option<&str>,
-        ser: S,
-    ) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = ser.serialize_map(None)?;
-        if let Some(p) = envelope {
-            m.serialize_entry("envelope", p)?;
-        }
-        m.serialize_entry("envelopeKeyids", &self.envelope_keyids)?;
-        m.serialize_entry("error", &self.error)?;
-        m.serialize_entry("keys", &self.keys)?;
-        m.serialize_entry("payloadType", &self.payload_type)?;
-        m.serialize_entry("statement", &self.statement)?;
-        m.serialize_entry("subjects", &SubjectsOut(self))?;
-        m.serialize_entry("verified", &self.verified)?;
-        m.end()
     }
 }
 

@@ -39,6 +39,8 @@ fn assert_schema(v: &Value) {
         assert!(v.get(k).is_some(), "missing {k} in {v}");
     }
     assert!(v["verified"].is_boolean());
+    // `ok` is the verdict too, as in every command's JSON.
+    assert_eq!(v["ok"], v["verified"], "{v}");
     assert!(v["keys"].is_array() && v["subjects"].is_array());
     if v["verified"] == true {
         assert!(v["error"].is_null());
@@ -115,10 +117,10 @@ fn failure_classes_exit_codes_and_json() {
     e.sign(&["a.key"], &[], "statement.json", "env.json");
 
     // Wrong key: 1, invalid-signature.
-    let (c, v, _) = e.json(&["verify", "env.json", "--key", "b.pub"]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("invalid-signature"))
+    let v = e.fails(
+        &["verify", "env.json", "--key", "b.pub"],
+        1,
+        "invalid-signature",
     );
     assert_schema(&v);
     let r = e.run(&["verify", "env.json", "--key", "b.pub"]);
@@ -126,78 +128,85 @@ fn failure_classes_exit_codes_and_json() {
     assert!(r.stderr.contains("invalid-signature"), "{}", r.stderr);
 
     // Artifact matching no subject: 1, subject-mismatch, signature still reported.
-    let (c, v, _) = e.json(&[
-        "verify",
-        "env.json",
-        "--key",
-        "a.pub",
-        "--artifact",
-        "other.bin",
-    ]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("subject-mismatch"))
+    let v = e.fails(
+        &[
+            "verify",
+            "env.json",
+            "--key",
+            "a.pub",
+            "--artifact",
+            "other.bin",
+        ],
+        1,
+        "subject-mismatch",
     );
     assert_eq!(v["keys"].as_array().unwrap().len(), 1);
     assert_schema(&v);
 
     // Builder and predicate type expectations.
-    let (c, v, _) = e.json(&[
-        "verify",
-        "env.json",
-        "--key",
-        "a.pub",
-        "--builder-id",
-        "https://evil",
-    ]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("builder-id-mismatch"))
+    e.fails(
+        &[
+            "verify",
+            "env.json",
+            "--key",
+            "a.pub",
+            "--builder-id",
+            "https://evil",
+        ],
+        1,
+        "builder-id-mismatch",
     );
-    let (c, v, _) = e.json(&[
-        "verify",
-        "env.json",
-        "--key",
-        "a.pub",
-        "--predicate-type",
-        "https://x/y",
-    ]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("predicate-type-mismatch"))
+    e.fails(
+        &[
+            "verify",
+            "env.json",
+            "--key",
+            "a.pub",
+            "--predicate-type",
+            "https://x/y",
+        ],
+        1,
+        "predicate-type-mismatch",
     );
 
     // Malformed envelope: 1.
     e.write("bad.json", "{\"payload\": \"\", \"payload\": \"\"}");
-    let (c, v, _) = e.json(&["verify", "bad.json", "--key", "a.pub"]);
-    assert_eq!((c, v["error"]["code"].as_str()), (1, Some("duplicate-key")));
+    let v = e.fails(
+        &["verify", "bad.json", "--key", "a.pub"],
+        1,
+        "duplicate-key",
+    );
     assert_schema(&v);
 
     // Payload type not allowed.
-    let (c, v, _) = e.json(&[
-        "verify",
-        "env.json",
-        "--key",
-        "a.pub",
-        "--payload-type",
-        "text/plain",
-    ]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("payload-type-not-allowed"))
+    e.fails(
+        &[
+            "verify",
+            "env.json",
+            "--key",
+            "a.pub",
+            "--payload-type",
+            "text/plain",
+        ],
+        1,
+        "payload-type-not-allowed",
     );
 
     // Usage / environment: 2.
-    let (c, v, _) = e.json(&["verify", "missing.json", "--key", "a.pub"]);
-    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("io-error")));
+    let v = e.fails(&["verify", "missing.json", "--key", "a.pub"], 2, "io-error");
     assert_schema(&v);
-    let (c, v, _) = e.json(&["verify", "env.json"]);
-    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")));
+    e.fails(&["verify", "env.json"], 2, "usage");
     e.write("junk.pub", "not a key");
-    let (c, v, _) = e.json(&["verify", "env.json", "--key", "junk.pub"]);
-    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("key-invalid")));
-    let (c, v, _) = e.json(&["verify", "env.json", "--key", "a.pub", "--no-such-flag"]);
-    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")));
+    e.fails(
+        &["verify", "env.json", "--key", "junk.pub"],
+        2,
+        "key-invalid",
+    );
+    e.fails(
+        &["verify", "env.json", "--key", "a.pub", "--no-such-flag"],
+        2,
+        "usage",
+    );
     let r = e.run(&["verify", "env.json", "--key", "a.pub", "--threshold", "x"]);
     assert_eq!(r.code, 2);
 }
@@ -364,10 +373,10 @@ fn policy_errors_point_at_line_and_column() {
     e.keygen("ed25519", "j");
     e.statement();
     e.sign(&["j.key"], &[], "statement.json", "env.json");
-    let (c, v, _) = e.json(&["verify", "env.json", "--policy", "badkey.json"]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (2, Some("policy-invalid"))
+    let v = e.fails(
+        &["verify", "env.json", "--policy", "badkey.json"],
+        2,
+        "policy-invalid",
     );
     assert_schema(&v);
 }
@@ -401,8 +410,11 @@ fn envelope_only_and_non_statement_payloads() {
     // An in-toto typed payload that is not a statement fails unless --envelope-only.
     let r = e.run(&["sign", "--key", "k.key", "note.txt", "--out", "intoto.json"]);
     assert_eq!(r.code, 0);
-    let (c, v, _) = e.json(&["verify", "intoto.json", "--key", "k.pub"]);
-    assert_eq!((c, v["error"]["code"].as_str()), (1, Some("invalid-json")));
+    e.fails(
+        &["verify", "intoto.json", "--key", "k.pub"],
+        1,
+        "invalid-json",
+    );
     let (c, _, _) = e.json(&["verify", "intoto.json", "--key", "k.pub", "--envelope-only"]);
     assert_eq!(c, 0);
 }
@@ -755,18 +767,17 @@ fn envelope_reads_are_bounded() {
     e.sign(&["a.key"], &[], "statement.json", "env.json");
     let size = std::fs::metadata(e.path("env.json")).unwrap().len();
     let limit = (size - 1).to_string();
-    let (c, v, _) = e.json(&[
-        "verify",
-        "env.json",
-        "--key",
-        "a.pub",
-        "--max-envelope-size",
-        &limit,
-    ]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("envelope-too-large")),
-        "{v}"
+    e.fails(
+        &[
+            "verify",
+            "env.json",
+            "--key",
+            "a.pub",
+            "--max-envelope-size",
+            &limit,
+        ],
+        1,
+        "envelope-too-large",
     );
     let exact = size.to_string();
     let (c, v, _) = e.json(&[
@@ -779,24 +790,22 @@ fn envelope_reads_are_bounded() {
     ]);
     assert_eq!(c, 0, "{v}");
     // An endless stream, with a small limit and with the default one.
-    let (c, v, _) = e.json(&[
-        "verify",
-        "/dev/zero",
-        "--key",
-        "a.pub",
-        "--max-envelope-size",
-        "1K",
-    ]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("envelope-too-large")),
-        "{v}"
+    e.fails(
+        &[
+            "verify",
+            "/dev/zero",
+            "--key",
+            "a.pub",
+            "--max-envelope-size",
+            "1K",
+        ],
+        1,
+        "envelope-too-large",
     );
-    let (c, v, _) = e.json(&["verify", "/dev/zero", "--key", "a.pub"]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("envelope-too-large")),
-        "{v}"
+    let v = e.fails(
+        &["verify", "/dev/zero", "--key", "a.pub"],
+        1,
+        "envelope-too-large",
     );
     assert!(
         v["error"]["message"]
@@ -922,12 +931,7 @@ fn messages_name_what_is_wrong() {
     // An in-toto envelope whose payload is not JSON: the payload is at fault, not the envelope.
     e.write("statement.json", "not json at all");
     e.sign(&["a.key"], &[], "statement.json", "env.json");
-    let (c, v, _) = e.json(&["verify", "env.json", "--key", "a.pub"]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("invalid-json")),
-        "{v}"
-    );
+    let v = e.fails(&["verify", "env.json", "--key", "a.pub"], 1, "invalid-json");
     let msg = v["error"]["message"].as_str().unwrap();
     assert!(
         msg.contains("payload") && msg.contains("not the envelope"),
@@ -952,8 +956,7 @@ fn messages_name_what_is_wrong() {
         r.stderr
     );
     // A usage error in JSON mode keeps clap's whole message.
-    let (c, v, _) = e.json(&["verify"]);
-    assert_eq!((c, v["error"]["code"].as_str()), (2, Some("usage")));
+    let v = e.fails(&["verify"], 2, "usage");
     let msg = v["error"]["message"].as_str().unwrap();
     assert!(
         msg.contains("required arguments") && msg.contains("Usage:"),
@@ -972,12 +975,7 @@ fn messages_name_what_is_wrong() {
         ("t.json", "threshold: "),
         ("r.json", "allowedIssuers[0].revoked: "),
     ] {
-        let (c, v, _) = e.json(&["policy", "check", file]);
-        assert_eq!(
-            (c, v["error"]["code"].as_str()),
-            (2, Some("policy-invalid")),
-            "{v}"
-        );
+        let v = e.fails(&["policy", "check", file], 2, "policy-invalid");
         let msg = v["error"]["message"].as_str().unwrap();
         assert!(msg.contains(field) && msg.contains("invalid type"), "{msg}");
     }
@@ -1047,11 +1045,10 @@ fn policy_lists_artifacts_and_types() {
         &[("a", "a.pub", "")],
         ", \"predicateTypes\": [\"https://slsa.dev/provenance/v1\"]",
     );
-    let (c, v, _) = e.json(&["verify", "nopt.dsse", "--policy", "pt.json"]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("missing-predicate-type")),
-        "{v}"
+    e.fails(
+        &["verify", "nopt.dsse", "--policy", "pt.json"],
+        1,
+        "missing-predicate-type",
     );
 
     // application/vnd.in-toto.<predicate>+json is in-toto by default; near misses are not.
@@ -1087,20 +1084,19 @@ fn policy_lists_artifacts_and_types() {
     }
 
     // Several artifacts: each must match a subject.
-    let (c, v, _) = e.json(&[
-        "verify",
-        "env.json",
-        "--key",
-        "a.pub",
-        "--artifact",
-        "artifact.bin",
-        "--artifact",
-        "other.bin",
-    ]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("subject-mismatch")),
-        "{v}"
+    let v = e.fails(
+        &[
+            "verify",
+            "env.json",
+            "--key",
+            "a.pub",
+            "--artifact",
+            "artifact.bin",
+            "--artifact",
+            "other.bin",
+        ],
+        1,
+        "subject-mismatch",
     );
     assert!(
         v["error"]["message"]
@@ -1112,18 +1108,17 @@ fn policy_lists_artifacts_and_types() {
 
     // One key given twice.
     std::fs::copy(e.path("a.pub"), e.path("a-copy.pub")).unwrap();
-    let (c, v, _) = e.json(&[
-        "verify",
-        "env.json",
-        "--key",
-        "a.pub",
-        "--key",
-        "a-copy.pub",
-    ]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (2, Some("duplicate-trusted-key")),
-        "{v}"
+    e.fails(
+        &[
+            "verify",
+            "env.json",
+            "--key",
+            "a.pub",
+            "--key",
+            "a-copy.pub",
+        ],
+        2,
+        "duplicate-trusted-key",
     );
 }
 
@@ -1220,18 +1215,17 @@ fn order_of_checks_with_two_faults() {
         ", \"expires\": \"2026-01-01T00:00:00Z\"",
     );
     e.write("garbage.json", "{\"payload\": 3}");
-    let (c, v, _) = e.json(&[
-        "verify",
-        "garbage.json",
-        "--policy",
-        "exp.json",
-        "--at",
-        "2026-06-01T00:00:00Z",
-    ]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("policy-expired")),
-        "{v}"
+    e.fails(
+        &[
+            "verify",
+            "garbage.json",
+            "--policy",
+            "exp.json",
+            "--at",
+            "2026-06-01T00:00:00Z",
+        ],
+        1,
+        "policy-expired",
     );
     // A disallowed payload type and a signature by an unknown key.
     e.keygen("ed25519", "stranger");
@@ -1246,10 +1240,9 @@ fn order_of_checks_with_two_faults() {
         "odd.json",
     ]);
     assert_eq!(r.code, 0);
-    let (c, v, _) = e.json(&["verify", "odd.json", "--key", "a.pub"]);
-    assert_eq!(
-        (c, v["error"]["code"].as_str()),
-        (1, Some("payload-type-not-allowed")),
-        "{v}"
+    e.fails(
+        &["verify", "odd.json", "--key", "a.pub"],
+        1,
+        "payload-type-not-allowed",
     );
 }

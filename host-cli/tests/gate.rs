@@ -6,7 +6,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{Env, Run};
+use common::{Env, Run, sha256_hex};
 
 /// Runs vouch in `dir` with `envs`; git looks for no repository above `dir`'s parent.
 fn vouch_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
@@ -62,63 +62,40 @@ impl Repo {
     /// with the given policy; returns the put's exit code.
     fn record(&self, rel: &str, urn: &str, key: &str, policy: &str) -> i32 {
         let tag = rel.replace('/', "_");
-        let st = format!("../{tag}.statement");
-        let env = format!("../{tag}.dsse");
-        let r = self.vouch(&[
-            "statement",
-            "--subject",
-            rel,
-            "--builder-id",
-            "https://ci.example/builder",
-            "--commit",
-            "0123abcd",
-            "--statement-format",
-            "registry",
-            "--out",
-            &st,
-        ]);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        let r = self.vouch(&[
-            "sign",
-            "--key",
-            &format!("../{key}.key"),
-            &st,
-            "--out",
-            &env,
-        ]);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        let r = self.vouch(&[
-            "store",
-            "put",
-            "--db",
-            "../store.db",
-            "--urn",
-            urn,
-            "--artifact",
-            rel,
-            "--envelope",
-            &env,
-            "--policy",
-            &format!("../{policy}"),
-        ]);
-        r.code
+        let (st, env) = (format!("{tag}.statement"), format!("{tag}.dsse"));
+        self.work.registry_statement("repo", rel, &[], &st);
+        self.work.sign(&[&format!("{key}.key")], &[], &st, &env);
+        let (env, policy) = (format!("../{env}"), format!("../{policy}"));
+        let args = common::put_args("../store.db", urn, rel, Some(&env), &policy);
+        self.vouch(&args).code
     }
-    /// `attest-verify` with the manifest glob and a report; returns (exit, report, run).
-    fn gate(&self, extra: &[&str]) -> (i32, Option<Value>, Run) {
-        let _ = std::fs::remove_file(self.path("report.json"));
+    /// `attest-verify --db ../store.db --policy ../policy.json` and `extra`, in the repository.
+    fn attest(&self, extra: &[&str]) -> Run {
+        self.attest_with(extra, &[])
+    }
+    /// [`Repo::attest`] with `envs` added.
+    fn attest_with(&self, extra: &[&str], envs: &[(&str, &str)]) -> Run {
         let mut a = vec![
             "attest-verify",
             "--db",
             "../store.db",
             "--policy",
             "../policy.json",
+        ];
+        a.extend(extra);
+        vouch_in(&self.repo(), &a, envs)
+    }
+    /// `attest-verify` with the manifest glob and a report; returns (exit, report, run).
+    fn gate(&self, extra: &[&str]) -> (i32, Option<Value>, Run) {
+        let _ = std::fs::remove_file(self.path("report.json"));
+        let mut a = vec![
             "--manifests",
             "manifests/**/*.json",
             "--output",
             "../report.json",
         ];
         a.extend(extra);
-        let r = self.vouch(&a);
+        let r = self.attest(&a);
         let report = std::fs::read_to_string(self.path("report.json"))
             .ok()
             .map(|s| serde_json::from_str(&s).unwrap());
@@ -165,6 +142,12 @@ fn gate_follows_manifests_through_commits() {
     );
     assert_eq!(rep["invalid"], serde_json::json!([]));
     assert_eq!(rep["missing"][0]["path"], "manifests/sub/lib.json");
+    // The one JSON shape: `ok` (the verdict), digests `sha256:<hex>`, one line.
+    assert_eq!(rep["ok"], false);
+    let app_digest = format!("sha256:{}", sha256_hex(APP.as_bytes()));
+    assert_eq!(rep["valid"][0]["digest"], app_digest.as_str());
+    let text = e.work.read("report.json");
+    assert_eq!(text.lines().count(), 1, "{text}");
     assert!(r.stdout.contains("BLOCKED"), "{}", r.stdout);
     assert!(
         r.stdout
@@ -380,17 +363,7 @@ fn fatal_errors_exit_2() {
         "../bad.json",
     ]);
     assert_eq!(r.code, 2);
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../policy.json",
-        "--format",
-        "json",
-        "--since",
-        "nope",
-    ]);
+    let r = e.attest(&["--format", "json", "--since", "nope"]);
     assert_eq!(r.code, 2);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["error"]["code"], "bad-ref");
@@ -462,26 +435,12 @@ fn non_json_manifests_use_path_urns_and_debug_shows_steps() {
         }
     }
     // Without -v or VOUCH_LOG nothing is logged.
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../policy.json",
-    ]);
+    let r = e.attest(&[]);
     assert!(!r.stderr.contains("debug:"), "{}", r.stderr);
     // `*` stays within a directory.
     e.write("manifests/deep/x.json", "{}\n");
     e.commit("two");
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../policy.json",
-        "--manifests",
-        "manifests/*",
-    ]);
+    let r = e.attest(&["--manifests", "manifests/*"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(r.stdout.contains("0 changed manifest(s)"), "{}", r.stdout);
 }
@@ -609,17 +568,8 @@ fn submodule_at_manifest_path_is_blocked() {
     assert!(msg.contains("mode 160000"), "{msg}");
     assert!(msg.contains("submodule"), "{msg}");
     // A gitlink is a change even when git is told to ignore submodules.
-    let r = vouch_in(
-        &e.repo(),
-        &[
-            "attest-verify",
-            "--db",
-            "../store.db",
-            "--policy",
-            "../policy.json",
-            "--manifests",
-            "manifests/*",
-        ],
+    let r = e.attest_with(
+        &["--manifests", "manifests/*"],
         &[
             ("GIT_CONFIG_COUNT", "1"),
             ("GIT_CONFIG_KEY_0", "diff.ignoreSubmodules"),
@@ -666,13 +616,7 @@ fn non_utf8_paths_are_blocked_not_skipped() {
     assert_eq!(rep["valid"], serde_json::json!([]));
     assert_eq!(rep["missing"], serde_json::json!([]));
     // Without --manifests every changed path is checked: blocked too.
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../policy.json",
-    ]);
+    let r = e.attest(&[]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
         r.stdout
@@ -770,19 +714,7 @@ fn glob_characters_in_names_are_literal() {
     );
     // The caller's pathspec settings do not change how the gate asks git about a path.
     for var in ["GIT_GLOB_PATHSPECS", "GIT_ICASE_PATHSPECS"] {
-        let r = vouch_in(
-            &e.repo(),
-            &[
-                "attest-verify",
-                "--db",
-                "../store.db",
-                "--policy",
-                "../policy.json",
-                "--manifests",
-                "manifests/*",
-            ],
-            &[(var, "1")],
-        );
+        let r = e.attest_with(&["--manifests", "manifests/*"], &[(var, "1")]);
         assert_eq!(r.code, 0, "{var}: {} {}", r.stdout, r.stderr);
     }
 }
@@ -910,17 +842,7 @@ fn rev_that_is_not_a_commit_is_bad_ref() {
         assert!(r.stderr.contains("bad-ref"), "{rev}: {}", r.stderr);
         assert!(rep.is_none());
     }
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../policy.json",
-        "--format",
-        "json",
-        "--rev",
-        "nope",
-    ]);
+    let r = e.attest(&["--format", "json", "--rev", "nope"]);
     assert_eq!(r.code, 2);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["error"]["code"], "bad-ref");
@@ -992,7 +914,12 @@ fn too_deep_manifest_is_refused() {
         [("manifests/m.json".into(), "manifest-too-deep".into())]
     );
     assert_eq!(rep["valid"], serde_json::json!([]));
-    assert!(rep["blocked"][0]["digest"].is_string(), "{rep}");
+    assert!(
+        rep["blocked"][0]["digest"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("sha256:") && d.len() == 71),
+        "{rep}"
+    );
     assert!(r.stdout.contains("release gate: BLOCKED"), "{}", r.stdout);
 }
 
@@ -1084,17 +1011,7 @@ fn assert_output_refused(e: &Repo, out: &str) {
         std::fs::read(e.path("store.db")).unwrap(),
         std::fs::read(e.path("policy.json")).unwrap(),
     );
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../policy.json",
-        "--output",
-        out,
-        "--format",
-        "json",
-    ]);
+    let r = e.attest(&["--output", out, "--format", "json"]);
     assert_eq!(r.code, 2, "{out}: {} {}", r.stdout, r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["error"]["code"], "usage", "{out}: {v}");

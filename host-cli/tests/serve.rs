@@ -10,19 +10,12 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{BIN, Env};
+use common::{Env, sha256_hex};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// Longest any single wait in these tests may take.
 const WAIT: Duration = Duration::from_secs(30);
-
-fn sha256_hex(b: &[u8]) -> String {
-    Sha256::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
-}
 
 /// A running `vouch serve`.
 struct Server {
@@ -40,14 +33,10 @@ impl Server {
 
     /// [`Server::start`] on another address.
     fn start_at(e: &Env, listen: &str, db: &str, policy: &str, extra: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
-            .current_dir(e.dir.path())
-            .args(["serve", "--db", db, "--policy", policy, "--listen", listen])
-            .args(extra)
-            .env_remove("VOUCH_LOG")
-            .stdin(Stdio::null())
+        let mut args = vec!["serve", "--db", db, "--policy", policy, "--listen", listen];
+        args.extend(extra);
+        let mut child = common::command(e.dir.path(), &args)
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn vouch serve");
         let stderr = child.stderr.take().unwrap();
@@ -261,23 +250,12 @@ impl<T: Read + Write> ReadWrite for T {}
 /// A registry Statement for `artifact`, signed by `key` (keyid `keyid`, none when empty).
 fn provenance(e: &Env, artifact: &str, key: &str, keyid: &str, out: &str) {
     let stmt = format!("{out}.statement.json");
-    e.ok(&[
-        "statement",
-        "--subject",
+    e.registry_statement(
+        ".",
         artifact,
-        "--builder-id",
-        "https://ci.example/builder",
-        "--commit",
-        "0123abcd",
-        "--material",
-        "git+https://git.example/app@sha1:0123abcd",
-        "--statement-format",
-        "registry",
-        "--timestamp",
-        "2026-01-02T03:04:05Z",
-        "--out",
+        &["git+https://git.example/app@sha1:0123abcd"],
         &stmt,
-    ]);
+    );
     let keyids: Vec<&str> = if keyid.is_empty() {
         vec![]
     } else {
@@ -313,6 +291,7 @@ fn add_key(e: &Env, db: &str, extra: &[&str]) -> String {
     let r = e.run(&args);
     assert_eq!(r.code, 0, "{} {}", r.stdout, r.stderr);
     let v = r.json();
+    assert_eq!(v["ok"], true, "{v}");
     let key = v["key"].as_str().unwrap().to_string();
     assert!(key.starts_with(&format!("vouch_{}_", v["keyId"].as_str().unwrap())));
     key
@@ -488,12 +467,12 @@ fn put_and_read_back_card_as_object_and_as_string() {
     );
     assert_eq!((r.status, r.body.as_str()), (200, "[]"));
 
-    // The same digest is what `vouch store put` binds for the file.
+    // The same digest is what `vouch store put` binds for the file, written the same way.
     let (status, _) = s.terminate();
     assert!(status.success());
     let (rc, v, _) = e.json(&["store", "get", "--db", "r.db", "--urn", "urn:example:app"]);
     assert_eq!(rc, 0);
-    assert_eq!(v["record"]["digest"], json!(d2));
+    assert_eq!(v["record"]["digest"], json!(format!("sha256:{d2}")));
 }
 
 #[test]

@@ -14,11 +14,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{Env, Run};
+use common::{BUILDER, BUILT, COMMIT, Env, Run};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-/// The build time of every statement.
-const BUILT: &str = "2026-01-02T03:04:05Z";
 /// Author and committer date of every test commit.
 const COMMITTED: &str = "2026-01-02T03:04:05+00:00";
 const MANIFEST_V1: &str = "{\"urn\": \"urn:example:app\", \"version\": 1}\n";
@@ -48,9 +46,9 @@ fn work() -> Env {
         "--subject",
         "artifact.bin",
         "--builder-id",
-        "https://ci.example/builder",
+        BUILDER,
         "--commit",
-        "0123abcd",
+        COMMIT,
         "--timestamp",
         BUILT,
         "--out",
@@ -73,47 +71,21 @@ fn work() -> Env {
 /// `{name}.statement` / `{name}.dsse` of the work directory.
 fn registry_provenance(e: &Env, dir: &str, artifact: &str, name: &str) {
     let st = format!("{name}.statement");
-    let r = common::run_in(
-        &e.path(dir),
-        &[
-            "statement",
-            "--subject",
-            artifact,
-            "--builder-id",
-            "https://ci.example/builder",
-            "--commit",
-            "0123abcd",
-            "--statement-format",
-            "registry",
-            "--timestamp",
-            BUILT,
-            "--out",
-            e.path(&st).to_str().unwrap(),
-        ],
-        None,
-        &[],
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    e.registry_statement(dir, artifact, &[], &st);
     e.sign(&["ci.key"], &["ci"], &st, &format!("{name}.dsse"));
 }
 
 /// [`work`] with `manifest.json` stored under `urn:example:app` in `store.db`.
 fn stored() -> Env {
     let e = work();
-    e.ok(&[
-        "store",
-        "put",
-        "--db",
+    let put = e.put(
         "store.db",
-        "--urn",
         "urn:example:app",
-        "--artifact",
         "manifest.json",
-        "--envelope",
-        "manifest.dsse",
-        "--policy",
+        Some("manifest.dsse"),
         "policy.json",
-    ]);
+    );
+    assert_eq!(put.code, 0, "{}", put.stderr);
     e
 }
 
@@ -138,25 +110,14 @@ fn gated() -> Env {
     git(&e, &["add", "-A"]);
     git(&e, &["commit", "-q", "-m", "app 1"]);
     registry_provenance(&e, "repo", "manifests/app.json", "app");
-    let put = common::run_in(
-        &e.path("repo"),
-        &[
-            "store",
-            "put",
-            "--db",
-            "../store.db",
-            "--urn",
-            "urn:example:app",
-            "--artifact",
-            "manifests/app.json",
-            "--envelope",
-            "../app.dsse",
-            "--policy",
-            "../policy.json",
-        ],
-        None,
-        &[],
+    let args = common::put_args(
+        "../store.db",
+        "urn:example:app",
+        "manifests/app.json",
+        Some("../app.dsse"),
+        "../policy.json",
     );
+    let put = common::run_in(&e.path("repo"), &args, None, &[]);
     assert_eq!(put.code, 0, "{}", put.stderr);
     e
 }
@@ -543,37 +504,35 @@ fn policy_check_invalid() {
 
 // store put
 
-const PUT: &[&str] = &[
-    "store",
-    "put",
-    "--db",
-    "store.db",
-    "--urn",
-    "urn:example:app",
-    "--artifact",
-    "manifest.json",
-    "--policy",
-    "policy.json",
-];
+/// `vouch store put` of `manifest.json` under the work directory's policy.
+fn put(envelope: Option<&str>) -> Vec<&str> {
+    common::put_args(
+        "store.db",
+        "urn:example:app",
+        "manifest.json",
+        envelope,
+        "policy.json",
+    )
+}
 
 #[test]
 fn store_put_stored() {
-    let mut a = PUT.to_vec();
-    a.extend(["--envelope", "manifest.dsse"]);
-    check("store_put__stored", work, &a);
+    check("store_put__stored", work, &put(Some("manifest.dsse")));
 }
 
 #[test]
 fn store_put_refused_missing_provenance() {
-    check("store_put__missing_provenance", work, PUT);
+    check("store_put__missing_provenance", work, &put(None));
 }
 
 #[test]
 fn store_put_refused_invalid_provenance() {
     // The manifest's provenance, signed by a key the policy does not trust.
-    let mut a = PUT.to_vec();
-    a.extend(["--envelope", "manifest.rogue.dsse"]);
-    check("store_put__invalid_provenance", work, &a);
+    check(
+        "store_put__invalid_provenance",
+        work,
+        &put(Some("manifest.rogue.dsse")),
+    );
 }
 
 // store get / history

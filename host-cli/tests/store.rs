@@ -8,29 +8,12 @@ use serde_json::Value;
 
 mod common;
 
-use common::{BIN, Env, Run};
+use common::{BIN, Env, Run, sha256_hex};
+
+/// The material of the set-up Statement.
+const MATERIAL: &str = "git+https://git.example/app@sha1:0123abcd";
 
 impl Env {
-    /// A registry-format statement for `artifact`, written to `out`.
-    fn registry_statement(&self, artifact: &str, out: &str) {
-        self.ok(&[
-            "statement",
-            "--subject",
-            artifact,
-            "--builder-id",
-            "https://ci.example/builder",
-            "--commit",
-            "0123abcd",
-            "--material",
-            "git+https://git.example/app@sha1:0123abcd",
-            "--statement-format",
-            "registry",
-            "--timestamp",
-            "2026-01-02T03:04:05Z",
-            "--out",
-            out,
-        ]);
-    }
     /// Keys, policies (enforce.json, permissive.json), a manifest and its signed provenance.
     fn setup() -> Self {
         let e = Env::new();
@@ -42,59 +25,9 @@ impl Env {
             "manifest.json",
             "{\"urn\": \"urn:example:app\", \"version\": 1}\n",
         );
-        e.registry_statement("manifest.json", "statement.json");
+        e.registry_statement(".", "manifest.json", &[MATERIAL], "statement.json");
         e.sign(&["ci.key"], &["ci"], "statement.json", "envelope.json");
         e
-    }
-    fn put(
-        &self,
-        db: &str,
-        urn: &str,
-        artifact: &str,
-        envelope: Option<&str>,
-        policy: &str,
-    ) -> Run {
-        let mut a = vec![
-            "store",
-            "put",
-            "--db",
-            db,
-            "--urn",
-            urn,
-            "--artifact",
-            artifact,
-            "--policy",
-            policy,
-        ];
-        if let Some(env) = envelope {
-            a.extend(["--envelope", env]);
-        }
-        self.run(&a)
-    }
-    fn put_json(
-        &self,
-        db: &str,
-        urn: &str,
-        artifact: &str,
-        envelope: Option<&str>,
-        policy: &str,
-    ) -> (i32, Value, String) {
-        let mut a = vec![
-            "store",
-            "put",
-            "--db",
-            db,
-            "--urn",
-            urn,
-            "--artifact",
-            artifact,
-            "--policy",
-            policy,
-        ];
-        if let Some(env) = envelope {
-            a.extend(["--envelope", env]);
-        }
-        self.json(&a)
     }
     /// Edits the statement JSON, then signs it with `key` into `out`.
     fn signed_variant(&self, key: &str, out: &str, edit: impl FnOnce(&mut Value)) {
@@ -104,14 +37,6 @@ impl Env {
         self.write(&name, &serde_json::to_string(&st).unwrap());
         self.sign(&[key], &["ci"], &name, out);
     }
-}
-
-fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The database file and any side files, for byte-for-byte comparison. The -shm file is SQLite's
@@ -167,10 +92,14 @@ fn put_get_history_round_trip() {
     assert_eq!(v["ok"], true);
     assert_eq!(v["stored"], true);
     assert_eq!(v["replaced"], false);
-    assert_eq!(v["verified"], true);
-    assert_eq!(v["warnings"], serde_json::json!([]));
-    let digest = sha256_hex(e.read("manifest.json").as_bytes());
-    assert_eq!(v["digest"], digest.as_str());
+    assert_eq!(v["urn"], "urn:example:app");
+    assert_eq!(v["mode"], "enforce");
+    assert_eq!(v["record"]["verified"], true);
+    assert_eq!(v["record"]["warnings"], serde_json::json!([]));
+    let digest = format!("sha256:{}", sha256_hex(e.read("manifest.json").as_bytes()));
+    assert_eq!(v["record"]["digest"], digest.as_str());
+    // `put` shows the record without its envelope; `get` adds it.
+    assert!(v["record"].get("envelope").is_none(), "{v}");
     assert!(stderr.is_empty(), "{stderr}");
 
     let (code, v, _) = e.json(&[
@@ -185,8 +114,8 @@ fn put_get_history_round_trip() {
     let r = &v["record"];
     assert_eq!(r["urn"], "urn:example:app");
     assert_eq!(r["digest"], digest.as_str());
-    assert_eq!(r["issuer"], "https://ci.example/builder");
-    assert_eq!(r["committedAt"], "2026-01-02T03:04:05Z");
+    assert_eq!(r["builder"], "https://ci.example/builder");
+    assert_eq!(r["timestamp"], "2026-01-02T03:04:05Z");
     assert_eq!(r["payloadType"], "application/vnd.in-toto+json");
     assert!(r["buildTool"].as_str().unwrap().starts_with("vouch "));
     assert_eq!(
@@ -194,7 +123,11 @@ fn put_get_history_round_trip() {
         serde_json::json!([{"uri": "git+https://git.example/app", "digest": {"sha1": "0123abcd"}}])
     );
     assert_eq!(r["outputs"][0]["name"], "manifest.json");
-    assert_eq!(r["outputs"][0]["digest"]["sha256"], digest.as_str());
+    // Quoted from the Statement: the in-toto digest map, as written there.
+    assert_eq!(
+        r["outputs"][0]["digest"]["sha256"],
+        digest.strip_prefix("sha256:").unwrap()
+    );
     assert_eq!(r["verified"], true);
     assert_eq!(r["envelope"], e.read("envelope.json").as_str());
 
@@ -210,7 +143,7 @@ fn put_get_history_round_trip() {
         "urn:example:app",
         "https://ci.example/builder",
         "2026-01-02T03:04:05Z",
-        &format!("sha256:{digest}"),
+        &digest,
     ] {
         assert!(r.stdout.contains(want), "{want} not in {}", r.stdout);
     }
@@ -258,68 +191,63 @@ fn put_get_history_round_trip() {
 #[test]
 fn slsa_statement_facts() {
     let e = Env::setup();
-    e.ok(&[
-        "statement",
-        "--subject",
-        "manifest.json",
-        "--builder-id",
-        "https://ci.example/slsa",
-        "--material",
-        "pkg:cargo/serde@1.0.0",
-        "--timestamp",
-        "2026-02-03T04:05:06Z",
-        "--out",
-        "slsa.json",
-    ]);
-    e.sign(&["ci.key"], &["ci"], "slsa.json", "slsa.dsse");
-    let (code, v, _) = e.put_json(
-        "store.db",
-        "urn:example:app",
-        "manifest.json",
-        Some("slsa.dsse"),
-        "enforce.json",
-    );
-    assert_eq!(code, 0, "{v}");
-    assert_eq!(v["issuer"], "https://ci.example/slsa");
-    assert_eq!(v["committedAt"], "2026-02-03T04:05:06Z");
-    assert_eq!(
-        v["inputs"],
-        serde_json::json!([{"uri": "pkg:cargo/serde@1.0.0"}])
-    );
-    assert_eq!(v["outputs"][0]["name"], "manifest.json");
-    assert!(v["buildTool"].is_null());
-
-    // SLSA v0.2: predicate.builder.id, predicate.metadata.buildFinishedOn, predicate.materials.
-    e.ok(&[
-        "statement",
-        "--subject",
-        "manifest.json",
-        "--builder-id",
-        "https://ci.example/v02",
-        "--predicate-type",
-        "https://slsa.dev/provenance/v0.2",
-        "--material",
-        "git+https://git.example/app@sha1:abcdef",
-        "--timestamp",
-        "2026-03-04T05:06:07Z",
-        "--out",
-        "v02.json",
-    ]);
-    e.sign(&["ci.key"], &["ci"], "v02.json", "v02.dsse");
-    let (code, v, _) = e.put_json(
-        "store.db",
-        "urn:example:v02",
-        "manifest.json",
-        Some("v02.dsse"),
-        "enforce.json",
-    );
-    assert_eq!(code, 0, "{v}");
-    assert_eq!(v["issuer"], "https://ci.example/v02");
-    assert_eq!(v["committedAt"], "2026-03-04T05:06:07Z");
-    assert_eq!(
-        v["inputs"],
-        serde_json::json!([{"uri": "git+https://git.example/app", "digest": {"sha1": "abcdef"}}])
-    );
+    // (urn, builder id, more statement flags, material, build time, expected inputs)
+    let cases = [
+        // SLSA v1: runDetails.builder.id, runDetails.metadata.finishedOn,
+        // buildDefinition.resolvedDependencies.
+        (
+            "urn:example:app",
+            "https://ci.example/slsa",
+            &[][..],
+            "pkg:cargo/serde@1.0.0",
+            "2026-02-03T04:05:06Z",
+            serde_json::json!([{"uri": "pkg:cargo/serde@1.0.0"}]),
+        ),
+        // SLSA v0.2: predicate.builder.id, predicate.metadata.buildFinishedOn,
+        // predicate.materials.
+        (
+            "urn:example:v02",
+            "https://ci.example/v02",
+            &["--predicate-type", "https://slsa.dev/provenance/v0.2"][..],
+            "git+https://git.example/app@sha1:abcdef",
+            "2026-03-04T05:06:07Z",
+            serde_json::json!([{"uri": "git+https://git.example/app", "digest": {"sha1": "abcdef"}}]),
+        ),
+    ];
+    for (urn, builder, more, material, built, inputs) in cases {
+        let mut args = vec![
+            "statement",
+            "--subject",
+            "manifest.json",
+            "--builder-id",
+            builder,
+        ];
+        args.extend(more);
+        args.extend([
+            "--material",
+            material,
+            "--timestamp",
+            built,
+            "--out",
+            "slsa.json",
+        ]);
+        e.ok(&args);
+        e.sign(&["ci.key"], &["ci"], "slsa.json", "slsa.dsse");
+        let (code, v, _) = e.put_json(
+            "store.db",
+            urn,
+            "manifest.json",
+            Some("slsa.dsse"),
+            "enforce.json",
+        );
+        assert_eq!(code, 0, "{v}");
+        let v = &v["record"];
+        assert_eq!(v["builder"], builder);
+        assert_eq!(v["timestamp"], built);
+        assert_eq!(v["inputs"], inputs, "{urn}");
+        assert_eq!(v["outputs"][0]["name"], "manifest.json");
+        assert!(v["buildTool"].is_null());
+    }
 }
 
 #[test]
@@ -352,7 +280,7 @@ fn two_digests_for_one_urn_newest_first() {
     );
     assert_eq!(code, 1);
     assert_eq!(v["error"]["reason"], "subject-mismatch");
-    e.registry_statement("manifest.json", "statement2.json");
+    e.registry_statement(".", "manifest.json", &[MATERIAL], "statement2.json");
     e.sign(&["ci.key"], &["ci"], "statement2.json", "envelope2.json");
     let r = e.put(
         "store.db",
@@ -373,8 +301,8 @@ fn two_digests_for_one_urn_newest_first() {
     ]);
     let recs = v["records"].as_array().unwrap();
     assert_eq!(recs.len(), 2);
-    assert_eq!(recs[0]["digest"], d2.as_str());
-    assert_eq!(recs[1]["digest"], d1.as_str());
+    assert_eq!(recs[0]["digest"], format!("sha256:{d2}"));
+    assert_eq!(recs[1]["digest"], format!("sha256:{d1}"));
     let (_, v, _) = e.json(&[
         "store",
         "get",
@@ -383,7 +311,7 @@ fn two_digests_for_one_urn_newest_first() {
         "--urn",
         "urn:example:app",
     ]);
-    assert_eq!(v["record"]["digest"], d2.as_str());
+    assert_eq!(v["record"]["digest"], format!("sha256:{d2}"));
 
     // Putting the first version again replaces its record, which becomes the newest.
     e.write(
@@ -409,7 +337,7 @@ fn two_digests_for_one_urn_newest_first() {
     ]);
     let recs = v["records"].as_array().unwrap();
     assert_eq!(recs.len(), 2);
-    assert_eq!(recs[0]["digest"], d1.as_str());
+    assert_eq!(recs[0]["digest"], format!("sha256:{d1}"));
 
     // Other URNs are separate.
     let (code, v, _) = e.json(&[
@@ -448,7 +376,7 @@ fn bad_envelopes(e: &Env) -> Vec<(&'static str, &'static str)> {
     });
     // A statement about another file.
     e.write("other.txt", "other\n");
-    e.registry_statement("other.txt", "other.statement");
+    e.registry_statement(".", "other.txt", &[MATERIAL], "other.statement");
     e.sign(&["ci.key"], &["ci"], "other.statement", "other.dsse");
     // Not an envelope.
     e.write("garbage.dsse", "{\"payload\": 1}");
@@ -489,6 +417,10 @@ fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged() {
     assert_eq!(v["ok"], false);
     assert_eq!(v["stored"], false);
     assert_eq!(v["error"]["code"], "missing_provenance");
+    // The one error-object shape: no `reason` when there is none.
+    assert!(v["error"].get("reason").is_none(), "{v}");
+    let digest = sha256_hex(e.read("manifest.json").as_bytes());
+    assert_eq!(v["digest"], format!("sha256:{digest}"));
     let r = e.put(
         "store.db",
         "urn:example:new",
@@ -552,8 +484,11 @@ fn permissive_stores_with_warnings() {
     );
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["stored"], true);
-    assert_eq!(v["verified"], false);
-    assert_eq!(v["warnings"][0]["code"], "missing_provenance");
+    assert_eq!(v["record"]["verified"], false);
+    assert_eq!(v["record"]["warnings"][0]["code"], "missing_provenance");
+    // Stored without provenance: no builder, no payloadType.
+    assert!(v["record"]["builder"].is_null(), "{v}");
+    assert!(v["record"]["payloadType"].is_null(), "{v}");
     assert!(stderr.contains("warning: missing_provenance"), "{stderr}");
 
     for (env, reason) in bad_envelopes(&e) {
@@ -567,9 +502,12 @@ fn permissive_stores_with_warnings() {
         );
         assert_eq!(code, 0, "{env}: {v}");
         assert_eq!(v["stored"], true);
-        assert_eq!(v["verified"], false);
-        assert_eq!(v["warnings"][0]["code"], "invalid_provenance", "{env}");
-        assert_eq!(v["warnings"][0]["reason"], reason, "{env}");
+        assert_eq!(v["record"]["verified"], false);
+        assert_eq!(
+            v["record"]["warnings"][0]["code"], "invalid_provenance",
+            "{env}"
+        );
+        assert_eq!(v["record"]["warnings"][0]["reason"], reason, "{env}");
         assert!(
             stderr.contains("warning: invalid_provenance") && stderr.contains(reason),
             "{env}: {stderr}"
@@ -589,7 +527,7 @@ fn permissive_stores_with_warnings() {
         "--urn",
         "urn:example:rogue.dsse",
     ]);
-    assert_eq!(v["record"]["issuer"], "https://ci.example/builder");
+    assert_eq!(v["record"]["builder"], "https://ci.example/builder");
     let r = e.ok(&[
         "store",
         "get",
@@ -614,8 +552,8 @@ fn permissive_stores_with_warnings() {
         "permissive.json",
     );
     assert_eq!(code, 0);
-    assert_eq!(v["verified"], true);
-    assert_eq!(v["warnings"], serde_json::json!([]));
+    assert_eq!(v["record"]["verified"], true);
+    assert_eq!(v["record"]["warnings"], serde_json::json!([]));
     assert!(stderr.is_empty(), "{stderr}");
     assert_eq!(row_count(&e.path("store.db")), 7);
 }
@@ -811,49 +749,30 @@ fn bulk_list(e: &Env, name: &str, prefix: &str, n: usize) {
 
 /// `vouch store put` of the set-up envelope and manifest under `urn`, enforcing, not waited for.
 fn spawn_put(e: &Env, db: &str, urn: &str) -> std::process::Child {
-    Command::new(BIN)
-        .current_dir(e.dir.path())
-        .args([
-            "store",
-            "put",
-            "--db",
-            db,
-            "--urn",
-            urn,
-            "--artifact",
-            "manifest.json",
-            "--envelope",
-            "envelope.json",
-            "--policy",
-            "enforce.json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    let args = common::put_args(
+        db,
+        urn,
+        "manifest.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    common::command(e.dir.path(), &args).spawn().unwrap()
 }
 
 fn spawn_bulk(e: &Env, list: &str, batch: &str) -> std::process::Child {
-    Command::new(BIN)
-        .current_dir(e.dir.path())
-        .args([
-            "store",
-            "put-bulk",
-            "--db",
-            "store.db",
-            "--policy",
-            "enforce.json",
-            "--list",
-            list,
-            "--batch",
-            batch,
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    let args = [
+        "store",
+        "put-bulk",
+        "--db",
+        "store.db",
+        "--policy",
+        "enforce.json",
+        "--list",
+        list,
+        "--batch",
+        batch,
+    ];
+    common::command(e.dir.path(), &args).spawn().unwrap()
 }
 
 #[test]
@@ -1206,7 +1125,7 @@ fn readers_need_no_write_access_and_leave_nothing_behind() {
         "manifest.json",
         "{\"urn\": \"urn:example:app\", \"version\": 2}\n",
     );
-    e.registry_statement("manifest.json", "statement2.json");
+    e.registry_statement(".", "manifest.json", &[MATERIAL], "statement2.json");
     e.sign(&["ci.key"], &["ci"], "statement2.json", "envelope2.json");
     let r = e.put(
         "stores/s.db",
@@ -1274,22 +1193,28 @@ fn schema_1_stores_are_read_and_migrated() {
         }
     }
     // Read as schema 1 (the owner may create the side files SQLite needs).
-    let (rc, v, _) = e.json(&[
-        "store",
-        "history",
-        "--db",
-        "old.db",
-        "--urn",
-        "urn:example:old",
-    ]);
-    assert_eq!(rc, 0, "{v}");
-    let digests: Vec<&str> = v["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["digest"].as_str().unwrap())
-        .collect();
-    assert_eq!(digests, [&"bb".repeat(32)[..], &"aa".repeat(32)[..]]);
+    let history = || -> Vec<String> {
+        let args = [
+            "store",
+            "history",
+            "--db",
+            "old.db",
+            "--urn",
+            "urn:example:old",
+        ];
+        let (rc, v, _) = e.json(&args);
+        assert_eq!(rc, 0, "{v}");
+        let records = v["records"].as_array().unwrap();
+        records
+            .iter()
+            .map(|r| r["digest"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let newest_first = [
+        format!("sha256:{}", "bb".repeat(32)),
+        format!("sha256:{}", "aa".repeat(32)),
+    ];
+    assert_eq!(history(), newest_first);
     let version = |db: &Path| -> i32 {
         open_db(db)
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1306,22 +1231,7 @@ fn schema_1_stores_are_read_and_migrated() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(version(&db), vouch_cli::store::SCHEMA_VERSION);
-    let (rc, v, _) = e.json(&[
-        "store",
-        "history",
-        "--db",
-        "old.db",
-        "--urn",
-        "urn:example:old",
-    ]);
-    assert_eq!(rc, 0);
-    let digests: Vec<&str> = v["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["digest"].as_str().unwrap())
-        .collect();
-    assert_eq!(digests, [&"bb".repeat(32)[..], &"aa".repeat(32)[..]]);
+    assert_eq!(history(), newest_first);
     let (_, v, _) = e.json(&["store", "get", "--db", "old.db", "--urn", "urn:example:old"]);
     assert_eq!(v["record"]["envelope"].as_str().unwrap(), env);
     let kind: String = open_db(&db)

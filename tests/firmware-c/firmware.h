@@ -18,4 +18,10 @@ extern const uint8_t artifact_bin[];
 extern const size_t artifact_bin_len;
 extern const uint8_t tampered_bin[];
 extern const size_t tampered_bin_len;
+extern const uint8_t p256_envelope_json[];
+extern const size_t p256_envelope_json_len;
+extern const uint8_t p256_tampered_json[];
+extern const size_t p256_tampered_json_len;
+extern const uint8_t p256_key_sec1[];
+extern const size_t p256_key_sec1_len;
 #endif

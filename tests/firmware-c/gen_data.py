@@ -2,7 +2,8 @@
 """Writes data.c for the C firmware image: the example installer's envelope, artifact (and a
 tampered copy) and keys from examples/c/data, the keys as raw 32-byte Ed25519 public keys taken
 out of their SubjectPublicKeyInfo PEM (firmware bakes raw keys in; vouch_key_from_raw reads
-them without a PEM or DER parser)."""
+them without a PEM or DER parser); and a P-256 envelope (valid, and with a flipped signature bit)
+with its SEC1 key from tests/embedded/vectors."""
 import base64
 import pathlib
 import sys
@@ -33,4 +34,12 @@ out.append(array("trusted_key_raw", raw_ed25519(data / "policy-key.pem")))
 out.append(array("other_key_raw", raw_ed25519(data / "other-key.pem")))
 out.append(array("artifact_bin", (data / "firmware.bin").read_bytes()))
 out.append(array("tampered_bin", (data / "firmware-tampered.bin").read_bytes()))
+# A P-256 envelope and its key (SEC1, 65 bytes) from the Rust firmware image's vectors.
+vectors = root / "tests" / "embedded" / "vectors"
+p256_key = (vectors / "p256-a.key").read_bytes()
+if len(p256_key) != 65 or p256_key[0] != 4:
+    sys.exit("p256-a.key: not an uncompressed SEC1 point")
+out.append(array("p256_envelope_json", (vectors / "p256-der-ok.json").read_bytes()))
+out.append(array("p256_tampered_json", (vectors / "p256-tampered-sig.json").read_bytes()))
+out.append(array("p256_key_sec1", p256_key))
 pathlib.Path(sys.argv[1]).write_text("".join(out))

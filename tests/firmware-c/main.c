@@ -18,6 +18,15 @@
 /* Instructions for the installer flow below (measured 5,894,400 in December 2026; ~10% headroom),
    checked when the image runs under qemu -icount shift=0. */
 #define INSTRUCTION_BUDGET 6500000u
+/* Instructions for one P-256 envelope (DER signature, 645 bytes): RustCrypto p256, or the
+   p256-cm4 backend (library feature `p256-cm4`, which the Makefile signals with VOUCH_P256_CM4). */
+#ifdef VOUCH_P256_CM4
+#define P256_INSTRUCTION_BUDGET 1000000u
+#define P256_BACKEND "p256-cm4"
+#else
+#define P256_INSTRUCTION_BUDGET 10500000u
+#define P256_BACKEND "RustCrypto p256"
+#endif
 
 static vouch_key_storage key_storage;
 static vouch_verifier_storage verifier_storage;
@@ -69,6 +78,30 @@ static vouch_result install(const uint8_t *key, size_t key_len, const uint8_t *e
     if (r != VOUCH_OK) return r;
     return vouch_statement_check(payload, payload_len, NULL, 0, builder,
                                  builder ? text_len(builder) : 0, &digest, &subject);
+}
+
+/* A verifier for P-256 envelopes with the raw SEC1 key baked in (the setup, not counted). */
+static vouch_result p256_verifier(const vouch_verifier **v) {
+    const vouch_key *k;
+    vouch_str in_toto;
+    vouch_result r;
+
+    r = vouch_key_from_raw(VOUCH_ALGORITHM_ECDSA_P256_SHA256, p256_key_sec1, p256_key_sec1_len,
+                           &key_storage, sizeof key_storage, &k);
+    if (r != VOUCH_OK) return r;
+    in_toto.data = VOUCH_IN_TOTO_PAYLOAD_TYPE;
+    in_toto.len = text_len(VOUCH_IN_TOTO_PAYLOAD_TYPE);
+    return vouch_verifier_init(&k, 1, 1, &in_toto, 1, &verifier_storage,
+                               sizeof verifier_storage, v);
+}
+
+/* Verifies one P-256 envelope: the verifier's result. */
+static vouch_result verify_p256(const vouch_verifier *v, const uint8_t *env, size_t env_len) {
+    const uint8_t *payload;
+    size_t payload_len;
+    uint32_t signers;
+    return vouch_verifier_verify(v, env, env_len, scratch, sizeof scratch, &payload,
+                                 &payload_len, &signers);
 }
 
 static void expect(const char *name, vouch_result got, vouch_result want) {
@@ -129,14 +162,42 @@ static uint32_t calibration_ticks(void) {
     return ticks_since(start);
 }
 
+/* Prints the instructions of `ticks` SysTick ticks (`unit`: ticks per 2,000,000 instructions,
+   0 when not running under -icount) and fails the run over `budget`. */
+static void count_instructions(const char *what, uint32_t ticks, uint32_t unit, uint32_t budget) {
+    uint32_t per_tick, instructions;
+    if (unit == 0) {
+        console_write("instructions: not measured (run under qemu -icount shift=0)\n");
+        return;
+    }
+    /* Instructions per tick (a whole number under -icount shift=0), in 32-bit arithmetic (the
+       Cortex-M4 divides in hardware; 64-bit division would link libgcc's). */
+    per_tick = (2000000u + unit / 2u) / unit;
+    instructions = ticks * per_tick;
+    console_write("instructions ");
+    console_uint((unsigned long)instructions);
+    console_write(" (");
+    console_write(what);
+    console_write("; ");
+    console_uint((unsigned long)per_tick);
+    console_write(" per SysTick tick; budget ");
+    console_uint((unsigned long)budget);
+    console_write(")\n");
+    if (instructions > budget) {
+        failed++;
+        console_write("FAIL instructions over budget\n");
+    }
+}
+
 int main(void) {
     const char *builder = "https://example.com/builder";
     /* Paint from the end of .bss up to 256 bytes below the current stack pointer. */
     uint8_t here;
     uint8_t *low = _bss_end;
     size_t span = (size_t)(&here - low) - 256;
-    size_t used, i;
+    size_t used, used_p256, i;
     const vouch_key *unused_key;
+    const vouch_verifier *p256 = 0;
 
     uint32_t unit, t0, ticks;
 
@@ -152,29 +213,8 @@ int main(void) {
            VOUCH_OK);
     ticks = ticks_since(t0);
     used = stack_used(low, span) + (size_t)(_stack_top - &here);
-    if (unit != 0) {
-        /* Instructions per tick (a whole number under -icount shift=0), in 32-bit arithmetic
-           (the Cortex-M4 divides in hardware; 64-bit division would link libgcc's). */
-        uint32_t per_tick = (2000000u + unit / 2u) / unit;
-        uint32_t instructions = ticks * per_tick;
-        console_write("instructions ");
-        console_uint((unsigned long)instructions);
-        console_write(" (installer flow: Ed25519 envelope of ");
-        console_uint((unsigned long)envelope_json_len);
-        console_write(" bytes, SHA-256 and SHA-512 of a ");
-        console_uint((unsigned long)artifact_bin_len);
-        console_write("-byte artifact, statement check; ");
-        console_uint((unsigned long)per_tick);
-        console_write(" per SysTick tick; budget ");
-        console_uint((unsigned long)INSTRUCTION_BUDGET);
-        console_write(")\n");
-        if (instructions > INSTRUCTION_BUDGET) {
-            failed++;
-            console_write("FAIL instructions over budget\n");
-        }
-    } else {
-        console_write("instructions: not measured (run under qemu -icount shift=0)\n");
-    }
+    count_instructions("installer flow: Ed25519 envelope, SHA-256 and SHA-512 of the artifact, "
+                       "statement check", ticks, unit, INSTRUCTION_BUDGET);
 
     expect("refuses a tampered artifact",
            install(trusted_key_raw, trusted_key_raw_len, envelope_json, envelope_json_len,
@@ -201,6 +241,20 @@ int main(void) {
            install(trusted_key_raw, trusted_key_raw_len, envelope_copy, envelope_json_len,
                    artifact_bin, artifact_bin_len, builder),
            VOUCH_ERR_INVALID_SIGNATURE);
+    /* P-256: one envelope counted (the verification: instructions, and stack painted afresh),
+       one refused. */
+    expect("sets up a P-256 verifier (raw SEC1 key)", p256_verifier(&p256), VOUCH_OK);
+    paint_stack(low, span);
+    t0 = systick_now();
+    expect("verifies a P-256 envelope (DER signature, " P256_BACKEND ")",
+           verify_p256(p256, p256_envelope_json, p256_envelope_json_len), VOUCH_OK);
+    ticks = ticks_since(t0);
+    used_p256 = stack_used(low, span) + (size_t)(_stack_top - &here);
+    count_instructions("P-256 envelope, " P256_BACKEND, ticks, unit, P256_INSTRUCTION_BUDGET);
+    expect("refuses a P-256 signature with a flipped bit",
+           verify_p256(p256, p256_tampered_json, p256_tampered_json_len),
+           VOUCH_ERR_INVALID_SIGNATURE);
+
     expect("refuses a key of an algorithm the ABI does not name",
            vouch_key_from_raw(7, trusted_key_raw, trusted_key_raw_len, &key_storage,
                               sizeof key_storage, &unused_key),
@@ -211,7 +265,12 @@ int main(void) {
     console_write(" bytes (installer flow, budget ");
     console_uint(STACK_BUDGET);
     console_write(")\n");
-    if (used > STACK_BUDGET) {
+    console_write("max-stack ");
+    console_uint((unsigned long)used_p256);
+    console_write(" bytes (P-256 verification, budget ");
+    console_uint(STACK_BUDGET);
+    console_write(")\n");
+    if (used > STACK_BUDGET || used_p256 > STACK_BUDGET) {
         failed++;
         console_write("FAIL stack over budget\n");
     }

@@ -65,9 +65,17 @@ void reset_handler(void) {
    linked. The loops must not be turned back into calls to themselves. */
 #define NO_LOOP_TO_CALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
+/* A word that may alias anything (the copies below move any type's bytes). */
+typedef uint32_t __attribute__((may_alias)) word_t;
+
 NO_LOOP_TO_CALL void *memcpy(void *dst, const void *src, size_t n) {
     uint8_t *d = dst;
     const uint8_t *s = src;
+    /* Word copies when both ends are aligned: RustCrypto's P-256 moves 96-byte points by value,
+       and byte copies cost it ~20% more instructions; a few bytes of flash. */
+    if ((((uintptr_t)d | (uintptr_t)s) & 3u) == 0) {
+        for (; n >= 4; n -= 4, d += 4, s += 4) *(word_t *)d = *(const word_t *)s;
+    }
     while (n--) *d++ = *s++;
     return dst;
 }
@@ -76,15 +84,18 @@ NO_LOOP_TO_CALL void *memmove(void *dst, const void *src, size_t n) {
     uint8_t *d = dst;
     const uint8_t *s = src;
     if (d < s) {
-        while (n--) *d++ = *s++;
-    } else {
-        while (n--) d[n] = s[n];
+        return memcpy(dst, src, n); /* forward: memcpy's order is safe */
     }
+    while (n--) d[n] = s[n];
     return dst;
 }
 
 NO_LOOP_TO_CALL void *memset(void *dst, int c, size_t n) {
     uint8_t *d = dst;
+    if (((uintptr_t)d & 3u) == 0) {
+        word_t w = (uint8_t)c * 0x01010101u;
+        for (; n >= 4; n -= 4, d += 4) *(word_t *)d = w;
+    }
     while (n--) *d++ = (uint8_t)c;
     return dst;
 }

@@ -278,11 +278,12 @@ impl PublicKey {
         }
     }
 
-    /// Checks `signature` over `PAE(payload_type, payload)` with this key.
+    /// Checks `signature` over `PAE(payload_type, payload)` with this key (outside the crate:
+    /// [`crate::hazmat::verify_pae`]).
     ///
     /// `p256_prehash` caches SHA-256 of the PAE across keys and signatures of one envelope (it does
     /// not depend on the key); pass `&mut None` when there is nothing to share.
-    pub fn verify_pae(
+    pub(crate) fn verify_pae(
         &self,
         payload_type: &[u8],
         payload: &[u8],
@@ -347,8 +348,9 @@ impl PublicKey {
 
     /// Checks `signature` over `message` itself (no PAE) with the same per-algorithm code as
     /// [`PublicKey::verify_pae`]. DSSE envelopes never verify this way (use [`crate::Verifier`]); it
-    /// exists for test vectors such as Project Wycheproof's, which sign raw messages.
-    pub fn verify_raw(&self, message: &[u8], signature: &[u8]) -> bool {
+    /// exists for test vectors such as Project Wycheproof's, which sign raw messages (outside the
+    /// crate: [`crate::hazmat::verify_raw`]).
+    pub(crate) fn verify_raw(&self, message: &[u8], signature: &[u8]) -> bool {
         match &self.inner {
             #[cfg(feature = "ed25519")]
             Inner::Ed25519(pk) => verify_ed25519(pk, signature, &mut |state| state.absorb(message)),

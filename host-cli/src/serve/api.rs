@@ -540,20 +540,12 @@ async fn parse_put(
     Ok((sha256, envelope, sig))
 }
 
-/// A record's summary (the latest, history entries, search results).
+/// A record's summary (the latest, history entries, search results): the record as every
+/// report shows one ([`crate::report::record`]), with its `seq`.
 fn summary(r: &Record) -> Json {
-    json!({
-        "urn": r.urn,
-        "digest": format!("sha256:{}", r.digest),
-        "seq": r.seq,
-        "builder": if r.issuer.is_empty() { Json::Null } else { json!(r.issuer) },
-        "timestamp": r.committed_at,
-        "verified": r.verified,
-        "payloadType": if r.payload_type.is_empty() { Json::Null } else { json!(r.payload_type) },
-        "buildTool": r.build_tool,
-        "recordedAt": r.recorded_at,
-        "warnings": r.warnings,
-    })
+    let mut m = crate::report::record(r);
+    m.insert("seq".into(), json!(r.seq));
+    Json::Object(m)
 }
 
 fn ok_json(v: &Json) -> Response {

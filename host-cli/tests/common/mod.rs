@@ -34,20 +34,27 @@ impl Run {
     }
 }
 
-/// Runs `vouch args` in `dir`, with `VOUCH_LOG` unset, `envs` added and `stdin` as standard
-/// input (none: standard input is empty and closed).
-pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>, envs: &[(&str, &str)]) -> Run {
+/// `vouch args` in `dir`, not started yet: `VOUCH_LOG` unset, standard input empty and closed,
+/// stdout and stderr piped. [`run_in`] runs it to the end; a test that needs the process while it
+/// runs (a server, concurrent writers) spawns it.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(dir)
         .args(args)
         .env_remove("VOUCH_LOG")
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Runs `vouch args` in `dir` ([`command`]) with `envs` added and `stdin` as standard input
+/// (none: standard input is empty and closed).
+pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>, envs: &[(&str, &str)]) -> Run {
+    let mut cmd = command(dir, args);
+    if stdin.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -61,6 +68,48 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>, envs: &[(&str, &s
         stdout: String::from_utf8_lossy(&out.stdout).into(),
         stderr: String::from_utf8_lossy(&out.stderr).into(),
     }
+}
+
+/// The arguments of `vouch store put` (`envelope` none: a put without provenance).
+pub fn put_args<'a>(
+    db: &'a str,
+    urn: &'a str,
+    artifact: &'a str,
+    envelope: Option<&'a str>,
+    policy: &'a str,
+) -> Vec<&'a str> {
+    let mut a = vec![
+        "store",
+        "put",
+        "--db",
+        db,
+        "--urn",
+        urn,
+        "--artifact",
+        artifact,
+        "--policy",
+        policy,
+    ];
+    if let Some(env) = envelope {
+        a.extend(["--envelope", env]);
+    }
+    a
+}
+
+/// The builder id of the test Statements.
+pub const BUILDER: &str = "https://ci.example/builder";
+/// The commit the test Statements name.
+pub const COMMIT: &str = "0123abcd";
+/// When the builds of the test Statements finished.
+pub const BUILT: &str = "2026-01-02T03:04:05Z";
+
+/// SHA-256 of `data` in lowercase hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The git identity of test commits.
@@ -135,6 +184,18 @@ impl Env {
         let v = r.json();
         (r.code, v, r.stderr)
     }
+    /// Runs with `--format json` a command that must fail: exit code `exit`, `"ok": false` and
+    /// the error code `code`. Returns the JSON object.
+    pub fn fails(&self, args: &[&str], exit: i32, code: &str) -> Value {
+        let (c, v, stderr) = self.json(args);
+        assert_eq!(
+            (c, v["error"]["code"].as_str()),
+            (exit, Some(code)),
+            "{args:?}: {v} / {stderr}"
+        );
+        assert_eq!(v["ok"], false, "{args:?}: {v}");
+        v
+    }
     /// Writes `data` to `name`, creating missing parent directories.
     pub fn write(&self, name: &str, data: &str) {
         let p = self.path(name);
@@ -164,6 +225,54 @@ impl Env {
         }
         args.extend([statement, "--out", out]);
         self.ok(&args);
+    }
+    /// `vouch store put` ([`put_args`]).
+    pub fn put(
+        &self,
+        db: &str,
+        urn: &str,
+        artifact: &str,
+        envelope: Option<&str>,
+        policy: &str,
+    ) -> Run {
+        self.run(&put_args(db, urn, artifact, envelope, policy))
+    }
+    /// `vouch store put --format json` ([`put_args`]): exit code, the JSON object, stderr.
+    pub fn put_json(
+        &self,
+        db: &str,
+        urn: &str,
+        artifact: &str,
+        envelope: Option<&str>,
+        policy: &str,
+    ) -> (i32, Value, String) {
+        self.json(&put_args(db, urn, artifact, envelope, policy))
+    }
+    /// A registry-format Statement for `artifact` (a path relative to `dir`, a directory of the
+    /// work directory: `"."` for itself) by [`BUILDER`] at [`COMMIT`], finished at [`BUILT`], with
+    /// `materials` (`URI@ALG:HEX`), written to `out` in the work directory.
+    pub fn registry_statement(&self, dir: &str, artifact: &str, materials: &[&str], out: &str) {
+        let out = self.path(out);
+        let mut args = vec![
+            "statement",
+            "--subject",
+            artifact,
+            "--builder-id",
+            BUILDER,
+            "--commit",
+            COMMIT,
+            "--statement-format",
+            "registry",
+            "--timestamp",
+            BUILT,
+            "--out",
+            out.to_str().expect("UTF-8 temporary directory"),
+        ];
+        for m in materials {
+            args.extend(["--material", m]);
+        }
+        let r = run_in(&self.path(dir), &args, None, &[]);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
     }
     /// Writes a policy file: `mode`, then `extra` (more top-level members, each starting with
     /// `, `), then the issuers `(keyId, public key file, more members of the issuer)`.

@@ -570,6 +570,8 @@ fn main() -> ! {
     bundles::run(&mut r);
     #[cfg(feature = "icount")]
     sha256_64k(&mut r);
+    #[cfg(feature = "p256-vectors")]
+    p256_vectors::run(&mut r);
 
     r.put("max-stack ");
     r.num(r.max_stack);
@@ -616,6 +618,36 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         r.put(loc.file());
         r.put(":");
         r.num(loc.line() as usize);
+    }
+    r.put("\n");
+    debug::exit(debug::EXIT_FAILURE);
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+/// With the p256-cm4 backend, a hard fault ends the run at once with its location (the default
+/// handler would spin until the CI timeout): one is expected on qemu < 8.2, see docs/embedded.md,
+/// "The p256-cm4 backend". Not in the other images (it would count in their footprint).
+#[cfg(feature = "p256-cm4")]
+#[cortex_m_rt::exception]
+unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
+    let mut r = Report {
+        out: hio::hstdout().ok(),
+        passed: 0,
+        failed: 1,
+        max_stack: 0,
+        max_setup_stack: 0,
+    };
+    r.put("HARD FAULT at pc 0x");
+    let pc = frame.pc();
+    for shift in (0..8).rev() {
+        let digit = ((pc >> (shift * 4)) & 0xf) as u8;
+        let c = [if digit < 10 {
+            b'0' + digit
+        } else {
+            b'a' + digit - 10
+        }];
+        r.put(core::str::from_utf8(&c).unwrap_or("?"));
     }
     r.put("\n");
     debug::exit(debug::EXIT_FAILURE);
@@ -925,6 +957,290 @@ mod keyless {
                 TrustedRoot::parse(ROOT, a.get_mut(..256).ok_or(Error::BufferTooSmall)?).map(|_| 0)
             },
         );
+    }
+}
+
+/// Every Wycheproof P-256 vector through vouch's path (`PublicKey::from_sec1`, then
+/// `vouch_core::hazmat::verify_raw`: the signature decoder and per-algorithm verification the
+/// envelope path uses, with whichever backend is compiled), and a differential run of that path
+/// against RustCrypto p256 called directly. The case tables are written by build.rs (see its
+/// `p256_tables` for the format).
+#[cfg(feature = "p256-vectors")]
+mod p256_vectors {
+    use super::Report;
+    use vouch_core::PublicKey;
+
+    static WYCHEPROOF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/p256-wycheproof.bin"));
+    static DIFFERENTIAL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/p256-differential.bin"));
+
+    /// Tests in Wycheproof's `ecdsa_secp256r1_sha256_test.json` (DER signatures) and
+    /// `ecdsa_secp256r1_sha256_p1363_test.json` (`r||s`): every one must have run.
+    const WYCHEPROOF_COUNTS: [usize; 2] = [484, 262];
+    const FILES: [&str; 2] = ["DER", "P1363"];
+    /// Differential cases: 24 keys, each with 12 kinds (see build.rs).
+    const DIFFERENTIAL_CASES: usize = 24 * 12;
+    const KINDS: [&str; 12] = [
+        "valid DER",
+        "valid r||s",
+        "high-S twin",
+        "message bit flipped",
+        "r bit flipped",
+        "s bit flipped",
+        "another key's signature",
+        "r or s zero",
+        "r or s >= n",
+        "u1*G + u2*Q at infinity",
+        "another message's signature",
+        "DER with a trailing byte",
+    ];
+
+    /// One record of a table.
+    enum Record<'a> {
+        Key(&'a [u8]),
+        Test {
+            class: u8,
+            expected: bool,
+            id: u16,
+            msg: &'a [u8],
+            sig: &'a [u8],
+        },
+    }
+
+    /// Reads the records of a table; a malformed table ends in `Err(())`.
+    struct Records<'a>(&'a [u8]);
+
+    impl<'a> Records<'a> {
+        fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+            if self.0.len() < n {
+                return None;
+            }
+            let (a, b) = self.0.split_at(n);
+            self.0 = b;
+            Some(a)
+        }
+        fn u8(&mut self) -> Option<u8> {
+            self.take(1)?.first().copied()
+        }
+        fn u16(&mut self) -> Option<u16> {
+            let b = self.take(2)?;
+            Some(u16::from_le_bytes([*b.first()?, *b.get(1)?]))
+        }
+        fn record(&mut self) -> Option<Record<'a>> {
+            match self.u8()? {
+                b'K' => {
+                    let n = self.u8()?;
+                    Some(Record::Key(self.take(n.into())?))
+                }
+                b'T' => {
+                    let class = self.u8()?;
+                    let expected = self.u8()? == 1;
+                    let id = self.u16()?;
+                    let n = self.u16()?;
+                    let msg = self.take(n.into())?;
+                    let n = self.u16()?;
+                    let sig = self.take(n.into())?;
+                    Some(Record::Test {
+                        class,
+                        expected,
+                        id,
+                        msg,
+                        sig,
+                    })
+                }
+                _ => None,
+            }
+        }
+    }
+
+    impl<'a> Iterator for Records<'a> {
+        type Item = Result<Record<'a>, ()>;
+        fn next(&mut self) -> Option<Self::Item> {
+            if self.0.is_empty() {
+                return None;
+            }
+            match self.record() {
+                Some(r) => Some(Ok(r)),
+                None => {
+                    self.0 = &[];
+                    Some(Err(()))
+                }
+            }
+        }
+    }
+
+    fn verdict(b: bool) -> &'static str {
+        if b { "valid" } else { "invalid" }
+    }
+
+    /// vouch's verdict: the key parsed by vouch (a refused key verifies nothing), then
+    /// `verify_raw`.
+    fn vouch(key: Option<&Result<PublicKey, vouch_core::Error>>, msg: &[u8], sig: &[u8]) -> bool {
+        matches!(key, Some(Ok(k)) if vouch_core::hazmat::verify_raw(k, msg, sig))
+    }
+
+    /// RustCrypto p256 on its own: its SEC1 parser, its signature decoders (with vouch's rule:
+    /// exactly 64 bytes is `r||s`, anything else DER) and its SHA-256 verification.
+    fn rustcrypto(key: &[u8], msg: &[u8], sig: &[u8]) -> bool {
+        use p256::ecdsa::signature::Verifier;
+        use p256::ecdsa::{Signature, VerifyingKey};
+        let Ok(vk) = VerifyingKey::from_sec1_bytes(key) else {
+            return false;
+        };
+        let sig = if sig.len() == 64 {
+            Signature::from_slice(sig)
+        } else {
+            Signature::from_der(sig)
+        };
+        sig.is_ok_and(|sig| vk.verify(msg, &sig).is_ok())
+    }
+
+    fn wycheproof(r: &mut Report) {
+        let mut counts = [0usize; 2];
+        let mut valid = [0usize; 2];
+        let mut wrong = 0usize;
+        let mut malformed = false;
+        let mut key = None;
+        for rec in Records(WYCHEPROOF) {
+            match rec {
+                Ok(Record::Key(k)) => key = Some(PublicKey::from_sec1(k)),
+                Ok(Record::Test {
+                    class,
+                    expected,
+                    id,
+                    msg,
+                    sig,
+                }) => {
+                    let got = vouch(key.as_ref(), msg, sig);
+                    let file = usize::from(class).min(1);
+                    if let (Some(c), Some(v)) = (counts.get_mut(file), valid.get_mut(file)) {
+                        *c += 1;
+                        *v += usize::from(expected);
+                    }
+                    if got != expected {
+                        wrong += 1;
+                        r.put("FAIL p256 wycheproof ");
+                        r.put(FILES.get(file).copied().unwrap_or("?"));
+                        r.put(" tcId ");
+                        r.num(id.into());
+                        r.put(": expected ");
+                        r.put(verdict(expected));
+                        r.put(", vouch says ");
+                        r.put(verdict(got));
+                        r.put("\n");
+                    }
+                }
+                Err(()) => malformed = true,
+            }
+        }
+        for (i, name) in FILES.iter().enumerate() {
+            let (Some(&n), Some(&v), Some(&want)) =
+                (counts.get(i), valid.get(i), WYCHEPROOF_COUNTS.get(i))
+            else {
+                continue;
+            };
+            let pass = n == want && wrong == 0 && !malformed;
+            r.put(if pass { "PASS " } else { "FAIL " });
+            r.put("p256 wycheproof ");
+            r.put(name);
+            r.put(": ");
+            r.num(n);
+            r.put(" vectors (");
+            r.num(v);
+            r.put(" valid, ");
+            r.num(n - v);
+            r.put(" invalid; expected ");
+            r.num(want);
+            r.put(" vectors)");
+            if malformed {
+                r.put(", table malformed");
+            }
+            r.put("\n");
+            if pass {
+                r.passed += 1;
+            } else {
+                r.failed += 1;
+            }
+        }
+        if wrong > 0 {
+            r.num(wrong);
+            r.put(" wrong Wycheproof verdicts\n");
+        }
+    }
+
+    fn differential(r: &mut Report) {
+        let mut n = 0usize;
+        let mut valid = 0usize;
+        let mut disagree = 0usize;
+        let mut malformed = false;
+        let mut key: &[u8] = &[];
+        let mut parsed = None;
+        for rec in Records(DIFFERENTIAL) {
+            match rec {
+                Ok(Record::Key(k)) => {
+                    key = k;
+                    parsed = Some(PublicKey::from_sec1(k));
+                }
+                Ok(Record::Test {
+                    class,
+                    expected,
+                    id,
+                    msg,
+                    sig,
+                }) => {
+                    n += 1;
+                    let a = vouch(parsed.as_ref(), msg, sig);
+                    let b = rustcrypto(key, msg, sig);
+                    valid += usize::from(a);
+                    if a != b || a != expected {
+                        disagree += 1;
+                        r.put("FAIL p256 differential case ");
+                        r.num(id.into());
+                        r.put(" (");
+                        r.put(KINDS.get(usize::from(class)).copied().unwrap_or("?"));
+                        r.put("): vouch ");
+                        r.put(verdict(a));
+                        r.put(", RustCrypto in the image ");
+                        r.put(verdict(b));
+                        r.put(", RustCrypto on the host ");
+                        r.put(verdict(expected));
+                        r.put("\n");
+                    }
+                }
+                Err(()) => malformed = true,
+            }
+        }
+        let pass = n == DIFFERENTIAL_CASES && disagree == 0 && !malformed;
+        r.put(if pass { "PASS " } else { "FAIL " });
+        r.put("p256 differential against RustCrypto p256: ");
+        r.num(n);
+        r.put(" cases (");
+        r.num(valid);
+        r.put(" valid, ");
+        r.num(n - valid);
+        r.put(" invalid), ");
+        r.num(disagree);
+        r.put(" disagreements");
+        if malformed {
+            r.put(", table malformed");
+        }
+        r.put("\n");
+        if pass {
+            r.passed += 1;
+        } else {
+            r.failed += 1;
+        }
+    }
+
+    pub fn run(r: &mut Report) {
+        r.put("P-256 backend: ");
+        r.put(if cfg!(feature = "p256-cm4") {
+            "p256-cm4"
+        } else {
+            "RustCrypto p256"
+        });
+        r.put("\n");
+        wycheproof(r);
+        differential(r);
     }
 }
 

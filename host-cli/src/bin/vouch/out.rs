@@ -9,11 +9,9 @@ use vouch_cli::report;
 
 use crate::cli::Format;
 
-/// Prints one JSON document and a newline on stdout.
+/// Prints one JSON document as every command prints one ([`report::line()`]: compact, one line).
 pub fn json(v: &serde_json::Value) {
-    let mut out = std::io::stdout().lock();
-    let _ = serde_json::to_writer(&mut out, v);
-    let _ = writeln!(out);
+    text(&report::line(v));
 }
 
 /// Prints lines on stdout.

@@ -22,7 +22,7 @@ pub fn run(a: AttestVerifyArgs, format: Format) -> u8 {
         gate(&opts).map(|report| {
             let pass = report.passed();
             match format {
-                Format::Json => out::text(&report.to_json()),
+                Format::Json => out::json(&vouch_cli::report::gate(&report)),
                 Format::Human => print_summary(&report, pass),
             }
             if pass { EXIT_OK } else { EXIT_NOT_VERIFIED }

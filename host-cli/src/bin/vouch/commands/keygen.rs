@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use vouch_cli::error::{CliError, Code, EXIT_OK};
-use vouch_cli::keys;
 use vouch_cli::util::fingerprint_label;
+use vouch_cli::{keys, report};
 
 use crate::cli::{Format, KeygenArgs};
 use crate::out;
@@ -38,10 +38,10 @@ fn keygen(a: KeygenArgs, format: Format) -> Result<(), CliError> {
     )?;
     let fp = fingerprint_label(public.fingerprint());
     match format {
-        Format::Json => out::json(&json!({
-            "ok": true, "algorithm": public.algorithm().name(), "fingerprint": fp,
+        Format::Json => out::json(&report::success(json!({
+            "algorithm": public.algorithm().name(), "fingerprint": fp,
             "privateKey": key_path, "publicKey": pub_path,
-        })),
+        }))),
         Format::Human => {
             outln!("fingerprint {fp}");
             eprintln!(

@@ -6,6 +6,7 @@ use serde_json::json;
 use vouch_cli::error::{CliError, EXIT_OK};
 use vouch_cli::keyless::Criterion;
 use vouch_cli::policy::Policy;
+use vouch_cli::report;
 use vouch_cli::util::{fingerprint_label, format_time};
 
 use crate::cli::Format;
@@ -59,12 +60,12 @@ fn check_policy(file: &Path, at: Option<&str>, format: Format) -> Result<(), Cli
         .collect();
     let expired = p.expires.is_some_and(|e| at >= e);
     match format {
-        Format::Json => out::json(&json!({
-            "ok": true, "policy": p.path, "mode": p.mode.as_str(), "threshold": p.threshold,
+        Format::Json => out::json(&report::success(json!({
+            "policy": p.path, "mode": p.mode.as_str(), "threshold": p.threshold,
             "expires": p.expires.map(format_time), "expired": expired, "at": format_time(at),
             "payloadTypes": p.payload_types, "predicateTypes": p.predicate_types, "builderIds": p.builder_ids,
             "keys": keys,
-        })),
+        }))),
         Format::Human => {
             outln!(
                 "{}: valid; mode {}, threshold {}, {} issuer(s){}",

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use vouch_cli::error::{CliError, Code, EXIT_OK};
+use vouch_cli::report;
 use vouch_cli::serve::{self, Config, auth};
 use vouch_cli::store::{OpenMode, SqliteStore, Store};
 
@@ -56,7 +57,9 @@ fn api_key(c: ApiKeyCommand, json_out: bool) -> Result<u8, CliError> {
             let mut store = SqliteStore::open(&db, OpenMode::Write)?;
             store.add_api_key(&stored)?;
             if json_out {
-                out::json(&json!({"keyId": stored.key_id, "key": key}));
+                out::json(&report::success(
+                    json!({"keyId": stored.key_id, "key": key}),
+                ));
             } else {
                 eprintln!(
                     "vouch: API key {} ({}) made; it is shown once, here:",
@@ -79,7 +82,7 @@ fn api_key(c: ApiKeyCommand, json_out: bool) -> Result<u8, CliError> {
                         })
                     })
                     .collect();
-                out::json(&json!({"ok": true, "keys": list}));
+                out::json(&report::success(json!({"keys": list})));
             } else {
                 for k in &keys {
                     outln!(
@@ -114,7 +117,7 @@ fn api_key(c: ApiKeyCommand, json_out: bool) -> Result<u8, CliError> {
                 ));
             }
             if json_out {
-                out::json(&json!({"ok": true, "keyId": key_id, "revoked": true}));
+                out::json(&report::success(json!({"keyId": key_id, "revoked": true})));
             } else {
                 outln!("revoked {key_id}");
             }

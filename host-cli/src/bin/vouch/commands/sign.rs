@@ -2,8 +2,8 @@
 
 use serde_json::json;
 use vouch_cli::error::{CliError, Code, EXIT_OK};
-use vouch_cli::keys;
 use vouch_cli::util::read_input;
+use vouch_cli::{keys, report};
 
 use crate::cli::{Format, SignArgs};
 use crate::out;
@@ -43,7 +43,9 @@ fn sign(a: SignArgs, format: Format) -> Result<(), CliError> {
         None => print!("{text}"),
     }
     if a.out.is_some() && format == Format::Json {
-        out::json(&json!({"ok": true, "envelope": a.out, "signatures": a.keys.len()}));
+        out::json(&report::success(
+            json!({"envelope": a.out, "signatures": a.keys.len()}),
+        ));
     }
     Ok(())
 }

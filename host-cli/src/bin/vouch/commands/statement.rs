@@ -2,6 +2,7 @@
 
 use serde_json::json;
 use vouch_cli::error::{CliError, Code, EXIT_OK};
+use vouch_cli::report;
 use vouch_cli::statement as writer;
 use vouch_cli::util::{format_time, hash_file, parse_time};
 
@@ -53,7 +54,7 @@ fn statement(a: StatementArgs, format: Format) -> Result<(), CliError> {
         Some(p) => {
             std::fs::write(p, text).map_err(|e| CliError::io(p, &e))?;
             if format == Format::Json {
-                out::json(&json!({"ok": true, "statement": p}));
+                out::json(&report::success(json!({"statement": p})));
             }
         }
         None => print!("{text}"),

@@ -5,12 +5,12 @@
 use std::path::Path;
 use std::time::Instant;
 
-use base64ct::Encoding as _;
+use serde_json::json;
 use serde_json::value::RawValue;
-use serde_json::{Value as Json, json};
 use vouch_cli::error::{CliError, Code, EXIT_NOT_VERIFIED, EXIT_OK};
 use vouch_cli::log::Log;
 use vouch_cli::policy::Policy;
+use vouch_cli::report;
 use vouch_cli::store::{OpenMode, Problem, PutError, SqliteStore, Store, prepare};
 
 use crate::cli::{BulkArgs, Format, PutArgs, QueryArgs, StoreCommand};
@@ -55,12 +55,12 @@ fn put_cmd(a: PutArgs, json_out: bool) -> Result<u8, CliError> {
         Err(PutError::Refused { problem, digest }) => {
             log.debug(format_args!("refused; nothing written"));
             if json_out {
-                out::json(&json!({
-                    "ok": false, "stored": false, "urn": a.urn, "digest": digest,
-                    "mode": policy.mode.as_str(),
-                    "error": {"code": problem.code, "reason": problem.reason, "message": problem.message},
-                    "warnings": [],
-                }));
+                out::json(&report::put_refused(
+                    &a.urn,
+                    digest.as_deref(),
+                    policy.mode.as_str(),
+                    &problem,
+                ));
             } else {
                 eprintln!("vouch: refused: {}", problem.line());
             }
@@ -82,14 +82,7 @@ fn put_cmd(a: PutArgs, json_out: bool) -> Result<u8, CliError> {
         if replaced { "replaced" } else { "new" }
     ));
     if json_out {
-        let mut v = serde_json::to_value(&rec).unwrap_or_default();
-        if let Json::Object(m) = &mut v {
-            m.insert("ok".into(), json!(true));
-            m.insert("stored".into(), json!(true));
-            m.insert("replaced".into(), json!(replaced));
-            m.insert("mode".into(), json!(policy.mode.as_str()));
-        }
-        out::json(&v);
+        out::json(&report::put_stored(&rec, replaced, policy.mode.as_str()));
     } else {
         outln!(
             "stored {} sha256:{} (issuer {}{}){}",
@@ -129,23 +122,7 @@ fn query_cmd(a: QueryArgs, json_out: bool, all: bool) -> Result<u8, CliError> {
         ));
     }
     if json_out {
-        if all {
-            out::json(&json!({"ok": true, "urn": a.urn, "records": records}));
-        } else if let Some(r) = records.first() {
-            let mut v = serde_json::to_value(r).unwrap_or_default();
-            if let Json::Object(m) = &mut v {
-                // The envelope as stored: text when it is UTF-8 (as envelopes are), else base64 of
-                // its bytes, so that nothing is altered in the showing either.
-                match std::str::from_utf8(&r.envelope) {
-                    Ok(text) => m.insert("envelope".into(), json!(text)),
-                    Err(_) => m.insert(
-                        "envelopeBase64".into(),
-                        json!(base64ct::Base64::encode_string(&r.envelope)),
-                    ),
-                };
-            }
-            out::json(&json!({"ok": true, "urn": a.urn, "record": v}));
-        }
+        out::json(&report::store_query(&a.urn, &records, all));
         return Ok(EXIT_OK);
     }
     if all {
@@ -259,10 +236,13 @@ fn bulk_cmd(a: BulkArgs, json_out: bool) -> Result<u8, CliError> {
         0.0
     };
     if json_out {
-        out::json(&json!({
-            "ok": refused == 0, "stored": stored, "refused": refused,
-            "seconds": secs, "putsPerSecond": rate, "batch": batch,
-        }));
+        out::json(&report::with_ok(
+            json!({
+                "stored": stored, "refused": refused,
+                "seconds": secs, "putsPerSecond": rate, "batch": batch,
+            }),
+            refused == 0,
+        ));
     } else {
         outln!(
             "stored {stored}, refused {refused} in {secs:.2} s ({rate:.0} puts/s, {batch} per transaction)"

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use vouch_cli::error::{CliError, Code, EXIT_NOT_VERIFIED, EXIT_OK};
 use vouch_cli::policy::Policy;
 use vouch_cli::util::{hash_file, read_envelope};
-use vouch_cli::{keys, util, verify};
+use vouch_cli::{keys, report, util, verify};
 
 use crate::cli::{Format, VerifyArgs};
 use crate::commands::parse_at;
@@ -62,9 +62,15 @@ pub fn run(a: VerifyArgs, format: Format) -> u8 {
     let mut all_verified = true;
     let single = a.envelopes.len() == 1;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if format == Format::Json && !single {
-        let _ = out.write_all(b"{\"envelopes\":[");
-    }
+    // JSON: one document, written as the reports come in (the reporter's shape).
+    let mut doc = match format {
+        Format::Json => report::VerifyDocument::begin(
+            std::io::BufWriter::new(std::io::stdout().lock()),
+            a.envelopes.len(),
+        )
+        .ok(),
+        Format::Human => None,
+    };
     // Reports are written in the order given, each as soon as it and those before it are done,
     // and then dropped: memory holds the envelopes in flight, not every report.
     verify_many(&a.envelopes, &req, a.max_envelope_size, |i, outcome| {
@@ -91,21 +97,17 @@ pub fn run(a: VerifyArgs, format: Format) -> u8 {
                 }
             }
             (Format::Json, outcome) => {
-                let report = outcome.unwrap_or_else(|e| verify::Report::from_error(&e));
-                if i > 0 {
-                    let _ = out.write_all(b",");
-                }
-                let shown = path.display().to_string();
-                let mut ser = serde_json::Serializer::new(&mut out);
-                let _ = report.serialize_for((!single).then_some(shown.as_str()), &mut ser);
-                if single {
-                    let _ = out.write_all(b"\n");
+                let r = outcome.unwrap_or_else(|e| verify::Report::from_error(&e));
+                if let Some(d) = doc.as_mut() {
+                    let _ = d.report(&r, &path.display().to_string());
                 }
             }
         }
     });
-    if format == Format::Json && !single {
-        let _ = writeln!(out, "],\"verified\":{all_verified}}}");
+    if let Some(d) = doc
+        && let Ok(mut json) = d.end(all_verified)
+    {
+        let _ = json.flush();
     }
     let _ = out.flush();
     exit
@@ -223,10 +225,10 @@ fn print_human(out: &mut impl Write, r: &verify::Report, envelope: &std::path::P
 fn setup_failed(e: &CliError, format: Format) -> u8 {
     match format {
         Format::Json => {
-            let mut o = std::io::stdout().lock();
-            let mut ser = serde_json::Serializer::new(&mut o);
-            let _ = verify::Report::from_error(e).serialize_for(None, &mut ser);
-            let _ = writeln!(o);
+            let r = verify::Report::from_error(e);
+            if let Ok(mut d) = report::VerifyDocument::begin(std::io::stdout().lock(), 1) {
+                let _ = d.report(&r, "-");
+            }
         }
         Format::Human => out::error(e, format),
     }
