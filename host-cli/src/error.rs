@@ -228,7 +228,14 @@ impl Code {
                 | E::DuplicateTrustedKey
                 | E::TooManyKeys
                 | E::NoTrustedKeys
-                | E::InvalidThreshold,
+                | E::InvalidThreshold
+                // A malformed Sigstore trusted root is the caller's setup, not the bundle's.
+                | E::TrustedRootMalformed
+                | E::TrustedRootMediaType
+                | E::TrustedRootMissingStart
+                | E::TrustedRootInvalidTime
+                | E::LogIdMismatch
+                | E::KeyDetailsMismatch,
             ) => EXIT_USAGE,
             Code::Core(_)
             | Code::KeyRevoked
@@ -413,6 +420,11 @@ mod tests {
     fn exit_classes() {
         assert_eq!(Code::Core(vouch_core::Error::InvalidSignature).exit(), 1);
         assert_eq!(Code::Core(vouch_core::Error::TooManyKeys).exit(), 2);
+        assert_eq!(
+            Code::Core(vouch_core::Error::TrustedRootMalformed).exit(),
+            2
+        );
+        assert_eq!(Code::Core(vouch_core::Error::IdentityMismatch).exit(), 1);
         assert_eq!(Code::Usage.exit(), 2);
         assert_eq!(Code::MissingProvenance.exit(), 1);
         assert!(Code::MissingProvenance.is_registry() && !Code::NotFound.is_registry());

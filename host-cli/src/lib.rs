@@ -12,6 +12,7 @@
 //! | [`store`] | the attestation store behind the [`store::Store`] trait ([`store::SqliteStore`]), and what a put records ([`store::prepare`]) |
 //! | [`gate`] | the release gate: every manifest changed in git must have valid provenance ([`gate::gate`]) |
 //! | [`statement`] | the in-toto Statement writer (SLSA v1 or the registry format) |
+//! | [`keyless`] | Sigstore bundles: `vouch verify --bundle` (identity / issuer criteria, bundle files, reports) |
 //! | [`keys`] | key files: generate, load, sign |
 //! | [`report`] | every report: an error for humans, and the one JSON shape of every subcommand (`ok`, `error`, `sha256:` digests, the registry record) |
 //! | [`util`], [`log`] | hashing files, bounded envelope reads, times, debug logging |
@@ -23,6 +24,7 @@
 
 pub mod error;
 pub mod gate;
+pub mod keyless;
 pub mod keys;
 pub mod log;
 pub mod policy;

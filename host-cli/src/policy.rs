@@ -52,13 +52,24 @@ struct PolicyFile {
     builder_ids: Option<Vec<String>>,
     #[serde(default)]
     expires: Option<String>,
+    #[serde(default)]
+    trusted_root: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct IssuerFile {
     key_id: String,
-    public_key: String,
+    #[serde(default)]
+    public_key: Option<String>,
+    #[serde(default)]
+    certificate_identity: Option<String>,
+    #[serde(default)]
+    certificate_identity_regexp: Option<String>,
+    #[serde(default)]
+    certificate_oidc_issuer: Option<String>,
+    #[serde(default)]
+    certificate_oidc_issuer_regexp: Option<String>,
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
@@ -84,6 +95,62 @@ pub struct Issuer {
     pub valid_until: Option<OffsetDateTime>,
     /// Emergency revocation: never trusted.
     pub revoked: bool,
+}
+
+/// A keyless issuer of a policy: a Sigstore certificate identity and OIDC issuer (each exact or a
+/// regexp with search semantics), with the same window and revocation as a key.
+#[derive(Debug, Clone)]
+pub struct KeylessIssuer {
+    /// The policy's name for the issuer.
+    pub key_id: String,
+    /// `certificateIdentity` / `certificateIdentityRegexp`.
+    pub identity: crate::keyless::Criterion,
+    /// `certificateOidcIssuer` / `certificateOidcIssuerRegexp`.
+    pub issuer: crate::keyless::Criterion,
+    /// Free text.
+    pub description: Option<String>,
+    /// Signatures before this time (the bundle's verified signing time) are not trusted.
+    pub valid_from: Option<OffsetDateTime>,
+    /// Signatures at or after this time are not trusted.
+    pub valid_until: Option<OffsetDateTime>,
+    /// Emergency revocation: never trusted.
+    pub revoked: bool,
+}
+
+impl KeylessIssuer {
+    /// Warnings for regexps that do not start with `^` (they match anywhere in the value).
+    pub fn warnings(&self, index: usize) -> Vec<String> {
+        [
+            ("certificateIdentityRegexp", &self.identity),
+            ("certificateOidcIssuerRegexp", &self.issuer),
+        ]
+        .into_iter()
+        .filter_map(|(field, c)| match c {
+            crate::keyless::Criterion::Regexp(re) if !re.as_str().starts_with('^') => {
+                Some(format!(
+                    "allowedIssuers[{index}].{field} {:?} (keyId {:?}) does not start with ^: it \
+                 matches anywhere in the value",
+                    re.as_str(),
+                    self.key_id
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+    }
+
+    /// The issuer's status at time `at` (the bundle's verified signing time).
+    pub fn status(&self, at: OffsetDateTime) -> KeyStatus {
+        if self.revoked {
+            KeyStatus::Revoked
+        } else if self.valid_from.is_some_and(|t| at < t) {
+            KeyStatus::NotYetValid
+        } else if self.valid_until.is_some_and(|t| at >= t) {
+            KeyStatus::Expired
+        } else {
+            KeyStatus::Active
+        }
+    }
 }
 
 /// Whether an issuer's key counts at a given time.
@@ -146,8 +213,13 @@ pub struct Policy {
     pub path: PathBuf,
     /// Store write mode (default `enforce`).
     pub mode: Mode,
-    /// The issuers, in file order.
+    /// The key issuers, in file order.
     pub issuers: Vec<Issuer>,
+    /// The keyless (Sigstore) issuers, in file order.
+    pub keyless_issuers: Vec<KeylessIssuer>,
+    /// `trustedRoot`: the Sigstore trusted root for keyless issuers, resolved against the
+    /// policy file's directory.
+    pub trusted_root: Option<PathBuf>,
     /// Distinct keys required (default 1).
     pub threshold: usize,
     /// Allowed payload types (replaces the in-toto default when set).
@@ -252,6 +324,7 @@ impl Policy {
             ));
         }
         let mut issuers: Vec<Issuer> = Vec::with_capacity(file.allowed_issuers.len());
+        let mut keyless_issuers: Vec<KeylessIssuer> = Vec::new();
         for (i, f) in file.allowed_issuers.iter().enumerate() {
             let name = |n: &str| format!("allowedIssuers[{i}].{n}");
             if f.key_id.is_empty() {
@@ -261,28 +334,9 @@ impl Policy {
                     "must not be empty",
                 ));
             }
-            let key = PublicKey::parse(f.public_key.as_bytes()).map_err(|e| {
-                loc.err(
-                    &name("publicKey"),
-                    loc.issuer_field(i, "publicKey"),
-                    format!("{} ({})", e.message(), e.code()),
-                )
-            })?;
-            if let Some(prev) = issuers
-                .iter()
-                .find(|p| p.key.fingerprint() == key.fingerprint())
+            if issuers.iter().any(|p| p.key_id == f.key_id)
+                || keyless_issuers.iter().any(|p| p.key_id == f.key_id)
             {
-                return Err(loc.err(
-                    &name("publicKey"),
-                    loc.issuer_field(i, "publicKey"),
-                    format!(
-                        "the same key material as keyId {:?} ({})",
-                        prev.key_id,
-                        fingerprint_label(key.fingerprint())
-                    ),
-                ));
-            }
-            if issuers.iter().any(|p| p.key_id == f.key_id) {
                 return Err(loc.err(
                     &name("keyId"),
                     loc.issuer_field(i, "keyId"),
@@ -310,6 +364,106 @@ impl Policy {
                     "must be later than validFrom",
                 ));
             }
+            let keyless = f.certificate_identity.is_some()
+                || f.certificate_identity_regexp.is_some()
+                || f.certificate_oidc_issuer.is_some()
+                || f.certificate_oidc_issuer_regexp.is_some();
+            let Some(public_key) = &f.public_key else {
+                if !keyless {
+                    return Err(loc.err(
+                        &name("publicKey"),
+                        loc.issuer_field(i, "keyId"),
+                        "an issuer needs publicKey, or certificateIdentity[Regexp] and \
+                         certificateOidcIssuer[Regexp]",
+                    ));
+                }
+                let criterion = |exact: &Option<String>,
+                                 regexp: &Option<String>,
+                                 field: &str|
+                 -> Result<crate::keyless::Criterion, CliError> {
+                    match (exact, regexp) {
+                        (Some(_), Some(_)) => Err(loc.err(
+                            &name(&format!("{field}Regexp")),
+                            loc.issuer_field(i, &format!("{field}Regexp")),
+                            format!("give {field} or {field}Regexp, not both"),
+                        )),
+                        (Some(s), None) if !s.is_empty() => {
+                            Ok(crate::keyless::Criterion::Exact(s.clone()))
+                        }
+                        (Some(_), None) => Err(loc.err(
+                            &name(field),
+                            loc.issuer_field(i, field),
+                            "must not be empty",
+                        )),
+                        (None, Some(p)) => {
+                            let f = format!("{field}Regexp");
+                            regex::Regex::new(p)
+                                .map(crate::keyless::Criterion::Regexp)
+                                .map_err(|e| {
+                                    loc.err(
+                                        &name(&f),
+                                        loc.issuer_field(i, &f),
+                                        format!("not a valid regexp (RE2 syntax): {e}"),
+                                    )
+                                })
+                        }
+                        // Both parts are required: a missing one never means "any".
+                        (None, None) => Err(loc.err(
+                            &name(field),
+                            loc.issuer_field(i, "keyId"),
+                            format!("a keyless issuer needs {field} or {field}Regexp"),
+                        )),
+                    }
+                };
+                let identity = criterion(
+                    &f.certificate_identity,
+                    &f.certificate_identity_regexp,
+                    "certificateIdentity",
+                )?;
+                let issuer = criterion(
+                    &f.certificate_oidc_issuer,
+                    &f.certificate_oidc_issuer_regexp,
+                    "certificateOidcIssuer",
+                )?;
+                keyless_issuers.push(KeylessIssuer {
+                    key_id: f.key_id.clone(),
+                    identity,
+                    issuer,
+                    description: f.description.clone(),
+                    valid_from,
+                    valid_until,
+                    revoked: f.revoked,
+                });
+                continue;
+            };
+            if keyless {
+                return Err(loc.err(
+                    &name("publicKey"),
+                    loc.issuer_field(i, "publicKey"),
+                    "an issuer is a publicKey or a certificate identity, not both",
+                ));
+            }
+            let key = PublicKey::parse(public_key.as_bytes()).map_err(|e| {
+                loc.err(
+                    &name("publicKey"),
+                    loc.issuer_field(i, "publicKey"),
+                    format!("{} ({})", e.message(), e.code()),
+                )
+            })?;
+            if let Some(prev) = issuers
+                .iter()
+                .find(|p| p.key.fingerprint() == key.fingerprint())
+            {
+                return Err(loc.err(
+                    &name("publicKey"),
+                    loc.issuer_field(i, "publicKey"),
+                    format!(
+                        "the same key material as keyId {:?} ({})",
+                        prev.key_id,
+                        fingerprint_label(key.fingerprint())
+                    ),
+                ));
+            }
             issuers.push(Issuer {
                 key_id: f.key_id.clone(),
                 key,
@@ -327,7 +481,13 @@ impl Policy {
             ));
         }
         let threshold = file.threshold.unwrap_or(1);
-        if threshold == 0 || threshold > issuers.len() {
+        // A policy of keyless issuers only keeps the threshold 1 (a bundle has one signer).
+        let bound = if keyless_issuers.is_empty() {
+            issuers.len()
+        } else {
+            issuers.len().max(1)
+        };
+        if threshold == 0 || threshold > bound {
             return Err(loc.err(
                 "threshold",
                 loc.field("threshold"),
@@ -353,10 +513,28 @@ impl Policy {
             }
         }
         let expires = parse_opt_time(&loc, "expires", loc.field("expires"), &file.expires)?;
+        let trusted_root = match &file.trusted_root {
+            Some(r) if r.is_empty() => {
+                return Err(loc.err("trustedRoot", loc.field("trustedRoot"), "must not be empty"));
+            }
+            // Relative to the policy file's directory.
+            Some(r) => Some(path.parent().unwrap_or(Path::new("")).join(r)),
+            None if !keyless_issuers.is_empty() => {
+                return Err(loc.err(
+                    "trustedRoot",
+                    None,
+                    "keyless issuers (certificateIdentity) need a trustedRoot (a Sigstore \
+                     trusted_root.json, relative to the policy file)",
+                ));
+            }
+            None => None,
+        };
         Ok(Policy {
             path: path.to_path_buf(),
             mode: file.mode.unwrap_or(Mode::Enforce),
             issuers,
+            keyless_issuers,
+            trusted_root,
             threshold,
             payload_types: file.payload_types,
             predicate_types: file.predicate_types,
@@ -468,5 +646,83 @@ mod tests {
             i.status(parse_time("2026-01-01T00:00:00Z").unwrap()),
             KeyStatus::Expired
         );
+    }
+
+    #[test]
+    fn keyless_issuers() {
+        let p = Policy::from_bytes(
+            Path::new("dir/p.json"),
+            br#"{"trustedRoot": "root.json", "allowedIssuers": [
+  {"keyId": "release", "certificateIdentityRegexp": "^https://github\\.com/org/", "certificateOidcIssuer": "https://token.actions.githubusercontent.com", "validUntil": "2030-01-01T00:00:00Z"}]}"#,
+        )
+        .unwrap();
+        assert!(p.issuers.is_empty());
+        assert_eq!(p.trusted_root.as_deref(), Some(Path::new("dir/root.json")));
+        let k = &p.keyless_issuers[0];
+        assert_eq!(k.key_id, "release");
+        assert!(k.identity.matches("https://github.com/org/x"));
+        assert!(!k.identity.matches("https://github.com/other/x"));
+        assert!(
+            k.issuer
+                .matches("https://token.actions.githubusercontent.com")
+        );
+        assert!(
+            !k.issuer
+                .matches("https://token.actions.githubusercontent.com/")
+        );
+        assert_eq!(
+            k.status(parse_time("2030-01-01T00:00:00Z").unwrap()),
+            KeyStatus::Expired
+        );
+
+        // Errors: file:line:column and the field.
+        let cases = [
+            // An identity without an issuer: never "any".
+            (
+                "{\"trustedRoot\": \"r\", \"allowedIssuers\": [\n  {\"keyId\": \"a\", \"certificateIdentity\": \"x\"}]}",
+                "p.json:2:13: allowedIssuers[0].certificateOidcIssuer: a keyless issuer needs",
+            ),
+            (
+                "{\"trustedRoot\": \"r\", \"allowedIssuers\": [\n  {\"keyId\": \"a\", \"certificateOidcIssuer\": \"x\"}]}",
+                "p.json:2:13: allowedIssuers[0].certificateIdentity: a keyless issuer needs",
+            ),
+            (
+                "{\"trustedRoot\": \"r\", \"allowedIssuers\": [\n  {\"keyId\": \"a\", \"certificateIdentity\": \"x\", \"certificateIdentityRegexp\": \"y\", \"certificateOidcIssuer\": \"z\"}]}",
+                "p.json:2:75: allowedIssuers[0].certificateIdentityRegexp: give certificateIdentity or",
+            ),
+            (
+                "{\"trustedRoot\": \"r\", \"allowedIssuers\": [\n  {\"keyId\": \"a\", \"certificateIdentity\": \"x\",\n   \"certificateOidcIssuerRegexp\": \"(\"}]}",
+                "p.json:3:35: allowedIssuers[0].certificateOidcIssuerRegexp: not a valid regexp",
+            ),
+            (
+                "{\"allowedIssuers\": [{\"keyId\": \"a\", \"certificateIdentity\": \"x\", \"certificateOidcIssuer\": \"y\"}]}",
+                "p.json: trustedRoot: keyless issuers",
+            ),
+            (
+                "{\"trustedRoot\": \"\", \"allowedIssuers\": [{\"keyId\": \"a\", \"certificateIdentity\": \"x\", \"certificateOidcIssuer\": \"y\"}]}",
+                "p.json:1:17: trustedRoot: must not be empty",
+            ),
+            (
+                "{\"trustedRoot\": \"r\", \"allowedIssuers\": [{\"keyId\": \"a\"}]}",
+                "p.json:1:51: allowedIssuers[0].publicKey: an issuer needs publicKey",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = load(text).unwrap_err();
+            assert_eq!(e.code, crate::error::Code::PolicyInvalid);
+            assert!(e.message.starts_with(want), "{want}\n{}", e.message);
+        }
+        // A key and an identity in one issuer.
+        let e = load(&format!(
+            r#"{{"trustedRoot": "r", "allowedIssuers": [{{"keyId": "a", "publicKey": "{PEM}", "certificateIdentity": "x", "certificateOidcIssuer": "y"}}]}}"#
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("not both"), "{}", e.message);
+        // keyIds are unique across both kinds.
+        let e = load(&format!(
+            r#"{{"trustedRoot": "r", "allowedIssuers": [{{"keyId": "a", "publicKey": "{PEM}"}}, {{"keyId": "a", "certificateIdentity": "x", "certificateOidcIssuer": "y"}}]}}"#
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("keyId used twice"), "{}", e.message);
     }
 }

@@ -87,7 +87,10 @@ pub enum Command {
     Statement(StatementArgs),
     /// Verify an envelope against keys and/or a policy, and its statement against artifacts.
     #[command(after_help = concat!(
-        "Example:\n  vouch verify envelope.json --policy policy.json --artifact app.tar.gz --format json\n\n",
+        "Example:\n  vouch verify envelope.json --policy policy.json --artifact app.tar.gz --format json\n",
+        "  vouch verify --bundle app.sigstore.json --trusted-root trusted_root.json \\\n",
+        "      --certificate-identity https://github.com/org/app/.github/workflows/release.yml@refs/tags/v1.0.0 \\\n",
+        "      --certificate-oidc-issuer https://token.actions.githubusercontent.com --artifact app.tar.gz\n\n",
         "Exit codes: 0 verified; 1 not verified (signature, policy or statement failure, malformed envelope);\n",
         "2 usage or environment error (missing file, malformed key or policy file, bad flags)."
     ))]
@@ -308,8 +311,38 @@ pub struct StatementArgs {
 pub struct VerifyArgs {
     /// The envelope file, or - for stdin. Several envelopes are verified in parallel over the
     /// cores, each against the same keys, policy and artifacts.
-    #[arg(required = true, num_args = 1..)]
+    #[arg(required_unless_present = "bundle", num_args = 1..)]
     pub envelopes: Vec<PathBuf>,
+    /// A Sigstore bundle to verify instead of envelopes (cosign's flags): one bundle, a JSON Lines
+    /// file of bundles (`gh attestation download`) or an npm attestations document.
+    #[arg(long, conflicts_with = "envelopes")]
+    pub bundle: Option<PathBuf>,
+    /// The Sigstore trusted root (trusted_root.json) the bundle is verified against, offline.
+    #[arg(long, requires = "bundle")]
+    pub trusted_root: Option<PathBuf>,
+    /// The signer's identity (a SubjectAltName of the certificate), exactly.
+    #[arg(
+        long,
+        requires = "bundle",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    pub certificate_identity: Option<String>,
+    /// The signer's identity as a regexp (RE2 syntax; matches anywhere unless anchored with ^...$).
+    #[arg(long, requires = "bundle")]
+    pub certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer of the signer's certificate, exactly.
+    #[arg(
+        long,
+        requires = "bundle",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
+    pub certificate_oidc_issuer: Option<String>,
+    /// The OIDC issuer as a regexp (RE2 syntax; matches anywhere unless anchored with ^...$).
+    #[arg(long, requires = "bundle")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// The artifact's digest instead of the file: sha256:HEX or sha512:HEX (with --bundle).
+    #[arg(long, requires = "bundle", conflicts_with = "artifacts")]
+    pub artifact_digest: Option<String>,
     /// A trusted public key file (SPKI PEM/DER, raw Ed25519, SEC1 P-256); repeatable.
     #[arg(long = "key")]
     pub keys: Vec<PathBuf>,

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each `run` takes its parsed arguments and the output format and
 //! returns the exit status.
 
+pub mod bundle;
 pub mod gate;
 pub mod keygen;
 pub mod policy;

@@ -15,6 +15,9 @@ use crate::out;
 
 /// Runs `vouch verify`; returns the exit status.
 pub fn run(a: VerifyArgs, format: Format) -> u8 {
+    if a.bundle.is_some() {
+        return crate::commands::bundle::run(a, format);
+    }
     let setup = (|| -> Result<(Option<Policy>, verify::Request<'static>), CliError> {
         let at = parse_at(a.at.as_deref())?;
         let policy = a.policy.as_deref().map(Policy::load).transpose()?;
