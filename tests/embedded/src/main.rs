@@ -1307,6 +1307,17 @@ mod bundles {
         expected: Result<usize, Error>,
     }
 
+    /// The artifact's digests, streamed in `CHUNK`-byte pieces (its own frame, as firmware would
+    /// hash before verifying: the hash states are not on the stack under the verification).
+    #[inline(never)]
+    fn streamed_digest(bytes: &[u8]) -> ArtifactDigest {
+        let mut hasher = ArtifactHasher::new(true, false);
+        for chunk in bytes.chunks(CHUNK) {
+            hasher.update(chunk);
+        }
+        hasher.finalize()
+    }
+
     /// Verifies one bundle; returns the number of trusted times.
     fn verify(c: &Bundle, root_scratch: &mut [u8], scratch: &mut [u8]) -> Result<usize, Error> {
         let root = TrustedRoot::parse(c.root, root_scratch)?;
@@ -1314,13 +1325,7 @@ mod bundles {
             return Err(Error::BufferTooSmall);
         }
         let digest = match c.artifact {
-            Some(bytes) => {
-                let mut hasher = ArtifactHasher::new(true, false);
-                for chunk in bytes.chunks(CHUNK) {
-                    hasher.update(chunk);
-                }
-                hasher.finalize()
-            }
+            Some(bytes) => streamed_digest(bytes),
             None => ArtifactDigest {
                 sha256: c.sha256.map(hex::<32>),
                 sha512: c.sha512.map(hex::<64>),
