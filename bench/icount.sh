@@ -31,7 +31,7 @@ budgets=(
   # SHA-256 of 64 KiB in 4 KiB chunks (sha2's compact backend).
   "|sha256|4500000"
   "p256-cm4|p256: valid DER signature (SEC1 key)|1000000"
-  # Measured 113,921,160 and 150,094,560 (rustc 1.95, RustCrypto p256 / p384): ~10 % headroom.
+  # Measured 113,921,560 and 150,094,960 (rustc 1.95, RustCrypto p256 / p384): ~10 % headroom.
   "keyless|keyless: whole real bundle, v0.3 message signature, artifact streamed (V0-V7)|125000000"
   "keyless|keyless: whole real bundle, npm DSSE provenance (V0-V7)|165000000"
 )
