@@ -62,10 +62,9 @@ configs=(
   "P-256 only, p256-cm4 backend|p256-cm4|49152|8192"
   "Ed25519 + P-256, JSON + statement checks|ed25519,p256,statement,opt-size|49152|8192"
   "Ed25519 + P-256 (p256-cm4), JSON + statement checks|ed25519,p256-cm4,statement,opt-size|49152|8192"
-  # Issue 14's budget for the keyless configuration (112 KiB .text, 12 KiB stack). So far the
-  # image runs the keyless foundations (trusted root, X.509 chains, P-384) on top of the DSSE
-  # cases; the row grows as the keyless checks land.
-  "Keyless foundations + DSSE (X.509, P-384, trusted root)|ed25519,p256,statement,opt-size,keyless|114688|12288"
+  # Issue 14's budget for the keyless configuration (112 KiB .text, 12 KiB stack): the whole
+  # keyless path (`keyless::verify_bundle`, V0-V7) and its cases on top of the DSSE cases.
+  "Keyless bundles (V0-V7: X.509, P-384, trusted root, Rekor) + DSSE|ed25519,p256,statement,opt-size,keyless|114688|12288"
 )
 
 # Instruction budgets per valid envelope (~640 bytes; bench/icount.sh enforces them too).
@@ -116,10 +115,11 @@ for c in "${configs[@]}"; do
   }
   ed=$(instructions "ed25519: valid envelope (raw key)" "$ilog")
   p2=$(instructions "p256: valid DER signature (SEC1 key)" "$ilog")
-  echo "instructions: Ed25519 ${ed:-none}, P-256 ${p2:-none}" >&2
+  kl=$(instructions "keyless: whole real bundle, v0.3 message signature, artifact streamed (V0-V7)" "$ilog")
+  echo "instructions: Ed25519 ${ed:-none}, P-256 ${p2:-none}, keyless bundle ${kl:-none}" >&2
   p2_budget=$P256_BUDGET
   [[ ",$features," == *,p256-cm4,* ]] && p2_budget=$P256_CM4_BUDGET
-  rows+=("| $name | \`$features\` | $text | $rodata | $((data + bss)) | $stack | $setup | $(thousands "$ed") | $(thousands "$p2") |")
+  rows+=("| $name | \`$features\` | $text | $rodata | $((data + bss)) | $stack | $setup | $(thousands "$ed") | $(thousands "$p2") | $(thousands "$kl") |")
   if [ "$text" -gt "$text_budget" ] || [ "$stack" -gt "$stack_budget" ]; then
     echo "over budget: $name: .text $text (budget $text_budget), stack $stack (budget $stack_budget)" >&2
     fail=1
@@ -131,15 +131,17 @@ for c in "${configs[@]}"; do
 done
 
 table=$(
-  echo "| configuration | features | .text | .rodata | .data + .bss | stack peak, verification | stack peak, setup | instructions, Ed25519 envelope | instructions, P-256 envelope |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| configuration | features | .text | .rodata | .data + .bss | stack peak, verification | stack peak, setup | instructions, Ed25519 envelope | instructions, P-256 envelope | instructions, keyless bundle |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${rows[@]}"
   echo
   echo "Bytes; thumbv7em-none-eabihf, \`$(rustc --version)\`, opt-level \"z\", fat LTO, codegen-units 1,"
   echo "panic abort, sha2 compact backend. The whole test image is counted (vectors are in .rodata;"
   echo "the 1 KiB vector table is not in .text). Instructions: one valid ~640-byte envelope"
   echo "(\`Verifier::verify\`), counted under \`qemu -icount shift=0\` in the same configuration built"
-  echo "with the image's \`icount\` feature. \`p256-cm4\`: vouch-core's Cortex-M4 P-256 backend."
+  echo "with the image's \`icount\` feature. Keyless bundle: a whole real v0.3 message-signature bundle"
+  echo "(\`keyless::verify_bundle\`, V0–V7), from parsing the trusted root in flash to the verdict, its"
+  echo "artifact streamed in 61-byte chunks. \`p256-cm4\`: vouch-core's Cortex-M4 P-256 backend."
   echo "Made by \`bench/footprint.sh\`."
 )
 echo "$table"

@@ -29,6 +29,7 @@
 //! [`Error::UntrustedIssuer`].
 
 use crate::Error;
+use crate::pkix::{SigEncoding, VerifyKey};
 use crate::trusted_root::{Authority, TrustedRoot};
 use crate::x509::{Certificate, key_usage};
 use sha2::{Digest, Sha256};
@@ -137,27 +138,65 @@ fn verify_chain_from(
 ) -> Result<Candidate, Error> {
     let half = scratch.len() / 2;
     let (a, b) = scratch.split_at_mut(half);
-    let issuer = auth.certificate(0, a)?;
+    let (issuer_spki_sha256, below) = match first_link(leaf, auth, at, a, in_window)? {
+        Ok(first) => first,
+        Err(candidate) => return Ok(candidate),
+    };
+    verify_chain_links(auth, 1, below, Span::at(at), a, b)?;
+    Ok(Candidate::Verified(issuer_spki_sha256))
+}
+
+/// The first link of [`verify_chain_from`]: the leaf under `auth`'s first certificate (decoded
+/// into `a`) and that issuer's rules; `Ok(Err(_))` when this authority is not the path, else the
+/// SHA-256 of the issuer's SPKI and the non-self-issued CA certificates at and below it. Its own
+/// frame: the parsed issuer is off the stack while the rest of the chain verifies
+/// (docs/keyless.md "Footprint").
+#[inline(never)]
+fn first_link(
+    leaf: &Certificate<'_>,
+    auth: &Authority<'_>,
+    at: i64,
+    a: &mut [u8],
+    in_window: bool,
+) -> Result<Result<([u8; 32], usize), Candidate>, Error> {
+    // The issuer reduced to what the link needs (as in `verify_chain_links`); the same checks in
+    // the same order as `leaf.verify_issued_by(&issuer)` and then the issuer's rules.
+    let issuer = link_parent(auth, 0, a, Span::at(at), 0)?;
+    let key = match issuer.key {
+        Ok(k) => k,
+        Err(e) => return Ok(Err(Candidate::Unusable(e))),
+    };
+    let (digest, len) = match leaf.tbs_digest() {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(Candidate::Unusable(e))),
+    };
     // Not this authority unless its first certificate signed the leaf.
-    match leaf.verify_issued_by(&issuer) {
-        Ok(()) => {}
-        Err(Error::CertSignatureInvalid) => return Ok(Candidate::NotIssuer),
-        Err(e) => return Ok(Candidate::Unusable(e)),
+    if !key.verify_prehash(
+        digest.get(..len).unwrap_or(&[]),
+        leaf.signature(),
+        SigEncoding::Der,
+    ) {
+        return Ok(Err(Candidate::NotIssuer));
     }
     if !in_window {
-        return Ok(Candidate::OutsideWindow);
+        return Ok(Err(Candidate::OutsideWindow));
     }
-    if leaf.issuer() != issuer.subject() {
+    if leaf.issuer() != issuer.subject {
         return Err(Error::NameChainingMismatch);
     }
     if !leaf.valid_at(at) {
         return Err(Error::CertNotValidAtTime);
     }
-    let issuer_spki_sha256: [u8; 32] = Sha256::digest(issuer.spki()).into();
-    check_issuer(&issuer, Span::at(at), 0)?;
-    let below = usize::from(!is_self_issued(&issuer));
-    verify_chain_links(auth, 1, below, Span::at(at), a, b)?;
-    Ok(Candidate::Verified(issuer_spki_sha256))
+    let issuer_spki_sha256 = sha256(issuer.spki);
+    issuer.rules?;
+    Ok(Ok((issuer_spki_sha256, usize::from(!issuer.self_issued))))
+}
+
+/// SHA-256 of `data` (not inlined: the hash state stays off the stack under the chain's
+/// signature checks; docs/keyless.md "Footprint").
+#[inline(never)]
+fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
 }
 
 /// Verifies the links of `auth`'s chain from certificate `first` (issued by certificate
@@ -173,18 +212,89 @@ pub(crate) fn verify_chain_links(
 ) -> Result<(), Error> {
     let n = auth.chain_len();
     for i in first..n {
-        let child = auth.certificate(i - 1, a)?;
-        let parent = auth.certificate(i, b)?;
-        child.verify_issued_by(&parent)?;
-        if child.issuer() != parent.subject() {
+        // The same checks, in the same order, as `child.verify_issued_by(&parent)`, name
+        // chaining, then `check_issuer(&parent, ..)`; but neither parsed certificate is on the
+        // stack while the signature is checked (stack peak on a microcontroller, docs/keyless.md
+        // "Footprint"): each is reduced to what the link needs by its own function.
+        let child = link_child(auth, i - 1, a)?;
+        let parent = link_parent(auth, i, b, at, intermediates_below)?;
+        let key = parent.key?;
+        let (digest, len) = child.digest?;
+        if !key.verify_prehash(
+            digest.get(..len).unwrap_or(&[]),
+            child.signature,
+            SigEncoding::Der,
+        ) {
+            return Err(Error::CertSignatureInvalid);
+        }
+        if child.issuer != parent.subject {
             return Err(Error::NameChainingMismatch);
         }
-        check_issuer(&parent, at, intermediates_below)?;
-        if !is_self_issued(&parent) {
+        parent.rules?;
+        if !parent.self_issued {
             intermediates_below += 1;
         }
     }
     Ok(())
+}
+
+/// What a chain link needs of the certificate below (see [`verify_chain_links`]).
+struct LinkChild<'c> {
+    /// Its TBS digest and length, or its signature algorithm's error.
+    digest: Result<([u8; 64], usize), Error>,
+    /// Its signature value.
+    signature: &'c [u8],
+    /// Its issuer Name.
+    issuer: &'c [u8],
+}
+
+/// What a chain link needs of the certificate above (see [`verify_chain_links`]).
+struct LinkParent<'c> {
+    /// Its public key, or why it cannot be used.
+    key: Result<VerifyKey, Error>,
+    /// Its subject Name.
+    subject: &'c [u8],
+    /// Its SubjectPublicKeyInfo DER.
+    spki: &'c [u8],
+    /// [`check_issuer`]'s verdict on it.
+    rules: Result<(), Error>,
+    /// Whether it is self-issued.
+    self_issued: bool,
+}
+
+/// Certificate `i` of `auth` (decoded into `buf`) as the lower end of a link.
+#[inline(never)]
+fn link_child<'c>(
+    auth: &Authority<'_>,
+    i: usize,
+    buf: &'c mut [u8],
+) -> Result<LinkChild<'c>, Error> {
+    let cert = auth.certificate(i, buf)?;
+    Ok(LinkChild {
+        digest: cert.tbs_digest(),
+        signature: cert.signature(),
+        issuer: cert.issuer(),
+    })
+}
+
+/// Certificate `i` of `auth` (decoded into `buf`) as the upper end of a link, its rules judged
+/// at `at` with `intermediates_below`.
+#[inline(never)]
+fn link_parent<'c>(
+    auth: &Authority<'_>,
+    i: usize,
+    buf: &'c mut [u8],
+    at: Span,
+    intermediates_below: usize,
+) -> Result<LinkParent<'c>, Error> {
+    let cert = auth.certificate(i, buf)?;
+    Ok(LinkParent {
+        key: cert.public_key(),
+        subject: cert.subject(),
+        spki: cert.spki(),
+        rules: check_issuer(&cert, at, intermediates_below),
+        self_issued: is_self_issued(&cert),
+    })
 }
 
 /// Whether issuer and subject Names are the same (RFC 5280 §6.1: self-issued certificates do

@@ -280,6 +280,30 @@ fn in_trusted_root(der: &[u8], root: &TrustedRoot<'_>) -> bool {
     })
 }
 
+/// The certificates after the leaf of an `x509CertificateChain`: each parses, and a self-issued
+/// one must be a certificate of the trusted root (its own frame: a parsed certificate is large).
+#[inline(never)]
+fn check_chain_certificates(
+    b: &Bundle<'_>,
+    root: &TrustedRoot<'_>,
+    work: &mut [u8],
+) -> Result<(), Error> {
+    for c in b.chain_certificates().skip(1) {
+        let (der, _) = take_decoded(&c, work)?;
+        let cert = Certificate::parse(der)?;
+        if cert.issuer() == cert.subject() && !in_trusted_root(der, root) {
+            return Err(Error::BundleRootCertificate);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a managed key parses (its own frame: a parsed key is large).
+#[inline(never)]
+fn check_key(spki_der: &[u8]) -> Result<(), Error> {
+    VerifyKey::from_spki_der(spki_der).map(|_| ())
+}
+
 /// An index of a trusted-root list (at most 64 entries) as a `u8`.
 fn small_index(i: usize) -> u8 {
     u8::try_from(i).unwrap_or(u8::MAX)
@@ -347,13 +371,7 @@ pub fn verify_bundle<'a>(
     {
         return Err(Error::BundleRootCertificate);
     }
-    for c in b.chain_certificates().skip(1) {
-        let (der, _) = take_decoded(&c, work)?;
-        let cert = Certificate::parse(der)?;
-        if cert.issuer() == cert.subject() && !in_trusted_root(der, root) {
-            return Err(Error::BundleRootCertificate);
-        }
-    }
+    check_chain_certificates(&b, root, work)?;
     // A managed key: parsed here to refuse a bad one early, parsed again for V7 (a parsed key is
     // large; keeping it would sit on the stack under every later stage).
     let managed: Option<(&[u8], Window)> = match options.policy {
@@ -361,7 +379,7 @@ pub fn verify_bundle<'a>(
             spki_der,
             valid_for,
         } => {
-            VerifyKey::from_spki_der(spki_der)?;
+            check_key(spki_der)?;
             Some((spki_der, valid_for))
         }
         Policy::Identity(_) => None,
@@ -427,20 +445,10 @@ pub fn verify_bundle<'a>(
         },
     };
 
-    // The result is built in place, and each stage is its own function, so that its locals are
-    // off the stack while the certificate path (the deepest call) runs.
-    let mut out = VerifiedBundle {
-        times: TrustedTimes::default(),
-        leaf: None,
-        identity: None,
-        certificate_authorities: IndexSet::default(),
-        ct_logs: 0,
-        tlogs: IndexSet::default(),
-        timed_tlogs: IndexSet::default(),
-        timestamp_authorities: IndexSet::default(),
-        payload,
-        subject_index: None,
-    };
+    // Each stage is its own function, so that its locals are off the stack while the
+    // certificate path (the deepest call) runs; they record into a small `Progress`, and the
+    // result (which holds a parsed certificate) is built only at the end.
+    let mut out = Progress::default();
     let mut at = AtTime {
         leaf: leaf.as_ref(),
         window,
@@ -450,9 +458,10 @@ pub fn verify_bundle<'a>(
 
     // --- V5 -----------------------------------------------------------------------------------
     // The identity first (cheap, and the most telling refusal); no time is needed for it.
-    if let (Some(l), Policy::Identity(policy)) = (&leaf, &options.policy) {
-        out.identity = Some(identity::check_identity(l, policy)?);
-    }
+    let matched = match (&leaf, &options.policy) {
+        (Some(l), Policy::Identity(policy)) => Some(identity::check_identity(l, policy)?),
+        _ => None,
+    };
     // --- V6 and V2 (b), with V3 / V4 at each new trusted time ---------------------------------
     log_stage(&b, root, &expected, &mut at, work, &mut out)?;
     // --- V2 (a), with V3 / V4 at each new trusted time ----------------------------------------
@@ -471,8 +480,30 @@ pub fn verify_bundle<'a>(
         work,
         &mut out,
     )?;
-    out.leaf = leaf;
-    Ok(out)
+    Ok(VerifiedBundle {
+        times: out.times,
+        leaf,
+        identity: matched,
+        certificate_authorities: out.certificate_authorities,
+        ct_logs: out.ct_logs,
+        tlogs: out.tlogs,
+        timed_tlogs: out.timed_tlogs,
+        timestamp_authorities: out.timestamp_authorities,
+        payload,
+        subject_index: out.subject_index,
+    })
+}
+
+/// What the stages of [`verify_bundle`] record (the fields of [`VerifiedBundle`] they fill).
+#[derive(Default)]
+struct Progress {
+    times: TrustedTimes,
+    certificate_authorities: IndexSet,
+    ct_logs: usize,
+    tlogs: IndexSet,
+    timed_tlogs: IndexSet,
+    timestamp_authorities: IndexSet,
+    subject_index: Option<usize>,
 }
 
 /// What is checked at each trusted time as soon as it is trusted.
@@ -495,7 +526,7 @@ impl AtTime<'_, '_> {
         t: TrustedTime,
         root: &TrustedRoot<'_>,
         work: &mut [u8],
-        out: &mut VerifiedBundle<'_>,
+        out: &mut Progress,
     ) -> Result<(), Error> {
         if !self.window.contains(t.time) {
             return Err(Error::SigningTimeOutsideValidity);
@@ -524,19 +555,13 @@ fn log_stage(
     expected: &Expected<'_>,
     at: &mut AtTime<'_, '_>,
     work: &mut [u8],
-    out: &mut VerifiedBundle<'_>,
+    out: &mut Progress,
 ) -> Result<(), Error> {
-    for e in b.tlog_entries() {
-        let Some(v) = rekor::verify_entry(&e, root, expected, work)? else {
+    let mut entries = b.tlog_entries();
+    while let Some(v) = next_entry(&mut entries, root, expected, at.window, work)? {
+        let Some(v) = v else {
             continue;
         };
-        // An integrated time, when present (with or without a SET), lies within the leaf's
-        // validity (or the managed key's window).
-        if let Some(t) = e.integrated_time
-            && !at.window.contains(t)
-        {
-            return Err(Error::SigningTimeOutsideValidity);
-        }
         out.tlogs.insert(v.log);
         if let Some(t) = v.integrated_time
             && out.timed_tlogs.insert(v.log)
@@ -551,6 +576,33 @@ fn log_stage(
     Ok(())
 }
 
+/// The next tlog entry verified (`Some(None)`: its log is not in the trusted root), with its
+/// integrated time, when present, within `window`. Its own frame: the parsed entry is off the
+/// stack while the certificate path runs at a trusted time (docs/keyless.md "Footprint").
+#[inline(never)]
+fn next_entry<'e>(
+    entries: &mut impl Iterator<Item = crate::bundle::TlogEntry<'e>>,
+    root: &TrustedRoot<'_>,
+    expected: &Expected<'_>,
+    window: Window,
+    work: &mut [u8],
+) -> Result<Option<Option<rekor::VerifiedEntry>>, Error> {
+    let Some(e) = entries.next() else {
+        return Ok(None);
+    };
+    let Some(v) = rekor::verify_entry(&e, root, expected, work)? else {
+        return Ok(Some(None));
+    };
+    // An integrated time, when present (with or without a SET), lies within the leaf's
+    // validity (or the managed key's window).
+    if let Some(t) = e.integrated_time
+        && !window.contains(t)
+    {
+        return Err(Error::SigningTimeOutsideValidity);
+    }
+    Ok(Some(Some(v)))
+}
+
 /// V2 (a): every RFC 3161 timestamp must verify; a trusted time from each, one per authority.
 #[inline(never)]
 fn timestamp_stage(
@@ -559,7 +611,7 @@ fn timestamp_stage(
     signature: &[u8],
     at: &mut AtTime<'_, '_>,
     work: &mut [u8],
-    out: &mut VerifiedBundle<'_>,
+    out: &mut Progress,
 ) -> Result<(), Error> {
     for t in b.timestamps() {
         let ts = {
@@ -593,7 +645,7 @@ fn signature_stage(
     signature: &[u8],
     options: &Options<'_>,
     work: &mut [u8],
-    out: &mut VerifiedBundle<'_>,
+    out: &mut Progress,
 ) -> Result<(), Error> {
     let key = match (leaf, managed_spki) {
         (Some(l), _) => l.public_key()?,

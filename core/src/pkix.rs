@@ -156,8 +156,7 @@ impl VerifyKey {
     ) -> bool {
         match self {
             #[cfg(feature = "ed25519")]
-            VerifyKey::Ed25519(pk) => ed25519_compact::Signature::from_slice(signature)
-                .is_ok_and(|sig| pk.verify(message, &sig).is_ok()),
+            VerifyKey::Ed25519(pk) => verify_ed25519(pk, message, signature),
             _ => {
                 let mut buf = [0u8; 64];
                 let n = hash.digest(message, &mut buf);
@@ -190,6 +189,9 @@ impl HashAlgorithm {
 
     /// Hashes `data` into `out` (at least 64 bytes suffice for every algorithm); returns the
     /// output length, or 0 if `out` is too small.
+    // Not inlined: the hash state then lives only while hashing, not under the signature check
+    // that follows (stack peak on a microcontroller, docs/keyless.md "Footprint").
+    #[inline(never)]
     pub fn digest(self, data: &[u8], out: &mut [u8]) -> usize {
         use sha2::Digest;
         let n = self.output_len();
@@ -203,6 +205,15 @@ impl HashAlgorithm {
         }
         n
     }
+}
+
+/// Pure Ed25519 (its own frame: not on the stack under the ECDSA checks of
+/// [`VerifyKey::verify_message`]).
+#[cfg(feature = "ed25519")]
+#[inline(never)]
+fn verify_ed25519(pk: &ed25519_compact::PublicKey, message: &[u8], signature: &[u8]) -> bool {
+    ed25519_compact::Signature::from_slice(signature)
+        .is_ok_and(|sig| pk.verify(message, &sig).is_ok())
 }
 
 #[inline(never)]

@@ -101,6 +101,13 @@ impl LogHasher {
     }
     /// Verifies a DER ECDSA signature over the hash of everything fed.
     fn verify(self, key: &VerifyKey, sig: &[u8]) -> bool {
+        let (out, n) = self.finish();
+        key.verify_prehash(out.get(..n).unwrap_or(&[]), sig, SigEncoding::Der)
+    }
+    /// The hash of everything fed and its length (not inlined: the hash state is then off the
+    /// stack while the signature is checked; docs/keyless.md "Footprint").
+    #[inline(never)]
+    fn finish(self) -> ([u8; 48], usize) {
         let mut out = [0u8; 48];
         let n = match self {
             LogHasher::Sha256(h) => {
@@ -114,7 +121,7 @@ impl LogHasher {
                 48
             }
         };
-        key.verify_prehash(out.get(..n).unwrap_or(&[]), sig, SigEncoding::Der)
+        (out, n)
     }
 }
 
@@ -176,7 +183,26 @@ pub fn verify_set(
     log_index: u64,
 ) -> Result<(), Error> {
     let time = u64::try_from(integrated_time).map_err(|_| Error::TlogSetInvalid)?;
-    let mut h = LogHasher::for_key(key);
+    if matches!(key.algorithm(), KeyAlgorithm::Ed25519) {
+        return Err(Error::TlogSetInvalid);
+    }
+    let (digest, n) = set_digest(LogHasher::for_key(key), body, time, log_id, log_index);
+    if !key.verify_prehash(digest.get(..n).unwrap_or(&[]), set, SigEncoding::Der) {
+        return Err(Error::TlogSetInvalid);
+    }
+    Ok(())
+}
+
+/// The hash of a SET's JCS text (see [`verify_set`]) with `h`; its own frame, so the hash state
+/// and the base64 buffer are off the stack while the signature is checked.
+#[inline(never)]
+fn set_digest(
+    mut h: LogHasher,
+    body: &[u8],
+    time: u64,
+    log_id: &[u8],
+    log_index: u64,
+) -> ([u8; 48], usize) {
     h.update(b"{\"body\":\"");
     base64_stream(body, |c| h.update(c));
     h.update(b"\",\"integratedTime\":");
@@ -192,10 +218,7 @@ pub fn verify_set(
     h.update(b"\",\"logIndex\":");
     h.update(decimal(log_index, &mut buf));
     h.update(b"}");
-    if matches!(key.algorithm(), KeyAlgorithm::Ed25519) || !h.verify(key, set) {
-        return Err(Error::TlogSetInvalid);
-    }
-    Ok(())
+    h.finish()
 }
 
 /// A parsed checkpoint (C2SP `tlog-checkpoint` in a C2SP `signed-note`).
@@ -403,15 +426,20 @@ pub fn verify_checkpoint(
                 if log.log_id.get(..4) != Some(hint.as_slice()) {
                     continue;
                 }
-                let mut h = LogHasher::for_key(key);
-                h.update(cp.text);
-                if h.verify(key, sig) {
+                if checkpoint_hasher(key, cp.text).verify(key, sig) {
                     return Ok(());
                 }
             }
         }
     }
     Err(Error::CheckpointSignatureInvalid)
+}
+
+/// A [`LogHasher`] fed with `text` (by value: the caller's frame holds only the state).
+fn checkpoint_hasher(key: &VerifyKey, text: &[u8]) -> LogHasher {
+    let mut h = LogHasher::for_key(key);
+    h.update(text);
+    h
 }
 
 /// Who signed, as the bundle says.
@@ -639,6 +667,7 @@ fn pae_digest(
 /// Other kinds, or a kind for the other content, give [`Error::TlogKindUnsupported`]. The
 /// envelope hashes of dsse/intoto bodies are not recomputed (they hash a canonical envelope the
 /// bundle does not carry); the payload hash and signature bind the entry.
+#[inline(never)]
 pub fn check_body(
     kind: &JsonStr<'_>,
     version: &JsonStr<'_>,
@@ -848,6 +877,7 @@ pub fn verify_entry(
 }
 
 /// The inclusion proof and its checkpoint (the checkpoint is unescaped into `scratch`).
+#[inline(never)]
 fn verify_proof_and_checkpoint(
     proof: &InclusionProof<'_>,
     leaf: &[u8; 32],

@@ -42,7 +42,7 @@ use crate::Error;
 use crate::chain::{Span, verify_chain_links};
 use crate::der::{self, Reader, Tlv};
 use crate::pkix::{self, HashAlgorithm, SigEncoding};
-use crate::trusted_root::TrustedRoot;
+use crate::trusted_root::{Authority, TrustedRoot};
 use crate::x509::{Certificate, key_usage, oid};
 
 /// A verified timestamp.
@@ -135,20 +135,7 @@ pub fn verify_timestamp(
     let (a, b) = scratch.split_at_mut(half);
     let mut first_failure = None;
     for (index, auth) in root.timestamp_authorities().enumerate() {
-        let result = (|| -> Result<bool, Error> {
-            let leaf = auth.certificate(0, a)?;
-            if !sid_matches(&t.sid, &leaf) {
-                return Ok(false);
-            }
-            check_signer(&t, &leaf)?;
-            if !(auth.valid_for.contains(t.gen_time.lo) && auth.valid_for.contains(t.gen_time.hi)) {
-                return Err(Error::TimestampOutsideTsaValidity);
-            }
-            check_tsa_leaf(&leaf, t.gen_time)?;
-            verify_chain_links(&auth, 1, 0, t.gen_time, a, b)?;
-            Ok(true)
-        })();
-        match result {
+        match try_authority(&t, &auth, a, b) {
             Ok(true) => {
                 return Ok(TrustedTimestamp {
                     time: t.gen_time.lo,
@@ -163,6 +150,37 @@ pub fn verify_timestamp(
     Err(first_failure.unwrap_or(Error::TimestampUntrusted))
 }
 
+/// One timestamp authority: `Ok(false)` if its first certificate is not the signer, else the
+/// signature, the leaf's rules and the chain.
+fn try_authority(
+    t: &Token<'_>,
+    auth: &Authority<'_>,
+    a: &mut [u8],
+    b: &mut [u8],
+) -> Result<bool, Error> {
+    if !signer_leaf(t, auth, a)? {
+        return Ok(false);
+    }
+    verify_chain_links(auth, 1, 0, t.gen_time, a, b).map(|()| true)
+}
+
+/// The authority's first certificate (decoded into `a`): `Ok(false)` if it is not the signer,
+/// else the signature, the authority's window and the leaf's rules. Its own frame: the parsed
+/// leaf is off the stack while the chain verifies (stack peak, docs/keyless.md "Footprint").
+#[inline(never)]
+fn signer_leaf(t: &Token<'_>, auth: &Authority<'_>, a: &mut [u8]) -> Result<bool, Error> {
+    let leaf = auth.certificate(0, a)?;
+    if !sid_matches(&t.sid, &leaf) {
+        return Ok(false);
+    }
+    check_signer(t, &leaf)?;
+    if !(auth.valid_for.contains(t.gen_time.lo) && auth.valid_for.contains(t.gen_time.hi)) {
+        return Err(Error::TimestampOutsideTsaValidity);
+    }
+    check_tsa_leaf(&leaf, t.gen_time)?;
+    Ok(true)
+}
+
 fn sid_matches(sid: &Sid<'_>, leaf: &Certificate<'_>) -> bool {
     match *sid {
         Sid::IssuerSerial { issuer, serial } => leaf.issuer() == issuer && leaf.serial() == serial,
@@ -174,6 +192,7 @@ fn sid_matches(sid: &Sid<'_>, leaf: &Certificate<'_>) -> bool {
 }
 
 /// The ESS certificate binding and the CMS signature over the signed attributes.
+#[inline(never)]
 fn check_signer(t: &Token<'_>, leaf: &Certificate<'_>) -> Result<(), Error> {
     let mut buf = [0u8; 64];
     if let Some((alg, hash)) = t.signing_cert_v2 {
@@ -193,6 +212,7 @@ fn check_signer(t: &Token<'_>, leaf: &Certificate<'_>) -> Result<(), Error> {
 
 /// The hash of the signed attributes as signed: the SET tag 0x31 instead of `[0]`, then the rest
 /// of the element as encoded (RFC 5652 §5.4).
+#[inline(never)]
 fn hash_signed_attrs<'b>(alg: HashAlgorithm, attrs: &[u8], out: &'b mut [u8; 64]) -> &'b [u8] {
     use sha2::Digest;
     fn run<D: Digest>(rest: &[u8], out: &mut [u8]) -> usize {
@@ -268,6 +288,7 @@ fn small_int(r: &mut Reader<'_>) -> Result<Option<u32>, Error> {
     der::small_unsigned(&r.read(der::INTEGER)?)
 }
 
+#[inline(never)]
 fn parse_token(token: &[u8]) -> Result<Token<'_>, Error> {
     let outer = der::parse_exact(token, der::SEQUENCE)?;
     let mut r = outer.reader();

@@ -576,15 +576,22 @@ impl<'a> Certificate<'a> {
     /// SHA-384 of the TBS, as the certificate's signature algorithm says. A wrong signature, or
     /// an Ed25519 key, gives [`Error::CertSignatureInvalid`].
     pub fn verify_signed_by(&self, key: &VerifyKey) -> Result<(), Error> {
-        let alg = self.signature_algorithm()?;
-        let mut digest = [0u8; 64];
-        let n = alg.hash().digest(self.tbs, &mut digest);
+        let (digest, n) = self.tbs_digest()?;
         let digest = digest.get(..n).unwrap_or(&[]);
         if key.verify_prehash(digest, self.signature, SigEncoding::Der) {
             Ok(())
         } else {
             Err(Error::CertSignatureInvalid)
         }
+    }
+
+    /// The digest of the TBS its signature covers (SHA-256 or SHA-384, as the signature
+    /// algorithm says): the bytes and their length. Errors as [`Certificate::signature_algorithm`].
+    pub fn tbs_digest(&self) -> Result<([u8; 64], usize), Error> {
+        let alg = self.signature_algorithm()?;
+        let mut digest = [0u8; 64];
+        let n = alg.hash().digest(self.tbs, &mut digest);
+        Ok((digest, n))
     }
 
     /// Checks this certificate's signature with `issuer`'s public key. Only the signature:

@@ -665,6 +665,7 @@ impl Report {
         got: Result<usize, Error>,
         expected: Result<usize, Error>,
         stack: usize,
+        instructions: Option<usize>,
     ) {
         let pass = got == expected;
         self.put(if pass { "PASS " } else { "FAIL " });
@@ -677,7 +678,12 @@ impl Report {
         }
         self.put(", stack ");
         self.num(stack);
-        self.put(" bytes\n");
+        self.put(" bytes");
+        if let Some(n) = instructions {
+            self.put(", instructions ");
+            self.num(n);
+        }
+        self.put("\n");
         self.max_stack = self.max_stack.max(stack);
         if pass {
             self.passed += 1;
@@ -798,7 +804,7 @@ mod keyless {
         f: Case,
     ) {
         let (got, stack) = measured(|| f(a, b));
-        r.record(name, got, expected, stack);
+        r.record(name, got, expected, stack, None);
     }
 
     /// The bundle's leaf certificate, decoded into `out`.
@@ -1245,16 +1251,19 @@ mod p256_vectors {
 }
 
 /// Whole real Sigstore bundles through `keyless::verify_bundle` (V0–V7) with the trusted root and
-/// the bundle in flash and the artifact given by its digest: a v0.3 message signature (Rekor v1
-/// SET, inclusion proof and checkpoint), an npm DSSE bundle (v0.1, intoto, sha512 subject), a
-/// Rekor v2 bundle with an RFC 3161 timestamp; refusals.
+/// the bundle in flash: a v0.3 message signature (Rekor v1 SET, inclusion proof and checkpoint)
+/// whose artifact (in flash too) is streamed through `ArtifactHasher` in chunks, an npm DSSE
+/// bundle (v0.1, intoto, sha512 subject; the npm tarball is not in the repository, so its digest
+/// is given), a Rekor v2 bundle with an RFC 3161 timestamp; refusals. With the `icount` feature
+/// each case also prints its instructions: trusted root parsing, the artifact's hashing (where
+/// streamed) and the whole verification (bench/icount.sh budgets the two valid bundles).
 #[cfg(feature = "keyless")]
 mod bundles {
     use super::{Error, Report, measured};
-    use vouch_core::ArtifactDigest;
     use vouch_core::identity::{IdentityPolicy, Matcher};
     use vouch_core::keyless::{Options, Policy, scratch_len, verify_bundle};
     use vouch_core::trusted_root::TrustedRoot;
+    use vouch_core::{ArtifactDigest, ArtifactHasher};
 
     const STAGING_ROOT: &[u8] =
         include_bytes!("../../vectors/sigstore/trusted_roots/staging-sigstore-python.json");
@@ -1267,6 +1276,11 @@ mod bundles {
     );
     const REKOR_V2: &[u8] =
         include_bytes!("../../vectors/sigstore/cases/py--staging-rekor-v2/bundle.sigstore.json");
+    /// The artifact `MESSAGE` signs (sigstore-python's `test/assets/bundle_v3.txt`).
+    const MESSAGE_ARTIFACT: &[u8] =
+        include_bytes!("../../vectors/sigstore/cases/py--bundle-v03-staging/artifact");
+    /// Chunk size of the artifact stream (odd on purpose: not a block multiple).
+    const CHUNK: usize = 61;
 
     /// Hex to bytes (test constants only).
     fn hex<const N: usize>(s: &str) -> [u8; N] {
@@ -1287,7 +1301,21 @@ mod bundles {
         issuer: &'static str,
         sha256: Option<&'static str>,
         sha512: Option<&'static str>,
+        /// The artifact itself, streamed in `CHUNK`-byte pieces (then the digests above are
+        /// not used).
+        artifact: Option<&'static [u8]>,
         expected: Result<usize, Error>,
+    }
+
+    /// The artifact's digests, streamed in `CHUNK`-byte pieces (its own frame, as firmware would
+    /// hash before verifying: the hash states are not on the stack under the verification).
+    #[inline(never)]
+    fn streamed_digest(bytes: &[u8]) -> ArtifactDigest {
+        let mut hasher = ArtifactHasher::new(true, false);
+        for chunk in bytes.chunks(CHUNK) {
+            hasher.update(chunk);
+        }
+        hasher.finalize()
     }
 
     /// Verifies one bundle; returns the number of trusted times.
@@ -1296,9 +1324,12 @@ mod bundles {
         if scratch.len() < scratch_len(c.bundle, &root)? {
             return Err(Error::BufferTooSmall);
         }
-        let digest = ArtifactDigest {
-            sha256: c.sha256.map(hex::<32>),
-            sha512: c.sha512.map(hex::<64>),
+        let digest = match c.artifact {
+            Some(bytes) => streamed_digest(bytes),
+            None => ArtifactDigest {
+                sha256: c.sha256.map(hex::<32>),
+                sha512: c.sha512.map(hex::<64>),
+            },
         };
         let options = Options {
             policy: Policy::Identity(IdentityPolicy {
@@ -1322,13 +1353,14 @@ mod bundles {
         let message_sha256 = "5e6ae9de58c1177bea615b4fcbfb2fd688e8c4b51c2e56b6a38e817833ec24a2";
         let cases = [
             Bundle {
-                name: "keyless: whole real bundle, v0.3 message signature (V0-V7)",
+                name: "keyless: whole real bundle, v0.3 message signature, artifact streamed (V0-V7)",
                 root: STAGING_ROOT,
                 bundle: MESSAGE,
                 identity: "william@yossarian.net",
                 issuer: "https://github.com/login/oauth",
-                sha256: Some(message_sha256),
+                sha256: None,
                 sha512: None,
+                artifact: Some(MESSAGE_ARTIFACT),
                 expected: Ok(1),
             },
             Bundle {
@@ -1339,6 +1371,7 @@ mod bundles {
                 issuer: "https://token.actions.githubusercontent.com",
                 sha256: None,
                 sha512: Some(npm_sha512),
+                artifact: None,
                 expected: Ok(1),
             },
             Bundle {
@@ -1349,6 +1382,7 @@ mod bundles {
                 issuer: "https://github.com/login/oauth",
                 sha256: Some("15f67246115921bb7c1de0e7e9e9275c8016dc254a0c009888944b7ed3644aaa"),
                 sha512: None,
+                artifact: None,
                 expected: Ok(1),
             },
             Bundle {
@@ -1359,6 +1393,7 @@ mod bundles {
                 issuer: "https://github.com/login/oauth",
                 sha256: Some(message_sha256),
                 sha512: None,
+                artifact: None,
                 expected: Err(Error::IdentityMismatch),
             },
             Bundle {
@@ -1369,6 +1404,7 @@ mod bundles {
                 issuer: "https://github.com/login/oauth",
                 sha256: Some(npm_sha512.split_at(64).0),
                 sha512: None,
+                artifact: None,
                 expected: Err(Error::MessageDigestMismatch),
             },
             Bundle {
@@ -1381,12 +1417,22 @@ mod bundles {
                 sha512: Some(
                     "56d4e2f74c4877316640000a6fdf8a8b59f1e0847667973e9859f774dd31b8f1e0937813b777fb66a2ac67d50540fe34640966eee9fc2ccca387082b4c85cd3c",
                 ),
+                artifact: None,
                 expected: Err(Error::SubjectMismatch),
             },
         ];
         for c in &cases {
-            let (got, stack) = measured(|| verify(c, &mut root_scratch, &mut scratch));
-            r.record(c.name, got, c.expected, stack);
+            let ((got, instructions), stack) = measured(|| {
+                #[cfg(feature = "icount")]
+                let t0 = super::icount::now();
+                let got = verify(c, &mut root_scratch, &mut scratch);
+                #[cfg(feature = "icount")]
+                let n = Some(super::icount::instructions_since(t0));
+                #[cfg(not(feature = "icount"))]
+                let n = None;
+                (got, n)
+            });
+            r.record(c.name, got, c.expected, stack, instructions);
         }
     }
 }
