@@ -76,8 +76,6 @@ pub mod envelope;
 mod error;
 pub mod json;
 pub mod key;
-#[cfg(feature = "fast")]
-mod p256_tables;
 pub mod pae;
 #[cfg(feature = "parallel")]
 mod parallel;
