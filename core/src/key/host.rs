@@ -19,7 +19,8 @@ use aws_lc_rs::signature::{self, EcdsaVerificationAlgorithm, ParsedPublicKey};
 pub(crate) enum Curve {
     /// P-256.
     P256,
-    /// P-384.
+    /// P-384 (keyless certificate chains).
+    #[cfg_attr(not(feature = "keyless"), allow(dead_code))]
     P384,
 }
 
