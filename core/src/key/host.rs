@@ -6,8 +6,8 @@
 //! The backend only ever sees values vouch has already decoded and checked with RustCrypto /
 //! ed25519-compact, exactly as without it: a validated public key (on the curve, never the
 //! identity; for Ed25519 canonical and not of small order), a signature whose `r` and `s` are in
-//! `1..n` (re-encoded here as strict DER), or an Ed25519 signature whose `S` is canonical and whose
-//! `R` is canonical and not of small order, and a prehash. So the verdicts are the same with or
+//! `1..n` (re-encoded here as strict DER), and a prehash. For Ed25519 it makes ed25519-compact's
+//! checks of `S` and `R` itself (see [`verify_ed25519`]). So the verdicts are the same with or
 //! without it; `core/tests/backend_differential.rs` and the `backend_differential` fuzz target
 //! compare both on random and corrupted inputs, and every Wycheproof vector runs through it.
 
@@ -79,11 +79,15 @@ pub(crate) fn verify_ecdsa(
     Table::new(curve, sec1, prehash.len()).is_some_and(|t| t.verify(prehash, der_signature))
 }
 
-/// Ed25519: what is left once ed25519-compact has refused a non-canonical `S`, a non-canonical
-/// or small-order `R` (and, when the key was parsed, a non-canonical or small-order `A`):
-/// `k = SHA-512(R || A || M) mod L` with `M` streamed by `message`, then ed25519-compact's own
-/// (cofactored) equation `[8]([S]B - [k]A - R) = 0`, with curve25519-dalek's double-scalar
-/// multiplication.
+/// Ed25519 with ed25519-compact's rules: `S` must be canonical (`< L`) and `R` a canonical
+/// encoding of a point not of small order (the key was validated by ed25519-compact when it was
+/// parsed, by the same rule); then `k = SHA-512(R || A || M) mod L` with `M` streamed by
+/// `message`, and ed25519-compact's own (cofactored) equation `[8]([S]B - [k]A - R) = 0`, with
+/// curve25519-dalek's double-scalar multiplication.
+///
+/// ed25519-compact calls an encoding canonical when `y < p` and it is not a "negative zero"
+/// (`x = 0` with the sign bit set); the only points with `x = 0` are `(0, 1)` and `(0, -1)`, both
+/// of small order and so refused anyway, which leaves `y < p` to check on the bytes.
 pub(crate) fn verify_ed25519(
     public_key: &[u8; 32],
     signature: &[u8; 64],
@@ -94,27 +98,70 @@ pub(crate) fn verify_ed25519(
     use curve25519_dalek::traits::IsIdentity;
     use sha2::Digest as _;
     let (r_bytes, s_bytes) = signature.split_at(32);
-    let mut h = sha2::Sha512::new();
-    h.update(r_bytes);
-    h.update(public_key);
-    message(&mut |c| h.update(c));
-    let hash: [u8; 64] = h.finalize().into();
-    let k = Scalar::from_bytes_mod_order_wide(&hash);
-    let Ok(s_bytes) = <[u8; 32]>::try_from(s_bytes) else {
-        return false;
-    };
-    let Ok(r_bytes) = <[u8; 32]>::try_from(r_bytes) else {
+    let (Ok(r_bytes), Ok(s_bytes)) = (<[u8; 32]>::try_from(r_bytes), <[u8; 32]>::try_from(s_bytes))
+    else {
         return false;
     };
     let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)) else {
         return false;
     };
+    if !y_below_p(&r_bytes) {
+        return false;
+    }
     let (Some(a), Some(r)) = (
         CompressedEdwardsY(*public_key).decompress(),
         CompressedEdwardsY(r_bytes).decompress(),
     ) else {
         return false;
     };
+    if r.is_small_order() {
+        return false;
+    }
+    let mut h = sha2::Sha512::new();
+    h.update(r_bytes);
+    h.update(public_key);
+    message(&mut |c| h.update(c));
+    let hash: [u8; 64] = h.finalize().into();
+    let k = Scalar::from_bytes_mod_order_wide(&hash);
     let sum = EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &-a, &s);
     (sum - r).mul_by_cofactor().is_identity()
+}
+
+/// Whether the `y` of an encoded point (its low 255 bits, little-endian) is below
+/// `p = 2^255 - 19`: the values not below it are `0x7fff...ffed` to `0x7fff...ffff`.
+fn y_below_p(encoded: &[u8; 32]) -> bool {
+    let mut y = *encoded;
+    if let Some(top) = y.last_mut() {
+        *top &= 0x7f;
+    }
+    let (first, rest) = y.split_first().unwrap_or((&0, &[]));
+    let (last, middle) = rest.split_last().unwrap_or((&0, &[]));
+    !(*last == 0x7f && middle.iter().all(|&b| b == 0xff) && *first >= 0xed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::y_below_p;
+
+    /// `p - 1` and smaller are canonical; `p` to `2^255 - 1` are not, with either sign bit.
+    #[test]
+    fn y_below_p_boundaries() {
+        let enc = |low: u8, sign: bool| {
+            let mut b = [0xffu8; 32];
+            b[0] = low;
+            b[31] = if sign { 0xff } else { 0x7f };
+            b
+        };
+        for sign in [false, true] {
+            assert!(y_below_p(&enc(0xec, sign)), "p - 1");
+            assert!(y_below_p(&enc(0x00, sign)));
+            for low in 0xed..=0xff {
+                assert!(!y_below_p(&enc(low, sign)), "p + {}", low - 0xed);
+            }
+            let mut one_less = enc(0xff, sign);
+            one_less[17] = 0xfe;
+            assert!(y_below_p(&one_less));
+        }
+        assert!(y_below_p(&[0; 32]));
+    }
 }
