@@ -109,9 +109,9 @@ impl<'v> Verifier<'v> {
 
     /// Prepares each trusted P-256 key for the host backend once (feature `fast`, host only), so
     /// that verifications do not parse the point again: worth it for a verifier that checks
-    /// more than one envelope; results are identical with or without it. This call allocates
-    /// (as the host backend does); without `fast`, [`Verifier::new`] and [`Verifier::verify`]
-    /// never do.
+    /// more than one envelope; results are identical with or without it. This call allocates;
+    /// [`Verifier::new`] and [`Verifier::verify`] never use Rust's heap (with `fast`, AWS-LC
+    /// allocates its own structures on the C heap during an ECDSA verification).
     #[cfg(feature = "fast")]
     pub fn precompute(mut self) -> Self {
         self.tables = self

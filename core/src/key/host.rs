@@ -69,14 +69,24 @@ impl Table {
     }
 }
 
-/// One ECDSA verification with a key parsed for it (the plain, one-shot path).
+/// One ECDSA verification with a key parsed for it (the plain, one-shot path). Through
+/// `UnparsedPublicKey`, which (unlike [`Table`]'s `ParsedPublicKey`) keeps no copy of the key on
+/// the Rust heap: AWS-LC's own structures live on the C heap, so the no-allocation tests
+/// (`tests/no_alloc.rs`, `tests/keyless_no_alloc.rs`, Rust's global allocator) still hold.
 pub(crate) fn verify_ecdsa(
     curve: Curve,
     sec1: &[u8],
     prehash: &[u8],
     der_signature: &[u8],
 ) -> bool {
-    Table::new(curve, sec1, prehash.len()).is_some_and(|t| t.verify(prehash, der_signature))
+    let Some((alg, digest)) = algorithm(curve, prehash.len()) else {
+        return false;
+    };
+    Digest::import_less_safe(prehash, digest).is_ok_and(|d| {
+        signature::UnparsedPublicKey::new(alg, sec1)
+            .verify_digest(&d, der_signature)
+            .is_ok()
+    })
 }
 
 /// Ed25519 with ed25519-compact's rules: `S` must be canonical (`< L`) and `R` a canonical
