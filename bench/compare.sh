@@ -8,7 +8,10 @@
 #   * securesystemslib (PyPI): Envelope.from_dict(json.loads(...)).verify([key], 1)
 #   * @sigstore/core (npm):   JSON.parse, Buffer.from(base64), dsse.preAuthEncoding, crypto.verify
 # vouch is timed in process (core/benches/compare.rs: Verifier::verify, plain and after
-# Verifier::precompute) and as a whole `vouch verify --envelope-only` process.
+# Verifier::precompute; bare ECDSA P-256 / P-384 verification through pkix::VerifyKey) and as a
+# whole `vouch verify --envelope-only` process. Baselines in the same run: `openssl speed -elapsed
+# ecdsap256 ecdsap384` (wall time, as vouch is timed), `/bin/true` for the 1 KiB processes and
+# `sha256sum` / `sha512sum` of the payload file for the 10 MiB ones.
 # All in-process numbers are medians of 15 batches of ~20 ms each; process numbers are medians of
 # 50 runs. If a peer cannot be installed, its column says so.
 set -euo pipefail
@@ -17,6 +20,7 @@ TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 OUT="${OUT:-$ROOT/docs/BENCHMARKS.md}"
 
+LOAD="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== installing peers into $TMP" >&2
 SSL_VER="not installed"
 if python3 -m venv "$TMP/venv" >&2 && "$TMP/venv/bin/pip" install -q securesystemslib cryptography >&2; then
@@ -60,10 +64,11 @@ for alg, k in keys.items():
         env = {"payload": base64.b64encode(body).decode(), "payloadType": T,
                "signatures": [{"keyid": keyid(k), "sig": base64.b64encode(sig).decode()}]}
         open(f"{d}/{alg}-{name}.json", "w").write(json.dumps(env))
+        open(f"{d}/{alg}-{name}.payload", "wb").write(body)
 PY
 
 CASES="ed25519-1KiB ed25519-10MiB p256-1KiB p256-10MiB"
-declare -A SSL NODE VP VT CLI
+declare -A SSL NODE VP VT CLI BASE ECDSA OSSL
 
 if [ "$SSL_VER" != "not installed" ]; then
   echo "== securesystemslib" >&2
@@ -134,25 +139,41 @@ echo "== vouch (in process)" >&2
 ARGS=()
 for c in $CASES; do ARGS+=("$TMP/$c.json" "$TMP/${c%%-*}.pub"); done
 while read -r f plain tabled; do
-  c="$(basename "$f" .json)"; VP[$c]=$plain; VT[$c]=$tabled
+  case "$f" in
+    ecdsa-*) ECDSA[$f]=$plain ;;
+    *) c="$(basename "$f" .json)"; VP[$c]=$plain; VT[$c]=$tabled ;;
+  esac
 done < <(cd "$ROOT" && cargo bench -q -p vouch-core --bench compare -- "${ARGS[@]}" 2>/dev/null)
+
+echo "== openssl speed" >&2
+# `-elapsed`: wall-clock time, as every other number here (without it openssl reports CPU time,
+# which on a loaded machine is far below the wall time of the same work).
+while read -r bits ns; do OSSL[ecdsa-p$bits]=$ns; done < <(openssl speed -elapsed -seconds 3 ecdsap256 ecdsap384 2>/dev/null |
+  awk '$2 == "bits" && $3 == "ecdsa" { printf "%s %.0f\n", $1, 1e9 / $NF }')
 
 echo "== vouch CLI (whole process)" >&2
 (cd "$ROOT" && cargo build -q --release -p vouch-cli 2>/dev/null || cargo build -q --release --bin vouch)
-VOUCH="$ROOT/target/release/vouch"
-while read -r c ns; do CLI[$c]=$ns; done < <(python3 - "$TMP" "$VOUCH" $CASES <<'PY'
+VOUCH="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/vouch"
+# Each case and its baseline process (/bin/true for 1 KiB; sha256sum / sha512sum of the payload
+# file for 10 MiB: P-256 hashes with SHA-256, Ed25519 with SHA-512), interleaved run by run.
+while read -r c ns base; do CLI[$c]=$ns; BASE[$c]=$base; done < <(python3 - "$TMP" "$VOUCH" $CASES <<'PY'
 import subprocess, sys, time
 d, vouch = sys.argv[1], sys.argv[2]
 for c in sys.argv[3:]:
     alg = c.split("-")[0]
     cmd = [vouch, "verify", "--envelope-only", "--key", f"{d}/{alg}.pub", f"{d}/{c}.json"]
+    if "1KiB" in c:
+        base = ["/bin/true"]
+    else:
+        base = ["sha256sum" if alg == "p256" else "sha512sum", f"{d}/{c}.payload"]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    s = []
-    for _ in range(50 if "1KiB" in c else 15):
-        t = time.perf_counter_ns()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        s.append(time.perf_counter_ns() - t)
-    print(c, sorted(s)[len(s) // 2])
+    s, b = [], []
+    for _ in range(200 if "1KiB" in c else 21):
+        for argv, out in ((cmd, s), (base, b)):
+            t = time.perf_counter_ns()
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+            out.append(time.perf_counter_ns() - t)
+    print(c, sorted(s)[len(s) // 2], sorted(b)[len(b) // 2])
 PY
 )
 
@@ -171,13 +192,29 @@ ratio() { # a / min(b, c)
   echo
   echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(uname -sr)."
   echo "Versions: vouch $(cd "$ROOT" && git rev-parse --short HEAD), securesystemslib $SSL_VER (Python $("$PY" -c 'import platform; print(platform.python_version())'), cryptography/OpenSSL), @sigstore/core $SIG_VER (Node $(node --version), OpenSSL $(node -p process.versions.openssl)), $(rustc --version)."
-  echo "Date: $(date -u +%Y-%m-%d). Medians; the ratio is vouch (precomputed where it applies) over the faster peer."
+  echo "Date: $(date -u +%Y-%m-%d), load average at the start $LOAD. Medians; the ratios are vouch over the faster peer."
   echo
-  echo "| envelope | vouch in process | vouch + precompute | securesystemslib | @sigstore/core | ratio | vouch CLI process |"
+  echo "| envelope | vouch in process | vouch + precompute | securesystemslib | @sigstore/core | ratio plain | ratio precomputed |"
   echo "|---|---|---|---|---|---|---|"
   for c in $CASES; do
-    best="${VT[$c]:-}"
-    echo "| $c | $(fmt "${VP[$c]:-}") | $(fmt "${VT[$c]:-}") | $(fmt "${SSL[$c]:-}") | $(fmt "${NODE[$c]:-}") | $(ratio "$best" "${SSL[$c]:-}" "${NODE[$c]:-}") | $(fmt "${CLI[$c]:-}") |"
+    echo "| $c | $(fmt "${VP[$c]:-}") | $(fmt "${VT[$c]:-}") | $(fmt "${SSL[$c]:-}") | $(fmt "${NODE[$c]:-}") | $(ratio "${VP[$c]:-}" "${SSL[$c]:-}" "${NODE[$c]:-}") | $(ratio "${VT[$c]:-}" "${SSL[$c]:-}" "${NODE[$c]:-}") |"
+  done
+  echo
+  echo "Bare ECDSA verification of one prehash (vouch: \`pkix::VerifyKey::verify_prehash\`, no per-key preparation; OpenSSL $(openssl version | awk '{print $2}'): \`openssl speed -elapsed -seconds 3\`):"
+  echo
+  echo "| curve | vouch | openssl speed | ratio |"
+  echo "|---|---|---|---|"
+  for c in ecdsa-p256 ecdsa-p384; do
+    echo "| $c | $(fmt "${ECDSA[$c]:-}") | $(fmt "${OSSL[$c]:-}") | $(ratio "${ECDSA[$c]:-}" "${OSSL[$c]:-}") |"
+  done
+  echo
+  echo "Whole \`vouch verify --envelope-only\` process against a baseline process timed alternately in the same loop (medians of 200 / 21 runs):"
+  echo
+  echo "| envelope | vouch CLI process | baseline | baseline process | ratio |"
+  echo "|---|---|---|---|---|"
+  for c in $CASES; do
+    case "$c" in *1KiB) b="/bin/true" ;; p256-*) b="sha256sum of the payload" ;; *) b="sha512sum of the payload" ;; esac
+    echo "| $c | $(fmt "${CLI[$c]:-}") | $b | $(fmt "${BASE[$c]:-}") | $(ratio "${CLI[$c]:-}" "${BASE[$c]:-}") |"
   done
 } > "$TMP/table.md"
 

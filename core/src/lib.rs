@@ -86,8 +86,6 @@ pub mod json;
 pub mod key;
 #[cfg(feature = "keyless")]
 pub mod keyless;
-#[cfg(feature = "fast")]
-mod p256_tables;
 pub mod pae;
 #[cfg(feature = "parallel")]
 mod parallel;

@@ -212,8 +212,8 @@ impl HashAlgorithm {
 #[cfg(feature = "ed25519")]
 #[inline(never)]
 fn verify_ed25519(pk: &ed25519_compact::PublicKey, message: &[u8], signature: &[u8]) -> bool {
-    ed25519_compact::Signature::from_slice(signature)
-        .is_ok_and(|sig| pk.verify(message, &sig).is_ok())
+    // The DSSE path's Ed25519 (with the host backend when `fast` is on), fed the one message.
+    crate::key::verify_ed25519(pk, signature, &mut |sink| sink(message))
 }
 
 #[inline(never)]
@@ -224,12 +224,26 @@ fn verify_p256(
     encoding: SigEncoding,
 ) -> bool {
     use p256::ecdsa::Signature;
+    #[cfg(not(feature = "fast"))]
     use p256::ecdsa::signature::hazmat::PrehashVerifier;
     let sig = match encoding {
         SigEncoding::Der => Signature::from_der(signature),
         SigEncoding::P1363 => Signature::from_slice(signature),
     };
-    sig.is_ok_and(|sig| vk.verify_prehash(digest, &sig).is_ok())
+    let Ok(sig) = sig else {
+        return false;
+    };
+    // The host backend (feature `fast`) gets the decoded, range-checked signature and the
+    // validated key; the verdict is the same (core/src/key/host.rs).
+    #[cfg(feature = "fast")]
+    return crate::key::host::verify_ecdsa(
+        crate::key::host::Curve::P256,
+        vk.to_sec1_point(false).as_bytes(),
+        digest,
+        sig.to_der().as_bytes(),
+    );
+    #[cfg(not(feature = "fast"))]
+    vk.verify_prehash(digest, &sig).is_ok()
 }
 
 #[inline(never)]
@@ -240,12 +254,24 @@ fn verify_p384(
     encoding: SigEncoding,
 ) -> bool {
     use p384::ecdsa::Signature;
+    #[cfg(not(feature = "fast"))]
     use p384::ecdsa::signature::hazmat::PrehashVerifier;
     let sig = match encoding {
         SigEncoding::Der => Signature::from_der(signature),
         SigEncoding::P1363 => Signature::from_slice(signature),
     };
-    sig.is_ok_and(|sig| vk.verify_prehash(digest, &sig).is_ok())
+    let Ok(sig) = sig else {
+        return false;
+    };
+    #[cfg(feature = "fast")]
+    return crate::key::host::verify_ecdsa(
+        crate::key::host::Curve::P384,
+        vk.to_sec1_point(false).as_bytes(),
+        digest,
+        sig.to_der().as_bytes(),
+    );
+    #[cfg(not(feature = "fast"))]
+    vk.verify_prehash(digest, &sig).is_ok()
 }
 
 /// Reads `SEQUENCE { OID, params? }` (an AlgorithmIdentifier's contents) and returns the OID and

@@ -65,7 +65,7 @@ pub struct Verifier<'v> {
     /// The caller's keys, borrowed: a verifier copies no key (on a microcontroller, 16 keys would
     /// be ~1.7 KiB of stack per verifier).
     keys: &'v [TrustedKey<'v>],
-    /// Per-key precomputed P-256 tables (feature `fast`), by key index.
+    /// Per-key P-256 keys prepared for the host backend (feature `fast`), by key index.
     #[cfg(feature = "fast")]
     tables: heapless::Vec<Option<SharedTable>, MAX_TRUSTED_KEYS>,
     threshold: usize,
@@ -107,14 +107,13 @@ impl<'v> Verifier<'v> {
         })
     }
 
-    /// Builds the precomputed tables that make ECDSA P-256 verification several times faster
-    /// (feature `fast`, host only): one per trusted P-256 key, ~150 KiB each, plus the base point's
-    /// (built once per process). Costs about a millisecond per key, so it pays off from a handful of
-    /// P-256 verifications on; results are identical with or without it. This is the only call
-    /// that allocates: [`Verifier::new`] and [`Verifier::verify`] never do.
+    /// Prepares each trusted P-256 key for the host backend once (feature `fast`, host only), so
+    /// that verifications do not parse the point again: worth it for a verifier that checks
+    /// more than one envelope; results are identical with or without it. This call allocates;
+    /// [`Verifier::new`] and [`Verifier::verify`] never use Rust's heap (with `fast`, AWS-LC
+    /// allocates its own structures on the C heap during an ECDSA verification).
     #[cfg(feature = "fast")]
     pub fn precompute(mut self) -> Self {
-        crate::p256_tables::init();
         self.tables = self
             .keys
             .iter()

@@ -83,6 +83,14 @@ fn replay_json_differential() {
     });
 }
 
+#[cfg(feature = "keyless")]
+#[test]
+fn replay_backend_differential() {
+    replay("backend_differential", |d| {
+        checks::check_backend(d);
+    });
+}
+
 #[test]
 fn replay_key_parse() {
     replay("key_parse", checks::check_key);

@@ -1628,3 +1628,339 @@ pub fn check_bundle_verify(data: &[u8]) {
         Err(e) => assert!(bundle != original, "the valid bundle failed: {e:?}"),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// backend_differential
+// ---------------------------------------------------------------------------------------------
+
+/// The order `L` of Ed25519's base point, little-endian.
+const ED25519_L: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// Encodings of points that Ed25519 must refuse as `R` or `A`: small-order points (the
+/// identity, the point of order 2, one of order 4 and one of order 8) and non-canonical `y`
+/// (`p`, `p + 1`: `y >= p`).
+const ED25519_BAD_POINTS: [[u8; 32]; 6] = {
+    let mut p = [[0u8; 32]; 6];
+    p[0][0] = 1; // identity
+    let mut i = 0;
+    while i < 32 {
+        p[1][i] = 0xff; // y = -1 (order 2): p - 1 = 0x7fff..ffec
+        p[4][i] = 0xff; // y = p: non-canonical 0
+        p[5][i] = 0xff; // y = p + 1: non-canonical 1
+        i += 1;
+    }
+    p[1][0] = 0xec;
+    p[1][31] = 0x7f;
+    // (0, 1)'s order-4 neighbours have y = 0.
+    p[2][0] = 0;
+    // An order-8 point (y = 0x2632...c7a5e05fac5: the standard small-order table's entry).
+    p[3] = [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ];
+    p[4][0] = 0xed;
+    p[4][31] = 0x7f;
+    p[5][0] = 0xee;
+    p[5][31] = 0x7f;
+    p
+};
+
+/// Corrupts `sig` as choice `how` says (0: left alone), reading positions and bytes from `input`.
+/// `n` is the curve order (big-endian) for the ECDSA boundary cases.
+fn corrupt(sig: &mut Vec<u8>, how: u8, input: &mut Input<'_>, half: usize, n: &[u8]) {
+    let pos = usize::from(input.u16());
+    match how % 8 {
+        0 => {}
+        1 if !sig.is_empty() => {
+            let i = pos % sig.len();
+            sig[i] ^= 1 << (input.u8() % 8);
+        }
+        2 => *sig = input.bytes(2 * half + 16).to_vec(),
+        3 if sig.len() == 2 * half => {
+            // r or s set to 0, 1, n - 1, n, n + 1 or all ones.
+            let at = if pos % 2 == 0 { 0 } else { half };
+            let field = &mut sig[at..at + half];
+            match input.u8() % 6 {
+                0 => field.fill(0),
+                1 => {
+                    field.fill(0);
+                    field[half - 1] = 1;
+                }
+                2 => {
+                    field.copy_from_slice(n);
+                    field[half - 1] = field[half - 1].wrapping_sub(1);
+                }
+                3 => field.copy_from_slice(n),
+                4 => {
+                    field.copy_from_slice(n);
+                    field[half - 1] = field[half - 1].wrapping_add(1);
+                }
+                _ => field.fill(0xff),
+            }
+        }
+        4 if !sig.is_empty() => sig.truncate(pos % sig.len()),
+        5 => sig.extend_from_slice(input.bytes(8)),
+        _ => {}
+    }
+}
+
+/// `backend_differential`: with the host backend (vouch-core feature `fast`: AWS-LC for ECDSA,
+/// curve25519-dalek + sha2 for Ed25519), vouch's verdict on a signature equals RustCrypto's
+/// (p256 / p384) or ed25519-compact's own, for keys derived from the input, messages from the
+/// input, genuine signatures and signatures corrupted in the ways signature bugs hide (bit
+/// flips, random bytes, `r`/`s` at the range boundaries, truncation, trailing bytes; for Ed25519
+/// also `S + L`, and small-order or non-canonical `R`), over both signature encodings and every
+/// prehash length keyless uses. Returns the verdict (the same on both sides).
+pub fn check_backend(data: &[u8]) -> bool {
+    let mut input = Input::new(data);
+    let alg = input.u8() % 3;
+    let seed: [u8; 32] = core::array::from_fn(|_| input.u8());
+    let how = input.u8();
+    let flags = input.u8();
+    let msg = input.bytes(4096).to_vec();
+    match alg {
+        0 => check_backend_p256(&seed, how, flags, &msg, &mut input),
+        1 => check_backend_p384(&seed, how, flags, &msg, &mut input),
+        _ => check_backend_ed25519(&seed, how, flags, &msg, &mut input),
+    }
+}
+
+/// A scalar from `seed` for curve order `n`: the seed when it is in `1..n`, else a SHA-256 chain.
+fn scalar_seed(seed: &[u8; 32], ok: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+    let mut s = seed.to_vec();
+    while !ok(&s) {
+        s = Sha256::digest(&s).to_vec();
+    }
+    s
+}
+
+fn check_backend_p256(
+    seed: &[u8; 32],
+    how: u8,
+    flags: u8,
+    msg: &[u8],
+    input: &mut Input<'_>,
+) -> bool {
+    use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+    use p256::ecdsa::{Signature, SigningKey};
+    const N: [u8; 32] = [
+        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63,
+        0x25, 0x51,
+    ];
+    let sk = SigningKey::from_slice(&scalar_seed(seed, |s| SigningKey::from_slice(s).is_ok()))
+        .expect("valid scalar");
+    let vk = *sk.verifying_key();
+    let digest: [u8; 32] = Sha256::digest(msg).into();
+    let sig: Signature = sk.sign_prehash(&digest).expect("signs");
+    let mut bytes = if flags & 1 == 0 {
+        sig.to_bytes().to_vec()
+    } else {
+        sig.to_der().as_bytes().to_vec()
+    };
+    corrupt(&mut bytes, how, input, 32, &N);
+    let mut message = msg.to_vec();
+    if flags & 2 != 0 {
+        message.push(0);
+    }
+    let reference = if bytes.len() == 64 {
+        Signature::from_slice(&bytes)
+    } else {
+        Signature::from_der(&bytes)
+    }
+    .is_ok_and(|s| {
+        vk.verify_prehash(&<[u8; 32]>::from(Sha256::digest(&message)), &s)
+            .is_ok()
+    });
+    let public = PublicKey::parse(vk.to_sec1_point(flags & 4 != 0).as_bytes()).expect("P-256 key");
+    let ours = vouch_core::hazmat::verify_raw(&public, &message, &bytes);
+    assert_eq!(ours, reference, "P-256 verdicts differ: sig {bytes:02x?}");
+    // The DSSE path (prepared and plain verifier) agrees too.
+    let mut pre = None;
+    assert_eq!(
+        vouch_core::hazmat::verify_pae(&public, b"t", &message, &bytes, &mut pre),
+        {
+            let m = ref_pae(b"t", &message);
+            if bytes.len() == 64 {
+                Signature::from_slice(&bytes)
+            } else {
+                Signature::from_der(&bytes)
+            }
+            .is_ok_and(|s| {
+                vk.verify_prehash(&<[u8; 32]>::from(Sha256::digest(&m)), &s)
+                    .is_ok()
+            })
+        },
+        "P-256 PAE verdicts differ"
+    );
+    #[cfg(feature = "keyless")]
+    {
+        let key = vouch_core::pkix::VerifyKey::p256_from_sec1(vk.to_sec1_point(false).as_bytes())
+            .expect("P-256 key");
+        let enc = if bytes.len() == 64 {
+            vouch_core::pkix::SigEncoding::P1363
+        } else {
+            vouch_core::pkix::SigEncoding::Der
+        };
+        let d = Sha256::digest(&message);
+        assert_eq!(
+            key.verify_prehash(&d, &bytes, enc),
+            reference,
+            "pkix P-256 differs"
+        );
+    }
+    reference
+}
+
+#[cfg(feature = "keyless")]
+fn check_backend_p384(
+    seed: &[u8; 32],
+    how: u8,
+    flags: u8,
+    msg: &[u8],
+    input: &mut Input<'_>,
+) -> bool {
+    use p384::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+    use p384::ecdsa::{Signature, SigningKey};
+    use vouch_core::pkix::{SigEncoding, VerifyKey};
+    const N: [u8; 48] = [
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xc7, 0x63, 0x4d, 0x81, 0xf4, 0x37,
+        0x2d, 0xdf, 0x58, 0x1a, 0x0d, 0xb2, 0x48, 0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc,
+        0xc5, 0x29, 0x73,
+    ];
+    let mut wide = seed.to_vec();
+    wide.extend_from_slice(&seed[..16]);
+    let ok = |s: &[u8]| SigningKey::from_slice(s).is_ok();
+    while !ok(&wide) {
+        let mut next = Sha256::digest(&wide).to_vec();
+        next.extend_from_slice(&wide[..16]);
+        wide = next;
+    }
+    let sk = SigningKey::from_slice(&wide).expect("valid scalar");
+    let vk = *sk.verifying_key();
+    let digest: Vec<u8> = match flags >> 4 & 3 {
+        0 => sha2::Sha256::digest(msg).to_vec(),
+        1 => sha2::Sha512::digest(msg).to_vec(),
+        _ => sha2::Sha384::digest(msg).to_vec(),
+    };
+    let sig: Signature = sk.sign_prehash(&digest).expect("signs");
+    let (mut bytes, enc) = if flags & 1 == 0 {
+        (sig.to_bytes().to_vec(), SigEncoding::P1363)
+    } else {
+        (sig.to_der().as_bytes().to_vec(), SigEncoding::Der)
+    };
+    corrupt(&mut bytes, how, input, 48, &N);
+    let mut d = digest.clone();
+    if flags & 2 != 0 {
+        d[0] ^= 0x80;
+    }
+    let reference = match enc {
+        SigEncoding::P1363 => Signature::from_slice(&bytes),
+        SigEncoding::Der => Signature::from_der(&bytes),
+    }
+    .is_ok_and(|s| vk.verify_prehash(&d, &s).is_ok());
+    let key =
+        VerifyKey::p384_from_sec1(vk.to_sec1_point(flags & 4 != 0).as_bytes()).expect("P-384 key");
+    assert_eq!(
+        key.verify_prehash(&d, &bytes, enc),
+        reference,
+        "P-384 verdicts differ: digest {} bytes, sig {bytes:02x?}",
+        d.len()
+    );
+    reference
+}
+
+#[cfg(not(feature = "keyless"))]
+fn check_backend_p384(_: &[u8; 32], _: u8, _: u8, _: &[u8], _: &mut Input<'_>) -> bool {
+    false
+}
+
+fn check_backend_ed25519(
+    seed: &[u8; 32],
+    how: u8,
+    flags: u8,
+    msg: &[u8],
+    input: &mut Input<'_>,
+) -> bool {
+    // ed25519-compact refuses the all-zero seed (found by this target): use 1 instead.
+    let mut seed = *seed;
+    if seed == [0; 32] {
+        seed[0] = 1;
+    }
+    let kp = ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new(seed));
+    let mut bytes = kp.sk.sign(msg, None).to_vec();
+    match how % 12 {
+        // S + L: the same scalar, not canonical.
+        8 => {
+            let mut carry = 0u16;
+            for (b, l) in bytes[32..].iter_mut().zip(ED25519_L) {
+                let v = u16::from(*b) + u16::from(l) + carry;
+                *b = v as u8;
+                carry = v >> 8;
+            }
+        }
+        // R replaced by a small-order or non-canonical encoding.
+        9 | 10 => {
+            let p = ED25519_BAD_POINTS[usize::from(input.u8()) % ED25519_BAD_POINTS.len()];
+            bytes[..32].copy_from_slice(&p);
+        }
+        11 => bytes[63] |= 0xe0,
+        // (Ed25519's S is little-endian; the boundaries are then just more corrupted values.)
+        _ => corrupt(&mut bytes, how, input, 32, &ED25519_L),
+    }
+    let mut message = msg.to_vec();
+    if flags & 2 != 0 {
+        message.push(0);
+    }
+    // A small-order or non-canonical public key: refused by both at parse time.
+    let pk_bytes = if flags & 0x40 != 0 {
+        ED25519_BAD_POINTS[usize::from(flags >> 3) % ED25519_BAD_POINTS.len()]
+    } else {
+        *kp.pk
+    };
+    let pk = ed25519_compact::PublicKey::new(pk_bytes);
+    let Ok(public) = PublicKey::parse(&pk_bytes) else {
+        assert!(pk.validate().is_err(), "vouch refused a valid Ed25519 key");
+        return false;
+    };
+    assert!(
+        pk.validate().is_ok(),
+        "vouch accepted an invalid Ed25519 key"
+    );
+    let reference = ed25519_compact::Signature::from_slice(&bytes)
+        .is_ok_and(|s| pk.verify(&message, &s).is_ok());
+    assert_eq!(
+        vouch_core::hazmat::verify_raw(&public, &message, &bytes),
+        reference,
+        "Ed25519 verdicts differ: sig {bytes:02x?}"
+    );
+    let mut pre = None;
+    let m = ref_pae(b"t", &message);
+    let pae_ref =
+        ed25519_compact::Signature::from_slice(&bytes).is_ok_and(|s| pk.verify(&m, &s).is_ok());
+    assert_eq!(
+        vouch_core::hazmat::verify_pae(&public, b"t", &message, &bytes, &mut pre),
+        pae_ref,
+        "Ed25519 PAE verdicts differ"
+    );
+    #[cfg(feature = "keyless")]
+    {
+        let key = vouch_core::pkix::VerifyKey::ed25519_from_raw(&pk_bytes).expect("Ed25519 key");
+        assert_eq!(
+            key.verify_message(
+                vouch_core::pkix::HashAlgorithm::Sha256,
+                &message,
+                &bytes,
+                vouch_core::pkix::SigEncoding::Der
+            ),
+            reference,
+            "pkix Ed25519 differs"
+        );
+    }
+    reference
+}

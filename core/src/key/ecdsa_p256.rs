@@ -1,7 +1,8 @@
 //! ECDSA P-256 / SHA-256 signature verification over a prehash, with RustCrypto's p256, or on
 //! Cortex-M with the `p256-cm4` backend (feature `p256-cm4`).
 //!
-//! Either way vouch decodes everything itself first: the key is RustCrypto's validated
+//! On the host with feature `fast`, the arithmetic is AWS-LC's (`host.rs`). Every way, vouch decodes
+//! everything itself first: the key is RustCrypto's validated
 //! `VerifyingKey` (SEC1 / SPKI parsing, on-curve check, never the point at infinity), the
 //! signature is RustCrypto's `Signature` (exactly 64 bytes of `r||s`, or strict DER; `r` and `s`
 //! each in `1..n`), and the prehash is SHA-256 of the PAE. Only the arithmetic differs.
@@ -37,16 +38,28 @@ pub(super) fn verify_p256(
         return false;
     };
     #[cfg(feature = "fast")]
-    if let Some(t) = table {
-        return crate::p256_tables::verify(t, prehash, &sig);
-    }
-    let _ = table;
-    #[cfg(all(feature = "p256-cm4", target_arch = "arm", target_os = "none"))]
-    return cm4::verify(vk, prehash, &sig);
-    #[cfg(not(all(feature = "p256-cm4", target_arch = "arm", target_os = "none")))]
     {
-        use p256::ecdsa::signature::hazmat::PrehashVerifier;
-        vk.verify_prehash(prehash, &sig).is_ok()
+        let der = sig.to_der();
+        match table {
+            Some(t) => t.verify(prehash, der.as_bytes()),
+            None => super::host::verify_ecdsa(
+                super::host::Curve::P256,
+                vk.to_sec1_point(false).as_bytes(),
+                prehash,
+                der.as_bytes(),
+            ),
+        }
+    }
+    #[cfg(not(feature = "fast"))]
+    {
+        let _ = table;
+        #[cfg(all(feature = "p256-cm4", target_arch = "arm", target_os = "none"))]
+        return cm4::verify(vk, prehash, &sig);
+        #[cfg(not(all(feature = "p256-cm4", target_arch = "arm", target_os = "none")))]
+        {
+            use p256::ecdsa::signature::hazmat::PrehashVerifier;
+            vk.verify_prehash(prehash, &sig).is_ok()
+        }
     }
 }
 

@@ -19,10 +19,12 @@ use sha2::{Digest, Sha256};
 mod ecdsa_p256;
 #[cfg(feature = "ed25519")]
 mod ed25519;
+#[cfg(feature = "fast")]
+pub(crate) mod host;
 #[cfg(feature = "p256")]
 use ecdsa_p256::verify_p256;
 #[cfg(feature = "ed25519")]
-use ed25519::verify_ed25519;
+pub(crate) use ed25519::verify_ed25519;
 
 /// A signature algorithm, as decided by the key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -294,11 +296,14 @@ impl PublicKey {
             .unwrap_or(false)
     }
 
-    /// The precomputed table of a P-256 key (`None` for other keys).
+    /// A P-256 key parsed by the host backend once, for verifications over SHA-256 prehashes
+    /// (`None` for other keys).
     #[cfg(feature = "fast")]
-    pub(crate) fn p256_table(&self) -> Option<crate::p256_tables::Table> {
+    pub(crate) fn p256_table(&self) -> Option<Table> {
         match &self.inner {
-            Inner::P256(vk) => Some(crate::p256_tables::Table::new(&vk.as_affine().into())),
+            Inner::P256(vk) => {
+                Table::new(host::Curve::P256, vk.to_sec1_point(false).as_bytes(), 32)
+            }
             #[cfg(feature = "ed25519")]
             Inner::Ed25519(_) => None,
         }
@@ -322,9 +327,9 @@ impl PublicKey {
             #[cfg(feature = "ed25519")]
             Inner::Ed25519(pk) => {
                 let mut streamed = Ok(());
-                let ok = verify_ed25519(pk, signature, &mut |state| {
-                    crate::pae::stream_header(payload_type, payload.len(), |c| state.absorb(c));
-                    streamed = payload.stream(&mut |c| state.absorb(c));
+                let ok = verify_ed25519(pk, signature, &mut |sink| {
+                    crate::pae::stream_header(payload_type, payload.len(), |c| sink(c));
+                    streamed = payload.stream(sink);
                 });
                 streamed.map(|()| ok)
             }
@@ -353,12 +358,16 @@ impl PublicKey {
     pub(crate) fn verify_raw(&self, message: &[u8], signature: &[u8]) -> bool {
         match &self.inner {
             #[cfg(feature = "ed25519")]
-            Inner::Ed25519(pk) => verify_ed25519(pk, signature, &mut |state| state.absorb(message)),
+            Inner::Ed25519(pk) => verify_ed25519(pk, signature, &mut |sink| sink(message)),
             #[cfg(feature = "p256")]
             Inner::P256(vk) => verify_p256(vk, &Sha256::digest(message).into(), signature, None),
         }
     }
 }
+
+/// A message handed over in pieces: called once with a sink, it passes each piece to it in order.
+#[cfg_attr(not(feature = "ed25519"), allow(dead_code))]
+pub(crate) type Message<'a> = dyn FnMut(&mut dyn FnMut(&[u8])) + 'a;
 
 /// A signed body as verification reads it: its length (needed first, for the PAE header) and
 /// its bytes, handed over in one or more pieces.
@@ -379,10 +388,12 @@ impl Body for [u8] {
     }
 }
 
-/// A key's precomputed verification table (feature `fast`; an empty stand-in otherwise).
+/// A key prepared for verification by the host backend (feature `fast`; an empty stand-in
+/// otherwise).
 #[cfg(feature = "fast")]
-pub(crate) use crate::p256_tables::Table;
-/// A key's precomputed verification table (feature `fast`; an empty stand-in otherwise).
+pub(crate) use host::Table;
+/// A key prepared for verification by the host backend (feature `fast`; an empty stand-in
+/// otherwise).
 #[cfg(not(feature = "fast"))]
 #[derive(Clone, Debug)]
 pub(crate) enum Table {}
