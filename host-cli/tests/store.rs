@@ -8,7 +8,23 @@ use serde_json::Value;
 
 mod common;
 
+use common::pg::Backend;
 use common::{BIN, Env, Run};
+
+both_backends!(
+    put_get_history_round_trip,
+    slsa_statement_facts,
+    two_digests_for_one_urn_newest_first,
+    enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged,
+    permissive_stores_with_warnings,
+    usage_and_environment_errors,
+    verbose_put_shows_each_step,
+    concurrent_writers_lose_nothing,
+    killed_bulk_put_leaves_only_whole_transactions,
+    racing_creators_all_succeed,
+    stored_envelopes_are_byte_exact,
+    oversized_envelopes_are_refused_before_the_store,
+);
 
 impl Env {
     /// A registry-format statement for `artifact`, written to `out`.
@@ -147,17 +163,13 @@ fn open_db(p: &Path) -> rusqlite::Connection {
     c
 }
 
-fn row_count(p: &Path) -> i64 {
-    open_db(p)
-        .query_row("SELECT count(*) FROM provenance", [], |r| r.get(0))
-        .unwrap()
-}
-
-#[test]
-fn put_get_history_round_trip() {
+fn put_get_history_round_trip(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     let (code, v, stderr) = e.put_json(
-        "store.db",
+        db,
         "urn:example:app",
         "manifest.json",
         Some("envelope.json"),
@@ -173,14 +185,7 @@ fn put_get_history_round_trip() {
     assert_eq!(v["digest"], digest.as_str());
     assert!(stderr.is_empty(), "{stderr}");
 
-    let (code, v, _) = e.json(&[
-        "store",
-        "get",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let (code, v, _) = e.json(&["store", "get", "--db", db, "--urn", "urn:example:app"]);
     assert_eq!(code, 0);
     let r = &v["record"];
     assert_eq!(r["urn"], "urn:example:app");
@@ -198,14 +203,7 @@ fn put_get_history_round_trip() {
     assert_eq!(r["verified"], true);
     assert_eq!(r["envelope"], e.read("envelope.json").as_str());
 
-    let r = e.ok(&[
-        "store",
-        "get",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let r = e.ok(&["store", "get", "--db", db, "--urn", "urn:example:app"]);
     for want in [
         "urn:example:app",
         "https://ci.example/builder",
@@ -215,32 +213,27 @@ fn put_get_history_round_trip() {
         assert!(r.stdout.contains(want), "{want} not in {}", r.stdout);
     }
 
-    let (code, v, _) = e.json(&[
-        "store",
-        "history",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let (code, v, _) = e.json(&["store", "history", "--db", db, "--urn", "urn:example:app"]);
     assert_eq!(code, 0);
     assert_eq!(v["records"].as_array().unwrap().len(), 1);
-    let r = e.ok(&[
-        "store",
-        "history",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let r = e.ok(&["store", "history", "--db", db, "--urn", "urn:example:app"]);
     assert!(r.stdout.contains("1 record(s)"), "{}", r.stdout);
 
+    if b == Backend::Postgres {
+        // The database is marked as a vouch store at schema version 3, and holds the record.
+        assert_eq!(
+            s.column("store.db", "SELECT value FROM vouch_meta ORDER BY key"),
+            ["vouch", &vouch_cli::store::SCHEMA_VERSION.to_string()[..]]
+        );
+        assert_eq!(s.count("store.db", "SELECT count(*) FROM provenance"), 1);
+        return;
+    }
     // The last process out checkpoints and truncates the WAL: it does not pile up between puts.
     // The -wal and -shm files stay (persistent WAL), so that readers need not create them.
     assert_eq!(std::fs::metadata(e.path("store.db-wal")).unwrap().len(), 0);
     assert!(e.path("store.db-shm").exists());
     // The database is a WAL-mode vouch store at schema version 3 (vouch_cli::store::SCHEMA_VERSION).
-    let c = open_db(&e.path("store.db"));
+    let c = open_db(&e.path(db));
     let mode: String = c
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -255,9 +248,11 @@ fn put_get_history_round_trip() {
     assert_eq!(app, 0x564f_5543);
 }
 
-#[test]
-fn slsa_statement_facts() {
+fn slsa_statement_facts(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     e.ok(&[
         "statement",
         "--subject",
@@ -273,7 +268,7 @@ fn slsa_statement_facts() {
     ]);
     e.sign(&["ci.key"], &["ci"], "slsa.json", "slsa.dsse");
     let (code, v, _) = e.put_json(
-        "store.db",
+        db,
         "urn:example:app",
         "manifest.json",
         Some("slsa.dsse"),
@@ -307,7 +302,7 @@ fn slsa_statement_facts() {
     ]);
     e.sign(&["ci.key"], &["ci"], "v02.json", "v02.dsse");
     let (code, v, _) = e.put_json(
-        "store.db",
+        db,
         "urn:example:v02",
         "manifest.json",
         Some("v02.dsse"),
@@ -322,12 +317,14 @@ fn slsa_statement_facts() {
     );
 }
 
-#[test]
-fn two_digests_for_one_urn_newest_first() {
+fn two_digests_for_one_urn_newest_first(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     assert_eq!(
         e.put(
-            "store.db",
+            db,
             "urn:example:app",
             "manifest.json",
             Some("envelope.json"),
@@ -344,7 +341,7 @@ fn two_digests_for_one_urn_newest_first() {
     let d2 = sha256_hex(e.read("manifest.json").as_bytes());
     // The old envelope does not cover the new manifest.
     let (code, v, _) = e.put_json(
-        "store.db",
+        db,
         "urn:example:app",
         "manifest.json",
         Some("envelope.json"),
@@ -355,7 +352,7 @@ fn two_digests_for_one_urn_newest_first() {
     e.registry_statement("manifest.json", "statement2.json");
     e.sign(&["ci.key"], &["ci"], "statement2.json", "envelope2.json");
     let r = e.put(
-        "store.db",
+        db,
         "urn:example:app",
         "manifest.json",
         Some("envelope2.json"),
@@ -363,26 +360,12 @@ fn two_digests_for_one_urn_newest_first() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
 
-    let (_, v, _) = e.json(&[
-        "store",
-        "history",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let (_, v, _) = e.json(&["store", "history", "--db", db, "--urn", "urn:example:app"]);
     let recs = v["records"].as_array().unwrap();
     assert_eq!(recs.len(), 2);
     assert_eq!(recs[0]["digest"], d2.as_str());
     assert_eq!(recs[1]["digest"], d1.as_str());
-    let (_, v, _) = e.json(&[
-        "store",
-        "get",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let (_, v, _) = e.json(&["store", "get", "--db", db, "--urn", "urn:example:app"]);
     assert_eq!(v["record"]["digest"], d2.as_str());
 
     // Putting the first version again replaces its record, which becomes the newest.
@@ -391,7 +374,7 @@ fn two_digests_for_one_urn_newest_first() {
         "{\"urn\": \"urn:example:app\", \"version\": 1}\n",
     );
     let (code, v, _) = e.put_json(
-        "store.db",
+        db,
         "urn:example:app",
         "manifest.json",
         Some("envelope.json"),
@@ -399,37 +382,16 @@ fn two_digests_for_one_urn_newest_first() {
     );
     assert_eq!(code, 0);
     assert_eq!(v["replaced"], true);
-    let (_, v, _) = e.json(&[
-        "store",
-        "history",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let (_, v, _) = e.json(&["store", "history", "--db", db, "--urn", "urn:example:app"]);
     let recs = v["records"].as_array().unwrap();
     assert_eq!(recs.len(), 2);
     assert_eq!(recs[0]["digest"], d1.as_str());
 
     // Other URNs are separate.
-    let (code, v, _) = e.json(&[
-        "store",
-        "get",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:other",
-    ]);
+    let (code, v, _) = e.json(&["store", "get", "--db", db, "--urn", "urn:example:other"]);
     assert_eq!(code, 1);
     assert_eq!(v["error"]["code"], "not-found");
-    let r = e.run(&[
-        "store",
-        "history",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:other",
-    ]);
+    let r = e.run(&["store", "history", "--db", db, "--urn", "urn:example:other"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("not-found"), "{}", r.stderr);
 }
@@ -461,12 +423,14 @@ fn bad_envelopes(e: &Env) -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-#[test]
-fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged() {
+fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     assert_eq!(
         e.put(
-            "store.db",
+            db,
             "urn:example:app",
             "manifest.json",
             Some("envelope.json"),
@@ -475,34 +439,21 @@ fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged() {
         .code,
         0
     );
-    let db = e.path("store.db");
-    let before = snapshot(&db);
+    let before = s.snapshot("store.db");
 
-    let (code, v, _) = e.put_json(
-        "store.db",
-        "urn:example:new",
-        "manifest.json",
-        None,
-        "enforce.json",
-    );
+    let (code, v, _) = e.put_json(db, "urn:example:new", "manifest.json", None, "enforce.json");
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["ok"], false);
     assert_eq!(v["stored"], false);
     assert_eq!(v["error"]["code"], "missing_provenance");
-    let r = e.put(
-        "store.db",
-        "urn:example:new",
-        "manifest.json",
-        None,
-        "enforce.json",
-    );
+    let r = e.put(db, "urn:example:new", "manifest.json", None, "enforce.json");
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("missing_provenance"), "{}", r.stderr);
-    assert_eq!(snapshot(&db), before);
+    assert_eq!(s.snapshot("store.db"), before);
 
     for (env, reason) in bad_envelopes(&e) {
         let (code, v, _) = e.put_json(
-            "store.db",
+            db,
             "urn:example:new",
             "manifest.json",
             Some(env),
@@ -512,7 +463,7 @@ fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged() {
         assert_eq!(v["error"]["code"], "invalid_provenance", "{env}");
         assert_eq!(v["error"]["reason"], reason, "{env}: {v}");
         let r = e.put(
-            "store.db",
+            db,
             "urn:example:new",
             "manifest.json",
             Some(env),
@@ -525,26 +476,33 @@ fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged() {
             r.stderr
         );
         assert!(r.stdout.is_empty());
-        assert_eq!(snapshot(&db), before, "{env} changed the database");
+        assert_eq!(s.snapshot("store.db"), before, "{env} changed the database");
     }
 
     // A refused put into a store that does not exist does not create it.
+    let fresh = s.db("fresh.db");
+    let fresh_before = s.snapshot("fresh.db");
     let r = e.put(
-        "fresh.db",
+        &fresh,
         "urn:example:new",
         "manifest.json",
         Some("rogue.dsse"),
         "enforce.json",
     );
     assert_eq!(r.code, 1);
-    assert!(!e.path("fresh.db").exists());
+    assert_eq!(s.snapshot("fresh.db"), fresh_before);
+    if b == Backend::Sqlite {
+        assert!(!e.path("fresh.db").exists());
+    }
 }
 
-#[test]
-fn permissive_stores_with_warnings() {
+fn permissive_stores_with_warnings(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     let (code, v, stderr) = e.put_json(
-        "store.db",
+        db,
         "urn:example:bare",
         "manifest.json",
         None,
@@ -558,13 +516,7 @@ fn permissive_stores_with_warnings() {
 
     for (env, reason) in bad_envelopes(&e) {
         let urn = format!("urn:example:{env}");
-        let (code, v, stderr) = e.put_json(
-            "store.db",
-            &urn,
-            "manifest.json",
-            Some(env),
-            "permissive.json",
-        );
+        let (code, v, stderr) = e.put_json(db, &urn, "manifest.json", Some(env), "permissive.json");
         assert_eq!(code, 0, "{env}: {v}");
         assert_eq!(v["stored"], true);
         assert_eq!(v["verified"], false);
@@ -574,7 +526,7 @@ fn permissive_stores_with_warnings() {
             stderr.contains("warning: invalid_provenance") && stderr.contains(reason),
             "{env}: {stderr}"
         );
-        let (code, v, _) = e.json(&["store", "get", "--db", "store.db", "--urn", &urn]);
+        let (code, v, _) = e.json(&["store", "get", "--db", db, "--urn", &urn]);
         assert_eq!(code, 0);
         assert_eq!(v["record"]["verified"], false);
         assert_eq!(v["record"]["warnings"][0]["reason"], reason);
@@ -585,7 +537,7 @@ fn permissive_stores_with_warnings() {
         "store",
         "get",
         "--db",
-        "store.db",
+        db,
         "--urn",
         "urn:example:rogue.dsse",
     ]);
@@ -594,7 +546,7 @@ fn permissive_stores_with_warnings() {
         "store",
         "get",
         "--db",
-        "store.db",
+        db,
         "--urn",
         "urn:example:unbound.dsse",
     ]);
@@ -607,7 +559,7 @@ fn permissive_stores_with_warnings() {
 
     // A valid envelope under a permissive policy: stored, no warnings.
     let (code, v, stderr) = e.put_json(
-        "store.db",
+        db,
         "urn:example:app",
         "manifest.json",
         Some("envelope.json"),
@@ -617,7 +569,7 @@ fn permissive_stores_with_warnings() {
     assert_eq!(v["verified"], true);
     assert_eq!(v["warnings"], serde_json::json!([]));
     assert!(stderr.is_empty(), "{stderr}");
-    assert_eq!(row_count(&e.path("store.db")), 7);
+    assert_eq!(s.count("store.db", "SELECT count(*) FROM provenance"), 7);
 }
 
 #[test]
@@ -700,12 +652,14 @@ fn foreign_files_are_refused_untouched() {
     assert!(!e.path("none.db").exists());
 }
 
-#[test]
-fn usage_and_environment_errors() {
+fn usage_and_environment_errors(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     // Missing artifact, missing envelope file, bad policy, missing flag: exit 2.
     let r = e.put(
-        "store.db",
+        db,
         "urn:x",
         "nope.json",
         Some("envelope.json"),
@@ -714,7 +668,7 @@ fn usage_and_environment_errors() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("io-error"), "{}", r.stderr);
     let r = e.put(
-        "store.db",
+        db,
         "urn:x",
         "manifest.json",
         Some("nope.dsse"),
@@ -727,7 +681,7 @@ fn usage_and_environment_errors() {
         "{\"mode\": \"enforce\", \"allowedIssuers\": []}",
     );
     let (rc, v, _) = e.put_json(
-        "store.db",
+        db,
         "urn:x",
         "manifest.json",
         Some("envelope.json"),
@@ -739,7 +693,7 @@ fn usage_and_environment_errors() {
         "store",
         "put",
         "--db",
-        "store.db",
+        db,
         "--urn",
         "urn:x",
         "--artifact",
@@ -747,14 +701,42 @@ fn usage_and_environment_errors() {
     ]);
     assert_eq!(r.code, 2);
     let r = e.put(
-        "store.db",
+        db,
         " ",
         "manifest.json",
         Some("envelope.json"),
         "enforce.json",
     );
     assert_eq!(r.code, 2);
-    assert!(!e.path("store.db").exists());
+    // Nothing was created.
+    match b {
+        Backend::Sqlite => assert!(!e.path(db).exists()),
+        Backend::Postgres => assert_eq!(s.snapshot("store.db"), ["relations: []"]),
+    }
+    if b == Backend::Postgres {
+        // A connection string that does not parse, and a server that is not there.
+        let (rc, v, _) = e.json(&[
+            "store",
+            "get",
+            "--db",
+            "host=/nonexistent dbname='x",
+            "--urn",
+            "urn:x",
+        ]);
+        assert_eq!(rc, 2, "{v}");
+        assert_eq!(v["error"]["code"], "usage", "{v}");
+        let (rc, v, _) = e.json(&[
+            "store",
+            "get",
+            "--db",
+            "host=/nonexistent dbname=x",
+            "--urn",
+            "urn:x",
+        ]);
+        assert_eq!(rc, 2, "{v}");
+        assert_eq!(v["error"]["code"], "store-unavailable", "{v}");
+        return;
+    }
     // A directory as the database.
     std::fs::create_dir(e.path("dir.db")).unwrap();
     let r = e.put(
@@ -771,15 +753,17 @@ fn usage_and_environment_errors() {
     assert!(r.stdout.contains("Example:"), "{}", r.stdout);
 }
 
-#[test]
-fn verbose_put_shows_each_step() {
+fn verbose_put_shows_each_step(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     let r = e.run(&[
         "store",
         "put",
         "-v",
         "--db",
-        "store.db",
+        db,
         "--urn",
         "urn:example:app",
         "--artifact",
@@ -834,14 +818,14 @@ fn spawn_put(e: &Env, db: &str, urn: &str) -> std::process::Child {
         .unwrap()
 }
 
-fn spawn_bulk(e: &Env, list: &str, batch: &str) -> std::process::Child {
+fn spawn_bulk(e: &Env, db: &str, list: &str, batch: &str) -> std::process::Child {
     Command::new(BIN)
         .current_dir(e.dir.path())
         .args([
             "store",
             "put-bulk",
             "--db",
-            "store.db",
+            db,
             "--policy",
             "enforce.json",
             "--list",
@@ -856,19 +840,21 @@ fn spawn_bulk(e: &Env, list: &str, batch: &str) -> std::process::Child {
         .unwrap()
 }
 
-#[test]
-fn concurrent_writers_lose_nothing() {
+fn concurrent_writers_lose_nothing(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     // Several single puts racing to create the database.
     let singles: Vec<_> = (0..6)
-        .map(|i| spawn_put(&e, "store.db", &format!("urn:single:{i}")))
+        .map(|i| spawn_put(&e, db, &format!("urn:single:{i}")))
         .collect();
     // Bulk writers in parallel with them.
     let bulks: Vec<_> = (0..4)
         .map(|i| {
             let list = format!("list{i}.tsv");
             bulk_list(&e, &list, &format!("bulk{i}"), 60);
-            spawn_bulk(&e, &list, "1")
+            spawn_bulk(&e, db, &list, "1")
         })
         .collect();
     for c in singles.into_iter().chain(bulks) {
@@ -879,46 +865,33 @@ fn concurrent_writers_lose_nothing() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let c = open_db(&e.path("store.db"));
-    let n: i64 = c
-        .query_row("SELECT count(*) FROM provenance", [], |r| r.get(0))
-        .unwrap();
+    let n = s.count("store.db", "SELECT count(*) FROM provenance");
     assert_eq!(n, 6 + 4 * 60);
     for i in 0..4 {
-        let k: i64 = c
-            .query_row(
-                "SELECT count(*) FROM provenance WHERE urn LIKE ?1",
-                [format!("urn:bulk{i}:%")],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let k = s.count(
+            "store.db",
+            &format!("SELECT count(*) FROM provenance WHERE urn LIKE 'urn:bulk{i}:%'"),
+        );
         assert_eq!(k, 60);
     }
 }
 
-#[test]
-fn killed_bulk_put_leaves_only_whole_transactions() {
+fn killed_bulk_put_leaves_only_whole_transactions(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     const BATCH: i64 = 25;
     bulk_list(&e, "big.tsv", "crash", 100_000);
-    let mut child = spawn_bulk(&e, "big.tsv", &BATCH.to_string());
-    let db = e.path("store.db");
+    let mut child = spawn_bulk(&e, db, "big.tsv", &BATCH.to_string());
     // Wait until some transactions are committed (no time limit: poll the database), then kill.
     loop {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("bulk put ended before it could be killed: {status}");
         }
-        let committed = std::fs::metadata(&db).is_ok()
-            && rusqlite::Connection::open_with_flags(
-                &db,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-            )
-            .and_then(|c| {
-                c.query_row("SELECT count(*) FROM provenance", [], |r| {
-                    r.get::<_, i64>(0)
-                })
-            })
-            .is_ok_and(|n| n >= 3 * BATCH);
+        let committed = s
+            .try_count("store.db", "SELECT count(*) FROM provenance")
+            .is_some_and(|n| n >= 3 * BATCH);
         if committed {
             break;
         }
@@ -927,71 +900,58 @@ fn killed_bulk_put_leaves_only_whole_transactions() {
     child.kill().unwrap(); // SIGKILL
     let _ = child.wait();
 
-    let c = open_db(&db);
-    let check: String = c
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
-    let n: i64 = c
-        .query_row("SELECT count(*) FROM provenance", [], |r| r.get(0))
-        .unwrap();
+    assert!(s.integrity_ok("store.db"));
+    let n = s.count("store.db", "SELECT count(*) FROM provenance");
     assert!(n >= 3 * BATCH);
     assert_eq!(n % BATCH, 0, "{n} rows: a partial transaction survived");
     assert!(n < 100_000);
     // Every row is whole, and the rows are a prefix of the list.
     let envelope = e.read("envelope.json");
     let digest = sha256_hex(e.read("manifest.json").as_bytes());
-    let mut st = c
-        .prepare("SELECT urn, envelope, digest, issuer, committed_at, outputs FROM provenance")
-        .unwrap();
-    let rows = st
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-            ))
-        })
-        .unwrap();
-    let mut seen = 0;
-    for row in rows {
-        let (urn, env, d, issuer, at, outputs) = row.unwrap();
+    let rows = s.rows(
+        "store.db",
+        "SELECT urn, digest, issuer, committed_at, outputs FROM provenance",
+    );
+    for row in &rows {
+        let [urn, d, issuer, at, outputs] = &row[..] else {
+            panic!("{row:?}")
+        };
         let i: i64 = urn.strip_prefix("urn:crash:").unwrap().parse().unwrap();
         assert!(i < n, "{urn}");
-        assert_eq!(env, envelope.as_bytes());
-        assert_eq!(d, digest);
+        assert_eq!(d, &digest);
         assert_eq!(issuer, "https://ci.example/builder");
         assert_eq!(at, "2026-01-02T03:04:05Z");
         assert!(outputs.contains(&digest));
-        seen += 1;
     }
-    assert_eq!(seen, n);
-    drop(st);
-    drop(c);
+    assert_eq!(rows.len() as i64, n);
+    let envs = s.envelopes("store.db");
+    assert_eq!(envs.len() as i64, n);
+    assert!(envs.iter().all(|(_, env)| env == envelope.as_bytes()));
     // The store is still usable.
     let r = e.put(
-        "store.db",
+        db,
         "urn:after",
         "manifest.json",
         Some("envelope.json"),
         "enforce.json",
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(row_count(&db), n + 1);
+    assert_eq!(
+        s.count("store.db", "SELECT count(*) FROM provenance"),
+        n + 1
+    );
 }
 
 /// Many processes creating the same new store at once: every one must see either no store or a
 /// complete one — never a half-created store refused as foreign (`not-a-vouch-db`), which is what
 /// reading application_id and the schema in separate snapshots allowed. Repeated to give the
 /// race room to happen.
-#[test]
-fn racing_creators_all_succeed() {
+fn racing_creators_all_succeed(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
     for round in 0..12 {
-        let db = format!("race{round}.db");
+        let name = format!("race{round}.db");
+        let db = s.db(&name);
         let procs: Vec<_> = (0..8)
             .map(|i| spawn_put(&e, &db, &format!("urn:race:{i}")))
             .collect();
@@ -1003,47 +963,32 @@ fn racing_creators_all_succeed() {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        let c = open_db(&e.path(&db));
-        let n: i64 = c
-            .query_row("SELECT count(*) FROM provenance", [], |r| r.get(0))
-            .unwrap();
+        let n = s.count(&name, "SELECT count(*) FROM provenance");
         assert_eq!(n, 8, "round {round}");
     }
 }
 
 /// A permissive put stores the envelope byte for byte, also when it is not UTF-8 (it used to be
 /// stored as a lossy conversion: 300 bytes became 548), and `store get` shows it unaltered.
-#[test]
-fn stored_envelopes_are_byte_exact() {
+fn stored_envelopes_are_byte_exact(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     let mut odd: Vec<u8> = (0..=255u8).collect();
     odd.extend_from_slice(&[0xff, 0xfe, 0x80, b'{', 0xc3]);
     std::fs::write(e.path("odd.dsse"), &odd).unwrap();
     let r = e.put(
-        "store.db",
+        db,
         "urn:example:odd",
         "manifest.json",
         Some("odd.dsse"),
         "permissive.json",
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let c = open_db(&e.path("store.db"));
-    let stored: Vec<u8> = c
-        .query_row(
-            "SELECT envelope FROM provenance WHERE urn = 'urn:example:odd'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(stored, odd);
-    let (rc, v, _) = e.json(&[
-        "store",
-        "get",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:odd",
-    ]);
+    let stored = s.envelopes("store.db");
+    assert_eq!(stored, [("urn:example:odd".to_string(), odd.clone())]);
+    let (rc, v, _) = e.json(&["store", "get", "--db", db, "--urn", "urn:example:odd"]);
     assert_eq!(rc, 0, "{v}");
     use base64ct::Encoding;
     let shown =
@@ -1058,7 +1003,7 @@ fn stored_envelopes_are_byte_exact() {
         "store",
         "put",
         "--db",
-        "store.db",
+        db,
         "--urn",
         "urn:example:app",
         "--artifact",
@@ -1068,14 +1013,7 @@ fn stored_envelopes_are_byte_exact() {
         "--policy",
         "enforce.json",
     ]);
-    let (rc, v, _) = e.json(&[
-        "store",
-        "get",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let (rc, v, _) = e.json(&["store", "get", "--db", db, "--urn", "urn:example:app"]);
     assert_eq!(rc, 0);
     assert_eq!(v["record"]["envelope"].as_str().unwrap(), crlf);
     assert_eq!(v["record"]["verified"], true);
@@ -1083,15 +1021,16 @@ fn stored_envelopes_are_byte_exact() {
 
 /// `store put` reads at most `--max-envelope-size` bytes of an envelope: past it nothing is
 /// stored (whatever the policy's mode) and the store is not even created.
-#[test]
-fn oversized_envelopes_are_refused_before_the_store() {
+fn oversized_envelopes_are_refused_before_the_store(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let big = s.db("big.db");
     for policy in ["enforce.json", "permissive.json"] {
         let (rc, v, _) = e.json(&[
             "store",
             "put",
             "--db",
-            "big.db",
+            &big,
             "--urn",
             "urn:example:app",
             "--artifact",
@@ -1105,7 +1044,10 @@ fn oversized_envelopes_are_refused_before_the_store() {
         ]);
         assert_eq!(rc, 1, "{v}");
         assert_eq!(v["error"]["code"], "envelope-too-large", "{v}");
-        assert!(!e.path("big.db").exists());
+        match b {
+            Backend::Sqlite => assert!(!e.path("big.db").exists()),
+            Backend::Postgres => assert_eq!(s.snapshot("big.db"), ["relations: []"]),
+        }
     }
 }
 

@@ -29,7 +29,9 @@ use tokio::sync::Semaphore;
 
 use crate::error::{CliError, Code};
 use crate::policy::Policy;
-use crate::store::{AuditEntry, OpenMode, PutItem, PutOutcome, Record, SqliteStore, Store};
+use crate::store::{
+    AuditEntry, Location, OpenMode, PgStore, PutItem, PutOutcome, Record, SqliteStore, Store,
+};
 use crate::util::hex;
 
 /// Default `--max-body`: 1 MiB.
@@ -38,7 +40,8 @@ pub const DEFAULT_MAX_BODY: u64 = 1 << 20;
 /// How the service runs (the flags of `vouch serve`).
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The SQLite store (created on first use).
+    /// The store: an SQLite file (created on first use) or a PostgreSQL connection string
+    /// ([`Location::of`]).
     pub db: PathBuf,
     /// The policy every PUT is verified against.
     pub policy: PathBuf,
@@ -217,7 +220,7 @@ struct Pending {
 
 /// What every request shares.
 pub struct Shared {
-    db: PathBuf,
+    db: Location,
     policy: Policy,
     policy_sha256: String,
     writer: Mutex<Box<dyn Store + Send>>,
@@ -281,9 +284,10 @@ impl Shared {
             Some(c) => c,
             // The pool holds one connection per job slot, so this is not expected; a fresh
             // connection keeps the service answering if it happens.
-            None => Box::new(
-                SqliteStore::open(&self.db, OpenMode::Read).map_err(|e| self.store_error(&e))?,
-            ),
+            None => self
+                .db
+                .open(OpenMode::Read, 1)
+                .map_err(|e| self.store_error(&e))?,
         };
         let r = f(conn.as_ref());
         lock(&self.readers).push(conn);
@@ -462,26 +466,22 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
     let policy_bytes = std::fs::read(&cfg.policy).map_err(|e| CliError::io(&cfg.policy, &e))?;
     let policy = Policy::from_bytes(&cfg.policy, &policy_bytes)?;
     let policy_sha256 = hex(&Sha256::digest(&policy_bytes));
-    let writer = SqliteStore::open(&cfg.db, OpenMode::Write)?;
-    writer.set_synchronous_full()?;
+    let db = Location::of(&cfg.db);
+    let (writer, readers) = open_service_store(&db, cfg.max_jobs)?;
     if !writer.durable_commits()? {
         return Err(CliError::new(
             Code::StoreError,
             format!(
-                "{}: cannot make commits durable (synchronous = FULL)",
-                cfg.db.display()
+                "{}: cannot make commits durable (SQLite: synchronous = FULL; PostgreSQL: synchronous_commit on and fsync on)",
+                db.label()
             ),
         ));
     }
-    let mut readers: Vec<Box<dyn Store + Send>> = Vec::with_capacity(cfg.max_jobs);
-    for _ in 0..cfg.max_jobs {
-        readers.push(Box::new(SqliteStore::open(&cfg.db, OpenMode::Read)?));
-    }
     let shared = Arc::new(Shared {
-        db: cfg.db.clone(),
+        db,
         policy,
         policy_sha256,
-        writer: Mutex::new(Box::new(writer)),
+        writer: Mutex::new(writer),
         readers: Mutex::new(readers),
         admission: Arc::new(Semaphore::new(cfg.max_jobs.saturating_add(cfg.queue))),
         slots: Arc::new(Semaphore::new(cfg.max_jobs)),
@@ -500,6 +500,36 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::new(Code::Internal, format!("cannot start the runtime: {e}")))?;
     rt.block_on(serve(cfg, shared, tls))
+}
+
+/// A store of either engine.
+type BoxedStore = Box<dyn Store + Send>;
+
+/// The service's writer (commits durable before they return) and one reader per job slot. SQLite:
+/// a connection each (`synchronous = FULL` on the writer). PostgreSQL: handles of one pool of
+/// `max_jobs + 1` connections (every commit waits for the WAL flush: `synchronous_commit = on`).
+fn open_service_store(
+    db: &Location,
+    max_jobs: usize,
+) -> Result<(BoxedStore, Vec<BoxedStore>), CliError> {
+    let mut readers: Vec<BoxedStore> = Vec::with_capacity(max_jobs);
+    match db {
+        Location::Sqlite(path) => {
+            let writer = SqliteStore::open(path, OpenMode::Write)?;
+            writer.set_synchronous_full()?;
+            for _ in 0..max_jobs {
+                readers.push(Box::new(SqliteStore::open(path, OpenMode::Read)?));
+            }
+            Ok((Box::new(writer), readers))
+        }
+        Location::Postgres(conninfo) => {
+            let pool = PgStore::open(conninfo, OpenMode::Write, max_jobs.saturating_add(1))?;
+            for _ in 0..max_jobs {
+                readers.push(Box::new(pool.clone()));
+            }
+            Ok((Box::new(pool), readers))
+        }
+    }
 }
 
 /// SIGTERM or SIGINT (Ctrl-C).

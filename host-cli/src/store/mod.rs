@@ -1,18 +1,21 @@
 //! The attestation store: verified provenance, one record per (URN, artifact digest), behind the
-//! [`Store`] trait that every engine implements ([`SqliteStore`] today) and that the CLI, the
-//! release gate and a registry service call.
+//! [`Store`] trait that every engine implements ([`SqliteStore`], the embedded default, and
+//! [`PgStore`], for several service replicas on one database) and that the CLI, the release gate
+//! and the registry service call. [`open_store`] picks the engine from a `--db` value.
 //!
 //! What a put records is decided here, once, whatever the engine: [`prepare`] verifies the envelope
 //! against the policy and the artifact (the pipeline of [`crate::verify`]) and reads the record's
 //! facts from the verified Statement.
 
+mod postgres;
 mod sqlite;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+pub use postgres::{PG_APPLICATION, PG_STATEMENT_TIMEOUT, PG_WAIT, PgStore, is_postgres, label_of};
 pub use sqlite::{
     APPLICATION_ID, BUSY_TIMEOUT, OLDEST_READABLE, OpenMode, SCHEMA_VERSION, SqliteStore,
 };
@@ -22,6 +25,56 @@ use crate::log::Log;
 use crate::policy::{Mode, Policy};
 use crate::util::{format_time, hash_file, hex, json_text, read_envelope};
 use crate::verify;
+
+/// Where a store is: what a `--db` value names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// An SQLite database file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database: a `postgres://` / `postgresql://` URL or a libpq key=value string
+    /// with `host=` or `dbname=` ([`is_postgres`]).
+    Postgres(String),
+}
+
+impl Location {
+    /// What `db` names: a PostgreSQL connection string, else an SQLite path.
+    pub fn of(db: &Path) -> Location {
+        match db.to_str() {
+            Some(s) if is_postgres(s) => Location::Postgres(s.to_string()),
+            _ => Location::Sqlite(db.to_path_buf()),
+        }
+    }
+
+    /// The store for messages: the SQLite path, or the PostgreSQL database and host (never a
+    /// password).
+    pub fn label(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(s) => label_of(s),
+        }
+    }
+
+    /// Opens the store (see [`SqliteStore::open`] and [`PgStore::open`]); a PostgreSQL store gets
+    /// a pool of `pool_size` connections.
+    pub fn open(
+        &self,
+        mode: OpenMode,
+        pool_size: usize,
+    ) -> Result<Box<dyn Store + Send>, CliError> {
+        Ok(match self {
+            Location::Sqlite(p) => Box::new(SqliteStore::open(p, mode)?),
+            Location::Postgres(s) => Box::new(PgStore::open(s, mode, pool_size)?),
+        })
+    }
+}
+
+/// Opens the store a `--db` value names — an SQLite file, or a PostgreSQL database for a
+/// `postgres://` / `postgresql://` URL or a libpq key=value string with `host=` or `dbname=` — for
+/// one command (a PostgreSQL pool of one connection). Every command that takes `--db` opens its
+/// store here.
+pub fn open_store(db: &Path, mode: OpenMode) -> Result<Box<dyn Store + Send>, CliError> {
+    Location::of(db).open(mode, 1)
+}
 
 /// `inputs` / `outputs` lists longer than this (JSON text) are not copied into the record's
 /// columns: the stored envelope holds them (the column is NULL), so that a Statement with a

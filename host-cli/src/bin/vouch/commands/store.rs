@@ -11,7 +11,7 @@ use serde_json::{Value as Json, json};
 use vouch_cli::error::{CliError, Code, EXIT_NOT_VERIFIED, EXIT_OK};
 use vouch_cli::log::Log;
 use vouch_cli::policy::Policy;
-use vouch_cli::store::{OpenMode, Problem, PutError, SqliteStore, Store, prepare};
+use vouch_cli::store::{Location, OpenMode, Problem, PutError, open_store, prepare};
 
 use crate::cli::{BulkArgs, Format, PutArgs, QueryArgs, StoreCommand};
 use crate::out;
@@ -70,8 +70,8 @@ fn put_cmd(a: PutArgs, json_out: bool) -> Result<u8, CliError> {
     for w in &rec.warnings {
         warn(w);
     }
-    let mut store = SqliteStore::open(&a.db, OpenMode::Write)?;
-    log.debug(format_args!("store {}: open", a.db.display()));
+    let mut store = open_store(&a.db, OpenMode::Write)?;
+    log.debug(format_args!("store {}: open", Location::of(&a.db).label()));
     let replaced = store
         .insert(std::slice::from_ref(&rec))?
         .first()
@@ -116,7 +116,7 @@ fn put_cmd(a: PutArgs, json_out: bool) -> Result<u8, CliError> {
 }
 
 fn query_cmd(a: QueryArgs, json_out: bool, all: bool) -> Result<u8, CliError> {
-    let store = SqliteStore::open(&a.db, OpenMode::Read)?;
+    let store = open_store(&a.db, OpenMode::Read)?;
     let records = if all {
         store.history(&a.urn)?
     } else {
@@ -125,7 +125,11 @@ fn query_cmd(a: QueryArgs, json_out: bool, all: bool) -> Result<u8, CliError> {
     if records.is_empty() {
         return Err(CliError::new(
             Code::NotFound,
-            format!("no record for {:?} in {}", a.urn, a.db.display()),
+            format!(
+                "no record for {:?} in {}",
+                a.urn,
+                Location::of(&a.db).label()
+            ),
         ));
     }
     if json_out {
@@ -201,7 +205,7 @@ fn bulk_cmd(a: BulkArgs, json_out: bool) -> Result<u8, CliError> {
     let log = Log::new(a.verbose);
     let policy = Policy::load(&a.policy)?;
     let list = std::fs::read_to_string(&a.list).map_err(|e| CliError::io(&a.list, &e))?;
-    let mut store = SqliteStore::open(&a.db, OpenMode::Write)?;
+    let mut store = open_store(&a.db, OpenMode::Write)?;
     let batch = a.batch.max(1);
     let start = Instant::now();
     let (mut stored, mut refused) = (0usize, 0usize);
