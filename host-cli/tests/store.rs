@@ -1273,3 +1273,374 @@ fn schema_1_stores_are_read_and_migrated() {
         .unwrap();
     assert_eq!(kind, "blob");
 }
+
+// PostgreSQL only: what has no SQLite counterpart above.
+
+/// A database of another application, one whose `vouch_meta` names another application, and a
+/// vouch store of a newer schema are refused by every command, and nothing in them changes; an
+/// empty database is "no store" to readers (`store-not-found`), which create nothing.
+#[test]
+fn postgres_foreign_and_newer_databases_are_refused_untouched() {
+    let e = Env::setup();
+    let s = Backend::Postgres.stores(e.dir.path());
+    let other = s.db("other.db");
+    s.pg()
+        .client("other_db")
+        .batch_execute("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
+        .unwrap();
+    let marked = s.db("marked.db");
+    s.pg()
+        .client("marked_db")
+        .batch_execute(
+            "CREATE TABLE vouch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO vouch_meta VALUES ('application', 'someone-else'), ('schema_version', '3');",
+        )
+        .unwrap();
+    let future = s.db("future.db");
+    assert_eq!(
+        e.put(
+            &future,
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope.json"),
+            "enforce.json"
+        )
+        .code,
+        0
+    );
+    s.pg()
+        .client("future_db")
+        .batch_execute("UPDATE vouch_meta SET value = '99' WHERE key = 'schema_version'")
+        .unwrap();
+    // In another schema only: still another application's database.
+    let hidden = s.db("hidden.db");
+    s.pg()
+        .client("hidden_db")
+        .batch_execute("CREATE SCHEMA app; CREATE TABLE app.t (x INTEGER);")
+        .unwrap();
+    for (name, db, code) in [
+        ("other.db", &other, "not-a-vouch-db"),
+        ("marked.db", &marked, "not-a-vouch-db"),
+        ("future.db", &future, "newer-schema"),
+        ("hidden.db", &hidden, "not-a-vouch-db"),
+    ] {
+        let before = s.snapshot(name);
+        let (rc, v, _) = e.put_json(
+            db,
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope.json"),
+            "enforce.json",
+        );
+        assert_eq!(rc, 2, "{name}: {v}");
+        assert_eq!(v["error"]["code"], code, "{name}: {v}");
+        let r = e.put(
+            db,
+            "urn:example:app",
+            "manifest.json",
+            None,
+            "permissive.json",
+        );
+        assert_eq!(r.code, 2);
+        assert!(r.stderr.contains(code), "{name}: {}", r.stderr);
+        for cmd in ["get", "history"] {
+            let (rc, v, _) = e.json(&["store", cmd, "--db", db, "--urn", "urn:example:app"]);
+            assert_eq!(rc, 2, "{name} {cmd}");
+            assert_eq!(v["error"]["code"], code);
+        }
+        let (rc, v, _) = e.json(&["serve", "api-key", "list", "--db", db]);
+        assert_eq!((rc, v["error"]["code"].as_str()), (2, Some(code)), "{v}");
+        assert_eq!(s.snapshot(name), before, "{name} was modified");
+    }
+    // An empty database is no store to a reader, and stays empty.
+    let empty = s.db("empty.db");
+    let (rc, v, _) = e.json(&["store", "get", "--db", &empty, "--urn", "urn:example:app"]);
+    assert_eq!(rc, 2, "{v}");
+    assert_eq!(v["error"]["code"], "store-not-found", "{v}");
+    assert_eq!(s.snapshot("empty.db"), ["relations: []"]);
+    // A database that does not exist: store-not-found for readers and writers; none is created.
+    let none = s.missing("none.db");
+    let (rc, v, _) = e.json(&["store", "get", "--db", &none, "--urn", "urn:example:app"]);
+    assert_eq!(
+        (rc, v["error"]["code"].as_str()),
+        (2, Some("store-not-found")),
+        "{v}"
+    );
+    let (rc, v, _) = e.put_json(
+        &none,
+        "urn:example:app",
+        "manifest.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    assert_eq!(
+        (rc, v["error"]["code"].as_str()),
+        (2, Some("store-not-found")),
+        "{v}"
+    );
+    assert_eq!(s.snapshot("none.db"), ["no database"]);
+    // The password of a connection string is never shown.
+    let (rc, v, stderr) = e.json(&[
+        "store",
+        "get",
+        "--db",
+        &format!("{none} password=hunter2-secret"),
+        "--urn",
+        "urn:example:app",
+    ]);
+    assert_eq!(rc, 2);
+    assert!(
+        !v.to_string().contains("hunter2") && !stderr.contains("hunter2"),
+        "{v} {stderr}"
+    );
+}
+
+/// `kill -9` of PostgreSQL while puts run, then a restart: every put that was acknowledged
+/// (exit 0) is stored whole; a put during the outage fails with `store-unavailable` (exit 2) —
+/// never a verdict (exit 1) — and the puts after the restart succeed again.
+#[test]
+fn postgres_killed_during_writes_loses_no_acknowledged_put() {
+    let e = Env::setup();
+    let mut s = Backend::Postgres.stores(e.dir.path());
+    let db = s.db("store.db");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (dir, db, stop) = (e.dir.path().to_path_buf(), db.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut results = Vec::new();
+            let mut i = 0;
+            // Bounded: at most 4000 puts, and it stops when told.
+            while i < 4000 && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let urn = format!("urn:ack:{i}");
+                let r = common::run_in(
+                    &dir,
+                    &[
+                        "store",
+                        "put",
+                        "--db",
+                        &db,
+                        "--urn",
+                        &urn,
+                        "--artifact",
+                        "manifest.json",
+                        "--envelope",
+                        "envelope.json",
+                        "--policy",
+                        "enforce.json",
+                    ],
+                    None,
+                    &[],
+                );
+                results.push((urn, r.code, r.stderr));
+                i += 1;
+            }
+            results
+        })
+    };
+    // Some acknowledged puts first (polled), then the crash.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while s
+        .try_count("store.db", "SELECT count(*) FROM provenance")
+        .is_none_or(|n| n < 20)
+    {
+        assert!(std::time::Instant::now() < deadline, "no puts committed");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    s.pg_mut().kill9();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    s.pg_mut().restart();
+    // Puts after the restart.
+    let after = s.count("store.db", "SELECT count(*) FROM provenance");
+    while s.count("store.db", "SELECT count(*) FROM provenance") < after + 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no puts after the restart"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let results = writer.join().unwrap();
+    let stored: std::collections::HashMap<String, Vec<u8>> =
+        s.envelopes("store.db").into_iter().collect();
+    let envelope = e.read("envelope.json");
+    let mut failed = 0;
+    for (urn, code, stderr) in &results {
+        match code {
+            0 => assert_eq!(
+                stored.get(urn).map(Vec::as_slice),
+                Some(envelope.as_bytes()),
+                "{urn} was acknowledged but is not stored whole"
+            ),
+            2 => {
+                assert!(stderr.contains("store-unavailable"), "{urn}: {stderr}");
+                failed += 1;
+            }
+            _ => panic!("{urn}: exit {code}: {stderr}"),
+        }
+    }
+    assert!(failed >= 1, "no put saw the outage");
+    // Nothing but the puts' own records, each whole.
+    assert!(stored.len() <= results.len());
+    assert!(stored.values().all(|v| v == envelope.as_bytes()));
+    assert!(s.integrity_ok("store.db"));
+    let last_ok = results.iter().rposition(|r| r.1 == 0).unwrap();
+    assert!(last_ok > results.iter().position(|r| r.1 == 2).unwrap());
+}
+
+/// `vouch store migrate` copies records (their order and sequence numbers), API keys and audit
+/// rows, so that every command answers the same on the copy; a target that holds anything is
+/// refused (`target-not-empty`) and left as it was; a source or target of the wrong kind is a
+/// usage error.
+#[test]
+fn postgres_store_migrate_round_trip_and_non_empty_target() {
+    let e = Env::setup();
+    let s = Backend::Postgres.stores(e.dir.path());
+    // An SQLite store with two URNs, a replaced record, a permissive one, keys and audit rows.
+    for (urn, policy, env) in [
+        ("urn:example:app", "enforce.json", Some("envelope.json")),
+        ("urn:example:bare", "permissive.json", None),
+        ("urn:example:other", "enforce.json", Some("envelope.json")),
+    ] {
+        assert_eq!(e.put("src.db", urn, "manifest.json", env, policy).code, 0);
+    }
+    e.write(
+        "manifest.json",
+        "{\"urn\": \"urn:example:app\", \"version\": 2}\n",
+    );
+    e.registry_statement("manifest.json", "statement2.json");
+    e.sign(&["ci.key"], &["ci"], "statement2.json", "envelope2.json");
+    assert_eq!(
+        e.put(
+            "src.db",
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope2.json"),
+            "enforce.json"
+        )
+        .code,
+        0
+    );
+    e.ok(&[
+        "serve",
+        "api-key",
+        "add",
+        "--db",
+        "src.db",
+        "--name",
+        "ci",
+        "--scope",
+        "provenance:write",
+    ]);
+    let (_, v, _) = e.json(&[
+        "serve",
+        "api-key",
+        "add",
+        "--db",
+        "src.db",
+        "--name",
+        "ro",
+        "--scope",
+        "provenance:read",
+    ]);
+    e.ok(&[
+        "serve",
+        "api-key",
+        "revoke",
+        "--db",
+        "src.db",
+        v["keyId"].as_str().unwrap(),
+    ]);
+    {
+        let c = rusqlite::Connection::open(e.path("src.db")).unwrap();
+        for (i, outcome) in ["created", "replayed", "conflict"].iter().enumerate() {
+            c.execute(
+                "INSERT INTO audit_log (at, request_id, key_id, action, urn, digest, status, outcome)
+                 VALUES (?1, ?2, 'abc', 'put', 'urn:example:app', 'dd', 201, ?3)",
+                rusqlite::params![format!("2026-01-0{}T00:00:00Z", i + 1), format!("req{i}"), outcome],
+            )
+            .unwrap();
+        }
+    }
+    let dst = s.db("dst.db");
+    let (rc, v, _) = e.json(&["store", "migrate", "--from", "src.db", "--to", &dst]);
+    assert_eq!(rc, 0, "{v}");
+    assert_eq!(v["records"], 4, "{v}");
+    assert_eq!(
+        (v["apiKeys"].as_i64(), v["auditRows"].as_i64()),
+        (Some(2), Some(3)),
+        "{v}"
+    );
+    // Every command answers the same from the copy.
+    for urn in ["urn:example:app", "urn:example:bare", "urn:example:other"] {
+        for cmd in ["get", "history"] {
+            let a = e.json(&["store", cmd, "--db", "src.db", "--urn", urn]);
+            let b = e.json(&["store", cmd, "--db", &dst, "--urn", urn]);
+            assert_eq!((a.0, &a.1), (b.0, &b.1), "{cmd} {urn}");
+            assert_eq!(a.0, 0);
+        }
+    }
+    let a = e.json(&["serve", "api-key", "list", "--db", "src.db"]);
+    let b = e.json(&["serve", "api-key", "list", "--db", &dst]);
+    assert_eq!(a.1, b.1);
+    // Sequence numbers and audit rows as they were; new records come after them.
+    let src = Backend::Sqlite.stores(e.dir.path());
+    let q = "SELECT seq, urn, digest, recorded_at FROM provenance ORDER BY seq";
+    assert_eq!(src.rows("src.db", q), s.rows("dst.db", q));
+    let q = "SELECT at, request_id, key_id, outcome, status FROM audit_log ORDER BY id";
+    assert_eq!(src.rows("src.db", q), s.rows("dst.db", q));
+    assert_eq!(
+        e.put(
+            &dst,
+            "urn:example:new",
+            "manifest.json",
+            Some("envelope2.json"),
+            "enforce.json"
+        )
+        .code,
+        0
+    );
+    let max_src = src.count("src.db", "SELECT max(seq) FROM provenance");
+    assert!(
+        s.count(
+            "dst.db",
+            "SELECT seq FROM provenance WHERE urn = 'urn:example:new'"
+        ) > max_src
+    );
+
+    // A target that is not empty: refused, nothing copied or changed.
+    let before = s.snapshot("dst.db");
+    let (rc, v, _) = e.json(&["store", "migrate", "--from", "src.db", "--to", &dst]);
+    assert_eq!(
+        (rc, v["error"]["code"].as_str()),
+        (2, Some("target-not-empty")),
+        "{v}"
+    );
+    assert_eq!(s.snapshot("dst.db"), before);
+    // Keys alone make a target non-empty too.
+    let keys_only = s.db("keys.db");
+    e.ok(&[
+        "serve", "api-key", "add", "--db", &keys_only, "--name", "x", "--scope", "admin",
+    ]);
+    let before = s.snapshot("keys.db");
+    let (rc, v, _) = e.json(&["store", "migrate", "--from", "src.db", "--to", &keys_only]);
+    assert_eq!(
+        (rc, v["error"]["code"].as_str()),
+        (2, Some("target-not-empty")),
+        "{v}"
+    );
+    assert_eq!(s.snapshot("keys.db"), before);
+    // Wrong kinds of source and target; a source that does not exist.
+    let (rc, v, _) = e.json(&["store", "migrate", "--from", "src.db", "--to", "copy.db"]);
+    assert_eq!((rc, v["error"]["code"].as_str()), (2, Some("usage")), "{v}");
+    assert!(!e.path("copy.db").exists());
+    let (rc, v, _) = e.json(&["store", "migrate", "--from", &dst, "--to", &dst]);
+    assert_eq!((rc, v["error"]["code"].as_str()), (2, Some("usage")), "{v}");
+    let fresh = s.db("fresh.db");
+    let (rc, v, _) = e.json(&["store", "migrate", "--from", "nope.db", "--to", &fresh]);
+    assert_eq!(
+        (rc, v["error"]["code"].as_str()),
+        (2, Some("store-not-found")),
+        "{v}"
+    );
+    assert_eq!(s.snapshot("fresh.db"), ["relations: []"]);
+}

@@ -25,7 +25,9 @@ use postgres::{Client, GenericClient, NoTls};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use super::{ApiKey, AuditEntry, OpenMode, PutItem, PutOutcome, Record, SCHEMA_VERSION, Store};
+use super::{
+    ApiKey, AuditEntry, Export, OpenMode, PutItem, PutOutcome, Record, SCHEMA_VERSION, Store,
+};
 use crate::error::{CliError, Code};
 
 /// The value of `vouch_meta.application` in a vouch store.
@@ -857,23 +859,15 @@ impl PgStore {
         })
     }
 
-    /// Copies records (keeping their order: each gets the next sequence number), API keys and
-    /// audit rows into this store in one transaction, after checking in it that the store is
-    /// empty (`target-not-empty` otherwise, nothing written). Records are copied as given,
-    /// their `recorded_at`, `sig` and `policy_digest` included.
-    pub fn import(
-        &self,
-        records: &[Record],
-        keys: &[ApiKey],
-        audit: &[(String, AuditEntry)],
-    ) -> Result<(), CliError> {
+    /// Copies a store's contents into this one in one transaction, after checking in it that
+    /// this store is empty (`target-not-empty` otherwise, nothing written): records with their
+    /// sequence numbers (so history order and cursors stay), API keys, audit rows with their
+    /// ids in order; the identity sequences then continue after the highest copied number.
+    pub fn import(&self, data: &Export) -> Result<(), CliError> {
         let label = self.pool.label.clone();
         self.with(|c| -> Result<Result<(), CliError>, postgres::Error> {
             let mut tx = c.transaction()?;
-            tx.execute(
-                "LOCK TABLE provenance, api_keys, audit_log IN EXCLUSIVE MODE",
-                &[],
-            )?;
+            tx.batch_execute("LOCK TABLE provenance, api_keys, audit_log IN EXCLUSIVE MODE")?;
             let r = tx.query_one(
                 "SELECT (SELECT count(*) FROM provenance) + (SELECT count(*) FROM api_keys)
                         + (SELECT count(*) FROM audit_log)",
@@ -886,15 +880,21 @@ impl PgStore {
                     format!("{label}: the target store is not empty ({n} row(s)); nothing copied"),
                 )));
             }
-            let ins = tx.prepare(INSERT_SQL)?;
-            for rec in records {
-                insert_row(&mut tx, &ins, rec)?;
+            let ins = tx.prepare(
+                "INSERT INTO provenance (seq, urn, payload_type, digest, issuer, committed_at,
+                 build_tool, inputs, outputs, recorded_at, verified, warnings, sig, policy_digest,
+                 envelope) OVERRIDING SYSTEM VALUE
+                 VALUES ($15, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                 RETURNING seq",
+            )?;
+            for rec in &data.records {
+                insert_row(&mut tx, &ins, rec, Some(rec.seq))?;
             }
-            for k in keys {
+            for k in &data.api_keys {
                 insert_key(&mut tx, k)?;
             }
             let st = tx.prepare(AUDIT_SQL)?;
-            for (at, a) in audit {
+            for (at, a) in &data.audit {
                 tx.execute(
                     &st,
                     &[
@@ -909,6 +909,10 @@ impl PgStore {
                     ],
                 )?;
             }
+            tx.batch_execute(
+                "SELECT setval(pg_get_serial_sequence('provenance', 'seq'),
+                               coalesce((SELECT max(seq) FROM provenance), 0) + 1, false)",
+            )?;
             tx.commit()?;
             Ok(Ok(()))
         })?
@@ -955,31 +959,35 @@ fn insert_row(
     tx: &mut impl GenericClient,
     ins: &postgres::Statement,
     r: &Record,
+    seq: Option<i64>,
 ) -> Result<i64, postgres::Error> {
     let warnings = if r.warnings.is_empty() {
         None
     } else {
         serde_json::to_string(&r.warnings).ok()
     };
-    let row = tx.query_one(
-        ins,
-        &[
-            &r.urn,
-            &r.payload_type,
-            &r.digest,
-            &r.issuer,
-            &r.committed_at,
-            &r.build_tool,
-            &r.inputs.as_deref().map(RawValue::get),
-            &r.outputs.as_deref().map(RawValue::get),
-            &r.recorded_at,
-            &r.verified,
-            &warnings,
-            &r.sig,
-            &r.policy_digest,
-            &r.envelope,
-        ],
-    )?;
+    let inputs = r.inputs.as_deref().map(RawValue::get);
+    let outputs = r.outputs.as_deref().map(RawValue::get);
+    let mut args: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
+        &r.urn,
+        &r.payload_type,
+        &r.digest,
+        &r.issuer,
+        &r.committed_at,
+        &r.build_tool,
+        &inputs,
+        &outputs,
+        &r.recorded_at,
+        &r.verified,
+        &warnings,
+        &r.sig,
+        &r.policy_digest,
+        &r.envelope,
+    ];
+    if let Some(seq) = &seq {
+        args.push(seq);
+    }
+    let row = tx.query_one(ins, &args)?;
     Ok(row.get(0))
 }
 
@@ -1061,11 +1069,11 @@ fn put_in(tx: &mut impl GenericClient, it: &PutItem<'_>) -> Result<PutOutcome, p
                 &[&record.urn, &record.digest],
             )?;
             let ins = tx.prepare(INSERT_SQL)?;
-            PutOutcome::Replaced(insert_row(tx, &ins, record)?)
+            PutOutcome::Replaced(insert_row(tx, &ins, record, None)?)
         }
         None => {
             let ins = tx.prepare(INSERT_SQL)?;
-            PutOutcome::Created(insert_row(tx, &ins, record)?)
+            PutOutcome::Created(insert_row(tx, &ins, record, None)?)
         }
     };
     let (status, what) = match outcome {
@@ -1097,7 +1105,7 @@ impl Store for PgStore {
             let mut replaced = Vec::with_capacity(records.len());
             for r in records {
                 let n = tx.execute(&del, &[&r.urn, &r.digest])?;
-                insert_row(&mut tx, &ins, r)?;
+                insert_row(&mut tx, &ins, r, None)?;
                 replaced.push(n > 0);
             }
             tx.commit()?;

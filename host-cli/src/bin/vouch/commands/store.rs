@@ -13,7 +13,7 @@ use vouch_cli::log::Log;
 use vouch_cli::policy::Policy;
 use vouch_cli::store::{Location, OpenMode, Problem, PutError, open_store, prepare};
 
-use crate::cli::{BulkArgs, Format, PutArgs, QueryArgs, StoreCommand};
+use crate::cli::{BulkArgs, Format, MigrateArgs, PutArgs, QueryArgs, StoreCommand};
 use crate::out;
 
 /// Runs a `vouch store` subcommand; returns the exit status.
@@ -23,6 +23,7 @@ pub fn run(cmd: StoreCommand, format: Format) -> u8 {
         StoreCommand::Put(a) => put_cmd(a, json_out),
         StoreCommand::Get(a) => query_cmd(a, json_out, false),
         StoreCommand::History(a) => query_cmd(a, json_out, true),
+        StoreCommand::Migrate(a) => migrate_cmd(a, json_out),
         StoreCommand::PutBulk(a) => bulk_cmd(a, json_out),
     };
     out::finish(r, format)
@@ -193,6 +194,26 @@ fn query_cmd(a: QueryArgs, json_out: bool, all: bool) -> Result<u8, CliError> {
             outln!("  warning      {}", w.line());
         }
         outln!("  recorded     {}", r.recorded_at);
+    }
+    Ok(EXIT_OK)
+}
+
+fn migrate_cmd(a: MigrateArgs, json_out: bool) -> Result<u8, CliError> {
+    let n = vouch_cli::store::migrate(&a.from, &a.to)?;
+    if json_out {
+        out::json(&json!({
+            "ok": true, "from": a.from.display().to_string(), "to": Location::of(&a.to).label(),
+            "records": n.records, "apiKeys": n.api_keys, "auditRows": n.audit_rows,
+        }));
+    } else {
+        outln!(
+            "copied {} record(s), {} API key(s), {} audit row(s) from {} to {}",
+            n.records,
+            n.api_keys,
+            n.audit_rows,
+            a.from.display(),
+            Location::of(&a.to).label()
+        );
     }
     Ok(EXIT_OK)
 }
