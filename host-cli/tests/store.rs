@@ -1644,3 +1644,89 @@ fn postgres_store_migrate_round_trip_and_non_empty_target() {
     );
     assert_eq!(s.snapshot("fresh.db"), ["relations: []"]);
 }
+
+/// TLS when the connection string asks for it: a server that takes TCP connections over TLS only
+/// (plain ones are rejected) is used with `sslmode=require`, `verify-ca` and `verify-full` (URL
+/// and key=value forms); `verify-full` refuses a certificate that does not name the host
+/// (`verify-ca` does not check the name) and needs `sslrootcert`; plain TCP is refused by the
+/// server; TLS over a unix socket (which has none) is an error, never a plain connection.
+#[test]
+fn postgres_tls_when_the_connection_string_asks_for_it() {
+    let e = Env::setup();
+    let pg = common::pg::Pg::start_tls();
+    pg.create_db("tls");
+    let cert = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test-only-tls.crt");
+    let cert = cert.to_str().unwrap();
+    let port = pg.port;
+    let kv = |more: &str| format!("host=127.0.0.1 port={port} user=vouch dbname=tls {more}");
+    let full = kv(&format!("sslmode=verify-full sslrootcert={cert}"));
+    assert_eq!(
+        e.put(
+            &full,
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope.json"),
+            "enforce.json"
+        )
+        .code,
+        0
+    );
+    let get = |db: &str| {
+        common::run_in(
+            e.dir.path(),
+            &[
+                "store",
+                "get",
+                "--db",
+                db,
+                "--urn",
+                "urn:example:app",
+                "--format",
+                "json",
+            ],
+            None,
+            &[],
+        )
+    };
+    let ok = |db: &str| {
+        let r = get(db);
+        assert_eq!(r.code, 0, "{db}: {} {}", r.stdout, r.stderr);
+        assert_eq!(r.json()["record"]["verified"], true);
+    };
+    let refused = |db: &str, code: &str| {
+        let r = get(db);
+        assert_eq!(r.code, 2, "{db}: {}", r.stdout);
+        assert_eq!(r.json()["error"]["code"], code, "{db}: {}", r.stdout);
+        r.json()["error"]["message"].as_str().unwrap().to_string()
+    };
+    ok(&full);
+    ok(&format!(
+        "postgresql://vouch@127.0.0.1:{port}/tls?sslmode=verify-full&sslrootcert={}",
+        cert.replace('/', "%2F")
+    ));
+    ok(&format!(
+        "postgresql://vouch@localhost:{port}/tls?sslmode=require"
+    ));
+    ok(&kv("sslmode=require"));
+    ok(&kv(&format!("sslmode=verify-ca sslrootcert={cert}")));
+    // The certificate names localhost and 127.0.0.1, not this host name (dialled at 127.0.0.1).
+    let other = format!(
+        "host=db.invalid hostaddr=127.0.0.1 port={port} user=vouch dbname=tls sslrootcert={cert}"
+    );
+    ok(&format!("{other} sslmode=verify-ca"));
+    let m = refused(&format!("{other} sslmode=verify-full"), "store-error");
+    assert!(m.contains("TLS"), "{m}");
+    let m = refused(&kv("sslmode=verify-full"), "store-error");
+    assert!(m.contains("sslrootcert"), "{m}");
+    // Plain TCP: the server rejects it (so the connections above were TLS).
+    let m = refused(&kv("sslmode=disable"), "store-error");
+    assert!(m.contains("28000") || m.contains("pg_hba"), "{m}");
+    // A unix socket has no TLS: asked for, it is refused.
+    let sock = format!(
+        "host={} port={port} user=vouch dbname=tls sslmode=require",
+        pg.socket_dir().display()
+    );
+    let m = refused(&sock, "store-error");
+    assert!(m.contains("does not support TLS"), "{m}");
+    ok(&sock.replace("sslmode=require", "sslmode=disable"));
+}

@@ -426,15 +426,25 @@ fn tls_connector(mode: TlsMode, rootcert: Option<&Path>, label: &str) -> Result<
 /// or went away (the connection is then thrown away), `store-not-found` for a database that does
 /// not exist, else `store-error`.
 fn pg_err(label: &str, e: &postgres::Error) -> CliError {
+    // tokio-postgres names its error kinds only in their messages: a TLS handshake that fails
+    // (a certificate not trusted or not naming the host) and a configuration it refuses are
+    // the setup's fault, not an outage.
+    let text = e.to_string();
+    let setup = text.starts_with("error performing TLS handshake")
+        || text.starts_with("invalid configuration");
     let code = match e.code() {
         Some(c) if *c == SqlState::INVALID_CATALOG_NAME => Code::StoreNotFound,
         Some(c) if transient(c) => Code::StoreUnavailable,
         Some(_) => Code::StoreError,
+        None if setup => Code::StoreError,
         None => Code::StoreUnavailable,
     };
     let detail = match e.as_db_error() {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),
-        None => e.to_string(),
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{text}: {cause}"),
+            None => text,
+        },
     };
     CliError::new(code, format!("{label}: {detail}"))
 }

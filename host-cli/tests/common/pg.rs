@@ -51,6 +51,8 @@ pub struct Pg {
     child: Option<Child>,
     /// Extra `-c name=value` settings of the server.
     settings: Vec<String>,
+    /// The port (of the socket file name, and of TCP when the server listens on it).
+    pub port: u16,
 }
 
 impl Pg {
@@ -97,7 +99,57 @@ impl Pg {
             dir,
             child: None,
             settings: settings.iter().map(|s| s.to_string()).collect(),
+            port: 5432,
         };
+        pg.run();
+        pg
+    }
+
+    /// A cluster that also listens on 127.0.0.1 (a free port) with TLS, the fixture certificate
+    /// (`test-only-tls.crt`, for `localhost` and `127.0.0.1`) as its certificate, and TCP
+    /// connections accepted over TLS only (`hostssl`; `hostnossl` rejected).
+    pub fn start_tls() -> Pg {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut pg = Pg::start();
+        pg.kill9();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let data = pg.data_dir();
+        for (from, to) in [
+            ("test-only-tls.crt", "server.crt"),
+            ("test-only-tls.key", "server.key"),
+        ] {
+            std::fs::copy(fixtures.join(from), data.join(to)).unwrap();
+            let st = Command::new("chmod")
+                .args(["0600"])
+                .arg(data.join(to))
+                .status()
+                .unwrap();
+            assert!(st.success());
+            if rustix::process::geteuid().is_root() {
+                let st = Command::new("chown")
+                    .args(["nobody:nogroup"])
+                    .arg(data.join(to))
+                    .status()
+                    .unwrap();
+                assert!(st.success());
+            }
+        }
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n",
+        )
+        .unwrap();
+        pg.port = port;
+        pg.settings = vec![
+            "listen_addresses=127.0.0.1".into(),
+            "ssl=on".into(),
+            "ssl_cert_file=server.crt".into(),
+            "ssl_key_file=server.key".into(),
+        ];
         pg.run();
         pg
     }
@@ -122,6 +174,7 @@ impl Pg {
             let mut cmd = as_unprivileged(&pg_bin().join("postgres"));
             cmd.arg("-D")
                 .arg(self.data_dir())
+                .args(["-p", &self.port.to_string()])
                 .arg("-k")
                 .arg(self.dir.path())
                 .args(["-c", "listen_addresses=", "-c", "max_connections=100"])
@@ -194,8 +247,9 @@ impl Pg {
     /// A libpq key=value connection string to database `db` of this cluster.
     pub fn conninfo(&self, db: &str) -> String {
         format!(
-            "host={} port=5432 user=vouch dbname={db}",
-            self.dir.path().display()
+            "host={} port={} user=vouch dbname={db}",
+            self.dir.path().display(),
+            self.port
         )
     }
 
@@ -213,7 +267,7 @@ impl Pg {
                 b => format!("%{b:02X}"),
             })
             .collect();
-        format!("postgresql://vouch@{host}:5432/{db}")
+        format!("postgresql://vouch@{host}:{}/{db}", self.port)
     }
 
     /// A client of database `db`.
