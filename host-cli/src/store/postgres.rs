@@ -462,9 +462,28 @@ fn transient(c: &SqlState) -> bool {
         || *c == SqlState::T_R_DEADLOCK_DETECTED
 }
 
+/// A pooled connection and the statements prepared on it (each SQL text is parsed and planned
+/// once per connection, not once per call).
+struct PgConn {
+    client: Client,
+    statements: std::collections::HashMap<&'static str, postgres::Statement>,
+}
+
+impl PgConn {
+    /// The prepared statement of `sql` on this connection (prepared on first use).
+    fn stmt(&mut self, sql: &'static str) -> Result<postgres::Statement, postgres::Error> {
+        if let Some(st) = self.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.client.prepare(sql)?;
+        self.statements.insert(sql, st.clone());
+        Ok(st)
+    }
+}
+
 /// The pool's shared state.
 struct Slots {
-    idle: Vec<Client>,
+    idle: Vec<PgConn>,
     open: usize,
 }
 
@@ -485,11 +504,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// A connection checked out of the pool; back in on drop, unless it broke.
 struct Conn<'a> {
     pool: &'a Pool,
-    client: Option<Client>,
+    client: Option<PgConn>,
 }
 
 impl Conn<'_> {
-    fn client(&mut self) -> Result<&mut Client, CliError> {
+    fn client(&mut self) -> Result<&mut PgConn, CliError> {
         self.client.as_mut().ok_or_else(|| {
             CliError::new(
                 Code::StoreUnavailable,
@@ -503,7 +522,7 @@ impl Conn<'_> {
         let err = pg_err(&self.pool.label, e);
         let closed = e.is_closed()
             || e.as_db_error().is_none()
-            || self.client.as_ref().is_none_or(Client::is_closed)
+            || self.client.as_ref().is_none_or(|c| c.client.is_closed())
             || err.code == Code::StoreUnavailable;
         if closed {
             self.client = None;
@@ -523,7 +542,7 @@ impl Drop for Conn<'_> {
     fn drop(&mut self) {
         let mut s = lock(&self.pool.slots);
         match self.client.take() {
-            Some(c) if !c.is_closed() => s.idle.push(c),
+            Some(c) if !c.client.is_closed() => s.idle.push(c),
             Some(_) => s.open = s.open.saturating_sub(1),
             // Already counted out by `fail`.
             None => {}
@@ -534,11 +553,15 @@ impl Drop for Conn<'_> {
 }
 
 impl Pool {
-    fn connect(&self) -> Result<Client, postgres::Error> {
-        match &self.tls {
-            Tls::Off => self.config.connect(NoTls),
-            Tls::Rustls(t) => self.config.connect(t.clone()),
-        }
+    fn connect(&self) -> Result<PgConn, postgres::Error> {
+        let client = match &self.tls {
+            Tls::Off => self.config.connect(NoTls)?,
+            Tls::Rustls(t) => self.config.connect(t.clone())?,
+        };
+        Ok(PgConn {
+            client,
+            statements: std::collections::HashMap::new(),
+        })
     }
 
     /// A connection: an idle one, a new one while fewer than `max` are open, else the first one
@@ -548,7 +571,7 @@ impl Pool {
         let mut s = lock(&self.slots);
         loop {
             if let Some(c) = s.idle.pop() {
-                if c.is_closed() {
+                if c.client.is_closed() {
                     s.open = s.open.saturating_sub(1);
                     continue;
                 }
@@ -778,7 +801,8 @@ impl PgStore {
         let mut conn = self.pool.get()?;
         let kind = {
             let c = conn.client()?;
-            c.build_transaction()
+            c.client
+                .build_transaction()
                 .read_only(true)
                 .start()
                 .and_then(|mut tx| {
@@ -807,7 +831,7 @@ impl PgStore {
     fn migrate(&self) -> Result<(), CliError> {
         let label = self.pool.label.clone();
         self.with(|c| -> Result<Result<(), CliError>, postgres::Error> {
-            let mut tx = c.transaction()?;
+            let mut tx = c.client.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
             let refused = match classify(&mut tx)? {
                 Kind::Empty => {
@@ -840,27 +864,30 @@ impl PgStore {
     /// Runs `f` on a pooled connection; a failure is mapped (and a broken connection dropped).
     fn with<T>(
         &self,
-        f: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+        f: impl FnOnce(&mut PgConn) -> Result<T, postgres::Error>,
     ) -> Result<T, CliError> {
         let mut conn = self.pool.get()?;
         let r = f(conn.client()?);
         r.map_err(|e| conn.fail(&e))
     }
 
+    /// The records `sql` (a `select!`) selects.
     fn records(
         &self,
-        sql: &str,
+        sql: &'static str,
         args: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Record>, CliError> {
-        let sql = format!("{SELECT} {sql}");
-        self.with(|c| c.query(sql.as_str(), args))
-            .map(|rows| rows.iter().map(record_of).collect())
+        self.with(|c| {
+            let st = c.stmt(sql)?;
+            c.client.query(&st, args)
+        })
+        .map(|rows| rows.iter().map(record_of).collect())
     }
 
     /// The number of rows of each table: provenance, api_keys, audit_log (`store migrate`).
     pub fn counts(&self) -> Result<[i64; 3], CliError> {
         self.with(|c| {
-            let r = c.query_one(
+            let r = c.client.query_one(
                 "SELECT (SELECT count(*) FROM provenance), (SELECT count(*) FROM api_keys),
                         (SELECT count(*) FROM audit_log)",
                 &[],
@@ -876,7 +903,7 @@ impl PgStore {
     pub fn import(&self, data: &Export) -> Result<(), CliError> {
         let label = self.pool.label.clone();
         self.with(|c| -> Result<Result<(), CliError>, postgres::Error> {
-            let mut tx = c.transaction()?;
+            let mut tx = c.client.transaction()?;
             tx.batch_execute("LOCK TABLE provenance, api_keys, audit_log IN EXCLUSIVE MODE")?;
             let r = tx.query_one(
                 "SELECT (SELECT count(*) FROM provenance) + (SELECT count(*) FROM api_keys)
@@ -929,8 +956,17 @@ impl PgStore {
     }
 }
 
-const SELECT: &str = "SELECT urn, envelope, payload_type, digest, issuer, committed_at, build_tool, \
-     inputs, outputs, recorded_at, verified, warnings, seq, sig, policy_digest FROM provenance";
+/// The SELECT of every record column, then `$tail` (the WHERE and ORDER BY).
+macro_rules! select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT urn, envelope, payload_type, digest, issuer, committed_at, build_tool, ",
+            "inputs, outputs, recorded_at, verified, warnings, seq, sig, policy_digest ",
+            "FROM provenance ",
+            $tail
+        )
+    };
+}
 
 fn record_of(r: &postgres::Row) -> Record {
     let json_col = |s: Option<String>| s.and_then(|s| RawValue::from_string(s).ok());
@@ -1024,6 +1060,7 @@ fn insert_key(tx: &mut impl GenericClient, key: &ApiKey) -> Result<u64, postgres
 /// turns, and so a URN's sequence numbers are in commit order.
 fn lock_urns<'a>(
     tx: &mut impl GenericClient,
+    st: &Statements,
     urns: impl Iterator<Item = &'a str>,
 ) -> Result<(), postgres::Error> {
     let mut keys: Vec<i32> = urns
@@ -1035,17 +1072,18 @@ fn lock_urns<'a>(
     keys.sort_unstable();
     keys.dedup();
     for k in keys {
-        tx.execute(
-            "SELECT pg_advisory_xact_lock($1, $2)",
-            &[&URN_LOCK_CLASS, &k],
-        )?;
+        tx.execute(&st.lock, &[&URN_LOCK_CLASS, &k])?;
     }
     Ok(())
 }
 
-fn write_audit(tx: &mut impl GenericClient, a: &AuditEntry) -> Result<u64, postgres::Error> {
+fn write_audit(
+    tx: &mut impl GenericClient,
+    st: &postgres::Statement,
+    a: &AuditEntry,
+) -> Result<u64, postgres::Error> {
     tx.execute(
-        AUDIT_SQL,
+        st,
         &[
             &super::now(),
             &a.request_id,
@@ -1060,12 +1098,13 @@ fn write_audit(tx: &mut impl GenericClient, a: &AuditEntry) -> Result<u64, postg
 }
 
 /// One put of [`Store::put_batch`] inside the caller's savepoint (the URN locked).
-fn put_in(tx: &mut impl GenericClient, it: &PutItem<'_>) -> Result<PutOutcome, postgres::Error> {
+fn put_in(
+    tx: &mut impl GenericClient,
+    st: &Statements,
+    it: &PutItem<'_>,
+) -> Result<PutOutcome, postgres::Error> {
     let record = it.record;
-    let existing = tx.query_opt(
-        "SELECT seq, envelope, sig FROM provenance WHERE urn = $1 AND digest = $2",
-        &[&record.urn, &record.digest],
-    )?;
+    let existing = tx.query_opt(&st.existing, &[&record.urn, &record.digest])?;
     let existing: Option<(i64, Vec<u8>, Option<String>)> =
         existing.map(|r| (r.get(0), r.get(1), r.get(2)));
     let outcome = match existing {
@@ -1074,17 +1113,10 @@ fn put_in(tx: &mut impl GenericClient, it: &PutItem<'_>) -> Result<PutOutcome, p
         }
         Some((seq, _, _)) if !it.replace => PutOutcome::Conflict(seq),
         Some(_) => {
-            tx.execute(
-                "DELETE FROM provenance WHERE urn = $1 AND digest = $2",
-                &[&record.urn, &record.digest],
-            )?;
-            let ins = tx.prepare(INSERT_SQL)?;
-            PutOutcome::Replaced(insert_row(tx, &ins, record, None)?)
+            tx.execute(&st.delete, &[&record.urn, &record.digest])?;
+            PutOutcome::Replaced(insert_row(tx, &st.insert, record, None)?)
         }
-        None => {
-            let ins = tx.prepare(INSERT_SQL)?;
-            PutOutcome::Created(insert_row(tx, &ins, record, None)?)
-        }
+        None => PutOutcome::Created(insert_row(tx, &st.insert, record, None)?),
     };
     let (status, what) = match outcome {
         PutOutcome::Created(_) => (201, "created"),
@@ -1097,8 +1129,30 @@ fn put_in(tx: &mut impl GenericClient, it: &PutItem<'_>) -> Result<PutOutcome, p
         outcome: what.to_string(),
         ..it.audit.clone()
     };
-    write_audit(tx, &entry)?;
+    write_audit(tx, &st.audit, &entry)?;
     Ok(outcome)
+}
+
+/// The statements of a write, prepared (once per connection) before its transaction.
+struct Statements {
+    lock: postgres::Statement,
+    existing: postgres::Statement,
+    delete: postgres::Statement,
+    insert: postgres::Statement,
+    audit: postgres::Statement,
+}
+
+impl Statements {
+    fn of(c: &mut PgConn) -> Result<Statements, postgres::Error> {
+        Ok(Statements {
+            lock: c.stmt("SELECT pg_advisory_xact_lock($1, $2)")?,
+            existing: c
+                .stmt("SELECT seq, envelope, sig FROM provenance WHERE urn = $1 AND digest = $2")?,
+            delete: c.stmt("DELETE FROM provenance WHERE urn = $1 AND digest = $2")?,
+            insert: c.stmt(INSERT_SQL)?,
+            audit: c.stmt(AUDIT_SQL)?,
+        })
+    }
 }
 
 fn limit_of(limit: usize) -> i64 {
@@ -1108,10 +1162,10 @@ fn limit_of(limit: usize) -> i64 {
 impl Store for PgStore {
     fn insert(&mut self, records: &[Record]) -> Result<Vec<bool>, CliError> {
         self.with(|c| {
-            let mut tx = c.transaction()?;
-            lock_urns(&mut tx, records.iter().map(|r| r.urn.as_str()))?;
-            let del = tx.prepare("DELETE FROM provenance WHERE urn = $1 AND digest = $2")?;
-            let ins = tx.prepare(INSERT_SQL)?;
+            let st = Statements::of(c)?;
+            let (del, ins) = (st.delete.clone(), st.insert.clone());
+            let mut tx = c.client.transaction()?;
+            lock_urns(&mut tx, &st, records.iter().map(|r| r.urn.as_str()))?;
             let mut replaced = Vec::with_capacity(records.len());
             for r in records {
                 let n = tx.execute(&del, &[&r.urn, &r.digest])?;
@@ -1129,14 +1183,15 @@ impl Store for PgStore {
     ) -> Result<Vec<Result<PutOutcome, CliError>>, CliError> {
         let label = self.pool.label.clone();
         self.with(|c| {
-            let mut tx = c.transaction()?;
-            lock_urns(&mut tx, items.iter().map(|i| i.record.urn.as_str()))?;
+            let st = Statements::of(c)?;
+            let mut tx = c.client.transaction()?;
+            lock_urns(&mut tx, &st, items.iter().map(|i| i.record.urn.as_str()))?;
             let mut out = Vec::with_capacity(items.len());
             for it in items {
                 // Each put in a savepoint of its own: one that fails leaves nothing behind and
                 // the others still commit.
                 let mut sp = tx.transaction()?;
-                match put_in(&mut sp, it) {
+                match put_in(&mut sp, &st, it) {
                     Ok(o) => {
                         sp.commit()?;
                         out.push(Ok(o));
@@ -1156,18 +1211,18 @@ impl Store for PgStore {
 
     fn latest(&self, urn: &str) -> Result<Option<Record>, CliError> {
         Ok(self
-            .records("WHERE urn = $1 ORDER BY seq DESC LIMIT 1", &[&urn])?
+            .records(select!("WHERE urn = $1 ORDER BY seq DESC LIMIT 1"), &[&urn])?
             .into_iter()
             .next())
     }
 
     fn history(&self, urn: &str) -> Result<Vec<Record>, CliError> {
-        self.records("WHERE urn = $1 ORDER BY seq DESC", &[&urn])
+        self.records(select!("WHERE urn = $1 ORDER BY seq DESC"), &[&urn])
     }
 
     fn find(&self, urn: &str, digest: &str) -> Result<Option<Record>, CliError> {
         Ok(self
-            .records("WHERE urn = $1 AND digest = $2", &[&urn, &digest])?
+            .records(select!("WHERE urn = $1 AND digest = $2"), &[&urn, &digest])?
             .into_iter()
             .next())
     }
@@ -1179,31 +1234,34 @@ impl Store for PgStore {
         limit: usize,
     ) -> Result<Vec<Record>, CliError> {
         self.records(
-            "WHERE urn = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+            select!("WHERE urn = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"),
             &[&urn, &before.unwrap_or(i64::MAX), &limit_of(limit)],
         )
     }
 
     fn by_digest(&self, digest: &str, limit: usize) -> Result<Vec<Record>, CliError> {
         self.records(
-            "WHERE digest = $1 ORDER BY seq DESC LIMIT $2",
+            select!("WHERE digest = $1 ORDER BY seq DESC LIMIT $2"),
             &[&digest, &limit_of(limit)],
         )
     }
 
     fn by_issuer(&self, issuer: &str, limit: usize) -> Result<Vec<Record>, CliError> {
         self.records(
-            "WHERE issuer = $1 ORDER BY seq DESC LIMIT $2",
+            select!("WHERE issuer = $1 ORDER BY seq DESC LIMIT $2"),
             &[&issuer, &limit_of(limit)],
         )
     }
 
     fn audit(&mut self, entry: &AuditEntry) -> Result<(), CliError> {
-        self.with(|c| write_audit(c, entry).map(|_| ()))
+        self.with(|c| {
+            let st = c.stmt(AUDIT_SQL)?;
+            write_audit(&mut c.client, &st, entry).map(|_| ())
+        })
     }
 
     fn add_api_key(&mut self, key: &ApiKey) -> Result<(), CliError> {
-        self.with(|c| insert_key(c, key).map(|_| ()))
+        self.with(|c| insert_key(&mut c.client, key).map(|_| ()))
     }
 
     fn api_keys(&self) -> Result<Vec<ApiKey>, CliError> {
@@ -1219,7 +1277,7 @@ impl Store for PgStore {
 
     fn revoke_api_key(&mut self, key_id: &str, at: &str) -> Result<bool, CliError> {
         self.with(|c| {
-            c.execute(
+            c.client.execute(
                 "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE key_id = $1",
                 &[&key_id, &at],
             )
@@ -1229,11 +1287,12 @@ impl Store for PgStore {
 
     fn schema_version(&self) -> Result<i32, CliError> {
         let v: String = self.with(|c| {
-            c.query_one(
-                "SELECT value FROM vouch_meta WHERE key = 'schema_version'",
-                &[],
-            )
-            .map(|r| r.get(0))
+            c.client
+                .query_one(
+                    "SELECT value FROM vouch_meta WHERE key = 'schema_version'",
+                    &[],
+                )
+                .map(|r| r.get(0))
         })?;
         v.parse().map_err(|_| {
             CliError::new(
@@ -1245,7 +1304,7 @@ impl Store for PgStore {
 
     fn durable_commits(&self) -> Result<bool, CliError> {
         self.with(|c| {
-            let r = c.query_one(
+            let r = c.client.query_one(
                 "SELECT current_setting('synchronous_commit'), current_setting('fsync')",
                 &[],
             )?;
@@ -1263,8 +1322,8 @@ impl PgStore {
              revoked_at FROM api_keys WHERE {cond}"
         );
         let rows = self.with(|c| match arg {
-            Some(a) => c.query(sql.as_str(), &[&a]),
-            None => c.query(sql.as_str(), &[]),
+            Some(a) => c.client.query(sql.as_str(), &[&a]),
+            None => c.client.query(sql.as_str(), &[]),
         })?;
         Ok(rows
             .iter()
