@@ -6,6 +6,9 @@
 #
 #   bench/serve.sh              # 10 s per row
 #   SECONDS_PER_ROW=30 bench/serve.sh
+#   STORE=postgres bench/serve.sh   # the store in PostgreSQL (a cluster of its own, made here with
+#                                   # Debian's initdb as nobody, on a unix socket), then pgbench
+#                                   # writing rows of the same shape the same way, for comparison
 #
 # Each PUT stores a new record: the same signed card under a new URN each time (a record is
 # (urn, digest)), so every request is verified and committed (durable: the service's writer runs
@@ -22,12 +25,39 @@ target=$(cd "$root" && cargo metadata --format-version 1 --no-deps |
 vouch="$target/release/vouch"
 work=$(mktemp -d)
 server=
+pg=
 cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  [ -n "$pg" ] && kill "$pg" 2>/dev/null && wait "$pg" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
 cd "$work"
+
+store=${STORE:-sqlite}
+db=store.db
+if [ "$store" = postgres ]; then
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  as_pg() { # PostgreSQL refuses to run as root
+    if [ "$(id -u)" = 0 ]; then setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; else "$@"; fi
+  }
+  chmod 755 "$work"
+  mkdir pg
+  [ "$(id -u)" = 0 ] && chown nobody:nogroup pg
+  as_pg "$pgbin/initdb" -A trust -U vouch -E UTF8 -D "$work/pg/data" >/dev/null
+  as_pg "$pgbin/postgres" -D "$work/pg/data" -k "$work/pg" -c listen_addresses= \
+    -c max_connections=200 2> pg/server.log &
+  pg=$!
+  for _ in $(seq 100); do
+    "$pgbin/pg_isready" -q -h "$work/pg" -U vouch && break
+    sleep 0.1
+  done
+  "$pgbin/createdb" -h "$work/pg" -U vouch bench
+  db="host=$work/pg user=vouch dbname=bench"
+fi
 
 # Keys, an enforcing policy trusting both, and one signed card per algorithm.
 "$vouch" keygen --algorithm ed25519 --out ed >/dev/null 2>&1
@@ -43,11 +73,11 @@ printf 'bench manifest v1' > card.txt
 for k in ed p256; do
   "$vouch" sign --key "$k.key" --keyid "$k" statement.json --out "$k.dsse.json"
 done
-"$vouch" serve api-key add --db store.db --name bench --scope provenance:write \
+"$vouch" serve api-key add --db "$db" --name bench --scope provenance:write \
   --scope provenance:read --format json > apikey.json
 key=$(python3 -c 'import json; print(json.load(open("apikey.json"))["key"])')
 
-"$vouch" serve --db store.db --policy policy.json --listen 127.0.0.1:0 2> server.log &
+"$vouch" serve --db "$db" --policy policy.json --listen 127.0.0.1:0 2> server.log &
 server=$!
 for _ in $(seq 100); do
   grep -q 'listening on' server.log 2>/dev/null && break
@@ -129,4 +159,40 @@ for c in 8 32; do
   row "GET latest" "get-$c" "$c" get.lua "/v1/registry/urn:bench:get"
 done
 echo
-echo "wrk $secs s per row; vouch serve defaults (--max-jobs 8, --queue 64); $(nproc) cores shared."
+echo "wrk $secs s per row; vouch serve defaults (--max-jobs 8, --queue 64); store: $store; $(nproc) cores shared."
+
+if [ "$store" = postgres ]; then
+  # pgbench on the same server, the service stopped: each transaction does what one stored PUT
+  # does in the database (a URN advisory lock, the existence check, the record with an envelope
+  # of the same size, the audit row; synchronous_commit on), into copies of the store's tables.
+  kill "$server" && wait "$server" 2>/dev/null || true
+  server=
+  size=$(wc -c < "$work/ed.dsse.json")
+  psql() { "$pgbin/psql" -q -h "$work/pg" -U vouch -d bench -v ON_ERROR_STOP=1 "$@"; }
+  psql -c "CREATE TABLE pgb (LIKE provenance INCLUDING ALL);
+           CREATE TABLE pgb_audit (LIKE audit_log INCLUDING ALL);
+           CREATE SEQUENCE pgb_n;"
+  cat > pgb.sql <<SQL
+\\set k random(1, 2000000000)
+BEGIN;
+SELECT pg_advisory_xact_lock(1448039747, :k);
+SELECT nextval('pgb_n') AS n \\gset
+SELECT seq FROM pgb WHERE urn = 'urn:pgb:' || :n AND digest = 'ab';
+INSERT INTO pgb (urn, payload_type, digest, issuer, committed_at, build_tool, inputs, outputs,
+  recorded_at, verified, warnings, sig, policy_digest, envelope)
+  VALUES ('urn:pgb:' || :n, 'application/vnd.in-toto+json', 'ab', 'https://ci.example/bench',
+  '2026-01-01T00:00:00Z', 'vouch', '[]', '[{"name":"card"}]', '2026-01-01T00:00:00Z', true, NULL,
+  NULL, 'cd', convert_to(repeat('x', $size), 'UTF8'));
+INSERT INTO pgb_audit (at, request_id, key_id, action, urn, digest, status, outcome)
+  VALUES ('2026-01-01T00:00:00Z', 'r', 'k', 'put', 'urn:pgb:' || :n, 'ab', 201, 'created');
+END;
+SQL
+  echo
+  echo "| pgbench, the same rows | clients | tps |"
+  echo "|---|---:|---:|"
+  for c in 8 32; do
+    tps=$("$pgbin/pgbench" -n -h "$work/pg" -U vouch -c "$c" -j 2 -T "$secs" -M prepared \
+      -f pgb.sql bench 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+    printf '| insert + audit, synchronous_commit on | %d | %.0f |\n' "$c" "$tps"
+  done
+fi

@@ -16,6 +16,7 @@ use common::{BIN, Env};
 both_backends!(
     kill_9_during_a_stream_of_puts_loses_no_acknowledged_write,
     concurrent_writers_each_get_their_record,
+    put_batch_gives_each_put_its_outcome,
 );
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -1934,12 +1935,15 @@ fn a_key_over_the_rate_limit_is_429_with_retry_after() {
 
 /// The group commit of the store: several puts in one transaction, each with its own outcome
 /// and audit row, in order (a later put in the batch sees the earlier ones).
-#[test]
-fn put_batch_gives_each_put_its_outcome() {
-    use vouch_cli::store::{AuditEntry, OpenMode, PutItem, PutOutcome, Record, SqliteStore, Store};
+fn put_batch_gives_each_put_its_outcome(bk: Backend) {
+    use vouch_cli::store::{AuditEntry, Location, OpenMode, PutItem, PutOutcome, Record};
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("b.db");
-    let mut store = SqliteStore::open(&db, OpenMode::Write).unwrap();
+    let st = bk.stores(dir.path());
+    let db = match bk {
+        Backend::Sqlite => dir.path().join("b.db"),
+        Backend::Postgres => st.db("b.db").into(),
+    };
+    let mut store = Location::of(&db).open(OpenMode::Write, 1).unwrap();
     let record = |digest: &str, envelope: &str| Record {
         urn: "urn:example:b".into(),
         envelope: envelope.as_bytes().to_vec(),
@@ -2006,16 +2010,7 @@ fn put_batch_gives_each_put_its_outcome() {
             PutOutcome::Replaced(3),
         ]
     );
-    let outcomes: Vec<String> = {
-        let c = rusqlite::Connection::open(&db).unwrap();
-        let mut st = c
-            .prepare("SELECT outcome FROM audit_log ORDER BY id")
-            .unwrap();
-        st.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let outcomes = st.column("b.db", "SELECT outcome FROM audit_log ORDER BY id");
     assert_eq!(
         outcomes,
         ["created", "replayed", "conflict", "created", "replaced"]

@@ -225,6 +225,9 @@ pub struct Shared {
     policy_sha256: String,
     writer: Mutex<Box<dyn Store + Send>>,
     readers: Mutex<Vec<Box<dyn Store + Send>>>,
+    /// The store takes writes on several connections at once ([`Store::concurrent_writers`]):
+    /// each put commits on its job's own connection instead of queueing for the writer.
+    concurrent_writers: bool,
     admission: Arc<Semaphore>,
     slots: Arc<Semaphore>,
     draining: AtomicBool,
@@ -279,17 +282,30 @@ impl Shared {
 
     /// Runs `f` with a reader connection of the pool (inside a job).
     fn read<T>(&self, f: impl FnOnce(&dyn Store) -> Result<T, CliError>) -> Result<T, ApiError> {
+        self.own(|st| f(st))
+    }
+
+    /// Runs `f` with the job's own store handle (a reader; with concurrent writers, a handle
+    /// that also writes).
+    fn own<T>(&self, f: impl FnOnce(&mut dyn Store) -> Result<T, CliError>) -> Result<T, ApiError> {
         let pooled = lock(&self.readers).pop();
-        let conn = match pooled {
+        let mut conn = match pooled {
             Some(c) => c,
-            // The pool holds one connection per job slot, so this is not expected; a fresh
-            // connection keeps the service answering if it happens.
+            // The pool holds one handle per job slot, so this is not expected; a fresh one keeps
+            // the service answering if it happens.
             None => self
                 .db
-                .open(OpenMode::Read, 1)
+                .open(
+                    if self.concurrent_writers {
+                        OpenMode::Write
+                    } else {
+                        OpenMode::Read
+                    },
+                    1,
+                )
                 .map_err(|e| self.store_error(&e))?,
         };
-        let r = f(conn.as_ref());
+        let r = f(conn.as_mut());
         lock(&self.readers).push(conn);
         r.map_err(|e| self.store_error(&e))
     }
@@ -303,16 +319,23 @@ impl Shared {
         f(w.as_mut()).map_err(|e| self.store_error(&e))
     }
 
-    /// Commits a put (inside a job), grouped with the puts other jobs are waiting to commit: the
-    /// put joins the queue, then whoever holds the writer commits everything queued in one
-    /// transaction (each put in a savepoint of its own) and hands each its outcome. A put is
-    /// answered only after the transaction holding it has committed.
+    /// Commits a put (inside a job). With one writer at a time (SQLite) it is grouped with the
+    /// puts other jobs are waiting to commit: the put joins the queue, then whoever holds the
+    /// writer commits everything queued in one transaction (each put in a savepoint of its own)
+    /// and hands each its outcome. With concurrent writers (PostgreSQL) it is its own
+    /// transaction on the job's connection. Either way a put is answered only after the
+    /// transaction holding it has committed.
     fn commit_put(
         &self,
         record: Arc<Record>,
         audit: AuditEntry,
         replace: bool,
     ) -> Result<PutOutcome, ApiError> {
+        if self.concurrent_writers {
+            // One transaction per put on the job's own connection: the database orders the
+            // writers of a URN and groups the commits' flushes.
+            return self.own(|st| st.put_once(&record, &audit, replace));
+        }
         let slot: Slot = Arc::new(Mutex::new(None));
         lock(&self.pending).push(Pending {
             record,
@@ -477,7 +500,9 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
             ),
         ));
     }
+    let concurrent_writers = writer.concurrent_writers();
     let shared = Arc::new(Shared {
+        concurrent_writers,
         db,
         policy,
         policy_sha256,

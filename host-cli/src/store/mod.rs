@@ -218,9 +218,18 @@ pub trait Store {
     /// The schema version the store is at (a cheap query: whether the store answers).
     fn schema_version(&self) -> Result<i32, CliError>;
     /// Whether a commit on this connection is on disk before it returns, so that it survives a
-    /// power loss too (SQLite: `synchronous = FULL` in WAL mode). The registry service needs it
+    /// power loss too (SQLite: `synchronous = FULL` in WAL mode; PostgreSQL:
+    /// `synchronous_commit` not `off` and the server's `fsync` on). The registry service needs it
     /// before it acknowledges writes.
     fn durable_commits(&self) -> Result<bool, CliError>;
+    /// Whether several connections of this store may write at once, the database keeping each
+    /// URN's writes in order (PostgreSQL: row locks and a per-URN advisory lock). The registry
+    /// service then commits each put on a connection of its own, and the database groups the
+    /// commits' flushes; otherwise (SQLite: one writer at a time) the service queues puts behind
+    /// one writer and commits them in groups itself.
+    fn concurrent_writers(&self) -> bool {
+        false
+    }
 }
 
 /// One write of [`Store::put_batch`].

@@ -1186,6 +1186,20 @@ impl Store for PgStore {
             let st = Statements::of(c)?;
             let mut tx = c.client.transaction()?;
             lock_urns(&mut tx, &st, items.iter().map(|i| i.record.urn.as_str()))?;
+            if let [it] = items {
+                // One put: its own transaction, no savepoint needed.
+                return match put_in(&mut tx, &st, it) {
+                    Ok(o) => {
+                        tx.commit()?;
+                        Ok(vec![Ok(o)])
+                    }
+                    Err(e) if e.as_db_error().is_some() && !e.is_closed() => {
+                        tx.rollback()?;
+                        Ok(vec![Err(pg_err(&label, &e))])
+                    }
+                    Err(e) => Err(e),
+                };
+            }
             let mut out = Vec::with_capacity(items.len());
             for it in items {
                 // Each put in a savepoint of its own: one that fails leaves nothing behind and
@@ -1300,6 +1314,10 @@ impl Store for PgStore {
                 format!("{}: schema_version {v:?}", self.pool.label),
             )
         })
+    }
+
+    fn concurrent_writers(&self) -> bool {
+        true
     }
 
     fn durable_commits(&self) -> Result<bool, CliError> {
