@@ -30,6 +30,7 @@ cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
   [ -n "$pg" ] && kill "$pg" 2>/dev/null && wait "$pg" 2>/dev/null
   rm -rf "$work"
+  return 0
 }
 trap cleanup EXIT
 cd "$work"
@@ -165,6 +166,7 @@ if [ "$store" = postgres ]; then
   # pgbench on the same server, the service stopped: each transaction does what one stored PUT
   # does in the database (a URN advisory lock, the existence check, the record with an envelope
   # of the same size, the audit row; synchronous_commit on), into copies of the store's tables.
+  # (No ':' in the SQL text: pgbench would take ':name' inside a string for a variable.)
   kill "$server" && wait "$server" 2>/dev/null || true
   server=
   size=$(wc -c < "$work/ed.dsse.json")
@@ -173,18 +175,17 @@ if [ "$store" = postgres ]; then
            CREATE TABLE pgb_audit (LIKE audit_log INCLUDING ALL);
            CREATE SEQUENCE pgb_n;"
   cat > pgb.sql <<SQL
-\\set k random(1, 2000000000)
 BEGIN;
-SELECT pg_advisory_xact_lock(1448039747, :k);
-SELECT nextval('pgb_n') AS n \\gset
-SELECT seq FROM pgb WHERE urn = 'urn:pgb:' || :n AND digest = 'ab';
+SELECT pg_advisory_xact_lock(1448039747, hashtext('urn.pgb.' || nextval('pgb_n')));
+SELECT seq FROM pgb WHERE urn = 'urn.pgb.' || currval('pgb_n') AND digest = 'ab';
 INSERT INTO pgb (urn, payload_type, digest, issuer, committed_at, build_tool, inputs, outputs,
   recorded_at, verified, warnings, sig, policy_digest, envelope)
-  VALUES ('urn:pgb:' || :n, 'application/vnd.in-toto+json', 'ab', 'https://ci.example/bench',
-  '2026-01-01T00:00:00Z', 'vouch', '[]', '[{"name":"card"}]', '2026-01-01T00:00:00Z', true, NULL,
-  NULL, 'cd', convert_to(repeat('x', $size), 'UTF8'));
+  VALUES ('urn.pgb.' || currval('pgb_n'), 'application/vnd.in-toto+json', 'ab',
+  'https.//ci.example/bench', '2026-01-01T00.00.00Z', 'vouch', '[]', '[{"name":"card"}]',
+  '2026-01-01T00.00.00Z', true, NULL, NULL, 'cd', convert_to(repeat('x', $size), 'UTF8'));
 INSERT INTO pgb_audit (at, request_id, key_id, action, urn, digest, status, outcome)
-  VALUES ('2026-01-01T00:00:00Z', 'r', 'k', 'put', 'urn:pgb:' || :n, 'ab', 201, 'created');
+  VALUES ('2026-01-01T00.00.00Z', 'r', 'k', 'put', 'urn.pgb.' || currval('pgb_n'), 'ab', 201,
+  'created');
 END;
 SQL
   echo
@@ -192,7 +193,8 @@ SQL
   echo "|---|---:|---:|"
   for c in 8 32; do
     tps=$("$pgbin/pgbench" -n -h "$work/pg" -U vouch -c "$c" -j 2 -T "$secs" -M prepared \
-      -f pgb.sql bench 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+      -f pgb.sql bench 2>pgbench.err | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+    [ -n "$tps" ] || { cat pgbench.err; exit 1; }
     printf '| insert + audit, synchronous_commit on | %d | %.0f |\n' "$c" "$tps"
   done
 fi
