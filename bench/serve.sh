@@ -6,6 +6,7 @@
 #
 #   bench/serve.sh              # 10 s per row
 #   SECONDS_PER_ROW=30 bench/serve.sh
+#   SERVE_ARGS="--max-jobs 32" bench/serve.sh   # more flags of vouch serve
 #   STORE=postgres bench/serve.sh   # the store in PostgreSQL (a cluster of its own, made here with
 #                                   # Debian's initdb as nobody, on a unix socket), then pgbench
 #                                   # writing rows of the same shape the same way, for comparison
@@ -27,10 +28,9 @@ work=$(mktemp -d)
 server=
 pg=
 cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  [ -n "$pg" ] && kill "$pg" 2>/dev/null && wait "$pg" 2>/dev/null
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; fi
+  if [ -n "$pg" ]; then kill "$pg" 2>/dev/null; wait "$pg" 2>/dev/null || true; fi
   rm -rf "$work"
-  return 0
 }
 trap cleanup EXIT
 cd "$work"
@@ -78,7 +78,8 @@ done
   --scope provenance:read --format json > apikey.json
 key=$(python3 -c 'import json; print(json.load(open("apikey.json"))["key"])')
 
-"$vouch" serve --db "$db" --policy policy.json --listen 127.0.0.1:0 2> server.log &
+# shellcheck disable=SC2086 # SERVE_ARGS: more flags of vouch serve, e.g. "--max-jobs 32"
+"$vouch" serve --db "$db" --policy policy.json --listen 127.0.0.1:0 ${SERVE_ARGS:-} 2> server.log &
 server=$!
 for _ in $(seq 100); do
   grep -q 'listening on' server.log 2>/dev/null && break
@@ -137,6 +138,7 @@ row() { # label run-id connections script [path]
     "$((bad + errs))"
 }
 
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "| request | connections | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx or errors |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for alg in ed p256; do
@@ -160,7 +162,7 @@ for c in 8 32; do
   row "GET latest" "get-$c" "$c" get.lua "/v1/registry/urn:bench:get"
 done
 echo
-echo "wrk $secs s per row; vouch serve defaults (--max-jobs 8, --queue 64); store: $store; $(nproc) cores shared."
+echo "wrk $secs s per row; vouch serve defaults (--max-jobs 8, --queue 64) ${SERVE_ARGS:-}; store: $store; $(nproc) cores shared; load average before: $load."
 
 if [ "$store" = postgres ]; then
   # pgbench on the same server, the service stopped: each transaction does what one stored PUT
