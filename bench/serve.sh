@@ -38,26 +38,10 @@ cd "$work"
 store=${STORE:-sqlite}
 db=store.db
 if [ "$store" = postgres ]; then
-  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-  fi
-  pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-  as_pg() { # PostgreSQL refuses to run as root
-    if [ "$(id -u)" = 0 ]; then setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; else "$@"; fi
-  }
-  chmod 755 "$work"
-  mkdir pg
-  [ "$(id -u)" = 0 ] && chown nobody:nogroup pg
-  as_pg "$pgbin/initdb" -A trust -U vouch -E UTF8 -D "$work/pg/data" >/dev/null
-  as_pg "$pgbin/postgres" -D "$work/pg/data" -k "$work/pg" -c listen_addresses= \
-    -c max_connections=200 2> pg/server.log &
-  pg=$!
-  for _ in $(seq 100); do
-    "$pgbin/pg_isready" -q -h "$work/pg" -U vouch && break
-    sleep 0.1
-  done
-  "$pgbin/createdb" -h "$work/pg" -U vouch bench
-  db="host=$work/pg user=vouch dbname=bench"
+  # shellcheck source=bench/pg.sh
+  . "$root/bench/pg.sh"
+  pg_start
+  db=$(pg_db bench)
 fi
 
 # Keys, an enforcing policy trusting both, and one signed card per algorithm.
