@@ -216,23 +216,16 @@ impl Pg {
     /// `kill -9` of the server and every backend (its process group), waited for.
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let pid = c.id();
-            let _ = Command::new("kill")
-                .args(["-9", "--", &format!("-{pid}")])
-                .status();
+            use rustix::process::{Pid, Signal, kill_process_group, test_kill_process_group};
+            // The server leads a process group of its own (see `run`): its pid is the group's.
+            let group = Pid::from_raw(i32::try_from(c.id()).unwrap()).unwrap();
+            let _ = kill_process_group(group, Signal::KILL);
             let _ = c.kill();
             let _ = c.wait();
             // Backends of the group that outlive the postmaster for a moment.
             let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                let alive = Command::new("kill")
-                    .args(["-0", "--", &format!("-{pid}")])
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success());
-                if !alive {
-                    break;
-                }
+            while Instant::now() < deadline && test_kill_process_group(group).is_ok() {
+                let _ = kill_process_group(group, Signal::KILL);
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
