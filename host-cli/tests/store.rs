@@ -1582,6 +1582,28 @@ fn postgres_store_migrate_round_trip_and_non_empty_target() {
     let a = e.json(&["serve", "api-key", "list", "--db", "src.db"]);
     let b = e.json(&["serve", "api-key", "list", "--db", &dst]);
     assert_eq!(a.1, b.1);
+    // Keys are managed on the copy as on the original: revoke one, and an unknown one.
+    let ci = |v: &Value| -> Value {
+        v["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == "ci")
+            .unwrap()
+            .clone()
+    };
+    let id = ci(&a.1)["keyId"].as_str().unwrap().to_string();
+    assert!(ci(&a.1)["revokedAt"].is_null(), "{}", a.1);
+    e.ok(&["serve", "api-key", "revoke", "--db", &dst, &id]);
+    let b = e.json(&["serve", "api-key", "list", "--db", &dst]);
+    assert!(ci(&b.1)["revokedAt"].is_string(), "{}", b.1);
+    let (rc, v, _) = e.json(&["serve", "api-key", "revoke", "--db", &dst, "nosuchkey123"]);
+    assert_eq!(
+        (rc, v["error"]["code"].as_str()),
+        (1, Some("not-found")),
+        "{v}"
+    );
+    assert!(!v.to_string().contains("password"), "{v}");
     // Sequence numbers and audit rows as they were; new records come after them.
     let src = Backend::Sqlite.stores(e.dir.path());
     let q = "SELECT seq, urn, digest, recorded_at FROM provenance ORDER BY seq";
