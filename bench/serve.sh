@@ -6,6 +6,10 @@
 #
 #   bench/serve.sh              # 10 s per row
 #   SECONDS_PER_ROW=30 bench/serve.sh
+#   SERVE_ARGS="--max-jobs 32" bench/serve.sh   # more flags of vouch serve
+#   STORE=postgres bench/serve.sh   # the store in PostgreSQL (a cluster of its own, made here with
+#                                   # Debian's initdb as nobody, on a unix socket), then pgbench
+#                                   # writing rows of the same shape the same way, for comparison
 #
 # Each PUT stores a new record: the same signed card under a new URN each time (a record is
 # (urn, digest)), so every request is verified and committed (durable: the service's writer runs
@@ -22,12 +26,23 @@ target=$(cd "$root" && cargo metadata --format-version 1 --no-deps |
 vouch="$target/release/vouch"
 work=$(mktemp -d)
 server=
+pg=
 cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; fi
+  if [ -n "$pg" ]; then kill "$pg" 2>/dev/null; wait "$pg" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 cd "$work"
+
+store=${STORE:-sqlite}
+db=store.db
+if [ "$store" = postgres ]; then
+  # shellcheck source=bench/pg.sh
+  . "$root/bench/pg.sh"
+  pg_start
+  db=$(pg_db bench)
+fi
 
 # Keys, an enforcing policy trusting both, and one signed card per algorithm.
 "$vouch" keygen --algorithm ed25519 --out ed >/dev/null 2>&1
@@ -43,11 +58,12 @@ printf 'bench manifest v1' > card.txt
 for k in ed p256; do
   "$vouch" sign --key "$k.key" --keyid "$k" statement.json --out "$k.dsse.json"
 done
-"$vouch" serve api-key add --db store.db --name bench --scope provenance:write \
+"$vouch" serve api-key add --db "$db" --name bench --scope provenance:write \
   --scope provenance:read --format json > apikey.json
 key=$(python3 -c 'import json; print(json.load(open("apikey.json"))["key"])')
 
-"$vouch" serve --db store.db --policy policy.json --listen 127.0.0.1:0 2> server.log &
+# shellcheck disable=SC2086 # SERVE_ARGS: more flags of vouch serve, e.g. "--max-jobs 32"
+"$vouch" serve --db "$db" --policy policy.json --listen 127.0.0.1:0 ${SERVE_ARGS:-} 2> server.log &
 server=$!
 for _ in $(seq 100); do
   grep -q 'listening on' server.log 2>/dev/null && break
@@ -106,6 +122,7 @@ row() { # label run-id connections script [path]
     "$((bad + errs))"
 }
 
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "| request | connections | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx or errors |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for alg in ed p256; do
@@ -129,4 +146,41 @@ for c in 8 32; do
   row "GET latest" "get-$c" "$c" get.lua "/v1/registry/urn:bench:get"
 done
 echo
-echo "wrk $secs s per row; vouch serve defaults (--max-jobs 8, --queue 64); $(nproc) cores shared."
+echo "wrk $secs s per row; vouch serve defaults (--max-jobs 8, --queue 64) ${SERVE_ARGS:-}; store: $store; $(nproc) cores shared; load average before: $load."
+
+if [ "$store" = postgres ]; then
+  # pgbench on the same server, the service stopped: each transaction does what one stored PUT
+  # does in the database (a URN advisory lock, the existence check, the record with an envelope
+  # of the same size, the audit row; synchronous_commit on), into copies of the store's tables.
+  # (No ':' in the SQL text: pgbench would take ':name' inside a string for a variable.)
+  kill "$server" && wait "$server" 2>/dev/null || true
+  server=
+  size=$(wc -c < "$work/ed.dsse.json")
+  psql() { "$pgbin/psql" -q -h "$work/pg" -U vouch -d bench -v ON_ERROR_STOP=1 "$@"; }
+  psql -c "CREATE TABLE pgb (LIKE provenance INCLUDING ALL);
+           CREATE TABLE pgb_audit (LIKE audit_log INCLUDING ALL);
+           CREATE SEQUENCE pgb_n;"
+  cat > pgb.sql <<SQL
+BEGIN;
+SELECT pg_advisory_xact_lock(1448039747, hashtext('urn.pgb.' || nextval('pgb_n')));
+SELECT seq FROM pgb WHERE urn = 'urn.pgb.' || currval('pgb_n') AND digest = 'ab';
+INSERT INTO pgb (urn, payload_type, digest, issuer, committed_at, build_tool, inputs, outputs,
+  recorded_at, verified, warnings, sig, policy_digest, envelope)
+  VALUES ('urn.pgb.' || currval('pgb_n'), 'application/vnd.in-toto+json', 'ab',
+  'https.//ci.example/bench', '2026-01-01T00.00.00Z', 'vouch', '[]', '[{"name":"card"}]',
+  '2026-01-01T00.00.00Z', true, NULL, NULL, 'cd', convert_to(repeat('x', $size), 'UTF8'));
+INSERT INTO pgb_audit (at, request_id, key_id, action, urn, digest, status, outcome)
+  VALUES ('2026-01-01T00.00.00Z', 'r', 'k', 'put', 'urn.pgb.' || currval('pgb_n'), 'ab', 201,
+  'created');
+END;
+SQL
+  echo
+  echo "| pgbench, the same rows | clients | tps |"
+  echo "|---|---:|---:|"
+  for c in 8 32; do
+    tps=$("$pgbin/pgbench" -n -h "$work/pg" -U vouch -c "$c" -j 2 -T "$secs" -M prepared \
+      -f pgb.sql bench 2>pgbench.err | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+    [ -n "$tps" ] || { cat pgbench.err; exit 1; }
+    printf '| insert + audit, synchronous_commit on | %d | %.0f |\n' "$c" "$tps"
+  done
+fi

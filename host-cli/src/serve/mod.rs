@@ -29,7 +29,9 @@ use tokio::sync::Semaphore;
 
 use crate::error::{CliError, Code};
 use crate::policy::Policy;
-use crate::store::{AuditEntry, OpenMode, PutItem, PutOutcome, Record, SqliteStore, Store};
+use crate::store::{
+    AuditEntry, Location, OpenMode, PgStore, PutItem, PutOutcome, Record, SqliteStore, Store,
+};
 use crate::util::hex;
 
 /// Default `--max-body`: 1 MiB.
@@ -38,7 +40,8 @@ pub const DEFAULT_MAX_BODY: u64 = 1 << 20;
 /// How the service runs (the flags of `vouch serve`).
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The SQLite store (created on first use).
+    /// The store: an SQLite file (created on first use) or a PostgreSQL connection string
+    /// ([`Location::of`]).
     pub db: PathBuf,
     /// The policy every PUT is verified against.
     pub policy: PathBuf,
@@ -217,11 +220,14 @@ struct Pending {
 
 /// What every request shares.
 pub struct Shared {
-    db: PathBuf,
+    db: Location,
     policy: Policy,
     policy_sha256: String,
     writer: Mutex<Box<dyn Store + Send>>,
     readers: Mutex<Vec<Box<dyn Store + Send>>>,
+    /// The store takes writes on several connections at once ([`Store::concurrent_writers`]):
+    /// each put commits on its job's own connection instead of queueing for the writer.
+    concurrent_writers: bool,
     admission: Arc<Semaphore>,
     slots: Arc<Semaphore>,
     draining: AtomicBool,
@@ -276,16 +282,30 @@ impl Shared {
 
     /// Runs `f` with a reader connection of the pool (inside a job).
     fn read<T>(&self, f: impl FnOnce(&dyn Store) -> Result<T, CliError>) -> Result<T, ApiError> {
+        self.own(|st| f(st))
+    }
+
+    /// Runs `f` with the job's own store handle (a reader; with concurrent writers, a handle
+    /// that also writes).
+    fn own<T>(&self, f: impl FnOnce(&mut dyn Store) -> Result<T, CliError>) -> Result<T, ApiError> {
         let pooled = lock(&self.readers).pop();
-        let conn = match pooled {
+        let mut conn = match pooled {
             Some(c) => c,
-            // The pool holds one connection per job slot, so this is not expected; a fresh
-            // connection keeps the service answering if it happens.
-            None => Box::new(
-                SqliteStore::open(&self.db, OpenMode::Read).map_err(|e| self.store_error(&e))?,
-            ),
+            // The pool holds one handle per job slot, so this is not expected; a fresh one keeps
+            // the service answering if it happens.
+            None => self
+                .db
+                .open(
+                    if self.concurrent_writers {
+                        OpenMode::Write
+                    } else {
+                        OpenMode::Read
+                    },
+                    1,
+                )
+                .map_err(|e| self.store_error(&e))?,
         };
-        let r = f(conn.as_ref());
+        let r = f(conn.as_mut());
         lock(&self.readers).push(conn);
         r.map_err(|e| self.store_error(&e))
     }
@@ -299,16 +319,23 @@ impl Shared {
         f(w.as_mut()).map_err(|e| self.store_error(&e))
     }
 
-    /// Commits a put (inside a job), grouped with the puts other jobs are waiting to commit: the
-    /// put joins the queue, then whoever holds the writer commits everything queued in one
-    /// transaction (each put in a savepoint of its own) and hands each its outcome. A put is
-    /// answered only after the transaction holding it has committed.
+    /// Commits a put (inside a job). With one writer at a time (SQLite) it is grouped with the
+    /// puts other jobs are waiting to commit: the put joins the queue, then whoever holds the
+    /// writer commits everything queued in one transaction (each put in a savepoint of its own)
+    /// and hands each its outcome. With concurrent writers (PostgreSQL) it is its own
+    /// transaction on the job's connection. Either way a put is answered only after the
+    /// transaction holding it has committed.
     fn commit_put(
         &self,
         record: Arc<Record>,
         audit: AuditEntry,
         replace: bool,
     ) -> Result<PutOutcome, ApiError> {
+        if self.concurrent_writers {
+            // One transaction per put on the job's own connection: the database orders the
+            // writers of a URN and groups the commits' flushes.
+            return self.own(|st| st.put_once(&record, &audit, replace));
+        }
         let slot: Slot = Arc::new(Mutex::new(None));
         lock(&self.pending).push(Pending {
             record,
@@ -462,26 +489,24 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
     let policy_bytes = std::fs::read(&cfg.policy).map_err(|e| CliError::io(&cfg.policy, &e))?;
     let policy = Policy::from_bytes(&cfg.policy, &policy_bytes)?;
     let policy_sha256 = hex(&Sha256::digest(&policy_bytes));
-    let writer = SqliteStore::open(&cfg.db, OpenMode::Write)?;
-    writer.set_synchronous_full()?;
+    let db = Location::of(&cfg.db);
+    let (writer, readers) = open_service_store(&db, cfg.max_jobs)?;
     if !writer.durable_commits()? {
         return Err(CliError::new(
             Code::StoreError,
             format!(
-                "{}: cannot make commits durable (synchronous = FULL)",
-                cfg.db.display()
+                "{}: cannot make commits durable (SQLite: synchronous = FULL; PostgreSQL: synchronous_commit on and fsync on)",
+                db.label()
             ),
         ));
     }
-    let mut readers: Vec<Box<dyn Store + Send>> = Vec::with_capacity(cfg.max_jobs);
-    for _ in 0..cfg.max_jobs {
-        readers.push(Box::new(SqliteStore::open(&cfg.db, OpenMode::Read)?));
-    }
+    let concurrent_writers = writer.concurrent_writers();
     let shared = Arc::new(Shared {
-        db: cfg.db.clone(),
+        concurrent_writers,
+        db,
         policy,
         policy_sha256,
-        writer: Mutex::new(Box::new(writer)),
+        writer: Mutex::new(writer),
         readers: Mutex::new(readers),
         admission: Arc::new(Semaphore::new(cfg.max_jobs.saturating_add(cfg.queue))),
         slots: Arc::new(Semaphore::new(cfg.max_jobs)),
@@ -500,6 +525,36 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::new(Code::Internal, format!("cannot start the runtime: {e}")))?;
     rt.block_on(serve(cfg, shared, tls))
+}
+
+/// A store of either engine.
+type BoxedStore = Box<dyn Store + Send>;
+
+/// The service's writer (commits durable before they return) and one reader per job slot. SQLite:
+/// a connection each (`synchronous = FULL` on the writer). PostgreSQL: handles of one pool of
+/// `max_jobs + 1` connections (every commit waits for the WAL flush: `synchronous_commit = on`).
+fn open_service_store(
+    db: &Location,
+    max_jobs: usize,
+) -> Result<(BoxedStore, Vec<BoxedStore>), CliError> {
+    let mut readers: Vec<BoxedStore> = Vec::with_capacity(max_jobs);
+    match db {
+        Location::Sqlite(path) => {
+            let writer = SqliteStore::open(path, OpenMode::Write)?;
+            writer.set_synchronous_full()?;
+            for _ in 0..max_jobs {
+                readers.push(Box::new(SqliteStore::open(path, OpenMode::Read)?));
+            }
+            Ok((Box::new(writer), readers))
+        }
+        Location::Postgres(conninfo) => {
+            let pool = PgStore::open(conninfo, OpenMode::Write, max_jobs.saturating_add(1))?;
+            for _ in 0..max_jobs {
+                readers.push(Box::new(pool.clone()));
+            }
+            Ok((Box::new(pool), readers))
+        }
+    }
 }
 
 /// SIGTERM or SIGINT (Ctrl-C).

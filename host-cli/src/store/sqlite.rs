@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params};
 use serde_json::value::RawValue;
 
-use super::{ApiKey, AuditEntry, PutItem, PutOutcome, Record, Store};
+use super::{ApiKey, AuditEntry, Export, PutItem, PutOutcome, Record, Store};
 use crate::error::{CliError, Code};
 
 /// `PRAGMA application_id` of a vouch store ("VOUC").
@@ -671,6 +671,50 @@ impl Store for SqliteStore {
 }
 
 impl SqliteStore {
+    /// Everything in the store, in order: records by sequence number, API keys, audit rows by
+    /// id (`vouch store migrate`). Stores older than schema 3 have no keys and no audit log.
+    pub fn export(&self) -> Result<Export, CliError> {
+        let records = self.query(&format!("{} ORDER BY rowid", self.select()), &[])?;
+        if self.version < 3 {
+            return Ok(Export {
+                records,
+                api_keys: Vec::new(),
+                audit: Vec::new(),
+            });
+        }
+        let err = |e: rusqlite::Error| db_err(&self.path, e);
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT at, request_id, key_id, action, urn, digest, status, outcome FROM audit_log
+                 ORDER BY id",
+            )
+            .map_err(err)?;
+        let audit = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    AuditEntry {
+                        request_id: r.get(1)?,
+                        key_id: r.get(2)?,
+                        action: r.get(3)?,
+                        urn: r.get(4)?,
+                        digest: r.get(5)?,
+                        status: r.get(6)?,
+                        outcome: r.get(7)?,
+                    },
+                ))
+            })
+            .map_err(err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
+        Ok(Export {
+            records,
+            api_keys: self.api_keys()?,
+            audit,
+        })
+    }
+
     /// API keys and the audit log exist from schema 3 on.
     fn needs_v3(&self) -> Result<(), CliError> {
         if self.version >= 3 {

@@ -398,9 +398,29 @@ pub enum StoreCommand {
         "Exit codes: 0 found; 1 no record for the URN; 2 usage or environment error."
     ))]
     History(QueryArgs),
+    /// Copy an SQLite store into an empty PostgreSQL store, in order.
+    #[command(after_help = concat!(
+        "Example:\n  vouch store migrate --from store.db --to postgres://vouch@db.example/registry\n\n",
+        "Copies every record (keeping its sequence number, so history order is unchanged), API key\n",
+        "and audit row in one transaction, then checks that the target holds as many of each.\n",
+        "A target that holds anything is refused (target-not-empty) and left as it was.\n\n",
+        "Exit codes: 0 copied; 2 usage or environment error (nothing copied)."
+    ))]
+    Migrate(MigrateArgs),
     /// Put many envelopes from a list (benchmarks, backfills).
     #[command(hide = true)]
     PutBulk(BulkArgs),
+}
+
+/// `vouch store migrate` arguments.
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// The SQLite store to copy (read only).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The PostgreSQL store to copy into (a postgres:// URL or a key=value string); must be empty.
+    #[arg(long)]
+    pub to: PathBuf,
 }
 
 /// `vouch store put` arguments.

@@ -7,7 +7,7 @@ use serde_json::json;
 use vouch_cli::error::{CliError, Code, EXIT_OK};
 use vouch_cli::report;
 use vouch_cli::serve::{self, Config, auth};
-use vouch_cli::store::{OpenMode, SqliteStore, Store};
+use vouch_cli::store::{Location, OpenMode, open_store};
 
 use crate::cli::{ApiKeyCommand, Format, ServeArgs, ServeCommand};
 use crate::out;
@@ -54,7 +54,7 @@ fn api_key(c: ApiKeyCommand, json_out: bool) -> Result<u8, CliError> {
             expires,
         } => {
             let (key, stored) = auth::generate(&name, &scopes, &urn_prefixes, expires.as_deref())?;
-            let mut store = SqliteStore::open(&db, OpenMode::Write)?;
+            let mut store = open_store(&db, OpenMode::Write)?;
             store.add_api_key(&stored)?;
             if json_out {
                 out::json(&report::success(
@@ -69,7 +69,7 @@ fn api_key(c: ApiKeyCommand, json_out: bool) -> Result<u8, CliError> {
             }
         }
         ApiKeyCommand::List { db } => {
-            let store = SqliteStore::open(&db, OpenMode::Read)?;
+            let store = open_store(&db, OpenMode::Read)?;
             let keys = store.api_keys()?;
             if json_out {
                 let list: Vec<_> = keys
@@ -109,11 +109,11 @@ fn api_key(c: ApiKeyCommand, json_out: bool) -> Result<u8, CliError> {
             }
         }
         ApiKeyCommand::Revoke { db, key_id } => {
-            let mut store = SqliteStore::open(&db, OpenMode::Write)?;
+            let mut store = open_store(&db, OpenMode::Write)?;
             if !store.revoke_api_key(&key_id, &vouch_cli::store::now())? {
                 return Err(CliError::new(
                     Code::NotFound,
-                    format!("no API key {key_id:?} in {}", db.display()),
+                    format!("no API key {key_id:?} in {}", Location::of(&db).label()),
                 ));
             }
             if json_out {
