@@ -1936,6 +1936,155 @@ fn a_key_over_the_rate_limit_is_429_with_retry_after() {
     );
 }
 
+/// A client without a key cannot make the service write without bound: past `--refusal-limit`
+/// refusals per second from one address are 429 `rate-limited` with `Retry-After`, counted in
+/// the metrics, with one `rate-limited` audit row per address per 10 s instead of one each. The
+/// refusals within the budget keep their audit rows, and a client with a valid key (the same
+/// address) is still served.
+#[test]
+fn refused_auth_past_the_per_address_limit_is_429_and_writes_boundedly() {
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &["--refusal-limit", "5"]);
+    let body = body_object_card(
+        &e,
+        "urn:example:app",
+        "manifest.json",
+        Some("manifest.env.json"),
+        "s",
+    );
+    let bad = format!("vouch_aaaaaaaaaaaa_{}", &key[19..]);
+    let start = Instant::now();
+    // 8 clients, 40 refused requests each: no key, an unknown key, a malformed one.
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let (addr, bad, body) = (s.addr.clone(), bad.clone(), body.clone());
+            std::thread::spawn(move || {
+                (0..40)
+                    .map(|i| {
+                        let r = match (t + i) % 3 {
+                            0 => http(&addr, "GET", "/v1/registry/urn:example:app", &[], None),
+                            1 => http(
+                                &addr,
+                                "PUT",
+                                "/v1/registry/urn:example:app",
+                                &[("X-API-Key", &bad), ("Content-Type", "application/json")],
+                                Some(&body),
+                            ),
+                            _ => http(
+                                &addr,
+                                "GET",
+                                "/v1/provenance?issuer=x",
+                                &[("X-API-Key", "not-a-key")],
+                                None,
+                            ),
+                        };
+                        r.unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let answers: Vec<Resp> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let took = start.elapsed().as_secs_f64();
+    let refused = answers.iter().filter(|r| r.status == 401).count();
+    let limited: Vec<&Resp> = answers.iter().filter(|r| r.status == 429).collect();
+    assert_eq!(refused + limited.len(), 320, "only 401 and 429");
+    // The budget: a burst of 5, then 5 per second.
+    assert!(
+        refused as f64 <= 5.0 + 5.0 * took + 1.0,
+        "{refused} refusals answered 401 in {took:.2} s"
+    );
+    assert!(refused >= 5, "the burst is answered 401: {refused}");
+    for r in &limited {
+        let wait: u32 = r.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+        assert_eq!(
+            r.error_body(),
+            json!({"error": "rate-limited", "message": "too many refused requests from this address; retry later"})
+        );
+    }
+    // Counted in the metrics, each limited answer.
+    let m = s.get("/metrics", None).body;
+    assert!(
+        m.contains(&format!(
+            "vouch_refusals_rate_limited_total {}\n",
+            limited.len()
+        )),
+        "{m}"
+    );
+    assert!(m.contains(
+        "vouch_http_requests_total{route=\"/v1/registry/{urn}\",method=\"PUT\",status=\"429\"}"
+    ));
+    // A client with a valid key, from the same address, is served at once.
+    let r = s.put("urn:example:app", &key, &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = s.get("/v1/registry/urn:example:app", Some(&key));
+    assert_eq!(r.status, 200, "{}", r.body);
+    drop(s);
+    // The audit log: a row for every 401, and one `rate-limited` row per 10 s of being over the
+    // limit — not a row per request.
+    let dbp = e.path("r.db");
+    assert_eq!(
+        count(
+            &dbp,
+            "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 401"
+        ),
+        refused as i64
+    );
+    let markers = count(
+        &dbp,
+        "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 429 AND outcome = 'rate-limited'",
+    );
+    assert!(
+        markers >= 1 && markers as f64 <= 1.0 + took / 10.0,
+        "{markers} rate-limited rows in {took:.2} s"
+    );
+    assert_eq!(
+        count(&dbp, "SELECT count(*) FROM audit_log WHERE action = 'auth'"),
+        refused as i64 + markers
+    );
+    assert_eq!(count(&dbp, "SELECT count(*) FROM provenance"), 1);
+}
+
+/// `--refusal-limit 0` turns the limit off: every refusal is a 401 with its own audit row (the
+/// rows are written in batches, each one committed before its answer).
+#[test]
+fn without_a_refusal_limit_every_refusal_is_audited() {
+    let e = setup();
+    let _key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &["--refusal-limit", "0"]);
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let addr = s.addr.clone();
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|_| {
+                        http(&addr, "GET", "/v1/registry/urn:example:app", &[], None)
+                            .unwrap()
+                            .status
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for t in threads {
+        assert!(t.join().unwrap().iter().all(|s| *s == 401));
+    }
+    // Each answer came after its row committed: all 200 are there while the service still runs.
+    assert_eq!(
+        count(
+            &e.path("r.db"),
+            "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 401 AND outcome = 'missing-key'"
+        ),
+        200
+    );
+    drop(s);
+}
+
 /// The group commit of the store: several puts in one transaction, each with its own outcome
 /// and audit row, in order (a later put in the batch sees the earlier ones).
 #[test]

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
-use super::{ApiError, Deadline, RequestId, Shared, auth};
+use super::{ApiError, Deadline, Peer, RefusalBudget, RequestId, Shared, auth};
 use crate::error::Code;
 use crate::log::Log;
 use crate::store::{
@@ -96,11 +96,15 @@ impl Caller {
     }
 }
 
-/// Authenticates the request's `X-API-Key` and checks its scope and (when given) the URN. Every
-/// refusal writes an audit row and answers 401 `unauthenticated` (no key, or an unknown, revoked
-/// or expired one, all alike) or 403 `forbidden`. Reads with `--public-read` need no key.
+/// Authenticates the request's `X-API-Key` and checks its scope and (when given) the URN. A
+/// refusal answers 401 `unauthenticated` (no key, or an unknown, revoked or expired one, all
+/// alike) or 403 `forbidden`, with an audit row (batched with other writes), while the client
+/// address is within `--refusal-limit`; beyond it, 429 `rate-limited` with `Retry-After`, counted
+/// in the metrics, with one `rate-limited` audit row per address every
+/// [`super::REFUSAL_MARKER_SECS`]. Reads with `--public-read` need no key.
 async fn authorize(
     shared: &Arc<Shared>,
+    peer: Option<Peer>,
     headers: &HeaderMap,
     request_id: &str,
     scope: &'static str,
@@ -195,9 +199,33 @@ async fn authorize(
         Err((mut entry, status)) => {
             entry.request_id = request_id.to_string();
             let outcome = entry.outcome.clone();
-            shared
-                .job(move |s| s.write(|st| st.audit(&entry)))
-                .await??;
+            match shared.refusal_budget(peer) {
+                RefusalBudget::Audit => shared.job(move |s| s.audit(entry)).await??,
+                RefusalBudget::Limited {
+                    marker,
+                    retry_after,
+                } => {
+                    shared
+                        .metrics
+                        .refusals_rate_limited
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if marker {
+                        let entry = AuditEntry {
+                            status: 429,
+                            outcome: "rate-limited".into(),
+                            ..entry
+                        };
+                        shared.job(move |s| s.audit(entry)).await??;
+                    }
+                    let mut e = ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        Code::RateLimited,
+                        "too many refused requests from this address; retry later",
+                    );
+                    e.retry_after = Some(retry_after);
+                    return Err(e);
+                }
+            }
             if status == StatusCode::FORBIDDEN {
                 Err(ApiError::new(
                     status,
@@ -359,11 +387,21 @@ async fn put_record(
         Some(_) => return Err(ApiError::bad_request("replace is true or false")),
     };
     let (parts, body) = req.into_parts();
-    let caller = authorize(&shared, &parts.headers, &rid, auth::SCOPE_WRITE, Some(&urn)).await?;
+    let peer = parts.extensions.get::<Peer>().copied();
+    let caller = authorize(
+        &shared,
+        peer,
+        &parts.headers,
+        &rid,
+        auth::SCOPE_WRITE,
+        Some(&urn),
+    )
+    .await?;
     if replace {
         // Replacing needs the replace scope as well (checked, and a refusal audited, the same way).
         authorize(
             &shared,
+            peer,
             &parts.headers,
             &rid,
             auth::SCOPE_REPLACE,
@@ -393,9 +431,7 @@ async fn put_record(
                 outcome: e.code.clone(),
                 ..audit
             };
-            shared
-                .job(move |s| s.write(|st| st.audit(&entry)))
-                .await??;
+            shared.job(move |s| s.audit(entry)).await??;
             return Err(e);
         }
     };
@@ -423,7 +459,7 @@ async fn put_record(
                             outcome,
                             ..audit
                         };
-                        s.write(|st| st.audit(&entry))?;
+                        s.audit(entry)?;
                         let missing = problem.code == Code::MissingProvenance.as_str();
                         let mut e = ApiError::new(
                             StatusCode::UNPROCESSABLE_ENTITY,
@@ -570,10 +606,12 @@ async fn get_latest(
     State(shared): State<Arc<Shared>>,
     Path(urn): Path<String>,
     axum::Extension(RequestId(rid)): axum::Extension<RequestId>,
+    peer: Option<axum::Extension<Peer>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     check_urn(&urn)?;
-    authorize(&shared, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
+    let peer = peer.map(|p| p.0);
+    authorize(&shared, peer, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
     let u = urn.clone();
     let rec = shared.job(move |s| s.read(|st| st.latest(&u))).await??;
     match rec {
@@ -605,6 +643,7 @@ async fn get_history(
     State(shared): State<Arc<Shared>>,
     Path(urn): Path<String>,
     axum::Extension(RequestId(rid)): axum::Extension<RequestId>,
+    peer: Option<axum::Extension<Peer>>,
     headers: HeaderMap,
     page: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -620,7 +659,8 @@ async fn get_history(
                 .ok_or_else(|| ApiError::bad_request("cursor is not one this service gave"))?,
         ),
     };
-    authorize(&shared, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
+    let peer = peer.map(|p| p.0);
+    authorize(&shared, peer, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
     let u = urn.clone();
     let mut records = shared
         .job(move |s| s.read(|st| st.history_page(&u, before, limit + 1)))
@@ -643,11 +683,13 @@ async fn get_one(
     State(shared): State<Arc<Shared>>,
     Path((urn, digest)): Path<(String, String)>,
     axum::Extension(RequestId(rid)): axum::Extension<RequestId>,
+    peer: Option<axum::Extension<Peer>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     check_urn(&urn)?;
     let hex_digest = parse_digest(&digest)?;
-    authorize(&shared, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
+    let peer = peer.map(|p| p.0);
+    authorize(&shared, peer, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
     let (u, d) = (urn.clone(), hex_digest.clone());
     let rec = shared.job(move |s| s.read(|st| st.find(&u, &d))).await??;
     let Some(r) = rec else {
@@ -696,6 +738,7 @@ struct SearchQuery {
 async fn search(
     State(shared): State<Arc<Shared>>,
     axum::Extension(RequestId(rid)): axum::Extension<RequestId>,
+    peer: Option<axum::Extension<Peer>>,
     headers: HeaderMap,
     q: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -714,7 +757,8 @@ async fn search(
             ));
         }
     };
-    let caller = authorize(&shared, &headers, &rid, auth::SCOPE_READ, None).await?;
+    let peer = peer.map(|p| p.0);
+    let caller = authorize(&shared, peer, &headers, &rid, auth::SCOPE_READ, None).await?;
     let records = shared
         .job(move |s| {
             s.read(|st| match &by {

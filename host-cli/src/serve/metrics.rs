@@ -28,6 +28,9 @@ pub struct Metrics {
     pub jobs_in_flight: AtomicI64,
     /// Store calls that failed.
     pub store_errors: AtomicU64,
+    /// Refused authentications answered 429 because their client address was over
+    /// `--refusal-limit` (each without an audit row of its own).
+    pub refusals_rate_limited: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -133,6 +136,15 @@ impl Metrics {
             out,
             "vouch_store_errors_total {}",
             self.store_errors.load(Ordering::Relaxed)
+        );
+        out.push_str(
+            "# HELP vouch_refusals_rate_limited_total Refused authentications answered 429 (client address over --refusal-limit), each without an audit row of its own.\n",
+        );
+        out.push_str("# TYPE vouch_refusals_rate_limited_total counter\n");
+        let _ = writeln!(
+            out,
+            "vouch_refusals_rate_limited_total {}",
+            self.refusals_rate_limited.load(Ordering::Relaxed)
         );
         out
     }

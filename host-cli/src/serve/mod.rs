@@ -34,6 +34,14 @@ use crate::util::hex;
 
 /// Default `--max-body`: 1 MiB.
 pub const DEFAULT_MAX_BODY: u64 = 1 << 20;
+/// Default `--refusal-limit`: refused authentications per second per client address.
+pub const DEFAULT_REFUSAL_LIMIT: u32 = 20;
+/// While an address stays over `--refusal-limit`, one `rate-limited` audit row per this many
+/// seconds records it (the rest are counted in `vouch_refusals_rate_limited_total`).
+pub const REFUSAL_MARKER_SECS: u64 = 10;
+/// Client addresses whose refusals are counted one by one; beyond this many, new addresses share
+/// one budget (so that the table stays bounded whatever the number of clients).
+pub const MAX_TRACKED_ADDRESSES: usize = 4096;
 
 /// How the service runs (the flags of `vouch serve`).
 #[derive(Clone, Debug)]
@@ -66,6 +74,10 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Requests per second each API key may send (burst: as many at once); 0: no limit.
     pub rate_limit: u32,
+    /// Refused authentications per second each client address may cause (burst: as many at
+    /// once) before its further refusals are answered 429 `rate-limited` without an audit row
+    /// each (see docs/serve.md, "Refused requests"); 0: no limit.
+    pub refusal_limit: u32,
 }
 
 impl Config {
@@ -86,6 +98,7 @@ impl Config {
             queue: 64,
             shutdown_grace: Duration::from_secs(10),
             rate_limit: 0,
+            refusal_limit: DEFAULT_REFUSAL_LIMIT,
         }
     }
 }
@@ -204,15 +217,46 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// The outcome of one put, filled in by whichever job committed it.
-type Slot = Arc<Mutex<Option<Result<PutOutcome, CliError>>>>;
+/// The outcome of one write (`None` for an audit row on its own), filled in by whichever job
+/// committed it.
+type Slot = Arc<Mutex<Option<Result<Option<PutOutcome>, CliError>>>>;
 
-/// A put waiting for the writer.
+/// A write waiting for the writer.
+enum Write {
+    /// A put: the record and its audit row, in one transaction.
+    Put {
+        record: Arc<Record>,
+        audit: AuditEntry,
+        replace: bool,
+    },
+    /// An audit row on its own (a refusal).
+    Audit(AuditEntry),
+}
+
+/// A write waiting for the writer, with where its outcome goes.
 struct Pending {
-    record: Arc<Record>,
-    audit: AuditEntry,
-    replace: bool,
+    write: Write,
     slot: Slot,
+}
+
+/// The client address a connection came from (set by the accept loop).
+#[derive(Clone, Copy, Debug)]
+pub struct Peer(pub std::net::IpAddr);
+
+/// Refused authentications of one client address: a token bucket, and when its last
+/// `rate-limited` audit row was written.
+struct RefusalBucket {
+    tokens: f64,
+    at: Instant,
+    marked: Option<Instant>,
+}
+
+/// What to do with one refused authentication.
+enum RefusalBudget {
+    /// Within the address's budget: answer 401/403 with an audit row.
+    Audit,
+    /// Over it: answer 429 with `Retry-After`; `marker`: write a `rate-limited` audit row.
+    Limited { marker: bool, retry_after: u32 },
 }
 
 /// What every request shares.
@@ -230,8 +274,12 @@ pub struct Shared {
     request_timeout: Duration,
     metrics: metrics::Metrics,
     rate_limit: u32,
-    /// Puts waiting for the writer (group commit: whoever gets the writer commits them all).
+    /// Writes waiting for the writer (group commit: whoever gets the writer commits them all).
     pending: Mutex<Vec<Pending>>,
+    refusal_limit: u32,
+    /// Per client address (an IPv6 address by its /64; `None`: every address beyond
+    /// [`MAX_TRACKED_ADDRESSES`]): refused authentications.
+    refusals: Mutex<std::collections::HashMap<Option<std::net::IpAddr>, RefusalBucket>>,
     /// Per API key id: tokens left and when they were counted.
     buckets: Mutex<std::collections::HashMap<String, (f64, Instant)>>,
 }
@@ -299,21 +347,39 @@ impl Shared {
         f(w.as_mut()).map_err(|e| self.store_error(&e))
     }
 
-    /// Commits a put (inside a job), grouped with the puts other jobs are waiting to commit: the
-    /// put joins the queue, then whoever holds the writer commits everything queued in one
-    /// transaction (each put in a savepoint of its own) and hands each its outcome. A put is
-    /// answered only after the transaction holding it has committed.
+    /// Commits a put (inside a job), grouped with the writes other jobs are waiting to commit:
+    /// see [`Shared::commit`].
     fn commit_put(
         &self,
         record: Arc<Record>,
         audit: AuditEntry,
         replace: bool,
     ) -> Result<PutOutcome, ApiError> {
-        let slot: Slot = Arc::new(Mutex::new(None));
-        lock(&self.pending).push(Pending {
+        match self.commit(Write::Put {
             record,
             audit,
             replace,
+        })? {
+            Some(o) => Ok(o),
+            None => Err(ApiError::internal("a put was committed as an audit row")),
+        }
+    }
+
+    /// Writes an audit row on its own (inside a job), grouped like a put; returns once it is
+    /// committed.
+    fn audit(&self, entry: AuditEntry) -> Result<(), ApiError> {
+        self.commit(Write::Audit(entry)).map(|_| ())
+    }
+
+    /// Commits a write (inside a job), grouped with the writes other jobs are waiting to commit:
+    /// the write joins the queue, then whoever holds the writer commits everything queued — the
+    /// puts in one transaction (each in a savepoint of its own), the audit rows of refusals in
+    /// one more — and hands each its outcome. A write is answered only after the transaction
+    /// holding it has committed.
+    fn commit(&self, write: Write) -> Result<Option<PutOutcome>, ApiError> {
+        let slot: Slot = Arc::new(Mutex::new(None));
+        lock(&self.pending).push(Pending {
+            write,
             slot: Arc::clone(&slot),
         });
         let mut writer = lock(&self.writer);
@@ -323,36 +389,122 @@ impl Shared {
             Some(r) => r,
             None => {
                 let batch = std::mem::take(&mut *lock(&self.pending));
-                let items: Vec<PutItem<'_>> = batch
-                    .iter()
-                    .map(|p| PutItem {
-                        record: &p.record,
-                        audit: &p.audit,
-                        replace: p.replace,
-                    })
-                    .collect();
-                match writer.put_batch(&items) {
-                    Ok(results) => {
-                        for (p, r) in batch.iter().zip(results) {
-                            *lock(&p.slot) = Some(r);
+                let mut puts = Vec::new();
+                let mut put_slots = Vec::new();
+                let mut audits = Vec::new();
+                let mut audit_slots = Vec::new();
+                for p in &batch {
+                    match &p.write {
+                        Write::Put {
+                            record,
+                            audit,
+                            replace,
+                        } => {
+                            puts.push(PutItem {
+                                record,
+                                audit,
+                                replace: *replace,
+                            });
+                            put_slots.push(&p.slot);
+                        }
+                        Write::Audit(a) => {
+                            audits.push(a.clone());
+                            audit_slots.push(&p.slot);
                         }
                     }
-                    Err(e) => {
-                        for p in &batch {
-                            *lock(&p.slot) = Some(Err(e.clone()));
+                }
+                if !puts.is_empty() {
+                    match writer.put_batch(&puts) {
+                        Ok(results) => {
+                            for (s, r) in put_slots.iter().zip(results) {
+                                *lock(s) = Some(r.map(Some));
+                            }
                         }
+                        Err(e) => {
+                            for s in &put_slots {
+                                *lock(s) = Some(Err(e.clone()));
+                            }
+                        }
+                    }
+                }
+                if !audits.is_empty() {
+                    let r = writer.audit_batch(&audits).map(|()| None);
+                    for s in &audit_slots {
+                        *lock(s) = Some(r.clone());
                     }
                 }
                 lock(&slot).take().unwrap_or_else(|| {
                     Err(CliError::new(
                         Code::Internal,
-                        "a queued put was not committed",
+                        "a queued write was not committed",
                     ))
                 })
             }
         };
         drop(writer);
         result.map_err(|e| self.store_error(&e))
+    }
+
+    /// Counts one refused authentication against the client address's budget
+    /// (`--refusal-limit` per second, as many at once).
+    fn refusal_budget(&self, peer: Option<Peer>) -> RefusalBudget {
+        if self.refusal_limit == 0 {
+            return RefusalBudget::Audit;
+        }
+        let rate = f64::from(self.refusal_limit);
+        let now = Instant::now();
+        let addr = peer.map(|Peer(ip)| match ip {
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => std::net::IpAddr::V4(v4),
+                // One budget per /64: a host usually has a whole /64 to pick addresses from.
+                None => std::net::IpAddr::V6(std::net::Ipv6Addr::from(
+                    v6.to_bits() & !((1u128 << 64) - 1),
+                )),
+            },
+            v4 => v4,
+        });
+        let mut table = lock(&self.refusals);
+        let key = if table.contains_key(&addr) || table.len() < MAX_TRACKED_ADDRESSES {
+            addr
+        } else {
+            // Forget addresses whose budget has refilled; if the table is still full, this
+            // address shares the overflow budget.
+            let full = Duration::from_secs_f64(1.0 + 1.0 / rate);
+            table.retain(|k, b| {
+                k.is_none()
+                    || now.duration_since(b.at) < full
+                    || b.marked.is_some_and(|m| {
+                        now.duration_since(m) < Duration::from_secs(REFUSAL_MARKER_SECS)
+                    })
+            });
+            if table.len() < MAX_TRACKED_ADDRESSES {
+                addr
+            } else {
+                None
+            }
+        };
+        let b = table.entry(key).or_insert(RefusalBucket {
+            tokens: rate,
+            at: now,
+            marked: None,
+        });
+        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(rate);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            return RefusalBudget::Audit;
+        }
+        let marker = b
+            .marked
+            .is_none_or(|m| now.duration_since(m) >= Duration::from_secs(REFUSAL_MARKER_SECS));
+        if marker {
+            b.marked = Some(now);
+        }
+        let wait = ((1.0 - b.tokens) / rate).ceil().clamp(1.0, 60.0);
+        RefusalBudget::Limited {
+            marker,
+            retry_after: wait as u32,
+        }
     }
 
     /// Takes one request from the key's token bucket (`rate_limit` per second, as many at once),
@@ -493,6 +645,8 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         rate_limit: cfg.rate_limit,
         buckets: Mutex::new(std::collections::HashMap::new()),
         pending: Mutex::new(Vec::new()),
+        refusal_limit: cfg.refusal_limit,
+        refusals: Mutex::new(std::collections::HashMap::new()),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -552,7 +706,7 @@ async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let (stream, _peer) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(x) => x,
                     Err(e) => {
                         // Out of descriptors and the like: back off instead of spinning.
@@ -562,7 +716,10 @@ async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = TowerToHyperService::new(app.clone());
+                let service = TowerToHyperService::new(WithPeer {
+                    app: app.clone(),
+                    peer: Peer(peer.ip()),
+                });
                 match &tls {
                     None => {
                         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
@@ -706,4 +863,33 @@ async fn mark_route(
     let mut resp = next.run(req).await;
     resp.extensions_mut().insert(Route(route));
     resp
+}
+
+/// The router with the connection's client address put into each request's extensions.
+#[derive(Clone)]
+struct WithPeer {
+    app: axum::Router,
+    peer: Peer,
+}
+
+impl<B> tower_service::Service<axum::http::Request<B>> for WithPeer
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = <axum::Router as tower_service::Service<axum::http::Request<B>>>::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        tower_service::Service::<axum::http::Request<B>>::poll_ready(&mut self.app, cx)
+    }
+
+    fn call(&mut self, mut req: axum::http::Request<B>) -> Self::Future {
+        req.extensions_mut().insert(self.peer);
+        self.app.call(req)
+    }
 }

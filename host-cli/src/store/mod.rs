@@ -84,6 +84,15 @@ pub trait Store {
     fn by_issuer(&self, issuer: &str, limit: usize) -> Result<Vec<Record>, CliError>;
     /// Writes one audit row on its own (a refused request: bad key, refused provenance).
     fn audit(&mut self, entry: &AuditEntry) -> Result<(), CliError>;
+    /// Writes audit rows in one transaction (the registry service batches refusals, so that a
+    /// stream of them costs one durable commit per batch, not one each). The default writes
+    /// them one by one; an engine that can should override it with one transaction.
+    fn audit_batch(&mut self, entries: &[AuditEntry]) -> Result<(), CliError> {
+        for e in entries {
+            self.audit(e)?;
+        }
+        Ok(())
+    }
     /// Adds an API key (its id must be new).
     fn add_api_key(&mut self, key: &ApiKey) -> Result<(), CliError>;
     /// Every API key, oldest first.

@@ -579,6 +579,19 @@ impl Store for SqliteStore {
         tx.commit().map_err(|e| db_err(&path, e))
     }
 
+    /// Every row in one transaction (one durable commit for the batch).
+    fn audit_batch(&mut self, entries: &[AuditEntry]) -> Result<(), CliError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_err(&path, e))?;
+        for entry in entries {
+            write_audit(&tx, entry, &path)?;
+        }
+        tx.commit().map_err(|e| db_err(&path, e))
+    }
+
     fn add_api_key(&mut self, key: &ApiKey) -> Result<(), CliError> {
         self.needs_v3()?;
         let lists = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());

@@ -178,6 +178,10 @@ pub struct ServeArgs {
     /// Requests per second each API key may send (as many at once); 0: no limit.
     #[arg(long, default_value_t = 0)]
     pub rate_limit: u32,
+    /// Refused authentications per second each client address may cause (as many at once) before
+    /// further refusals are answered 429 without an audit row each; 0: no limit.
+    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_REFUSAL_LIMIT)]
+    pub refusal_limit: u32,
 }
 
 #[derive(Subcommand, Debug)]

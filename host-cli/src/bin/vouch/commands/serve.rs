@@ -39,6 +39,7 @@ fn service(a: ServeArgs) -> Result<u8, CliError> {
     cfg.queue = a.queue;
     cfg.shutdown_grace = Duration::from_secs(a.shutdown_grace);
     cfg.rate_limit = a.rate_limit;
+    cfg.refusal_limit = a.refusal_limit;
     serve::run(cfg)?;
     Ok(EXIT_OK)
 }
