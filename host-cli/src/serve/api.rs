@@ -30,6 +30,17 @@ pub const DEFAULT_LIMIT: usize = 50;
 /// Largest page size.
 pub const MAX_LIMIT: usize = 500;
 
+/// The router's path templates (the metrics' route labels).
+pub const ROUTES: [&str; 7] = [
+    "/v1/registry/{urn}",
+    "/v1/registry/{urn}/provenance",
+    "/v1/registry/{urn}/provenance/{digest}",
+    "/v1/provenance",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+];
+
 /// Every route, with the request layers.
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -121,76 +132,63 @@ async fn authorize(
         .and_then(auth::split)
         .map(|(id, secret)| (id.to_string(), secret.to_string()));
     let urn_owned = urn.map(str::to_string);
-    let verdict = shared
-        .job(
-            move |s| -> Result<Result<ApiKey, (AuditEntry, StatusCode)>, ApiError> {
-                let result: Result<ApiKey, (Option<String>, &'static str, StatusCode)> =
-                    match (&presented, &split) {
-                        (None, _) => Err((
-                            None,
-                            auth::Refusal::Missing.as_str(),
-                            StatusCode::UNAUTHORIZED,
-                        )),
-                        (Some(_), None) => Err((
-                            None,
-                            auth::Refusal::Malformed.as_str(),
-                            StatusCode::UNAUTHORIZED,
-                        )),
-                        (Some(_), Some((id, secret))) => {
-                            let stored = s.read(|st| st.api_key(id))?;
-                            match auth::check(
-                                stored.as_ref(),
-                                secret,
-                                time::OffsetDateTime::now_utc(),
-                            ) {
-                                Err(r) => {
-                                    Err((Some(id.clone()), r.as_str(), StatusCode::UNAUTHORIZED))
-                                }
-                                Ok(()) => {
-                                    // `check` succeeded, so the key exists.
-                                    let key = stored.ok_or_else(|| {
-                                        ApiError::internal("an accepted key vanished")
-                                    })?;
-                                    if !auth::has_scope(&key, scope) {
-                                        Err((
-                                            Some(id.clone()),
-                                            "missing-scope",
-                                            StatusCode::FORBIDDEN,
-                                        ))
-                                    } else if urn_owned
-                                        .as_deref()
-                                        .is_some_and(|u| !auth::covers(&key, u))
-                                    {
-                                        Err((
-                                            Some(id.clone()),
-                                            "urn-outside-prefixes",
-                                            StatusCode::FORBIDDEN,
-                                        ))
-                                    } else {
-                                        Ok(key)
-                                    }
-                                }
+    // The key lookup is one indexed row: it runs here, on the request's thread, with a reader
+    // connection of the pool (no blocking job: handing each request to another thread and back
+    // cost more than the read). Only a refusal's audit row (a durable write) is a job.
+    let check = move |s: &Shared| -> Result<Result<ApiKey, (AuditEntry, StatusCode)>, ApiError> {
+        let result: Result<ApiKey, (Option<String>, &'static str, StatusCode)> =
+            match (&presented, &split) {
+                (None, _) => Err((
+                    None,
+                    auth::Refusal::Missing.as_str(),
+                    StatusCode::UNAUTHORIZED,
+                )),
+                (Some(_), None) => Err((
+                    None,
+                    auth::Refusal::Malformed.as_str(),
+                    StatusCode::UNAUTHORIZED,
+                )),
+                (Some(_), Some((id, secret))) => {
+                    let stored = s.read(|st| st.api_key(id))?;
+                    match auth::check(stored.as_ref(), secret, time::OffsetDateTime::now_utc()) {
+                        Err(r) => Err((Some(id.clone()), r.as_str(), StatusCode::UNAUTHORIZED)),
+                        Ok(()) => {
+                            // `check` succeeded, so the key exists.
+                            let key = stored
+                                .ok_or_else(|| ApiError::internal("an accepted key vanished"))?;
+                            if !auth::has_scope(&key, scope) {
+                                Err((Some(id.clone()), "missing-scope", StatusCode::FORBIDDEN))
+                            } else if urn_owned.as_deref().is_some_and(|u| !auth::covers(&key, u)) {
+                                Err((
+                                    Some(id.clone()),
+                                    "urn-outside-prefixes",
+                                    StatusCode::FORBIDDEN,
+                                ))
+                            } else {
+                                Ok(key)
                             }
                         }
-                    };
-                match result {
-                    Ok(key) => Ok(Ok(key)),
-                    Err((key_id, why, status)) => {
-                        let entry = AuditEntry {
-                            request_id: String::new(),
-                            key_id,
-                            action: "auth".into(),
-                            urn: urn_owned.clone(),
-                            digest: None,
-                            status: status.as_u16(),
-                            outcome: why.to_string(),
-                        };
-                        Ok(Err((entry, status)))
                     }
                 }
-            },
-        )
-        .await??;
+            };
+        match result {
+            Ok(key) => Ok(Ok(key)),
+            Err((key_id, why, status)) => {
+                let entry = AuditEntry {
+                    request_id: String::new(),
+                    key_id,
+                    action: "auth".into(),
+                    urn: urn_owned.clone(),
+                    digest: None,
+                    status: status.as_u16(),
+                    outcome: why.to_string(),
+                };
+                Ok(Err((entry, status)))
+            }
+        }
+    };
+    let verdict = check(shared)?;
+
     match verdict {
         Ok(key) => {
             shared.take_token(&key.key_id)?;
@@ -576,6 +574,52 @@ async fn parse_put(
     Ok((sha256, envelope, sig))
 }
 
+/// A record's summary, serialized straight from the record (the GET latest answer; the same
+/// members as [`summary`]).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary<'a> {
+    urn: &'a str,
+    digest: String,
+    seq: i64,
+    builder: Option<&'a str>,
+    timestamp: &'a str,
+    verified: bool,
+    payload_type: Option<&'a str>,
+    build_tool: &'a Option<String>,
+    recorded_at: &'a str,
+    warnings: &'a [crate::store::Problem],
+}
+
+impl<'a> Summary<'a> {
+    fn of(r: &'a Record) -> Self {
+        Summary {
+            urn: &r.urn,
+            digest: format!("sha256:{}", r.digest),
+            seq: r.seq,
+            builder: Some(r.issuer.as_str()).filter(|s| !s.is_empty()),
+            timestamp: &r.committed_at,
+            verified: r.verified,
+            payload_type: Some(r.payload_type.as_str()).filter(|s| !s.is_empty()),
+            build_tool: &r.build_tool,
+            recorded_at: &r.recorded_at,
+            warnings: &r.warnings,
+        }
+    }
+}
+
+fn json_response(v: &impl serde::Serialize) -> Response {
+    match serde_json::to_vec(v) {
+        Ok(body) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+        Err(_) => ApiError::internal("a response could not be serialized").into_response(),
+    }
+}
+
 /// A record's summary (the latest, history entries, search results).
 fn summary(r: &Record) -> Json {
     json!({
@@ -612,10 +656,11 @@ async fn get_latest(
     check_urn(&urn)?;
     let peer = peer.map(|p| p.0);
     authorize(&shared, peer, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
-    let u = urn.clone();
-    let rec = shared.job(move |s| s.read(|st| st.latest(&u))).await??;
+    // One indexed row without the envelope: read here, on the request's thread (see
+    // `authorize`).
+    let rec = shared.read(|st| st.latest_summary(&urn))?;
     match rec {
-        Some(r) => Ok(ok_json(&summary(&r))),
+        Some(r) => Ok(json_response(&Summary::of(&r))),
         None => Err(not_found_urn(&urn)),
     }
 }

@@ -34,6 +34,14 @@ use crate::util::hex;
 
 /// Default `--max-body`: 1 MiB.
 pub const DEFAULT_MAX_BODY: u64 = 1 << 20;
+/// Default `--max-jobs`: blocking jobs running at once.
+pub const DEFAULT_MAX_JOBS: usize = 8;
+/// Default `--queue`: blocking jobs waiting for a slot. Large enough that a few hundred clients at
+/// once wait their turn (at PUT rates of thousands per second a full queue is a wait of a few
+/// hundred milliseconds) instead of being shed; `--queue-wait` bounds the wait when jobs are slow.
+pub const DEFAULT_QUEUE: usize = 1024;
+/// Default `--queue-wait`: how long a job may wait for a slot.
+pub const DEFAULT_QUEUE_WAIT: Duration = Duration::from_secs(5);
 /// Default `--refusal-limit`: refused authentications per second per client address.
 pub const DEFAULT_REFUSAL_LIMIT: u32 = 20;
 /// While an address stays over `--refusal-limit`, one `rate-limited` audit row per this many
@@ -70,6 +78,9 @@ pub struct Config {
     pub max_jobs: usize,
     /// Blocking jobs waiting for a slot before the service answers 503 `overloaded`.
     pub queue: usize,
+    /// How long a job may wait for a slot before it is answered 503 `overloaded` (it has done
+    /// nothing yet, so the client may retry).
+    pub queue_wait: Duration,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
     /// Requests per second each API key may send (burst: as many at once); 0: no limit.
@@ -94,8 +105,9 @@ impl Config {
             max_body: DEFAULT_MAX_BODY,
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
-            max_jobs: 8,
-            queue: 64,
+            max_jobs: DEFAULT_MAX_JOBS,
+            queue: DEFAULT_QUEUE,
+            queue_wait: DEFAULT_QUEUE_WAIT,
             shutdown_grace: Duration::from_secs(10),
             rate_limit: 0,
             refusal_limit: DEFAULT_REFUSAL_LIMIT,
@@ -268,6 +280,7 @@ pub struct Shared {
     readers: Mutex<Vec<Box<dyn Store + Send>>>,
     admission: Arc<Semaphore>,
     slots: Arc<Semaphore>,
+    queue_wait: Duration,
     draining: AtomicBool,
     public_read: bool,
     max_body: u64,
@@ -291,24 +304,37 @@ fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Shared {
     /// Runs `f` as a bounded blocking job: admitted if fewer than `max_jobs + queue` jobs are
     /// running or waiting (else 503 `overloaded` with `Retry-After`), then run when one of the
-    /// `max_jobs` slots is free.
+    /// `max_jobs` slots is free (503 `overloaded` if none is within `queue_wait`).
     async fn job<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&Shared) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let Ok(admitted) = self.admission.clone().try_acquire_owned() else {
+        let overloaded = || {
             let mut e = ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 Code::Overloaded,
                 "too many requests in progress; retry later",
             );
             e.retry_after = Some(1);
-            return Err(e);
+            e
+        };
+        let Ok(admitted) = self.admission.clone().try_acquire_owned() else {
+            return Err(overloaded());
         };
         // Counted while this request holds the job (also when the request is dropped early: the
         // guard decrements on drop).
         let _gauge = InFlight::new(&self.metrics);
-        let slot = self.slots.clone().acquire_owned().await;
+        let slot = match self.slots.clone().try_acquire_owned() {
+            Ok(s) => Ok(s),
+            Err(_) => {
+                match tokio::time::timeout(self.queue_wait, self.slots.clone().acquire_owned())
+                    .await
+                {
+                    Ok(s) => s,
+                    Err(_) => return Err(overloaded()),
+                }
+            }
+        };
         let me = Arc::clone(self);
         match slot {
             Ok(slot) => tokio::task::spawn_blocking(move || {
@@ -637,6 +663,7 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         readers: Mutex::new(readers),
         admission: Arc::new(Semaphore::new(cfg.max_jobs.saturating_add(cfg.queue))),
         slots: Arc::new(Semaphore::new(cfg.max_jobs)),
+        queue_wait: cfg.queue_wait,
         draining: AtomicBool::new(false),
         public_read: cfg.public_read,
         max_body: cfg.max_body,
@@ -702,6 +729,13 @@ async fn serve(
         "listening on {}://{addr}",
         if tls.is_some() { "https" } else { "http" }
     );
+    let flusher = tokio::spawn(async {
+        let mut every = tokio::time::interval(LOG_FLUSH);
+        loop {
+            every.tick().await;
+            flush_log();
+        }
+    });
     let mut stop = std::pin::pin!(shutdown_signal());
     loop {
         tokio::select! {
@@ -745,13 +779,18 @@ async fn serve(
         }
     }
     drop(listener);
+    flush_log();
     shared.draining.store(true, Ordering::Relaxed);
     eprintln!("vouch serve: shutting down: no new connections; finishing requests in flight");
     tokio::select! {
         () = graceful.shutdown() => {
+            flusher.abort();
+            flush_log();
             eprintln!("vouch serve: stopped");
         }
         () = tokio::time::sleep(cfg.shutdown_grace) => {
+            flusher.abort();
+            flush_log();
             eprintln!(
                 "vouch serve: stopped after {} s with requests still in flight",
                 cfg.shutdown_grace.as_secs()
@@ -761,14 +800,96 @@ async fn serve(
     Ok(())
 }
 
-/// A fresh request id: 16 hex digits of randomness (a counter when the system has none).
+/// A fresh request id: 16 hex digits. Ids need to be unique, not secret: each thread draws a
+/// random 64-bit seed once (from the system; from the clock and a counter when it has none) and
+/// then steps a SplitMix64 sequence, which repeats no value within 2^64 steps — a system call per
+/// request was measurable on the GET path.
 fn new_request_id() -> String {
-    let mut b = [0u8; 8];
-    if getrandom::fill(&mut b).is_err() {
-        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        b = N.fetch_add(1, Ordering::Relaxed).to_be_bytes();
+    thread_local! {
+        static STATE: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
     }
-    hex(&b)
+    let x = STATE.with(|s| {
+        let seed = s.get().unwrap_or_else(|| {
+            let mut b = [0u8; 8];
+            if getrandom::fill(&mut b).is_err() {
+                static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                let t = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64);
+                b = (t ^ N.fetch_add(1, Ordering::Relaxed).rotate_left(32)).to_be_bytes();
+            }
+            u64::from_be_bytes(b)
+        });
+        let next = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        s.set(Some(next));
+        next
+    });
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    hex(&z.to_be_bytes())
+}
+
+/// Request log lines waiting to be written to stderr. One `write` per request was a measurable
+/// part of a GET; lines are buffered here and written by [`flush_log`] every
+/// [`LOG_FLUSH`] (and when the buffer passes [`LOG_BUFFER`] bytes, and at shutdown), so a crash
+/// loses at most that much of the request log (never an acknowledged write).
+static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+/// How often buffered request log lines are written.
+const LOG_FLUSH: Duration = Duration::from_millis(100);
+/// Buffered request log bytes that make the next line write them at once.
+const LOG_BUFFER: usize = 64 * 1024;
+
+/// Buffers one request log line.
+fn log_line(line: &str) {
+    let mut buf = lock(&LOG);
+    buf.extend_from_slice(line.as_bytes());
+    buf.push(b'\n');
+    if buf.len() >= LOG_BUFFER {
+        let out = std::mem::take(&mut *buf);
+        drop(buf);
+        write_log(&out);
+    }
+}
+
+/// Writes the buffered request log lines to stderr.
+fn flush_log() {
+    let out = std::mem::take(&mut *lock(&LOG));
+    if !out.is_empty() {
+        write_log(&out);
+    }
+}
+
+fn write_log(bytes: &[u8]) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(bytes);
+    let _ = err.flush();
+}
+
+/// A method's metrics label: the standard ones by name, anything else `other` (a client chooses
+/// the method, so made-up ones must not grow the metrics).
+fn method_label(m: &axum::http::Method) -> &'static str {
+    match m.as_str() {
+        "GET" => "GET",
+        "PUT" => "PUT",
+        "POST" => "POST",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        "PATCH" => "PATCH",
+        _ => "other",
+    }
+}
+
+/// A route's metrics label: one of the router's path templates, else `unmatched`.
+fn route_label(path: &str) -> &'static str {
+    api::ROUTES
+        .iter()
+        .find(|r| **r == path)
+        .copied()
+        .unwrap_or("unmatched")
 }
 
 /// When the client must have sent the whole request (the start plus `--request-timeout`).
@@ -776,8 +897,8 @@ fn new_request_id() -> String {
 pub struct Deadline(pub tokio::time::Instant);
 
 /// The route a response came from (set by the router's route layer).
-#[derive(Clone, Debug)]
-struct Route(String);
+#[derive(Clone, Copy, Debug)]
+struct Route(&'static str);
 
 /// Around every request: a request id, the whole-request timeout, error bodies in the one shape
 /// (with the request id), metrics and one log line.
@@ -788,12 +909,7 @@ async fn around(
 ) -> Response {
     let id = new_request_id();
     let start = Instant::now();
-    // A client chooses the method: only the standard ones get a metrics label of their own, so
-    // that made-up methods cannot grow the metrics without bound.
-    let method = match req.method().as_str() {
-        m @ ("GET" | "PUT" | "POST" | "DELETE" | "HEAD" | "OPTIONS" | "PATCH") => m.to_string(),
-        _ => "other".to_string(),
-    };
+    let method = method_label(req.method());
     let path = req.uri().path().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
     let deadline = tokio::time::Instant::now() + shared.request_timeout;
@@ -827,7 +943,7 @@ async fn around(
     let route = resp
         .extensions()
         .get::<Route>()
-        .map_or_else(|| "unmatched".to_string(), |r| r.0.clone());
+        .map_or("unmatched", |r| r.0);
     let status = resp.status();
     let is_json = resp
         .headers()
@@ -844,12 +960,12 @@ async fn around(
     let took = start.elapsed();
     shared
         .metrics
-        .request(&route, &method, resp.status().as_u16(), took);
-    eprintln!(
+        .request(route, method, resp.status().as_u16(), took);
+    log_line(&format!(
         "request id={id} method={method} route={route} path={path:?} status={} ms={:.3}",
         resp.status().as_u16(),
         took.as_secs_f64() * 1000.0
-    );
+    ));
     resp
 }
 
@@ -859,7 +975,7 @@ async fn mark_route(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let route = matched.map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let route = matched.map_or("unmatched", |m| route_label(m.as_str()));
     let mut resp = next.run(req).await;
     resp.extensions_mut().insert(Route(route));
     resp

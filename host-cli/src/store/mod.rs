@@ -36,6 +36,12 @@ pub trait Store {
     fn insert(&mut self, records: &[Record]) -> Result<Vec<bool>, CliError>;
     /// The latest record for a URN.
     fn latest(&self, urn: &str) -> Result<Option<Record>, CliError>;
+    /// The latest record for a URN without its envelope (`envelope` empty): what a summary
+    /// needs (the registry service's `GET /v1/registry/{urn}`). The default reads the whole
+    /// record; an engine should override it to skip the envelope's bytes.
+    fn latest_summary(&self, urn: &str) -> Result<Option<Record>, CliError> {
+        self.latest(urn)
+    }
     /// Every record for a URN, newest first.
     fn history(&self, urn: &str) -> Result<Vec<Record>, CliError>;
     /// The record for a URN at an artifact digest (SHA-256, lowercase hex).

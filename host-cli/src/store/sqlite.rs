@@ -663,6 +663,22 @@ impl Store for SqliteStore {
             .next())
     }
 
+    /// The latest record for a URN, its envelope left out (an empty blob in its column).
+    fn latest_summary(&self, urn: &str) -> Result<Option<Record>, CliError> {
+        let sql = if self.version >= 3 {
+            SELECT_V3_NO_ENVELOPE
+        } else {
+            SELECT_NO_ENVELOPE
+        };
+        Ok(self
+            .query(
+                &format!("{sql} WHERE urn = ?1 ORDER BY rowid DESC LIMIT 1"),
+                &[&urn],
+            )?
+            .into_iter()
+            .next())
+    }
+
     /// Every record for a URN, newest first.
     fn history(&self, urn: &str) -> Result<Vec<Record>, CliError> {
         self.query(
@@ -879,6 +895,15 @@ const SELECT: &str = "SELECT urn, envelope, payload_type, digest, issuer, commit
      inputs, outputs, recorded_at, verified, warnings, rowid, NULL, NULL FROM provenance";
 
 /// [`SELECT`] for schema 3 and later (the service's columns).
+/// [`SELECT`] with an empty envelope.
+const SELECT_NO_ENVELOPE: &str = "SELECT urn, NULL, payload_type, digest, issuer, committed_at, \
+     build_tool, inputs, outputs, recorded_at, verified, warnings, rowid, NULL, NULL FROM provenance";
+
+/// [`SELECT_V3`] with an empty envelope.
+const SELECT_V3_NO_ENVELOPE: &str = "SELECT urn, NULL, payload_type, digest, issuer, \
+     committed_at, build_tool, inputs, outputs, recorded_at, verified, warnings, seq, sig, \
+     policy_digest FROM provenance";
+
 const SELECT_V3: &str = "SELECT urn, envelope, payload_type, digest, issuer, committed_at, \
      build_tool, inputs, outputs, recorded_at, verified, warnings, seq, sig, policy_digest \
      FROM provenance";

@@ -167,11 +167,14 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 30)]
     pub request_timeout: u64,
     /// Verification and store jobs running at once.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_MAX_JOBS)]
     pub max_jobs: usize,
     /// Jobs waiting for a slot before the service answers 503 overloaded.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_QUEUE)]
     pub queue: usize,
+    /// Milliseconds a job may wait for a slot before the service answers 503 overloaded.
+    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_QUEUE_WAIT.as_millis() as u64)]
+    pub queue_wait_ms: u64,
     /// Seconds shutdown waits for requests in flight.
     #[arg(long, default_value_t = 10)]
     pub shutdown_grace: u64,
