@@ -658,7 +658,10 @@ async fn get_latest(
     authorize(&shared, peer, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
     // One indexed row without the envelope: read here, on the request's thread (see
     // `authorize`).
-    let rec = shared.read(|st| st.latest_summary(&urn))?;
+    let u = urn.clone();
+    let rec = shared
+        .job(move |s| s.read(|st| st.latest_summary(&u)))
+        .await??;
     match rec {
         Some(r) => Ok(json_response(&Summary::of(&r))),
         None => Err(not_found_urn(&urn)),
