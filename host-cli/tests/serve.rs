@@ -1735,6 +1735,154 @@ fn overload_is_503_with_retry_after_and_never_500() {
     assert_eq!(r.json()["records"].as_array().unwrap().len(), 1);
 }
 
+/// A job that cannot get a slot within `--queue-wait-ms` is answered 503 `overloaded` with
+/// `Retry-After` (never 500), though the queue has room: the wait, not only the queue length,
+/// bounds how long a request queues. Nothing it carried was written.
+#[test]
+fn a_job_waiting_longer_than_queue_wait_is_503() {
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(
+        &e,
+        "r.db",
+        "enforce.json",
+        &["--max-jobs", "1", "--queue", "1000", "--queue-wait-ms", "1"],
+    );
+    let mut overloaded = 0;
+    let mut acked = Vec::new();
+    for round in 0..20 {
+        let threads: Vec<_> = (0..12)
+            .map(|t| {
+                let (addr, k) = (s.addr.clone(), key.clone());
+                let bodies: Vec<(String, Vec<u8>)> = (0..5)
+                    .map(|i| {
+                        let urn = format!("urn:example:q{round}-{t}-{i}");
+                        let b = body_object_card(
+                            &e,
+                            &urn,
+                            "manifest.json",
+                            Some("manifest.env.json"),
+                            "s",
+                        );
+                        (urn, b)
+                    })
+                    .collect();
+                std::thread::spawn(move || {
+                    bodies
+                        .into_iter()
+                        .map(|(urn, b)| {
+                            let r = http(
+                                &addr,
+                                "PUT",
+                                &format!("/v1/registry/{urn}"),
+                                &[("X-API-Key", &k), ("Content-Type", "application/json")],
+                                Some(&b),
+                            )
+                            .unwrap();
+                            (urn, r)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for t in threads {
+            for (urn, r) in t.join().unwrap() {
+                match r.status {
+                    201 => acked.push(urn),
+                    503 => {
+                        overloaded += 1;
+                        assert_eq!(r.header("retry-after"), Some("1"));
+                        assert_eq!(
+                            r.error_body(),
+                            json!({"error": "overloaded", "message": "too many requests in progress; retry later"})
+                        );
+                    }
+                    other => panic!("{other}: {}", r.body),
+                }
+            }
+        }
+        if overloaded > 0 && !acked.is_empty() {
+            break;
+        }
+    }
+    assert!(overloaded > 0, "a 1 ms queue wait, yet nothing was refused");
+    assert!(!acked.is_empty());
+    drop(s);
+    // Exactly the acknowledged records are stored.
+    assert_eq!(
+        count(&e.path("r.db"), "SELECT count(*) FROM provenance"),
+        acked.len() as i64
+    );
+}
+
+/// `Store::latest_summary` is `latest` without the envelope, on SQLite.
+#[test]
+fn latest_summary_is_latest_without_the_envelope() {
+    use vouch_cli::store::{OpenMode, SqliteStore, Store};
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &[]);
+    for card in ["manifest.json", "card.txt"] {
+        let env = if card == "card.txt" {
+            "card.env.json"
+        } else {
+            "manifest.env.json"
+        };
+        let body = body_string_card(&e, "urn:example:app", card, Some(env));
+        assert_eq!(s.put("urn:example:app", &key, &body).status, 201);
+    }
+    drop(s);
+    let st = SqliteStore::open(&e.path("r.db"), OpenMode::Read).unwrap();
+    let full = st.latest("urn:example:app").unwrap().unwrap();
+    let summary = st.latest_summary("urn:example:app").unwrap().unwrap();
+    assert!(!full.envelope.is_empty());
+    assert!(summary.envelope.is_empty());
+    assert_eq!(summary.digest, full.digest);
+    assert_eq!(summary.seq, full.seq);
+    assert_eq!(summary.digest, sha256_hex(e.read("card.txt").as_bytes()));
+    assert_eq!(
+        serde_json::to_value(&Record2::of(&summary)).unwrap(),
+        serde_json::to_value(&Record2::of(&full)).unwrap()
+    );
+    assert!(st.latest_summary("urn:example:none").unwrap().is_none());
+}
+
+/// Every column of a record but the envelope, for comparing.
+#[derive(serde::Serialize)]
+struct Record2 {
+    urn: String,
+    payload_type: String,
+    digest: String,
+    issuer: String,
+    committed_at: String,
+    build_tool: Option<String>,
+    recorded_at: String,
+    verified: bool,
+    seq: i64,
+    sig: Option<String>,
+    policy_digest: Option<String>,
+    warnings: usize,
+}
+
+impl Record2 {
+    fn of(r: &vouch_cli::store::Record) -> Self {
+        Record2 {
+            urn: r.urn.clone(),
+            payload_type: r.payload_type.clone(),
+            digest: r.digest.clone(),
+            issuer: r.issuer.clone(),
+            committed_at: r.committed_at.clone(),
+            build_tool: r.build_tool.clone(),
+            recorded_at: r.recorded_at.clone(),
+            verified: r.verified,
+            seq: r.seq,
+            sig: r.sig.clone(),
+            policy_digest: r.policy_digest.clone(),
+            warnings: r.warnings.len(),
+        }
+    }
+}
+
 #[test]
 fn a_failing_store_is_503_never_422_and_writes_nothing() {
     let e = setup();
