@@ -1841,8 +1841,8 @@ fn latest_summary_is_latest_without_the_envelope() {
     assert_eq!(summary.seq, full.seq);
     assert_eq!(summary.digest, sha256_hex(e.read("card.txt").as_bytes()));
     assert_eq!(
-        serde_json::to_value(&Record2::of(&summary)).unwrap(),
-        serde_json::to_value(&Record2::of(&full)).unwrap()
+        serde_json::to_value(Record2::of(&summary)).unwrap(),
+        serde_json::to_value(Record2::of(&full)).unwrap()
     );
     assert!(st.latest_summary("urn:example:none").unwrap().is_none());
 }
