@@ -2198,6 +2198,49 @@ fn refused_auth_past_the_per_address_limit_is_429_and_writes_boundedly() {
     assert_eq!(count(&dbp, "SELECT count(*) FROM provenance"), 1);
 }
 
+/// The refusal budget is per client address: an address over it gets 429s while another
+/// (here `::1` beside `127.0.0.1`, on a dual-stack listener) is still answered 401 with its
+/// audit row.
+#[test]
+fn the_refusal_budget_is_per_client_address() {
+    let e = setup();
+    let _key = rw_key(&e, "r.db");
+    let s = Server::start_at(
+        &e,
+        "[::]:0",
+        "r.db",
+        "enforce.json",
+        &["--refusal-limit", "3", "--insecure-plaintext"],
+    );
+    let port = s.addr.rsplit(':').next().unwrap().to_string();
+    let v4 = format!("127.0.0.1:{port}");
+    let v6 = format!("[::1]:{port}");
+    let statuses = |addr: &str, n: usize| -> Vec<u16> {
+        (0..n)
+            .map(|_| {
+                http(addr, "GET", "/v1/registry/urn:example:app", &[], None)
+                    .unwrap()
+                    .status
+            })
+            .collect()
+    };
+    let a = statuses(&v4, 10);
+    assert!(a.iter().take(3).all(|s| *s == 401), "{a:?}");
+    assert!(a.contains(&429), "{a:?}");
+    // The other address has its whole budget.
+    let b = statuses(&v6, 3);
+    assert_eq!(b, [401, 401, 401]);
+    drop(s);
+    let refused = a.iter().chain(&b).filter(|s| **s == 401).count() as i64;
+    assert_eq!(
+        count(
+            &e.path("r.db"),
+            "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 401"
+        ),
+        refused
+    );
+}
+
 /// `--refusal-limit 0` turns the limit off: every refusal is a 401 with its own audit row (the
 /// rows are written in batches, each one committed before its answer).
 #[test]
