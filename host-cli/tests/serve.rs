@@ -1711,6 +1711,154 @@ fn overload_is_503_with_retry_after_and_never_500() {
     assert_eq!(r.json()["records"].as_array().unwrap().len(), 1);
 }
 
+/// A job that cannot get a slot within `--queue-wait-ms` is answered 503 `overloaded` with
+/// `Retry-After` (never 500), though the queue has room: the wait, not only the queue length,
+/// bounds how long a request queues. Nothing it carried was written.
+#[test]
+fn a_job_waiting_longer_than_queue_wait_is_503() {
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(
+        &e,
+        "r.db",
+        "enforce.json",
+        &["--max-jobs", "1", "--queue", "1000", "--queue-wait-ms", "1"],
+    );
+    let mut overloaded = 0;
+    let mut acked = Vec::new();
+    for round in 0..20 {
+        let threads: Vec<_> = (0..12)
+            .map(|t| {
+                let (addr, k) = (s.addr.clone(), key.clone());
+                let bodies: Vec<(String, Vec<u8>)> = (0..5)
+                    .map(|i| {
+                        let urn = format!("urn:example:q{round}-{t}-{i}");
+                        let b = body_object_card(
+                            &e,
+                            &urn,
+                            "manifest.json",
+                            Some("manifest.env.json"),
+                            "s",
+                        );
+                        (urn, b)
+                    })
+                    .collect();
+                std::thread::spawn(move || {
+                    bodies
+                        .into_iter()
+                        .map(|(urn, b)| {
+                            let r = http(
+                                &addr,
+                                "PUT",
+                                &format!("/v1/registry/{urn}"),
+                                &[("X-API-Key", &k), ("Content-Type", "application/json")],
+                                Some(&b),
+                            )
+                            .unwrap();
+                            (urn, r)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for t in threads {
+            for (urn, r) in t.join().unwrap() {
+                match r.status {
+                    201 => acked.push(urn),
+                    503 => {
+                        overloaded += 1;
+                        assert_eq!(r.header("retry-after"), Some("1"));
+                        assert_eq!(
+                            r.error_body(),
+                            json!({"error": "overloaded", "message": "too many requests in progress; retry later"})
+                        );
+                    }
+                    other => panic!("{other}: {}", r.body),
+                }
+            }
+        }
+        if overloaded > 0 && !acked.is_empty() {
+            break;
+        }
+    }
+    assert!(overloaded > 0, "a 1 ms queue wait, yet nothing was refused");
+    assert!(!acked.is_empty());
+    drop(s);
+    // Exactly the acknowledged records are stored.
+    assert_eq!(
+        count(&e.path("r.db"), "SELECT count(*) FROM provenance"),
+        acked.len() as i64
+    );
+}
+
+/// `Store::latest_summary` is `latest` without the envelope, on SQLite.
+#[test]
+fn latest_summary_is_latest_without_the_envelope() {
+    use vouch_cli::store::{OpenMode, SqliteStore, Store};
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &[]);
+    for card in ["manifest.json", "card.txt"] {
+        let env = if card == "card.txt" {
+            "card.env.json"
+        } else {
+            "manifest.env.json"
+        };
+        let body = body_string_card(&e, "urn:example:app", card, Some(env));
+        assert_eq!(s.put("urn:example:app", &key, &body).status, 201);
+    }
+    drop(s);
+    let st = SqliteStore::open(&e.path("r.db"), OpenMode::Read).unwrap();
+    let full = st.latest("urn:example:app").unwrap().unwrap();
+    let summary = st.latest_summary("urn:example:app").unwrap().unwrap();
+    assert!(!full.envelope.is_empty());
+    assert!(summary.envelope.is_empty());
+    assert_eq!(summary.digest, full.digest);
+    assert_eq!(summary.seq, full.seq);
+    assert_eq!(summary.digest, sha256_hex(e.read("card.txt").as_bytes()));
+    assert_eq!(
+        serde_json::to_value(Record2::of(&summary)).unwrap(),
+        serde_json::to_value(Record2::of(&full)).unwrap()
+    );
+    assert!(st.latest_summary("urn:example:none").unwrap().is_none());
+}
+
+/// Every column of a record but the envelope, for comparing.
+#[derive(serde::Serialize)]
+struct Record2 {
+    urn: String,
+    payload_type: String,
+    digest: String,
+    issuer: String,
+    committed_at: String,
+    build_tool: Option<String>,
+    recorded_at: String,
+    verified: bool,
+    seq: i64,
+    sig: Option<String>,
+    policy_digest: Option<String>,
+    warnings: usize,
+}
+
+impl Record2 {
+    fn of(r: &vouch_cli::store::Record) -> Self {
+        Record2 {
+            urn: r.urn.clone(),
+            payload_type: r.payload_type.clone(),
+            digest: r.digest.clone(),
+            issuer: r.issuer.clone(),
+            committed_at: r.committed_at.clone(),
+            build_tool: r.build_tool.clone(),
+            recorded_at: r.recorded_at.clone(),
+            verified: r.verified,
+            seq: r.seq,
+            sig: r.sig.clone(),
+            policy_digest: r.policy_digest.clone(),
+            warnings: r.warnings.len(),
+        }
+    }
+}
+
 #[test]
 fn a_failing_store_is_503_never_422_and_writes_nothing() {
     let e = setup();
@@ -1910,6 +2058,198 @@ fn a_key_over_the_rate_limit_is_429_with_retry_after() {
         s.get("/v1/registry/urn:example:app", Some(&key)).status,
         404
     );
+}
+
+/// A client without a key cannot make the service write without bound: past `--refusal-limit`
+/// refusals per second from one address are 429 `rate-limited` with `Retry-After`, counted in
+/// the metrics, with one `rate-limited` audit row per address per 10 s instead of one each. The
+/// refusals within the budget keep their audit rows, and a client with a valid key (the same
+/// address) is still served.
+#[test]
+fn refused_auth_past_the_per_address_limit_is_429_and_writes_boundedly() {
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &["--refusal-limit", "5"]);
+    let body = body_object_card(
+        &e,
+        "urn:example:app",
+        "manifest.json",
+        Some("manifest.env.json"),
+        "s",
+    );
+    let bad = format!("vouch_aaaaaaaaaaaa_{}", &key[19..]);
+    let start = Instant::now();
+    // 8 clients, 40 refused requests each: no key, an unknown key, a malformed one.
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let (addr, bad, body) = (s.addr.clone(), bad.clone(), body.clone());
+            std::thread::spawn(move || {
+                (0..40)
+                    .map(|i| {
+                        let r = match (t + i) % 3 {
+                            0 => http(&addr, "GET", "/v1/registry/urn:example:app", &[], None),
+                            1 => http(
+                                &addr,
+                                "PUT",
+                                "/v1/registry/urn:example:app",
+                                &[("X-API-Key", &bad), ("Content-Type", "application/json")],
+                                Some(&body),
+                            ),
+                            _ => http(
+                                &addr,
+                                "GET",
+                                "/v1/provenance?issuer=x",
+                                &[("X-API-Key", "not-a-key")],
+                                None,
+                            ),
+                        };
+                        r.unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let answers: Vec<Resp> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let took = start.elapsed().as_secs_f64();
+    let refused = answers.iter().filter(|r| r.status == 401).count();
+    let limited: Vec<&Resp> = answers.iter().filter(|r| r.status == 429).collect();
+    assert_eq!(refused + limited.len(), 320, "only 401 and 429");
+    // The budget: a burst of 5, then 5 per second.
+    assert!(
+        refused as f64 <= 5.0 + 5.0 * took + 1.0,
+        "{refused} refusals answered 401 in {took:.2} s"
+    );
+    assert!(refused >= 5, "the burst is answered 401: {refused}");
+    for r in &limited {
+        let wait: u32 = r.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+        assert_eq!(
+            r.error_body(),
+            json!({"error": "rate-limited", "message": "too many refused requests from this address; retry later"})
+        );
+    }
+    // Counted in the metrics, each limited answer.
+    let m = s.get("/metrics", None).body;
+    assert!(
+        m.contains(&format!(
+            "vouch_refusals_rate_limited_total {}\n",
+            limited.len()
+        )),
+        "{m}"
+    );
+    assert!(m.contains(
+        "vouch_http_requests_total{route=\"/v1/registry/{urn}\",method=\"PUT\",status=\"429\"}"
+    ));
+    // A client with a valid key, from the same address, is served at once.
+    let r = s.put("urn:example:app", &key, &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = s.get("/v1/registry/urn:example:app", Some(&key));
+    assert_eq!(r.status, 200, "{}", r.body);
+    drop(s);
+    // The audit log: a row for every 401, and one `rate-limited` row per 10 s of being over the
+    // limit — not a row per request.
+    let dbp = e.path("r.db");
+    assert_eq!(
+        count(
+            &dbp,
+            "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 401"
+        ),
+        refused as i64
+    );
+    let markers = count(
+        &dbp,
+        "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 429 AND outcome = 'rate-limited'",
+    );
+    assert!(
+        markers >= 1 && markers as f64 <= 1.0 + took / 10.0,
+        "{markers} rate-limited rows in {took:.2} s"
+    );
+    assert_eq!(
+        count(&dbp, "SELECT count(*) FROM audit_log WHERE action = 'auth'"),
+        refused as i64 + markers
+    );
+    assert_eq!(count(&dbp, "SELECT count(*) FROM provenance"), 1);
+}
+
+/// The refusal budget is per client address: an address over it gets 429s while another
+/// (here `::1` beside `127.0.0.1`, on a dual-stack listener) is still answered 401 with its
+/// audit row.
+#[test]
+fn the_refusal_budget_is_per_client_address() {
+    let e = setup();
+    let _key = rw_key(&e, "r.db");
+    let s = Server::start_at(
+        &e,
+        "[::]:0",
+        "r.db",
+        "enforce.json",
+        &["--refusal-limit", "3", "--insecure-plaintext"],
+    );
+    let port = s.addr.rsplit(':').next().unwrap().to_string();
+    let v4 = format!("127.0.0.1:{port}");
+    let v6 = format!("[::1]:{port}");
+    let statuses = |addr: &str, n: usize| -> Vec<u16> {
+        (0..n)
+            .map(|_| {
+                http(addr, "GET", "/v1/registry/urn:example:app", &[], None)
+                    .unwrap()
+                    .status
+            })
+            .collect()
+    };
+    let a = statuses(&v4, 10);
+    assert!(a.iter().take(3).all(|s| *s == 401), "{a:?}");
+    assert!(a.contains(&429), "{a:?}");
+    // The other address has its whole budget.
+    let b = statuses(&v6, 3);
+    assert_eq!(b, [401, 401, 401]);
+    drop(s);
+    let refused = a.iter().chain(&b).filter(|s| **s == 401).count() as i64;
+    assert_eq!(
+        count(
+            &e.path("r.db"),
+            "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 401"
+        ),
+        refused
+    );
+}
+
+/// `--refusal-limit 0` turns the limit off: every refusal is a 401 with its own audit row (the
+/// rows are written in batches, each one committed before its answer).
+#[test]
+fn without_a_refusal_limit_every_refusal_is_audited() {
+    let e = setup();
+    let _key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &["--refusal-limit", "0"]);
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let addr = s.addr.clone();
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|_| {
+                        http(&addr, "GET", "/v1/registry/urn:example:app", &[], None)
+                            .unwrap()
+                            .status
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for t in threads {
+        assert!(t.join().unwrap().iter().all(|s| *s == 401));
+    }
+    // Each answer came after its row committed: all 200 are there while the service still runs.
+    assert_eq!(
+        count(
+            &e.path("r.db"),
+            "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 401 AND outcome = 'missing-key'"
+        ),
+        200
+    );
+    drop(s);
 }
 
 /// The group commit of the store: several puts in one transaction, each with its own outcome

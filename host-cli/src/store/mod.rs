@@ -159,6 +159,12 @@ pub trait Store {
     fn insert(&mut self, records: &[Record]) -> Result<Vec<bool>, CliError>;
     /// The latest record for a URN.
     fn latest(&self, urn: &str) -> Result<Option<Record>, CliError>;
+    /// The latest record for a URN without its envelope (`envelope` empty): what a summary
+    /// needs (the registry service's `GET /v1/registry/{urn}`). The default reads the whole
+    /// record; an engine should override it to skip the envelope's bytes.
+    fn latest_summary(&self, urn: &str) -> Result<Option<Record>, CliError> {
+        self.latest(urn)
+    }
     /// Every record for a URN, newest first.
     fn history(&self, urn: &str) -> Result<Vec<Record>, CliError>;
     /// The record for a URN at an artifact digest (SHA-256, lowercase hex).
@@ -207,6 +213,15 @@ pub trait Store {
     fn by_issuer(&self, issuer: &str, limit: usize) -> Result<Vec<Record>, CliError>;
     /// Writes one audit row on its own (a refused request: bad key, refused provenance).
     fn audit(&mut self, entry: &AuditEntry) -> Result<(), CliError>;
+    /// Writes audit rows in one transaction (the registry service batches refusals, so that a
+    /// stream of them costs one durable commit per batch, not one each). The default writes
+    /// them one by one; an engine that can should override it with one transaction.
+    fn audit_batch(&mut self, entries: &[AuditEntry]) -> Result<(), CliError> {
+        for e in entries {
+            self.audit(e)?;
+        }
+        Ok(())
+    }
     /// Adds an API key (its id must be new).
     fn add_api_key(&mut self, key: &ApiKey) -> Result<(), CliError>;
     /// Every API key, oldest first.

@@ -579,6 +579,19 @@ impl Store for SqliteStore {
         tx.commit().map_err(|e| db_err(&path, e))
     }
 
+    /// Every row in one transaction (one durable commit for the batch).
+    fn audit_batch(&mut self, entries: &[AuditEntry]) -> Result<(), CliError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_err(&path, e))?;
+        for entry in entries {
+            write_audit(&tx, entry, &path)?;
+        }
+        tx.commit().map_err(|e| db_err(&path, e))
+    }
+
     fn add_api_key(&mut self, key: &ApiKey) -> Result<(), CliError> {
         self.needs_v3()?;
         let lists = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
@@ -644,6 +657,22 @@ impl Store for SqliteStore {
                     "{} WHERE urn = ?1 ORDER BY rowid DESC LIMIT 1",
                     self.select()
                 ),
+                &[&urn],
+            )?
+            .into_iter()
+            .next())
+    }
+
+    /// The latest record for a URN, its envelope left out (an empty blob in its column).
+    fn latest_summary(&self, urn: &str) -> Result<Option<Record>, CliError> {
+        let sql = if self.version >= 3 {
+            SELECT_V3_NO_ENVELOPE
+        } else {
+            SELECT_NO_ENVELOPE
+        };
+        Ok(self
+            .query(
+                &format!("{sql} WHERE urn = ?1 ORDER BY rowid DESC LIMIT 1"),
                 &[&urn],
             )?
             .into_iter()
@@ -910,6 +939,15 @@ const SELECT: &str = "SELECT urn, envelope, payload_type, digest, issuer, commit
      inputs, outputs, recorded_at, verified, warnings, rowid, NULL, NULL FROM provenance";
 
 /// [`SELECT`] for schema 3 and later (the service's columns).
+/// [`SELECT`] with an empty envelope.
+const SELECT_NO_ENVELOPE: &str = "SELECT urn, NULL, payload_type, digest, issuer, committed_at, \
+     build_tool, inputs, outputs, recorded_at, verified, warnings, rowid, NULL, NULL FROM provenance";
+
+/// [`SELECT_V3`] with an empty envelope.
+const SELECT_V3_NO_ENVELOPE: &str = "SELECT urn, NULL, payload_type, digest, issuer, \
+     committed_at, build_tool, inputs, outputs, recorded_at, verified, warnings, seq, sig, \
+     policy_digest FROM provenance";
+
 const SELECT_V3: &str = "SELECT urn, envelope, payload_type, digest, issuer, committed_at, \
      build_tool, inputs, outputs, recorded_at, verified, warnings, seq, sig, policy_digest \
      FROM provenance";

@@ -167,17 +167,24 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 30)]
     pub request_timeout: u64,
     /// Verification and store jobs running at once.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_MAX_JOBS)]
     pub max_jobs: usize,
     /// Jobs waiting for a slot before the service answers 503 overloaded.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_QUEUE)]
     pub queue: usize,
+    /// Milliseconds a job may wait for a slot before the service answers 503 overloaded.
+    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_QUEUE_WAIT.as_millis() as u64)]
+    pub queue_wait_ms: u64,
     /// Seconds shutdown waits for requests in flight.
     #[arg(long, default_value_t = 10)]
     pub shutdown_grace: u64,
     /// Requests per second each API key may send (as many at once); 0: no limit.
     #[arg(long, default_value_t = 0)]
     pub rate_limit: u32,
+    /// Refused authentications per second each client address may cause (as many at once) before
+    /// further refusals are answered 429 without an audit row each; 0: no limit.
+    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_REFUSAL_LIMIT)]
+    pub refusal_limit: u32,
 }
 
 #[derive(Subcommand, Debug)]

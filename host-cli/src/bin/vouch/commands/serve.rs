@@ -38,8 +38,10 @@ fn service(a: ServeArgs) -> Result<u8, CliError> {
     cfg.request_timeout = Duration::from_secs(a.request_timeout.max(1));
     cfg.max_jobs = a.max_jobs;
     cfg.queue = a.queue;
+    cfg.queue_wait = Duration::from_millis(a.queue_wait_ms);
     cfg.shutdown_grace = Duration::from_secs(a.shutdown_grace);
     cfg.rate_limit = a.rate_limit;
+    cfg.refusal_limit = a.refusal_limit;
     serve::run(cfg)?;
     Ok(EXIT_OK)
 }
