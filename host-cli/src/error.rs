@@ -57,6 +57,10 @@ pub enum Code {
     NewerSchema,
     /// Any other store failure.
     StoreError,
+    /// The store's database server cannot be reached or went away (PostgreSQL); retry later.
+    StoreUnavailable,
+    /// `vouch store migrate`: the target store already holds records, keys or audit rows.
+    TargetNotEmpty,
     /// `attest-verify` outside a git repository.
     NotAGitRepo,
     /// `--rev` / `--since` is not a commit.
@@ -107,7 +111,7 @@ pub enum Code {
 
 impl Code {
     /// The host's own codes (the core's are [`vouch_core::Error::ALL`]), in the README's order.
-    pub const HOST: [Code; 40] = [
+    pub const HOST: [Code; 42] = [
         Code::KeyRevoked,
         Code::KeyExpired,
         Code::KeyNotYetValid,
@@ -125,6 +129,8 @@ impl Code {
         Code::NotAVouchDb,
         Code::NewerSchema,
         Code::StoreError,
+        Code::StoreUnavailable,
+        Code::TargetNotEmpty,
         Code::NotAGitRepo,
         Code::BadRef,
         Code::GitError,
@@ -179,6 +185,8 @@ impl Code {
             Code::NotAVouchDb => "not-a-vouch-db",
             Code::NewerSchema => "newer-schema",
             Code::StoreError => "store-error",
+            Code::StoreUnavailable => "store-unavailable",
+            Code::TargetNotEmpty => "target-not-empty",
             Code::NotAGitRepo => "not-a-git-repo",
             Code::BadRef => "bad-ref",
             Code::GitError => "git-error",
@@ -263,6 +271,8 @@ impl Code {
             | Code::NotAVouchDb
             | Code::NewerSchema
             | Code::StoreError
+            | Code::StoreUnavailable
+            | Code::TargetNotEmpty
             | Code::NotAGitRepo
             | Code::BadRef
             | Code::GitError
@@ -302,6 +312,8 @@ impl Code {
             Code::NotAVouchDb => "the file is not a vouch store",
             Code::NewerSchema => "the store was written by a newer vouch",
             Code::StoreError => "the store cannot be used",
+            Code::StoreUnavailable => "the store's database server cannot be reached (retry later)",
+            Code::TargetNotEmpty => "the target of a store migration is not empty",
             Code::NotAGitRepo => "not inside a git repository",
             Code::BadRef => "--rev or --since is not a commit",
             Code::GitError => "git failed",

@@ -34,7 +34,7 @@ use vouch_core::{ArtifactDigest, ArtifactHasher};
 use crate::error::{CliError, Code};
 use crate::log::Log;
 use crate::policy::Policy;
-use crate::store::{OpenMode, SqliteStore, Store};
+use crate::store::{Location, OpenMode, open_store};
 use crate::util::{hex, parse_time};
 use crate::verify;
 
@@ -867,8 +867,8 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
         .collect();
     log.debug(format_args!("{} changed file(s)", changed.len()));
 
-    let store = SqliteStore::open(&a.db, OpenMode::Read)?;
-    log.debug(format_args!("store {}: open", a.db.display()));
+    let store = open_store(&a.db, OpenMode::Read)?;
+    log.debug(format_args!("store {}: open", Location::of(&a.db).label()));
 
     let mut report = GateReport {
         rev: a.rev.clone(),

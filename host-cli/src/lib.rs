@@ -9,7 +9,7 @@
 //! | [`policy`] | policy files: load, validate, key windows and revocation |
 //! | [`verify`] | the verification pipeline: envelope → signatures and threshold → statement checks → [`verify::Report`] |
 //! | [`serve`] | the registry service (`vouch serve`): HTTP endpoints over the store, API keys, limits, metrics |
-//! | [`store`] | the attestation store behind the [`store::Store`] trait ([`store::SqliteStore`]), and what a put records ([`store::prepare`]) |
+//! | [`store`] | the attestation store behind the [`store::Store`] trait ([`store::SqliteStore`], [`store::PgStore`]; [`store::open_store`] picks one from `--db`), and what a put records ([`store::prepare`]) |
 //! | [`gate`] | the release gate: every manifest changed in git must have valid provenance ([`gate::gate`]) |
 //! | [`statement`] | the in-toto Statement writer (SLSA v1 or the registry format) |
 //! | [`keyless`] | Sigstore bundles: `vouch verify --bundle` (identity / issuer criteria, bundle files, reports) |

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 mod common;
 
+use common::pg::{Backend, Stores};
 use common::{Env, Run, sha256_hex};
 
 /// Runs vouch in `dir` with `envs`; git looks for no repository above `dir`'s parent.
@@ -19,11 +20,21 @@ fn vouch_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
 /// A work directory (keys, policies, store) holding a git repository in `repo/`.
 struct Repo {
     work: Env,
+    /// The stores (a PostgreSQL cluster of the test's own on that engine).
+    stores: Stores,
+    /// The `--db` value of the store, as vouch sees it from inside the repository.
+    db: String,
 }
 
 impl Repo {
-    fn new() -> Self {
-        let e = Repo { work: Env::new() };
+    fn new(b: Backend) -> Self {
+        let work = Env::new();
+        let stores = b.stores(work.dir.path());
+        let db = match b {
+            Backend::Sqlite => "../store.db".to_string(),
+            Backend::Postgres => stores.db("store.db"),
+        };
+        let e = Repo { work, stores, db };
         std::fs::create_dir(e.repo()).unwrap();
         e.git(&["init", "-q"]);
         for k in ["ci", "rogue"] {
@@ -66,10 +77,10 @@ impl Repo {
         self.work.registry_statement("repo", rel, &[], &st);
         self.work.sign(&[&format!("{key}.key")], &[], &st, &env);
         let (env, policy) = (format!("../{env}"), format!("../{policy}"));
-        let args = common::put_args("../store.db", urn, rel, Some(&env), &policy);
+        let args = common::put_args(&self.db, urn, rel, Some(&env), &policy);
         self.vouch(&args).code
     }
-    /// `attest-verify --db ../store.db --policy ../policy.json` and `extra`, in the repository.
+    /// `attest-verify --db DB --policy ../policy.json` and `extra`, in the repository.
     fn attest(&self, extra: &[&str]) -> Run {
         self.attest_with(extra, &[])
     }
@@ -78,7 +89,7 @@ impl Repo {
         let mut a = vec![
             "attest-verify",
             "--db",
-            "../store.db",
+            &self.db,
             "--policy",
             "../policy.json",
         ];
@@ -114,11 +125,39 @@ fn urns(v: &Value, key: &str) -> Vec<String> {
     u
 }
 
+both_backends!(
+    gate_follows_manifests_through_commits,
+    invalid_provenance_and_revoked_keys,
+    fatal_errors_exit_2,
+    non_json_manifests_use_path_urns_and_debug_shows_steps,
+    dangling_symlink_manifest_is_blocked,
+    symlink_to_directory_is_blocked,
+    symlink_to_dev_null_is_blocked,
+    symlink_to_a_recorded_file_is_blocked,
+    submodule_at_manifest_path_is_blocked,
+    directory_at_manifest_path_is_blocked,
+    non_utf8_paths_are_blocked_not_skipped,
+    control_characters_in_paths_cannot_forge_output,
+    glob_characters_in_names_are_literal,
+    deleted_only_when_absent_at_the_revision,
+    working_tree_changes_are_not_judged,
+    rev_names_the_release_commit,
+    rev_that_is_not_a_commit_is_bad_ref,
+    large_manifests_keep_their_urn,
+    deeply_nested_manifests_keep_their_urn,
+    bom_manifests_keep_their_urn,
+    too_deep_manifest_is_refused,
+    non_string_or_empty_urn_is_refused,
+    duplicate_urn_is_refused,
+    non_json_and_urnless_manifests_use_the_path_urn,
+    oversized_json_manifest_is_refused,
+    unreadable_manifest_blob_is_a_git_error,
+);
+
 const APP: &str = "{\"urn\": \"urn:example:app\", \"version\": 1}\n";
 
-#[test]
-fn gate_follows_manifests_through_commits() {
-    let e = Repo::new();
+fn gate_follows_manifests_through_commits(b: Backend) {
+    let e = Repo::new(b);
     // Commit 1 adds two manifests (one with a URN, one without) and a non-manifest file.
     e.write("manifests/app.json", APP);
     e.write("manifests/sub/lib.json", "{\"name\": \"lib\"}\n");
@@ -240,9 +279,8 @@ fn gate_follows_manifests_through_commits() {
     );
 }
 
-#[test]
-fn invalid_provenance_and_revoked_keys() {
-    let e = Repo::new();
+fn invalid_provenance_and_revoked_keys(b: Backend) {
+    let e = Repo::new(b);
     e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
     e.write("manifests/b.json", "{\"urn\": \"urn:example:b\"}\n");
     e.write("manifests/c.json", "{\"urn\": \"urn:example:c\"}\n");
@@ -271,7 +309,7 @@ fn invalid_provenance_and_revoked_keys() {
         "store",
         "put",
         "--db",
-        "../store.db",
+        &e.db,
         "--urn",
         "urn:example:c",
         "--artifact",
@@ -297,7 +335,7 @@ fn invalid_provenance_and_revoked_keys() {
     let r = e.vouch(&[
         "attest-verify",
         "--db",
-        "../store.db",
+        &e.db,
         "--policy",
         "../revoked.json",
         "--manifests",
@@ -313,9 +351,8 @@ fn invalid_provenance_and_revoked_keys() {
     assert!(r.stdout.contains("INVALID  urn:example:a"), "{}", r.stdout);
 }
 
-#[test]
-fn fatal_errors_exit_2() {
-    let e = Repo::new();
+fn fatal_errors_exit_2(b: Backend) {
+    let e = Repo::new(b);
     e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
     e.commit("one");
     assert_eq!(
@@ -331,7 +368,11 @@ fn fatal_errors_exit_2() {
         &[
             "attest-verify",
             "--db",
-            "store.db",
+            if b == Backend::Sqlite {
+                "store.db"
+            } else {
+                &e.db
+            },
             "--policy",
             "policy.json",
         ],
@@ -350,18 +391,27 @@ fn fatal_errors_exit_2() {
         assert_eq!(r.code, 2, "{db}");
         assert!(r.stderr.contains(want), "{db}: {}", r.stderr);
     };
-    bad_db("../none.db", "store-not-found");
-    std::fs::write(e.path("text.db"), "not a database\n").unwrap();
-    bad_db("../text.db", "not-a-vouch-db");
+    match b {
+        Backend::Sqlite => {
+            bad_db("../none.db", "store-not-found");
+            std::fs::write(e.path("text.db"), "not a database\n").unwrap();
+            bad_db("../text.db", "not-a-vouch-db");
+        }
+        Backend::Postgres => {
+            bad_db(&e.stores.missing("none.db"), "store-not-found");
+            let other = e.stores.db("other.db");
+            e.stores
+                .pg()
+                .client("other_db")
+                .batch_execute("CREATE TABLE t (x INTEGER)")
+                .unwrap();
+            bad_db(&other, "not-a-vouch-db");
+            bad_db("host=/nonexistent dbname=x", "store-unavailable");
+        }
+    }
     // A bad policy.
     std::fs::write(e.path("bad.json"), "{\"mode\": \"enforce\",").unwrap();
-    let r = e.vouch(&[
-        "attest-verify",
-        "--db",
-        "../store.db",
-        "--policy",
-        "../bad.json",
-    ]);
+    let r = e.vouch(&["attest-verify", "--db", &e.db, "--policy", "../bad.json"]);
     assert_eq!(r.code, 2);
     let r = e.attest(&["--format", "json", "--since", "nope"]);
     assert_eq!(r.code, 2);
@@ -372,9 +422,8 @@ fn fatal_errors_exit_2() {
     assert_eq!(code, 2, "{}", r.stderr);
 }
 
-#[test]
-fn non_json_manifests_use_path_urns_and_debug_shows_steps() {
-    let e = Repo::new();
+fn non_json_manifests_use_path_urns_and_debug_shows_steps(b: Backend) {
+    let e = Repo::new(b);
     e.write("manifests/app.yaml", "name: app\n");
     e.write(
         "manifests/bad.json",
@@ -399,7 +448,7 @@ fn non_json_manifests_use_path_urns_and_debug_shows_steps() {
         let mut args = vec![
             "attest-verify",
             "--db",
-            "../store.db",
+            &e.db,
             "--policy",
             "../policy.json",
             "--manifests",
@@ -485,8 +534,8 @@ fn assert_blocked(e: &Repo, path: &str, reason: &str) -> Value {
 
 /// A repository whose first commit holds a README only, so later commits are compared with it,
 /// and a store with the README's provenance.
-fn env_with_base() -> Repo {
-    let e = Repo::new();
+fn env_with_base(b: Backend) -> Repo {
+    let e = Repo::new(b);
     e.write("README.md", "base\n");
     e.commit("base");
     assert_eq!(
@@ -497,9 +546,8 @@ fn env_with_base() -> Repo {
 }
 
 #[cfg(unix)]
-#[test]
-fn dangling_symlink_manifest_is_blocked() {
-    let e = env_with_base();
+fn dangling_symlink_manifest_is_blocked(b: Backend) {
+    let e = env_with_base(b);
     std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
     std::os::unix::fs::symlink("nowhere.json", e.repo().join("manifests/gone.json")).unwrap();
     e.commit("dangling");
@@ -510,9 +558,8 @@ fn dangling_symlink_manifest_is_blocked() {
 }
 
 #[cfg(unix)]
-#[test]
-fn symlink_to_directory_is_blocked() {
-    let e = env_with_base();
+fn symlink_to_directory_is_blocked(b: Backend) {
+    let e = env_with_base(b);
     e.write("docs/a.txt", "a\n");
     std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
     std::os::unix::fs::symlink("../docs", e.repo().join("manifests/dir.json")).unwrap();
@@ -522,9 +569,8 @@ fn symlink_to_directory_is_blocked() {
 }
 
 #[cfg(unix)]
-#[test]
-fn symlink_to_dev_null_is_blocked() {
-    let e = env_with_base();
+fn symlink_to_dev_null_is_blocked(b: Backend) {
+    let e = env_with_base(b);
     std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
     std::os::unix::fs::symlink("/dev/null", e.repo().join("manifests/null.json")).unwrap();
     e.commit("null");
@@ -532,10 +578,9 @@ fn symlink_to_dev_null_is_blocked() {
 }
 
 #[cfg(unix)]
-#[test]
-fn symlink_to_a_recorded_file_is_blocked() {
+fn symlink_to_a_recorded_file_is_blocked(b: Backend) {
     // The link's target has valid provenance under the URN the link would claim: still blocked.
-    let e = env_with_base();
+    let e = env_with_base(b);
     e.write("manifests/real.json", APP);
     e.commit("real");
     assert_eq!(
@@ -552,9 +597,8 @@ fn symlink_to_a_recorded_file_is_blocked() {
     assert_blocked(&e, "manifests/link.json", "not-a-regular-file");
 }
 
-#[test]
-fn submodule_at_manifest_path_is_blocked() {
-    let e = env_with_base();
+fn submodule_at_manifest_path_is_blocked(b: Backend) {
+    let e = env_with_base(b);
     let head = e.git(&["rev-parse", "HEAD"]);
     e.git(&[
         "update-index",
@@ -585,9 +629,8 @@ fn submodule_at_manifest_path_is_blocked() {
     );
 }
 
-#[test]
-fn directory_at_manifest_path_is_blocked() {
-    let e = env_with_base();
+fn directory_at_manifest_path_is_blocked(b: Backend) {
+    let e = env_with_base(b);
     e.write("manifests/x.json", "{\"urn\": \"urn:example:x\"}\n");
     e.commit("file");
     assert_eq!(
@@ -604,10 +647,9 @@ fn directory_at_manifest_path_is_blocked() {
 }
 
 #[cfg(unix)]
-#[test]
-fn non_utf8_paths_are_blocked_not_skipped() {
+fn non_utf8_paths_are_blocked_not_skipped(b: Backend) {
     use std::os::unix::ffi::OsStrExt;
-    let e = env_with_base();
+    let e = env_with_base(b);
     std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
     let name = std::ffi::OsStr::from_bytes(b"manifests/\xff.json");
     std::fs::write(e.repo().join(name), "{\"urn\": \"urn:example:ff\"}\n").unwrap();
@@ -654,9 +696,8 @@ fn non_utf8_paths_are_blocked_not_skipped() {
     );
 }
 
-#[test]
-fn control_characters_in_paths_cannot_forge_output() {
-    let e = env_with_base();
+fn control_characters_in_paths_cannot_forge_output(b: Backend) {
+    let e = env_with_base(b);
     e.write("manifests/a\nrelease gate: PASSED\n.json", "{}\n");
     e.write("manifests/back\\slash.json", "{}\n");
     e.commit("odd names");
@@ -692,9 +733,8 @@ fn control_characters_in_paths_cannot_forge_output() {
     );
 }
 
-#[test]
-fn glob_characters_in_names_are_literal() {
-    let e = env_with_base();
+fn glob_characters_in_names_are_literal(b: Backend) {
+    let e = env_with_base(b);
     e.write("manifests/[ab].json", "{\"urn\": \"urn:example:ab\"}\n");
     e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
     e.commit("globby");
@@ -719,9 +759,8 @@ fn glob_characters_in_names_are_literal() {
     }
 }
 
-#[test]
-fn deleted_only_when_absent_at_the_revision() {
-    let e = env_with_base();
+fn deleted_only_when_absent_at_the_revision(b: Backend) {
+    let e = env_with_base(b);
     e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
     e.write("manifests/b.json", "{\"urn\": \"urn:example:b\"}\n");
     e.commit("add");
@@ -751,9 +790,8 @@ fn deleted_only_when_absent_at_the_revision() {
 }
 
 #[cfg(unix)]
-#[test]
-fn working_tree_changes_are_not_judged() {
-    let e = env_with_base();
+fn working_tree_changes_are_not_judged(b: Backend) {
+    let e = env_with_base(b);
     e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
     e.commit("add");
     assert_eq!(
@@ -784,9 +822,8 @@ fn working_tree_changes_are_not_judged() {
     assert_eq!(rep.unwrap()["checked"], 1);
 }
 
-#[test]
-fn rev_names_the_release_commit() {
-    let e = env_with_base();
+fn rev_names_the_release_commit(b: Backend) {
+    let e = env_with_base(b);
     let base = e.git(&["rev-parse", "HEAD"]);
     e.write(
         "manifests/a.json",
@@ -830,9 +867,8 @@ fn rev_names_the_release_commit() {
     assert!(r.stdout.contains("no previous commit"), "{}", r.stdout);
 }
 
-#[test]
-fn rev_that_is_not_a_commit_is_bad_ref() {
-    let e = env_with_base();
+fn rev_that_is_not_a_commit_is_bad_ref(b: Backend) {
+    let e = env_with_base(b);
     let tree = e.git(&["rev-parse", "HEAD^{tree}"]);
     let blob = e.git(&["rev-parse", "HEAD:README.md"]);
     for rev in ["no-such-branch", tree.as_str(), blob.as_str(), "-x", ""] {
@@ -849,8 +885,8 @@ fn rev_that_is_not_a_commit_is_bad_ref() {
 }
 
 /// Commits `manifests/<name>` with `body`, records its provenance under `urn` and runs the gate.
-fn gate_one(body: &[u8], urn: &str) -> (i32, Value, Run) {
-    let e = env_with_base();
+fn gate_one(b: Backend, body: &[u8], urn: &str) -> (i32, Value, Run) {
+    let e = env_with_base(b);
     let p = e.repo().join("manifests/m.json");
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(&p, body).unwrap();
@@ -868,38 +904,34 @@ fn nested(depth: usize) -> String {
     )
 }
 
-#[test]
-fn large_manifests_keep_their_urn() {
+fn large_manifests_keep_their_urn(b: Backend) {
     // More than 1,024 members.
     let mut body = String::from("{\"urn\": \"urn:example:m\"");
     for i in 0..1025 {
         body.push_str(&format!(", \"k{i}\": {i}"));
     }
     body.push_str("}\n");
-    let (code, rep, r) = gate_one(body.as_bytes(), "urn:example:m");
+    let (code, rep, r) = gate_one(b, body.as_bytes(), "urn:example:m");
     assert_eq!(code, 0, "{} {}", r.stdout, r.stderr);
     assert_eq!(urns(&rep, "valid"), ["urn:example:m"]);
 }
 
-#[test]
-fn deeply_nested_manifests_keep_their_urn() {
-    let (code, rep, r) = gate_one(nested(40).as_bytes(), "urn:example:m");
+fn deeply_nested_manifests_keep_their_urn(b: Backend) {
+    let (code, rep, r) = gate_one(b, nested(40).as_bytes(), "urn:example:m");
     assert_eq!(code, 0, "{} {}", r.stdout, r.stderr);
     assert_eq!(urns(&rep, "valid"), ["urn:example:m"]);
 }
 
-#[test]
-fn bom_manifests_keep_their_urn() {
+fn bom_manifests_keep_their_urn(b: Backend) {
     let body = b"\xef\xbb\xbf{\"urn\": \"urn:example:m\"}\n";
-    let (code, rep, r) = gate_one(body, "urn:example:m");
+    let (code, rep, r) = gate_one(b, body, "urn:example:m");
     assert_eq!(code, 0, "{} {}", r.stdout, r.stderr);
     assert_eq!(urns(&rep, "valid"), ["urn:example:m"]);
 }
 
-#[test]
-fn too_deep_manifest_is_refused() {
+fn too_deep_manifest_is_refused(b: Backend) {
     // Recorded under its path URN, the silent fallback would pass: it must not.
-    let (code, rep, r) = gate_one(nested(200).as_bytes(), "urn:vouch:path:manifests/m.json");
+    let (code, rep, r) = gate_one(b, nested(200).as_bytes(), "urn:vouch:path:manifests/m.json");
     assert_eq!(code, 1, "{}", r.stdout);
     assert_eq!(
         blocked(&rep),
@@ -907,7 +939,7 @@ fn too_deep_manifest_is_refused() {
     );
     // Nesting inside the urn's own value: the same refusal.
     let deep_urn = format!("{{\"urn\": {}\"x\"{}}}", "[".repeat(200), "]".repeat(200));
-    let (code, rep, _) = gate_one(deep_urn.as_bytes(), "urn:vouch:path:manifests/m.json");
+    let (code, rep, _) = gate_one(b, deep_urn.as_bytes(), "urn:vouch:path:manifests/m.json");
     assert_eq!(code, 1);
     assert_eq!(
         blocked(&rep),
@@ -923,8 +955,7 @@ fn too_deep_manifest_is_refused() {
     assert!(r.stdout.contains("release gate: BLOCKED"), "{}", r.stdout);
 }
 
-#[test]
-fn non_string_or_empty_urn_is_refused() {
+fn non_string_or_empty_urn_is_refused(b: Backend) {
     for body in [
         "{\"urn\": 7}\n",
         "{\"urn\": null}\n",
@@ -933,7 +964,7 @@ fn non_string_or_empty_urn_is_refused() {
         "{\"urn\": 1e400}\n",
         "{\"urn\": \"\"}\n",
     ] {
-        let (code, rep, r) = gate_one(body.as_bytes(), "urn:vouch:path:manifests/m.json");
+        let (code, rep, r) = gate_one(b, body.as_bytes(), "urn:vouch:path:manifests/m.json");
         assert_eq!(code, 1, "{body}: {}", r.stdout);
         let b = blocked(&rep);
         assert_eq!(b.len(), 1, "{body}: {rep}");
@@ -946,13 +977,12 @@ fn non_string_or_empty_urn_is_refused() {
     }
 }
 
-#[test]
-fn duplicate_urn_is_refused() {
+fn duplicate_urn_is_refused(b: Backend) {
     for body in [
         "{\"urn\": \"urn:example:m\", \"urn\": \"urn:example:m\"}\n",
         "{\"urn\": \"urn:example:x\", \"a\": 1, \"\\u0075rn\": \"urn:example:m\"}\n",
     ] {
-        let (code, rep, r) = gate_one(body.as_bytes(), "urn:example:m");
+        let (code, rep, r) = gate_one(b, body.as_bytes(), "urn:example:m");
         assert_eq!(code, 1, "{body}: {}", r.stdout);
         assert_eq!(
             blocked(&rep),
@@ -962,6 +992,7 @@ fn duplicate_urn_is_refused() {
     }
     // Duplicates elsewhere do not matter.
     let (code, rep, r) = gate_one(
+        b,
         b"{\"urn\": \"urn:example:m\", \"a\": 1, \"a\": 2}\n",
         "urn:example:m",
     );
@@ -969,8 +1000,7 @@ fn duplicate_urn_is_refused() {
     assert_eq!(urns(&rep, "valid"), ["urn:example:m"]);
 }
 
-#[test]
-fn non_json_and_urnless_manifests_use_the_path_urn() {
+fn non_json_and_urnless_manifests_use_the_path_urn(b: Backend) {
     for body in [
         "name: app\n",
         "{ not json, \"urn\": \"urn:example:m\"\n",
@@ -978,7 +1008,7 @@ fn non_json_and_urnless_manifests_use_the_path_urn() {
         "\"urn:example:m\"\n",
         "{\"name\": \"m\", \"inner\": {\"urn\": \"urn:example:m\"}}\n",
     ] {
-        let (code, rep, r) = gate_one(body.as_bytes(), "urn:vouch:path:manifests/m.json");
+        let (code, rep, r) = gate_one(b, body.as_bytes(), "urn:vouch:path:manifests/m.json");
         assert_eq!(code, 0, "{body}: {} {}", r.stdout, r.stderr);
         assert_eq!(
             urns(&rep, "valid"),
@@ -988,9 +1018,8 @@ fn non_json_and_urnless_manifests_use_the_path_urn() {
     }
 }
 
-#[test]
-fn oversized_json_manifest_is_refused() {
-    let e = env_with_base();
+fn oversized_json_manifest_is_refused(b: Backend) {
+    let e = env_with_base(b);
     // Recorded under its path URN, a silent fallback would pass: it must not.
     let mut json = vec![b' '; (64 << 20) + 1];
     json[0] = b'{';
@@ -1024,14 +1053,14 @@ fn assert_output_refused(e: &Repo, out: &str) {
 
 #[test]
 fn output_cannot_overwrite_the_store_or_the_policy() {
-    let e = env_with_base();
+    let e = env_with_base(Backend::Sqlite);
     e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
     e.commit("a");
     assert_eq!(
         e.record("manifests/a.json", "urn:example:a", "ci", "policy.json"),
         0
     );
-    assert_output_refused(&e, "../store.db");
+    assert_output_refused(&e, &e.db);
     assert_output_refused(&e, "../policy.json");
     assert_output_refused(&e, "./../store.db");
     assert_output_refused(&e, &e.path("policy.json").display().to_string());
@@ -1049,9 +1078,8 @@ fn output_cannot_overwrite_the_store_or_the_policy() {
     assert!(rep.is_some());
 }
 
-#[test]
-fn unreadable_manifest_blob_is_a_git_error() {
-    let e = env_with_base();
+fn unreadable_manifest_blob_is_a_git_error(b: Backend) {
+    let e = env_with_base(b);
     e.write("manifests/a.json", "{\"urn\": \"urn:example:a\"}\n");
     e.commit("a");
     assert_eq!(

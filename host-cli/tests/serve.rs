@@ -10,7 +10,14 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::pg::Backend;
 use common::{Env, sha256_hex};
+
+both_backends!(
+    kill_9_during_a_stream_of_puts_loses_no_acknowledged_write,
+    concurrent_writers_each_get_their_record,
+    put_batch_gives_each_put_its_outcome,
+);
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -1434,10 +1441,12 @@ fn sigterm_lets_a_request_in_flight_finish() {
     assert_eq!(rc, 0, "{v}");
 }
 
-#[test]
-fn kill_9_during_a_stream_of_puts_loses_no_acknowledged_write() {
+fn kill_9_during_a_stream_of_puts_loses_no_acknowledged_write(b: Backend) {
     let e = setup();
-    let key = rw_key(&e, "r.db");
+    let st = b.stores(e.dir.path());
+    let db = st.db("r.db");
+    let db = db.as_str();
+    let key = rw_key(&e, db);
     // 40 manifests with provenance; every fifth signed by the rogue key (refused).
     let n = 40;
     for i in 0..n {
@@ -1468,7 +1477,7 @@ fn kill_9_during_a_stream_of_puts_loses_no_acknowledged_write() {
             )
         })
         .collect();
-    let s = Server::start(&e, "r.db", "enforce.json", &[]);
+    let s = Server::start(&e, db, "enforce.json", &[]);
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let refused = Arc::new(Mutex::new(Vec::<String>::new()));
     let (addr, k) = (s.addr.clone(), key.clone());
@@ -1507,7 +1516,7 @@ fn kill_9_during_a_stream_of_puts_loses_no_acknowledged_write() {
     assert!(!refused.is_empty());
 
     // Restart on the same store: every acknowledged write is there, no refused one is.
-    let s = Server::start(&e, "r.db", "enforce.json", &[]);
+    let s = Server::start(&e, db, "enforce.json", &[]);
     for d in &acked {
         let r = s.get(
             &format!("/v1/registry/urn:example:m/provenance/sha256:{d}"),
@@ -1524,20 +1533,13 @@ fn kill_9_during_a_stream_of_puts_loses_no_acknowledged_write() {
         assert_eq!(r.status, 404, "refused write sha256:{d} stored");
     }
     drop(s);
-    let c = rusqlite::Connection::open(e.path("r.db")).unwrap();
-    let ok: String = c
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(ok, "ok");
+    assert!(st.integrity_ok("r.db"));
     // Every record has its audit row (same transaction).
-    let orphans: i64 = c
-        .query_row(
-            "SELECT count(*) FROM provenance p WHERE NOT EXISTS (SELECT 1 FROM audit_log a
-             WHERE a.action = 'put' AND a.status = 201 AND a.digest = p.digest)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let orphans = st.count(
+        "r.db",
+        "SELECT count(*) FROM provenance p WHERE NOT EXISTS (SELECT 1 FROM audit_log a
+         WHERE a.action = 'put' AND a.status = 201 AND a.digest = p.digest)",
+    );
     assert_eq!(orphans, 0);
 }
 
@@ -1555,12 +1557,13 @@ fn manifests(e: &Env, n: usize, rogue: impl Fn(usize) -> bool) -> Vec<(String, S
         .collect()
 }
 
-#[test]
-fn concurrent_writers_each_get_their_record() {
+fn concurrent_writers_each_get_their_record(b: Backend) {
     let e = setup();
-    let key = rw_key(&e, "r.db");
+    let st = b.stores(e.dir.path());
+    let db = st.db("r.db");
+    let key = rw_key(&e, &db);
     let list = manifests(&e, 16, |_| false);
-    let s = Server::start(&e, "r.db", "enforce.json", &[]);
+    let s = Server::start(&e, &db, "enforce.json", &[]);
     let mut threads = Vec::new();
     for chunk in list.chunks(2) {
         // Half the bodies carry the envelope as a JSON string (its text), half as an object.
@@ -1631,19 +1634,13 @@ fn concurrent_writers_each_get_their_record() {
     );
     // An envelope sent as a string is stored as its text.
     let (d, _, env) = &list[1];
-    let c = rusqlite::Connection::open_with_flags(
-        e.path("r.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let stored: Vec<u8> = c
-        .query_row(
-            "SELECT envelope FROM provenance WHERE digest = ?1",
-            [d],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(stored, e.read(env).into_bytes());
+    let stored: Vec<Vec<u8>> = st
+        .envelopes("r.db")
+        .into_iter()
+        .map(|(_, v)| v)
+        .filter(|v| *v == e.read(env).into_bytes())
+        .collect();
+    assert_eq!(stored.len(), 1, "sha256:{d}");
 }
 
 #[test]
@@ -1712,6 +1709,154 @@ fn overload_is_503_with_retry_after_and_never_500() {
     assert!(acked > 0);
     let r = s.get("/v1/registry/urn:example:app/provenance", Some(&key));
     assert_eq!(r.json()["records"].as_array().unwrap().len(), 1);
+}
+
+/// A job that cannot get a slot within `--queue-wait-ms` is answered 503 `overloaded` with
+/// `Retry-After` (never 500), though the queue has room: the wait, not only the queue length,
+/// bounds how long a request queues. Nothing it carried was written.
+#[test]
+fn a_job_waiting_longer_than_queue_wait_is_503() {
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(
+        &e,
+        "r.db",
+        "enforce.json",
+        &["--max-jobs", "1", "--queue", "1000", "--queue-wait-ms", "1"],
+    );
+    let mut overloaded = 0;
+    let mut acked = Vec::new();
+    for round in 0..20 {
+        let threads: Vec<_> = (0..12)
+            .map(|t| {
+                let (addr, k) = (s.addr.clone(), key.clone());
+                let bodies: Vec<(String, Vec<u8>)> = (0..5)
+                    .map(|i| {
+                        let urn = format!("urn:example:q{round}-{t}-{i}");
+                        let b = body_object_card(
+                            &e,
+                            &urn,
+                            "manifest.json",
+                            Some("manifest.env.json"),
+                            "s",
+                        );
+                        (urn, b)
+                    })
+                    .collect();
+                std::thread::spawn(move || {
+                    bodies
+                        .into_iter()
+                        .map(|(urn, b)| {
+                            let r = http(
+                                &addr,
+                                "PUT",
+                                &format!("/v1/registry/{urn}"),
+                                &[("X-API-Key", &k), ("Content-Type", "application/json")],
+                                Some(&b),
+                            )
+                            .unwrap();
+                            (urn, r)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for t in threads {
+            for (urn, r) in t.join().unwrap() {
+                match r.status {
+                    201 => acked.push(urn),
+                    503 => {
+                        overloaded += 1;
+                        assert_eq!(r.header("retry-after"), Some("1"));
+                        assert_eq!(
+                            r.error_body(),
+                            json!({"error": "overloaded", "message": "too many requests in progress; retry later"})
+                        );
+                    }
+                    other => panic!("{other}: {}", r.body),
+                }
+            }
+        }
+        if overloaded > 0 && !acked.is_empty() {
+            break;
+        }
+    }
+    assert!(overloaded > 0, "a 1 ms queue wait, yet nothing was refused");
+    assert!(!acked.is_empty());
+    drop(s);
+    // Exactly the acknowledged records are stored.
+    assert_eq!(
+        count(&e.path("r.db"), "SELECT count(*) FROM provenance"),
+        acked.len() as i64
+    );
+}
+
+/// `Store::latest_summary` is `latest` without the envelope, on SQLite.
+#[test]
+fn latest_summary_is_latest_without_the_envelope() {
+    use vouch_cli::store::{OpenMode, SqliteStore, Store};
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &[]);
+    for card in ["manifest.json", "card.txt"] {
+        let env = if card == "card.txt" {
+            "card.env.json"
+        } else {
+            "manifest.env.json"
+        };
+        let body = body_string_card(&e, "urn:example:app", card, Some(env));
+        assert_eq!(s.put("urn:example:app", &key, &body).status, 201);
+    }
+    drop(s);
+    let st = SqliteStore::open(&e.path("r.db"), OpenMode::Read).unwrap();
+    let full = st.latest("urn:example:app").unwrap().unwrap();
+    let summary = st.latest_summary("urn:example:app").unwrap().unwrap();
+    assert!(!full.envelope.is_empty());
+    assert!(summary.envelope.is_empty());
+    assert_eq!(summary.digest, full.digest);
+    assert_eq!(summary.seq, full.seq);
+    assert_eq!(summary.digest, sha256_hex(e.read("card.txt").as_bytes()));
+    assert_eq!(
+        serde_json::to_value(Record2::of(&summary)).unwrap(),
+        serde_json::to_value(Record2::of(&full)).unwrap()
+    );
+    assert!(st.latest_summary("urn:example:none").unwrap().is_none());
+}
+
+/// Every column of a record but the envelope, for comparing.
+#[derive(serde::Serialize)]
+struct Record2 {
+    urn: String,
+    payload_type: String,
+    digest: String,
+    issuer: String,
+    committed_at: String,
+    build_tool: Option<String>,
+    recorded_at: String,
+    verified: bool,
+    seq: i64,
+    sig: Option<String>,
+    policy_digest: Option<String>,
+    warnings: usize,
+}
+
+impl Record2 {
+    fn of(r: &vouch_cli::store::Record) -> Self {
+        Record2 {
+            urn: r.urn.clone(),
+            payload_type: r.payload_type.clone(),
+            digest: r.digest.clone(),
+            issuer: r.issuer.clone(),
+            committed_at: r.committed_at.clone(),
+            build_tool: r.build_tool.clone(),
+            recorded_at: r.recorded_at.clone(),
+            verified: r.verified,
+            seq: r.seq,
+            sig: r.sig.clone(),
+            policy_digest: r.policy_digest.clone(),
+            warnings: r.warnings.len(),
+        }
+    }
 }
 
 #[test]
@@ -1915,14 +2060,209 @@ fn a_key_over_the_rate_limit_is_429_with_retry_after() {
     );
 }
 
+/// A client without a key cannot make the service write without bound: past `--refusal-limit`
+/// refusals per second from one address are 429 `rate-limited` with `Retry-After`, counted in
+/// the metrics, with one `rate-limited` audit row per address per 10 s instead of one each. The
+/// refusals within the budget keep their audit rows, and a client with a valid key (the same
+/// address) is still served.
+#[test]
+fn refused_auth_past_the_per_address_limit_is_429_and_writes_boundedly() {
+    let e = setup();
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &["--refusal-limit", "5"]);
+    let body = body_object_card(
+        &e,
+        "urn:example:app",
+        "manifest.json",
+        Some("manifest.env.json"),
+        "s",
+    );
+    let bad = format!("vouch_aaaaaaaaaaaa_{}", &key[19..]);
+    let start = Instant::now();
+    // 8 clients, 40 refused requests each: no key, an unknown key, a malformed one.
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let (addr, bad, body) = (s.addr.clone(), bad.clone(), body.clone());
+            std::thread::spawn(move || {
+                (0..40)
+                    .map(|i| {
+                        let r = match (t + i) % 3 {
+                            0 => http(&addr, "GET", "/v1/registry/urn:example:app", &[], None),
+                            1 => http(
+                                &addr,
+                                "PUT",
+                                "/v1/registry/urn:example:app",
+                                &[("X-API-Key", &bad), ("Content-Type", "application/json")],
+                                Some(&body),
+                            ),
+                            _ => http(
+                                &addr,
+                                "GET",
+                                "/v1/provenance?issuer=x",
+                                &[("X-API-Key", "not-a-key")],
+                                None,
+                            ),
+                        };
+                        r.unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let answers: Vec<Resp> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let took = start.elapsed().as_secs_f64();
+    let refused = answers.iter().filter(|r| r.status == 401).count();
+    let limited: Vec<&Resp> = answers.iter().filter(|r| r.status == 429).collect();
+    assert_eq!(refused + limited.len(), 320, "only 401 and 429");
+    // The budget: a burst of 5, then 5 per second.
+    assert!(
+        refused as f64 <= 5.0 + 5.0 * took + 1.0,
+        "{refused} refusals answered 401 in {took:.2} s"
+    );
+    assert!(refused >= 5, "the burst is answered 401: {refused}");
+    for r in &limited {
+        let wait: u32 = r.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+        assert_eq!(
+            r.error_body(),
+            json!({"error": "rate-limited", "message": "too many refused requests from this address; retry later"})
+        );
+    }
+    // Counted in the metrics, each limited answer.
+    let m = s.get("/metrics", None).body;
+    assert!(
+        m.contains(&format!(
+            "vouch_refusals_rate_limited_total {}\n",
+            limited.len()
+        )),
+        "{m}"
+    );
+    assert!(m.contains(
+        "vouch_http_requests_total{route=\"/v1/registry/{urn}\",method=\"PUT\",status=\"429\"}"
+    ));
+    // A client with a valid key, from the same address, is served at once.
+    let r = s.put("urn:example:app", &key, &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = s.get("/v1/registry/urn:example:app", Some(&key));
+    assert_eq!(r.status, 200, "{}", r.body);
+    drop(s);
+    // The audit log: a row for every 401, and one `rate-limited` row per 10 s of being over the
+    // limit — not a row per request.
+    let dbp = e.path("r.db");
+    assert_eq!(
+        count(
+            &dbp,
+            "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 401"
+        ),
+        refused as i64
+    );
+    let markers = count(
+        &dbp,
+        "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 429 AND outcome = 'rate-limited'",
+    );
+    assert!(
+        markers >= 1 && markers as f64 <= 1.0 + took / 10.0,
+        "{markers} rate-limited rows in {took:.2} s"
+    );
+    assert_eq!(
+        count(&dbp, "SELECT count(*) FROM audit_log WHERE action = 'auth'"),
+        refused as i64 + markers
+    );
+    assert_eq!(count(&dbp, "SELECT count(*) FROM provenance"), 1);
+}
+
+/// The refusal budget is per client address: an address over it gets 429s while another
+/// (here `::1` beside `127.0.0.1`, on a dual-stack listener) is still answered 401 with its
+/// audit row.
+#[test]
+fn the_refusal_budget_is_per_client_address() {
+    let e = setup();
+    let _key = rw_key(&e, "r.db");
+    let s = Server::start_at(
+        &e,
+        "[::]:0",
+        "r.db",
+        "enforce.json",
+        &["--refusal-limit", "3", "--insecure-plaintext"],
+    );
+    let port = s.addr.rsplit(':').next().unwrap().to_string();
+    let v4 = format!("127.0.0.1:{port}");
+    let v6 = format!("[::1]:{port}");
+    let statuses = |addr: &str, n: usize| -> Vec<u16> {
+        (0..n)
+            .map(|_| {
+                http(addr, "GET", "/v1/registry/urn:example:app", &[], None)
+                    .unwrap()
+                    .status
+            })
+            .collect()
+    };
+    let a = statuses(&v4, 10);
+    assert!(a.iter().take(3).all(|s| *s == 401), "{a:?}");
+    assert!(a.contains(&429), "{a:?}");
+    // The other address has its whole budget.
+    let b = statuses(&v6, 3);
+    assert_eq!(b, [401, 401, 401]);
+    drop(s);
+    let refused = a.iter().chain(&b).filter(|s| **s == 401).count() as i64;
+    assert_eq!(
+        count(
+            &e.path("r.db"),
+            "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 401"
+        ),
+        refused
+    );
+}
+
+/// `--refusal-limit 0` turns the limit off: every refusal is a 401 with its own audit row (the
+/// rows are written in batches, each one committed before its answer).
+#[test]
+fn without_a_refusal_limit_every_refusal_is_audited() {
+    let e = setup();
+    let _key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "enforce.json", &["--refusal-limit", "0"]);
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let addr = s.addr.clone();
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|_| {
+                        http(&addr, "GET", "/v1/registry/urn:example:app", &[], None)
+                            .unwrap()
+                            .status
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for t in threads {
+        assert!(t.join().unwrap().iter().all(|s| *s == 401));
+    }
+    // Each answer came after its row committed: all 200 are there while the service still runs.
+    assert_eq!(
+        count(
+            &e.path("r.db"),
+            "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 401 AND outcome = 'missing-key'"
+        ),
+        200
+    );
+    drop(s);
+}
+
 /// The group commit of the store: several puts in one transaction, each with its own outcome
 /// and audit row, in order (a later put in the batch sees the earlier ones).
-#[test]
-fn put_batch_gives_each_put_its_outcome() {
-    use vouch_cli::store::{AuditEntry, OpenMode, PutItem, PutOutcome, Record, SqliteStore, Store};
+fn put_batch_gives_each_put_its_outcome(bk: Backend) {
+    use vouch_cli::store::{AuditEntry, Location, OpenMode, PutItem, PutOutcome, Record};
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("b.db");
-    let mut store = SqliteStore::open(&db, OpenMode::Write).unwrap();
+    let st = bk.stores(dir.path());
+    let db = match bk {
+        Backend::Sqlite => dir.path().join("b.db"),
+        Backend::Postgres => st.db("b.db").into(),
+    };
+    let mut store = Location::of(&db).open(OpenMode::Write, 1).unwrap();
     let record = |digest: &str, envelope: &str| Record {
         urn: "urn:example:b".into(),
         envelope: envelope.as_bytes().to_vec(),
@@ -1989,19 +2329,195 @@ fn put_batch_gives_each_put_its_outcome() {
             PutOutcome::Replaced(3),
         ]
     );
-    let outcomes: Vec<String> = {
-        let c = rusqlite::Connection::open(&db).unwrap();
-        let mut st = c
-            .prepare("SELECT outcome FROM audit_log ORDER BY id")
-            .unwrap();
-        st.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let outcomes = st.column("b.db", "SELECT outcome FROM audit_log ORDER BY id");
     assert_eq!(
         outcomes,
         ["created", "replayed", "conflict", "created", "replaced"]
     );
     assert_eq!(store.history("urn:example:b").unwrap().len(), 2);
+}
+
+/// Two `vouch serve` replicas on one PostgreSQL database, written to at once by eight clients,
+/// each body sent to both replicas: every manifest is stored once (one 201 and one 200 replay,
+/// both with its sequence number), a write acknowledged by one replica is read back from the
+/// other at once, a client's writes have increasing sequence numbers (history order is commit
+/// order), both replicas show the same history with every write, and every PUT has exactly one
+/// audit row.
+#[test]
+fn postgres_two_replicas_share_one_database() {
+    let e = setup();
+    let st = Backend::Postgres.stores(e.dir.path());
+    let db = st.db("r.db");
+    let key = rw_key(&e, &db);
+    let n = 24;
+    let list = manifests(&e, n, |_| false);
+    let a = Server::start(&e, &db, "enforce.json", &[]);
+    let b = Server::start(&e, &db, "enforce.json", &[]);
+    let addrs = [a.addr.clone(), b.addr.clone()];
+    let mut threads = Vec::new();
+    for t in 0..8 {
+        // Client t writes manifests t, t+8, t+16 to replica t%2, in order; client t+4 writes the
+        // same ones to the other replica, at the same time.
+        let mine: Vec<(String, Vec<u8>)> = (0..n)
+            .filter(|i| i % 4 == t % 4)
+            .map(|i| {
+                let (d, m, env) = &list[i];
+                (
+                    d.clone(),
+                    body_object_card(&e, "urn:example:m", m, Some(env), "s"),
+                )
+            })
+            .collect();
+        let (to, other) = (addrs[t % 2].clone(), addrs[(t + 1) % 2].clone());
+        let k = key.clone();
+        threads.push(std::thread::spawn(move || {
+            let mut out = Vec::new();
+            for (d, body) in mine {
+                let r = http(
+                    &to,
+                    "PUT",
+                    "/v1/registry/urn:example:m",
+                    &[("X-API-Key", &k), ("Content-Type", "application/json")],
+                    Some(&body),
+                )
+                .unwrap();
+                assert!(
+                    r.status == 201 || r.status == 200,
+                    "{} {}",
+                    r.status,
+                    r.body
+                );
+                let v: Value = serde_json::from_str(&r.body).unwrap();
+                let seq = v["seq"].as_i64().unwrap();
+                // Read back from the other replica at once.
+                let g = http(
+                    &other,
+                    "GET",
+                    &format!("/v1/registry/urn:example:m/provenance/sha256:{d}"),
+                    &[("X-API-Key", &k)],
+                    None,
+                )
+                .unwrap();
+                assert_eq!(
+                    g.status, 200,
+                    "{d} acknowledged by {to} but not seen by {other}"
+                );
+                out.push((d, r.status, seq));
+            }
+            out
+        }));
+    }
+    let mut by_digest: std::collections::HashMap<String, Vec<(u16, i64)>> = Default::default();
+    for t in threads {
+        let results = t.join().unwrap();
+        // One client's writes, each sent after the last was acknowledged, in increasing order.
+        let seqs: Vec<i64> = results.iter().map(|r| r.2).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+        for (d, status, seq) in results {
+            by_digest.entry(d).or_default().push((status, seq));
+        }
+    }
+    assert_eq!(by_digest.len(), n);
+    let mut seqs = Vec::new();
+    for (d, mut answers) in by_digest {
+        answers.sort_unstable();
+        assert_eq!(answers.len(), 2, "{d}");
+        assert_eq!(
+            (answers[0].0, answers[1].0),
+            (200, 201),
+            "{d}: one create, one replay"
+        );
+        assert_eq!(
+            answers[0].1, answers[1].1,
+            "{d}: the replay names the record's seq"
+        );
+        seqs.push(answers[0].1);
+    }
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), n, "every write its own sequence number");
+    let history = |s: &Server| -> Vec<i64> {
+        s.get(
+            "/v1/registry/urn:example:m/provenance?limit=500",
+            Some(&key),
+        )
+        .json()["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["seq"].as_i64().unwrap())
+            .collect()
+    };
+    let h = history(&a);
+    assert_eq!(h, history(&b));
+    let mut want = seqs.clone();
+    want.reverse();
+    assert_eq!(h, want, "history: every write, newest first");
+    assert_eq!(
+        a.get("/v1/registry/urn:example:m", Some(&key)).body,
+        b.get("/v1/registry/urn:example:m", Some(&key)).body
+    );
+    assert_eq!(
+        st.count("r.db", "SELECT count(*) FROM provenance"),
+        n as i64
+    );
+    assert_eq!(
+        st.rows(
+            "r.db",
+            "SELECT outcome, count(*) FROM audit_log WHERE action = 'put' GROUP BY outcome ORDER BY outcome"
+        ),
+        [
+            vec!["created".to_string(), n.to_string()],
+            vec!["replayed".to_string(), n.to_string()]
+        ]
+    );
+}
+
+/// PostgreSQL killed (`kill -9`) under a running service: requests answer 503 (never a verdict,
+/// never a 500) and `/readyz` says not ready; after PostgreSQL restarts, the service reconnects
+/// by itself and every write it acknowledged, before or after, is stored.
+#[test]
+fn postgres_restart_is_503_then_the_service_reconnects() {
+    let e = setup();
+    let mut st = Backend::Postgres.stores(e.dir.path());
+    let db = st.db("r.db");
+    let key = rw_key(&e, &db);
+    let list = manifests(&e, 12, |_| false);
+    let s = Server::start(&e, &db, "enforce.json", &[]);
+    let put = |i: usize| {
+        let (_, m, env) = &list[i];
+        s.put(
+            "urn:example:m",
+            &key,
+            &body_object_card(&e, "urn:example:m", m, Some(env), "s"),
+        )
+    };
+    for i in 0..4 {
+        assert_eq!(put(i).status, 201);
+    }
+    st.pg_mut().kill9();
+    for i in 4..8 {
+        let r = put(i);
+        assert_eq!(r.status, 503, "{}", r.body);
+        assert_eq!(r.json()["error"], "unavailable", "{}", r.body);
+        assert!(r.body.contains("store-unavailable"), "{}", r.body);
+    }
+    let r = s.get("/v1/registry/urn:example:m", Some(&key));
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(s.get("/readyz", None).status, 503);
+    assert_eq!(s.get("/healthz", None).status, 200);
+    st.pg_mut().restart();
+    assert_eq!(s.get("/readyz", None).status, 200);
+    for i in 4..12 {
+        assert_eq!(put(i).status, 201, "after the restart");
+    }
+    for (d, _, _) in &list {
+        let r = s.get(
+            &format!("/v1/registry/urn:example:m/provenance/sha256:{d}"),
+            Some(&key),
+        );
+        assert_eq!(r.status, 200, "sha256:{d}");
+    }
+    assert_eq!(st.count("r.db", "SELECT count(*) FROM provenance"), 12);
+    assert!(st.integrity_ok("r.db"));
 }

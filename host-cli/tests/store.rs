@@ -8,10 +8,26 @@ use serde_json::Value;
 
 mod common;
 
+use common::pg::Backend;
 use common::{BIN, Env, Run, sha256_hex};
 
 /// The material of the set-up Statement.
 const MATERIAL: &str = "git+https://git.example/app@sha1:0123abcd";
+
+both_backends!(
+    put_get_history_round_trip,
+    slsa_statement_facts,
+    two_digests_for_one_urn_newest_first,
+    enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged,
+    permissive_stores_with_warnings,
+    usage_and_environment_errors,
+    verbose_put_shows_each_step,
+    concurrent_writers_lose_nothing,
+    killed_bulk_put_leaves_only_whole_transactions,
+    racing_creators_all_succeed,
+    stored_envelopes_are_byte_exact,
+    oversized_envelopes_are_refused_before_the_store,
+);
 
 impl Env {
     /// Keys, policies (enforce.json, permissive.json), a manifest and its signed provenance.
@@ -72,17 +88,13 @@ fn open_db(p: &Path) -> rusqlite::Connection {
     c
 }
 
-fn row_count(p: &Path) -> i64 {
-    open_db(p)
-        .query_row("SELECT count(*) FROM provenance", [], |r| r.get(0))
-        .unwrap()
-}
-
-#[test]
-fn put_get_history_round_trip() {
+fn put_get_history_round_trip(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     let (code, v, stderr) = e.put_json(
-        "store.db",
+        db,
         "urn:example:app",
         "manifest.json",
         Some("envelope.json"),
@@ -102,14 +114,7 @@ fn put_get_history_round_trip() {
     assert!(v["record"].get("envelope").is_none(), "{v}");
     assert!(stderr.is_empty(), "{stderr}");
 
-    let (code, v, _) = e.json(&[
-        "store",
-        "get",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let (code, v, _) = e.json(&["store", "get", "--db", db, "--urn", "urn:example:app"]);
     assert_eq!(code, 0);
     let r = &v["record"];
     assert_eq!(r["urn"], "urn:example:app");
@@ -131,14 +136,7 @@ fn put_get_history_round_trip() {
     assert_eq!(r["verified"], true);
     assert_eq!(r["envelope"], e.read("envelope.json").as_str());
 
-    let r = e.ok(&[
-        "store",
-        "get",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let r = e.ok(&["store", "get", "--db", db, "--urn", "urn:example:app"]);
     for want in [
         "urn:example:app",
         "https://ci.example/builder",
@@ -148,32 +146,27 @@ fn put_get_history_round_trip() {
         assert!(r.stdout.contains(want), "{want} not in {}", r.stdout);
     }
 
-    let (code, v, _) = e.json(&[
-        "store",
-        "history",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let (code, v, _) = e.json(&["store", "history", "--db", db, "--urn", "urn:example:app"]);
     assert_eq!(code, 0);
     assert_eq!(v["records"].as_array().unwrap().len(), 1);
-    let r = e.ok(&[
-        "store",
-        "history",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let r = e.ok(&["store", "history", "--db", db, "--urn", "urn:example:app"]);
     assert!(r.stdout.contains("1 record(s)"), "{}", r.stdout);
 
+    if b == Backend::Postgres {
+        // The database is marked as a vouch store at schema version 3, and holds the record.
+        assert_eq!(
+            s.column("store.db", "SELECT value FROM vouch_meta ORDER BY key"),
+            ["vouch", &vouch_cli::store::SCHEMA_VERSION.to_string()[..]]
+        );
+        assert_eq!(s.count("store.db", "SELECT count(*) FROM provenance"), 1);
+        return;
+    }
     // The last process out checkpoints and truncates the WAL: it does not pile up between puts.
     // The -wal and -shm files stay (persistent WAL), so that readers need not create them.
     assert_eq!(std::fs::metadata(e.path("store.db-wal")).unwrap().len(), 0);
     assert!(e.path("store.db-shm").exists());
     // The database is a WAL-mode vouch store at schema version 3 (vouch_cli::store::SCHEMA_VERSION).
-    let c = open_db(&e.path("store.db"));
+    let c = open_db(&e.path(db));
     let mode: String = c
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -188,9 +181,11 @@ fn put_get_history_round_trip() {
     assert_eq!(app, 0x564f_5543);
 }
 
-#[test]
-fn slsa_statement_facts() {
+fn slsa_statement_facts(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     // (urn, builder id, more statement flags, material, build time, expected inputs)
     let cases = [
         // SLSA v1: runDetails.builder.id, runDetails.metadata.finishedOn,
@@ -233,13 +228,7 @@ fn slsa_statement_facts() {
         ]);
         e.ok(&args);
         e.sign(&["ci.key"], &["ci"], "slsa.json", "slsa.dsse");
-        let (code, v, _) = e.put_json(
-            "store.db",
-            urn,
-            "manifest.json",
-            Some("slsa.dsse"),
-            "enforce.json",
-        );
+        let (code, v, _) = e.put_json(db, urn, "manifest.json", Some("slsa.dsse"), "enforce.json");
         assert_eq!(code, 0, "{v}");
         let v = &v["record"];
         assert_eq!(v["builder"], builder);
@@ -250,12 +239,14 @@ fn slsa_statement_facts() {
     }
 }
 
-#[test]
-fn two_digests_for_one_urn_newest_first() {
+fn two_digests_for_one_urn_newest_first(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     assert_eq!(
         e.put(
-            "store.db",
+            db,
             "urn:example:app",
             "manifest.json",
             Some("envelope.json"),
@@ -272,7 +263,7 @@ fn two_digests_for_one_urn_newest_first() {
     let d2 = sha256_hex(e.read("manifest.json").as_bytes());
     // The old envelope does not cover the new manifest.
     let (code, v, _) = e.put_json(
-        "store.db",
+        db,
         "urn:example:app",
         "manifest.json",
         Some("envelope.json"),
@@ -283,7 +274,7 @@ fn two_digests_for_one_urn_newest_first() {
     e.registry_statement(".", "manifest.json", &[MATERIAL], "statement2.json");
     e.sign(&["ci.key"], &["ci"], "statement2.json", "envelope2.json");
     let r = e.put(
-        "store.db",
+        db,
         "urn:example:app",
         "manifest.json",
         Some("envelope2.json"),
@@ -291,26 +282,12 @@ fn two_digests_for_one_urn_newest_first() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
 
-    let (_, v, _) = e.json(&[
-        "store",
-        "history",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let (_, v, _) = e.json(&["store", "history", "--db", db, "--urn", "urn:example:app"]);
     let recs = v["records"].as_array().unwrap();
     assert_eq!(recs.len(), 2);
     assert_eq!(recs[0]["digest"], format!("sha256:{d2}"));
     assert_eq!(recs[1]["digest"], format!("sha256:{d1}"));
-    let (_, v, _) = e.json(&[
-        "store",
-        "get",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let (_, v, _) = e.json(&["store", "get", "--db", db, "--urn", "urn:example:app"]);
     assert_eq!(v["record"]["digest"], format!("sha256:{d2}"));
 
     // Putting the first version again replaces its record, which becomes the newest.
@@ -319,7 +296,7 @@ fn two_digests_for_one_urn_newest_first() {
         "{\"urn\": \"urn:example:app\", \"version\": 1}\n",
     );
     let (code, v, _) = e.put_json(
-        "store.db",
+        db,
         "urn:example:app",
         "manifest.json",
         Some("envelope.json"),
@@ -327,37 +304,16 @@ fn two_digests_for_one_urn_newest_first() {
     );
     assert_eq!(code, 0);
     assert_eq!(v["replaced"], true);
-    let (_, v, _) = e.json(&[
-        "store",
-        "history",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let (_, v, _) = e.json(&["store", "history", "--db", db, "--urn", "urn:example:app"]);
     let recs = v["records"].as_array().unwrap();
     assert_eq!(recs.len(), 2);
     assert_eq!(recs[0]["digest"], format!("sha256:{d1}"));
 
     // Other URNs are separate.
-    let (code, v, _) = e.json(&[
-        "store",
-        "get",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:other",
-    ]);
+    let (code, v, _) = e.json(&["store", "get", "--db", db, "--urn", "urn:example:other"]);
     assert_eq!(code, 1);
     assert_eq!(v["error"]["code"], "not-found");
-    let r = e.run(&[
-        "store",
-        "history",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:other",
-    ]);
+    let r = e.run(&["store", "history", "--db", db, "--urn", "urn:example:other"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("not-found"), "{}", r.stderr);
 }
@@ -389,12 +345,14 @@ fn bad_envelopes(e: &Env) -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-#[test]
-fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged() {
+fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     assert_eq!(
         e.put(
-            "store.db",
+            db,
             "urn:example:app",
             "manifest.json",
             Some("envelope.json"),
@@ -403,16 +361,9 @@ fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged() {
         .code,
         0
     );
-    let db = e.path("store.db");
-    let before = snapshot(&db);
+    let before = s.snapshot("store.db");
 
-    let (code, v, _) = e.put_json(
-        "store.db",
-        "urn:example:new",
-        "manifest.json",
-        None,
-        "enforce.json",
-    );
+    let (code, v, _) = e.put_json(db, "urn:example:new", "manifest.json", None, "enforce.json");
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["ok"], false);
     assert_eq!(v["stored"], false);
@@ -421,20 +372,14 @@ fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged() {
     assert!(v["error"].get("reason").is_none(), "{v}");
     let digest = sha256_hex(e.read("manifest.json").as_bytes());
     assert_eq!(v["digest"], format!("sha256:{digest}"));
-    let r = e.put(
-        "store.db",
-        "urn:example:new",
-        "manifest.json",
-        None,
-        "enforce.json",
-    );
+    let r = e.put(db, "urn:example:new", "manifest.json", None, "enforce.json");
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("missing_provenance"), "{}", r.stderr);
-    assert_eq!(snapshot(&db), before);
+    assert_eq!(s.snapshot("store.db"), before);
 
     for (env, reason) in bad_envelopes(&e) {
         let (code, v, _) = e.put_json(
-            "store.db",
+            db,
             "urn:example:new",
             "manifest.json",
             Some(env),
@@ -444,7 +389,7 @@ fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged() {
         assert_eq!(v["error"]["code"], "invalid_provenance", "{env}");
         assert_eq!(v["error"]["reason"], reason, "{env}: {v}");
         let r = e.put(
-            "store.db",
+            db,
             "urn:example:new",
             "manifest.json",
             Some(env),
@@ -457,26 +402,33 @@ fn enforce_refuses_missing_and_invalid_provenance_leaving_the_db_unchanged() {
             r.stderr
         );
         assert!(r.stdout.is_empty());
-        assert_eq!(snapshot(&db), before, "{env} changed the database");
+        assert_eq!(s.snapshot("store.db"), before, "{env} changed the database");
     }
 
     // A refused put into a store that does not exist does not create it.
+    let fresh = s.db("fresh.db");
+    let fresh_before = s.snapshot("fresh.db");
     let r = e.put(
-        "fresh.db",
+        &fresh,
         "urn:example:new",
         "manifest.json",
         Some("rogue.dsse"),
         "enforce.json",
     );
     assert_eq!(r.code, 1);
-    assert!(!e.path("fresh.db").exists());
+    assert_eq!(s.snapshot("fresh.db"), fresh_before);
+    if b == Backend::Sqlite {
+        assert!(!e.path("fresh.db").exists());
+    }
 }
 
-#[test]
-fn permissive_stores_with_warnings() {
+fn permissive_stores_with_warnings(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     let (code, v, stderr) = e.put_json(
-        "store.db",
+        db,
         "urn:example:bare",
         "manifest.json",
         None,
@@ -493,13 +445,7 @@ fn permissive_stores_with_warnings() {
 
     for (env, reason) in bad_envelopes(&e) {
         let urn = format!("urn:example:{env}");
-        let (code, v, stderr) = e.put_json(
-            "store.db",
-            &urn,
-            "manifest.json",
-            Some(env),
-            "permissive.json",
-        );
+        let (code, v, stderr) = e.put_json(db, &urn, "manifest.json", Some(env), "permissive.json");
         assert_eq!(code, 0, "{env}: {v}");
         assert_eq!(v["stored"], true);
         assert_eq!(v["record"]["verified"], false);
@@ -512,7 +458,7 @@ fn permissive_stores_with_warnings() {
             stderr.contains("warning: invalid_provenance") && stderr.contains(reason),
             "{env}: {stderr}"
         );
-        let (code, v, _) = e.json(&["store", "get", "--db", "store.db", "--urn", &urn]);
+        let (code, v, _) = e.json(&["store", "get", "--db", db, "--urn", &urn]);
         assert_eq!(code, 0);
         assert_eq!(v["record"]["verified"], false);
         assert_eq!(v["record"]["warnings"][0]["reason"], reason);
@@ -523,7 +469,7 @@ fn permissive_stores_with_warnings() {
         "store",
         "get",
         "--db",
-        "store.db",
+        db,
         "--urn",
         "urn:example:rogue.dsse",
     ]);
@@ -532,7 +478,7 @@ fn permissive_stores_with_warnings() {
         "store",
         "get",
         "--db",
-        "store.db",
+        db,
         "--urn",
         "urn:example:unbound.dsse",
     ]);
@@ -545,7 +491,7 @@ fn permissive_stores_with_warnings() {
 
     // A valid envelope under a permissive policy: stored, no warnings.
     let (code, v, stderr) = e.put_json(
-        "store.db",
+        db,
         "urn:example:app",
         "manifest.json",
         Some("envelope.json"),
@@ -555,7 +501,7 @@ fn permissive_stores_with_warnings() {
     assert_eq!(v["record"]["verified"], true);
     assert_eq!(v["record"]["warnings"], serde_json::json!([]));
     assert!(stderr.is_empty(), "{stderr}");
-    assert_eq!(row_count(&e.path("store.db")), 7);
+    assert_eq!(s.count("store.db", "SELECT count(*) FROM provenance"), 7);
 }
 
 #[test]
@@ -638,12 +584,14 @@ fn foreign_files_are_refused_untouched() {
     assert!(!e.path("none.db").exists());
 }
 
-#[test]
-fn usage_and_environment_errors() {
+fn usage_and_environment_errors(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     // Missing artifact, missing envelope file, bad policy, missing flag: exit 2.
     let r = e.put(
-        "store.db",
+        db,
         "urn:x",
         "nope.json",
         Some("envelope.json"),
@@ -652,7 +600,7 @@ fn usage_and_environment_errors() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("io-error"), "{}", r.stderr);
     let r = e.put(
-        "store.db",
+        db,
         "urn:x",
         "manifest.json",
         Some("nope.dsse"),
@@ -665,7 +613,7 @@ fn usage_and_environment_errors() {
         "{\"mode\": \"enforce\", \"allowedIssuers\": []}",
     );
     let (rc, v, _) = e.put_json(
-        "store.db",
+        db,
         "urn:x",
         "manifest.json",
         Some("envelope.json"),
@@ -677,7 +625,7 @@ fn usage_and_environment_errors() {
         "store",
         "put",
         "--db",
-        "store.db",
+        db,
         "--urn",
         "urn:x",
         "--artifact",
@@ -685,14 +633,42 @@ fn usage_and_environment_errors() {
     ]);
     assert_eq!(r.code, 2);
     let r = e.put(
-        "store.db",
+        db,
         " ",
         "manifest.json",
         Some("envelope.json"),
         "enforce.json",
     );
     assert_eq!(r.code, 2);
-    assert!(!e.path("store.db").exists());
+    // Nothing was created.
+    match b {
+        Backend::Sqlite => assert!(!e.path(db).exists()),
+        Backend::Postgres => assert_eq!(s.snapshot("store.db"), ["relations: []"]),
+    }
+    if b == Backend::Postgres {
+        // A connection string that does not parse, and a server that is not there.
+        let (rc, v, _) = e.json(&[
+            "store",
+            "get",
+            "--db",
+            "host=/nonexistent dbname='x",
+            "--urn",
+            "urn:x",
+        ]);
+        assert_eq!(rc, 2, "{v}");
+        assert_eq!(v["error"]["code"], "usage", "{v}");
+        let (rc, v, _) = e.json(&[
+            "store",
+            "get",
+            "--db",
+            "host=/nonexistent dbname=x",
+            "--urn",
+            "urn:x",
+        ]);
+        assert_eq!(rc, 2, "{v}");
+        assert_eq!(v["error"]["code"], "store-unavailable", "{v}");
+        return;
+    }
     // A directory as the database.
     std::fs::create_dir(e.path("dir.db")).unwrap();
     let r = e.put(
@@ -709,15 +685,17 @@ fn usage_and_environment_errors() {
     assert!(r.stdout.contains("Example:"), "{}", r.stdout);
 }
 
-#[test]
-fn verbose_put_shows_each_step() {
+fn verbose_put_shows_each_step(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     let r = e.run(&[
         "store",
         "put",
         "-v",
         "--db",
-        "store.db",
+        db,
         "--urn",
         "urn:example:app",
         "--artifact",
@@ -759,12 +737,12 @@ fn spawn_put(e: &Env, db: &str, urn: &str) -> std::process::Child {
     common::command(e.dir.path(), &args).spawn().unwrap()
 }
 
-fn spawn_bulk(e: &Env, list: &str, batch: &str) -> std::process::Child {
+fn spawn_bulk(e: &Env, db: &str, list: &str, batch: &str) -> std::process::Child {
     let args = [
         "store",
         "put-bulk",
         "--db",
-        "store.db",
+        db,
         "--policy",
         "enforce.json",
         "--list",
@@ -775,19 +753,21 @@ fn spawn_bulk(e: &Env, list: &str, batch: &str) -> std::process::Child {
     common::command(e.dir.path(), &args).spawn().unwrap()
 }
 
-#[test]
-fn concurrent_writers_lose_nothing() {
+fn concurrent_writers_lose_nothing(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     // Several single puts racing to create the database.
     let singles: Vec<_> = (0..6)
-        .map(|i| spawn_put(&e, "store.db", &format!("urn:single:{i}")))
+        .map(|i| spawn_put(&e, db, &format!("urn:single:{i}")))
         .collect();
     // Bulk writers in parallel with them.
     let bulks: Vec<_> = (0..4)
         .map(|i| {
             let list = format!("list{i}.tsv");
             bulk_list(&e, &list, &format!("bulk{i}"), 60);
-            spawn_bulk(&e, &list, "1")
+            spawn_bulk(&e, db, &list, "1")
         })
         .collect();
     for c in singles.into_iter().chain(bulks) {
@@ -798,46 +778,33 @@ fn concurrent_writers_lose_nothing() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let c = open_db(&e.path("store.db"));
-    let n: i64 = c
-        .query_row("SELECT count(*) FROM provenance", [], |r| r.get(0))
-        .unwrap();
+    let n = s.count("store.db", "SELECT count(*) FROM provenance");
     assert_eq!(n, 6 + 4 * 60);
     for i in 0..4 {
-        let k: i64 = c
-            .query_row(
-                "SELECT count(*) FROM provenance WHERE urn LIKE ?1",
-                [format!("urn:bulk{i}:%")],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let k = s.count(
+            "store.db",
+            &format!("SELECT count(*) FROM provenance WHERE urn LIKE 'urn:bulk{i}:%'"),
+        );
         assert_eq!(k, 60);
     }
 }
 
-#[test]
-fn killed_bulk_put_leaves_only_whole_transactions() {
+fn killed_bulk_put_leaves_only_whole_transactions(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     const BATCH: i64 = 25;
     bulk_list(&e, "big.tsv", "crash", 100_000);
-    let mut child = spawn_bulk(&e, "big.tsv", &BATCH.to_string());
-    let db = e.path("store.db");
+    let mut child = spawn_bulk(&e, db, "big.tsv", &BATCH.to_string());
     // Wait until some transactions are committed (no time limit: poll the database), then kill.
     loop {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("bulk put ended before it could be killed: {status}");
         }
-        let committed = std::fs::metadata(&db).is_ok()
-            && rusqlite::Connection::open_with_flags(
-                &db,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-            )
-            .and_then(|c| {
-                c.query_row("SELECT count(*) FROM provenance", [], |r| {
-                    r.get::<_, i64>(0)
-                })
-            })
-            .is_ok_and(|n| n >= 3 * BATCH);
+        let committed = s
+            .try_count("store.db", "SELECT count(*) FROM provenance")
+            .is_some_and(|n| n >= 3 * BATCH);
         if committed {
             break;
         }
@@ -846,71 +813,58 @@ fn killed_bulk_put_leaves_only_whole_transactions() {
     child.kill().unwrap(); // SIGKILL
     let _ = child.wait();
 
-    let c = open_db(&db);
-    let check: String = c
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
-    let n: i64 = c
-        .query_row("SELECT count(*) FROM provenance", [], |r| r.get(0))
-        .unwrap();
+    assert!(s.integrity_ok("store.db"));
+    let n = s.count("store.db", "SELECT count(*) FROM provenance");
     assert!(n >= 3 * BATCH);
     assert_eq!(n % BATCH, 0, "{n} rows: a partial transaction survived");
     assert!(n < 100_000);
     // Every row is whole, and the rows are a prefix of the list.
     let envelope = e.read("envelope.json");
     let digest = sha256_hex(e.read("manifest.json").as_bytes());
-    let mut st = c
-        .prepare("SELECT urn, envelope, digest, issuer, committed_at, outputs FROM provenance")
-        .unwrap();
-    let rows = st
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-            ))
-        })
-        .unwrap();
-    let mut seen = 0;
-    for row in rows {
-        let (urn, env, d, issuer, at, outputs) = row.unwrap();
+    let rows = s.rows(
+        "store.db",
+        "SELECT urn, digest, issuer, committed_at, outputs FROM provenance",
+    );
+    for row in &rows {
+        let [urn, d, issuer, at, outputs] = &row[..] else {
+            panic!("{row:?}")
+        };
         let i: i64 = urn.strip_prefix("urn:crash:").unwrap().parse().unwrap();
         assert!(i < n, "{urn}");
-        assert_eq!(env, envelope.as_bytes());
-        assert_eq!(d, digest);
+        assert_eq!(d, &digest);
         assert_eq!(issuer, "https://ci.example/builder");
         assert_eq!(at, "2026-01-02T03:04:05Z");
         assert!(outputs.contains(&digest));
-        seen += 1;
     }
-    assert_eq!(seen, n);
-    drop(st);
-    drop(c);
+    assert_eq!(rows.len() as i64, n);
+    let envs = s.envelopes("store.db");
+    assert_eq!(envs.len() as i64, n);
+    assert!(envs.iter().all(|(_, env)| env == envelope.as_bytes()));
     // The store is still usable.
     let r = e.put(
-        "store.db",
+        db,
         "urn:after",
         "manifest.json",
         Some("envelope.json"),
         "enforce.json",
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(row_count(&db), n + 1);
+    assert_eq!(
+        s.count("store.db", "SELECT count(*) FROM provenance"),
+        n + 1
+    );
 }
 
 /// Many processes creating the same new store at once: every one must see either no store or a
 /// complete one — never a half-created store refused as foreign (`not-a-vouch-db`), which is what
 /// reading application_id and the schema in separate snapshots allowed. Repeated to give the
 /// race room to happen.
-#[test]
-fn racing_creators_all_succeed() {
+fn racing_creators_all_succeed(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
     for round in 0..12 {
-        let db = format!("race{round}.db");
+        let name = format!("race{round}.db");
+        let db = s.db(&name);
         let procs: Vec<_> = (0..8)
             .map(|i| spawn_put(&e, &db, &format!("urn:race:{i}")))
             .collect();
@@ -922,47 +876,32 @@ fn racing_creators_all_succeed() {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        let c = open_db(&e.path(&db));
-        let n: i64 = c
-            .query_row("SELECT count(*) FROM provenance", [], |r| r.get(0))
-            .unwrap();
+        let n = s.count(&name, "SELECT count(*) FROM provenance");
         assert_eq!(n, 8, "round {round}");
     }
 }
 
 /// A permissive put stores the envelope byte for byte, also when it is not UTF-8 (it used to be
 /// stored as a lossy conversion: 300 bytes became 548), and `store get` shows it unaltered.
-#[test]
-fn stored_envelopes_are_byte_exact() {
+fn stored_envelopes_are_byte_exact(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
     let mut odd: Vec<u8> = (0..=255u8).collect();
     odd.extend_from_slice(&[0xff, 0xfe, 0x80, b'{', 0xc3]);
     std::fs::write(e.path("odd.dsse"), &odd).unwrap();
     let r = e.put(
-        "store.db",
+        db,
         "urn:example:odd",
         "manifest.json",
         Some("odd.dsse"),
         "permissive.json",
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let c = open_db(&e.path("store.db"));
-    let stored: Vec<u8> = c
-        .query_row(
-            "SELECT envelope FROM provenance WHERE urn = 'urn:example:odd'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(stored, odd);
-    let (rc, v, _) = e.json(&[
-        "store",
-        "get",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:odd",
-    ]);
+    let stored = s.envelopes("store.db");
+    assert_eq!(stored, [("urn:example:odd".to_string(), odd.clone())]);
+    let (rc, v, _) = e.json(&["store", "get", "--db", db, "--urn", "urn:example:odd"]);
     assert_eq!(rc, 0, "{v}");
     use base64ct::Encoding;
     let shown =
@@ -977,7 +916,7 @@ fn stored_envelopes_are_byte_exact() {
         "store",
         "put",
         "--db",
-        "store.db",
+        db,
         "--urn",
         "urn:example:app",
         "--artifact",
@@ -987,14 +926,7 @@ fn stored_envelopes_are_byte_exact() {
         "--policy",
         "enforce.json",
     ]);
-    let (rc, v, _) = e.json(&[
-        "store",
-        "get",
-        "--db",
-        "store.db",
-        "--urn",
-        "urn:example:app",
-    ]);
+    let (rc, v, _) = e.json(&["store", "get", "--db", db, "--urn", "urn:example:app"]);
     assert_eq!(rc, 0);
     assert_eq!(v["record"]["envelope"].as_str().unwrap(), crlf);
     assert_eq!(v["record"]["verified"], true);
@@ -1002,15 +934,16 @@ fn stored_envelopes_are_byte_exact() {
 
 /// `store put` reads at most `--max-envelope-size` bytes of an envelope: past it nothing is
 /// stored (whatever the policy's mode) and the store is not even created.
-#[test]
-fn oversized_envelopes_are_refused_before_the_store() {
+fn oversized_envelopes_are_refused_before_the_store(b: Backend) {
     let e = Env::setup();
+    let s = b.stores(e.dir.path());
+    let big = s.db("big.db");
     for policy in ["enforce.json", "permissive.json"] {
         let (rc, v, _) = e.json(&[
             "store",
             "put",
             "--db",
-            "big.db",
+            &big,
             "--urn",
             "urn:example:app",
             "--artifact",
@@ -1024,7 +957,10 @@ fn oversized_envelopes_are_refused_before_the_store() {
         ]);
         assert_eq!(rc, 1, "{v}");
         assert_eq!(v["error"]["code"], "envelope-too-large", "{v}");
-        assert!(!e.path("big.db").exists());
+        match b {
+            Backend::Sqlite => assert!(!e.path("big.db").exists()),
+            Backend::Postgres => assert_eq!(s.snapshot("big.db"), ["relations: []"]),
+        }
     }
 }
 
@@ -1240,4 +1176,484 @@ fn schema_1_stores_are_read_and_migrated() {
         })
         .unwrap();
     assert_eq!(kind, "blob");
+}
+
+// PostgreSQL only: what has no SQLite counterpart above.
+
+/// A database of another application, one whose `vouch_meta` names another application, and a
+/// vouch store of a newer schema are refused by every command, and nothing in them changes; an
+/// empty database is "no store" to readers (`store-not-found`), which create nothing.
+#[test]
+fn postgres_foreign_and_newer_databases_are_refused_untouched() {
+    let e = Env::setup();
+    let s = Backend::Postgres.stores(e.dir.path());
+    let other = s.db("other.db");
+    s.pg()
+        .client("other_db")
+        .batch_execute("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
+        .unwrap();
+    let marked = s.db("marked.db");
+    s.pg()
+        .client("marked_db")
+        .batch_execute(
+            "CREATE TABLE vouch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO vouch_meta VALUES ('application', 'someone-else'), ('schema_version', '3');",
+        )
+        .unwrap();
+    let future = s.db("future.db");
+    assert_eq!(
+        e.put(
+            &future,
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope.json"),
+            "enforce.json"
+        )
+        .code,
+        0
+    );
+    s.pg()
+        .client("future_db")
+        .batch_execute("UPDATE vouch_meta SET value = '99' WHERE key = 'schema_version'")
+        .unwrap();
+    // In another schema only: still another application's database.
+    let hidden = s.db("hidden.db");
+    s.pg()
+        .client("hidden_db")
+        .batch_execute("CREATE SCHEMA app; CREATE TABLE app.t (x INTEGER);")
+        .unwrap();
+    for (name, db, code) in [
+        ("other.db", &other, "not-a-vouch-db"),
+        ("marked.db", &marked, "not-a-vouch-db"),
+        ("future.db", &future, "newer-schema"),
+        ("hidden.db", &hidden, "not-a-vouch-db"),
+    ] {
+        let before = s.snapshot(name);
+        let (rc, v, _) = e.put_json(
+            db,
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope.json"),
+            "enforce.json",
+        );
+        assert_eq!(rc, 2, "{name}: {v}");
+        assert_eq!(v["error"]["code"], code, "{name}: {v}");
+        let r = e.put(
+            db,
+            "urn:example:app",
+            "manifest.json",
+            None,
+            "permissive.json",
+        );
+        assert_eq!(r.code, 2);
+        assert!(r.stderr.contains(code), "{name}: {}", r.stderr);
+        for cmd in ["get", "history"] {
+            let (rc, v, _) = e.json(&["store", cmd, "--db", db, "--urn", "urn:example:app"]);
+            assert_eq!(rc, 2, "{name} {cmd}");
+            assert_eq!(v["error"]["code"], code);
+        }
+        let (rc, v, _) = e.json(&["serve", "api-key", "list", "--db", db]);
+        assert_eq!((rc, v["error"]["code"].as_str()), (2, Some(code)), "{v}");
+        assert_eq!(s.snapshot(name), before, "{name} was modified");
+    }
+    // An empty database is no store to a reader, and stays empty.
+    let empty = s.db("empty.db");
+    let (rc, v, _) = e.json(&["store", "get", "--db", &empty, "--urn", "urn:example:app"]);
+    assert_eq!(rc, 2, "{v}");
+    assert_eq!(v["error"]["code"], "store-not-found", "{v}");
+    assert_eq!(s.snapshot("empty.db"), ["relations: []"]);
+    // A database that does not exist: store-not-found for readers and writers; none is created.
+    let none = s.missing("none.db");
+    let (rc, v, _) = e.json(&["store", "get", "--db", &none, "--urn", "urn:example:app"]);
+    assert_eq!(
+        (rc, v["error"]["code"].as_str()),
+        (2, Some("store-not-found")),
+        "{v}"
+    );
+    let (rc, v, _) = e.put_json(
+        &none,
+        "urn:example:app",
+        "manifest.json",
+        Some("envelope.json"),
+        "enforce.json",
+    );
+    assert_eq!(
+        (rc, v["error"]["code"].as_str()),
+        (2, Some("store-not-found")),
+        "{v}"
+    );
+    assert_eq!(s.snapshot("none.db"), ["no database"]);
+    // The password of a connection string is never shown.
+    let (rc, v, stderr) = e.json(&[
+        "store",
+        "get",
+        "--db",
+        &format!("{none} password=hunter2-secret"),
+        "--urn",
+        "urn:example:app",
+    ]);
+    assert_eq!(rc, 2);
+    assert!(
+        !v.to_string().contains("hunter2") && !stderr.contains("hunter2"),
+        "{v} {stderr}"
+    );
+}
+
+/// `kill -9` of PostgreSQL while puts run, then a restart: every put that was acknowledged
+/// (exit 0) is stored whole; a put during the outage fails with `store-unavailable` (exit 2) —
+/// never a verdict (exit 1) — and the puts after the restart succeed again.
+#[test]
+fn postgres_killed_during_writes_loses_no_acknowledged_put() {
+    let e = Env::setup();
+    let mut s = Backend::Postgres.stores(e.dir.path());
+    let db = s.db("store.db");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (dir, db, stop) = (e.dir.path().to_path_buf(), db.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut results = Vec::new();
+            let mut i = 0;
+            // Bounded: at most 4000 puts, and it stops when told.
+            while i < 4000 && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let urn = format!("urn:ack:{i}");
+                let r = common::run_in(
+                    &dir,
+                    &[
+                        "store",
+                        "put",
+                        "--db",
+                        &db,
+                        "--urn",
+                        &urn,
+                        "--artifact",
+                        "manifest.json",
+                        "--envelope",
+                        "envelope.json",
+                        "--policy",
+                        "enforce.json",
+                    ],
+                    None,
+                    &[],
+                );
+                results.push((urn, r.code, r.stderr));
+                i += 1;
+            }
+            results
+        })
+    };
+    // Some acknowledged puts first (polled), then the crash.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while s
+        .try_count("store.db", "SELECT count(*) FROM provenance")
+        .is_none_or(|n| n < 20)
+    {
+        assert!(std::time::Instant::now() < deadline, "no puts committed");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    s.pg_mut().kill9();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    s.pg_mut().restart();
+    // Puts after the restart.
+    let after = s.count("store.db", "SELECT count(*) FROM provenance");
+    while s.count("store.db", "SELECT count(*) FROM provenance") < after + 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no puts after the restart"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let results = writer.join().unwrap();
+    let stored: std::collections::HashMap<String, Vec<u8>> =
+        s.envelopes("store.db").into_iter().collect();
+    let envelope = e.read("envelope.json");
+    let mut failed = 0;
+    for (urn, code, stderr) in &results {
+        match code {
+            0 => assert_eq!(
+                stored.get(urn).map(Vec::as_slice),
+                Some(envelope.as_bytes()),
+                "{urn} was acknowledged but is not stored whole"
+            ),
+            2 => {
+                assert!(stderr.contains("store-unavailable"), "{urn}: {stderr}");
+                failed += 1;
+            }
+            _ => panic!("{urn}: exit {code}: {stderr}"),
+        }
+    }
+    assert!(failed >= 1, "no put saw the outage");
+    // Nothing but the puts' own records, each whole.
+    assert!(stored.len() <= results.len());
+    assert!(stored.values().all(|v| v == envelope.as_bytes()));
+    assert!(s.integrity_ok("store.db"));
+    let last_ok = results.iter().rposition(|r| r.1 == 0).unwrap();
+    assert!(last_ok > results.iter().position(|r| r.1 == 2).unwrap());
+}
+
+/// `vouch store migrate` copies records (their order and sequence numbers), API keys and audit
+/// rows, so that every command answers the same on the copy; a target that holds anything is
+/// refused (`target-not-empty`) and left as it was; a source or target of the wrong kind is a
+/// usage error.
+#[test]
+fn postgres_store_migrate_round_trip_and_non_empty_target() {
+    let e = Env::setup();
+    let s = Backend::Postgres.stores(e.dir.path());
+    // An SQLite store with two URNs, a replaced record, a permissive one, keys and audit rows.
+    for (urn, policy, env) in [
+        ("urn:example:app", "enforce.json", Some("envelope.json")),
+        ("urn:example:bare", "permissive.json", None),
+        ("urn:example:other", "enforce.json", Some("envelope.json")),
+    ] {
+        assert_eq!(e.put("src.db", urn, "manifest.json", env, policy).code, 0);
+    }
+    e.write(
+        "manifest.json",
+        "{\"urn\": \"urn:example:app\", \"version\": 2}\n",
+    );
+    e.registry_statement(".", "manifest.json", &[MATERIAL], "statement2.json");
+    e.sign(&["ci.key"], &["ci"], "statement2.json", "envelope2.json");
+    assert_eq!(
+        e.put(
+            "src.db",
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope2.json"),
+            "enforce.json"
+        )
+        .code,
+        0
+    );
+    e.ok(&[
+        "serve",
+        "api-key",
+        "add",
+        "--db",
+        "src.db",
+        "--name",
+        "ci",
+        "--scope",
+        "provenance:write",
+    ]);
+    let (_, v, _) = e.json(&[
+        "serve",
+        "api-key",
+        "add",
+        "--db",
+        "src.db",
+        "--name",
+        "ro",
+        "--scope",
+        "provenance:read",
+    ]);
+    e.ok(&[
+        "serve",
+        "api-key",
+        "revoke",
+        "--db",
+        "src.db",
+        v["keyId"].as_str().unwrap(),
+    ]);
+    {
+        let c = rusqlite::Connection::open(e.path("src.db")).unwrap();
+        for (i, outcome) in ["created", "replayed", "conflict"].iter().enumerate() {
+            c.execute(
+                "INSERT INTO audit_log (at, request_id, key_id, action, urn, digest, status, outcome)
+                 VALUES (?1, ?2, 'abc', 'put', 'urn:example:app', 'dd', 201, ?3)",
+                rusqlite::params![format!("2026-01-0{}T00:00:00Z", i + 1), format!("req{i}"), outcome],
+            )
+            .unwrap();
+        }
+    }
+    let dst = s.db("dst.db");
+    let (rc, v, _) = e.json(&["store", "migrate", "--from", "src.db", "--to", &dst]);
+    assert_eq!(rc, 0, "{v}");
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["records"], 4, "{v}");
+    assert_eq!(
+        (v["apiKeys"].as_i64(), v["auditRows"].as_i64()),
+        (Some(2), Some(3)),
+        "{v}"
+    );
+    // Every command answers the same from the copy.
+    for urn in ["urn:example:app", "urn:example:bare", "urn:example:other"] {
+        for cmd in ["get", "history"] {
+            let a = e.json(&["store", cmd, "--db", "src.db", "--urn", urn]);
+            let b = e.json(&["store", cmd, "--db", &dst, "--urn", urn]);
+            assert_eq!((a.0, &a.1), (b.0, &b.1), "{cmd} {urn}");
+            assert_eq!(a.0, 0);
+        }
+    }
+    let a = e.json(&["serve", "api-key", "list", "--db", "src.db"]);
+    let b = e.json(&["serve", "api-key", "list", "--db", &dst]);
+    assert_eq!(a.1, b.1);
+    // Keys are managed on the copy as on the original: revoke one, and an unknown one.
+    let ci = |v: &Value| -> Value {
+        v["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == "ci")
+            .unwrap()
+            .clone()
+    };
+    let id = ci(&a.1)["keyId"].as_str().unwrap().to_string();
+    assert!(ci(&a.1)["revokedAt"].is_null(), "{}", a.1);
+    e.ok(&["serve", "api-key", "revoke", "--db", &dst, &id]);
+    let b = e.json(&["serve", "api-key", "list", "--db", &dst]);
+    assert!(ci(&b.1)["revokedAt"].is_string(), "{}", b.1);
+    let (rc, v, _) = e.json(&["serve", "api-key", "revoke", "--db", &dst, "nosuchkey123"]);
+    assert_eq!(
+        (rc, v["error"]["code"].as_str()),
+        (1, Some("not-found")),
+        "{v}"
+    );
+    assert!(!v.to_string().contains("password"), "{v}");
+    // Sequence numbers and audit rows as they were; new records come after them.
+    let src = Backend::Sqlite.stores(e.dir.path());
+    let q = "SELECT seq, urn, digest, recorded_at FROM provenance ORDER BY seq";
+    assert_eq!(src.rows("src.db", q), s.rows("dst.db", q));
+    let q = "SELECT at, request_id, key_id, outcome, status FROM audit_log ORDER BY id";
+    assert_eq!(src.rows("src.db", q), s.rows("dst.db", q));
+    assert_eq!(
+        e.put(
+            &dst,
+            "urn:example:new",
+            "manifest.json",
+            Some("envelope2.json"),
+            "enforce.json"
+        )
+        .code,
+        0
+    );
+    let max_src = src.count("src.db", "SELECT max(seq) FROM provenance");
+    assert!(
+        s.count(
+            "dst.db",
+            "SELECT seq FROM provenance WHERE urn = 'urn:example:new'"
+        ) > max_src
+    );
+
+    // A target that is not empty: refused, nothing copied or changed.
+    let before = s.snapshot("dst.db");
+    let (rc, v, _) = e.json(&["store", "migrate", "--from", "src.db", "--to", &dst]);
+    assert_eq!(
+        (rc, v["error"]["code"].as_str()),
+        (2, Some("target-not-empty")),
+        "{v}"
+    );
+    assert_eq!(s.snapshot("dst.db"), before);
+    // Keys alone make a target non-empty too.
+    let keys_only = s.db("keys.db");
+    e.ok(&[
+        "serve", "api-key", "add", "--db", &keys_only, "--name", "x", "--scope", "admin",
+    ]);
+    let before = s.snapshot("keys.db");
+    let (rc, v, _) = e.json(&["store", "migrate", "--from", "src.db", "--to", &keys_only]);
+    assert_eq!(
+        (rc, v["error"]["code"].as_str()),
+        (2, Some("target-not-empty")),
+        "{v}"
+    );
+    assert_eq!(s.snapshot("keys.db"), before);
+    // Wrong kinds of source and target; a source that does not exist.
+    let (rc, v, _) = e.json(&["store", "migrate", "--from", "src.db", "--to", "copy.db"]);
+    assert_eq!((rc, v["error"]["code"].as_str()), (2, Some("usage")), "{v}");
+    assert!(!e.path("copy.db").exists());
+    let (rc, v, _) = e.json(&["store", "migrate", "--from", &dst, "--to", &dst]);
+    assert_eq!((rc, v["error"]["code"].as_str()), (2, Some("usage")), "{v}");
+    let fresh = s.db("fresh.db");
+    let (rc, v, _) = e.json(&["store", "migrate", "--from", "nope.db", "--to", &fresh]);
+    assert_eq!(
+        (rc, v["error"]["code"].as_str()),
+        (2, Some("store-not-found")),
+        "{v}"
+    );
+    assert_eq!(s.snapshot("fresh.db"), ["relations: []"]);
+}
+
+/// TLS when the connection string asks for it: a server that takes TCP connections over TLS only
+/// (plain ones are rejected) is used with `sslmode=require`, `verify-ca` and `verify-full` (URL
+/// and key=value forms); `verify-full` refuses a certificate that does not name the host
+/// (`verify-ca` does not check the name) and needs `sslrootcert`; plain TCP is refused by the
+/// server; TLS over a unix socket (which has none) is an error, never a plain connection.
+#[test]
+fn postgres_tls_when_the_connection_string_asks_for_it() {
+    let e = Env::setup();
+    let pg = common::pg::Pg::start_tls();
+    pg.create_db("tls");
+    let cert = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test-only-tls.crt");
+    let cert = cert.to_str().unwrap();
+    let port = pg.port;
+    let kv = |more: &str| format!("host=127.0.0.1 port={port} user=vouch dbname=tls {more}");
+    let full = kv(&format!("sslmode=verify-full sslrootcert={cert}"));
+    assert_eq!(
+        e.put(
+            &full,
+            "urn:example:app",
+            "manifest.json",
+            Some("envelope.json"),
+            "enforce.json"
+        )
+        .code,
+        0
+    );
+    let get = |db: &str| {
+        common::run_in(
+            e.dir.path(),
+            &[
+                "store",
+                "get",
+                "--db",
+                db,
+                "--urn",
+                "urn:example:app",
+                "--format",
+                "json",
+            ],
+            None,
+            &[],
+        )
+    };
+    let ok = |db: &str| {
+        let r = get(db);
+        assert_eq!(r.code, 0, "{db}: {} {}", r.stdout, r.stderr);
+        assert_eq!(r.json()["record"]["verified"], true);
+    };
+    let refused = |db: &str, code: &str| {
+        let r = get(db);
+        assert_eq!(r.code, 2, "{db}: {}", r.stdout);
+        assert_eq!(r.json()["error"]["code"], code, "{db}: {}", r.stdout);
+        r.json()["error"]["message"].as_str().unwrap().to_string()
+    };
+    ok(&full);
+    ok(&format!(
+        "postgresql://vouch@127.0.0.1:{port}/tls?sslmode=verify-full&sslrootcert={}",
+        cert.replace('/', "%2F")
+    ));
+    ok(&format!(
+        "postgresql://vouch@localhost:{port}/tls?sslmode=require"
+    ));
+    ok(&kv("sslmode=require"));
+    ok(&kv(&format!("sslmode=verify-ca sslrootcert={cert}")));
+    // The certificate names localhost and 127.0.0.1, not this host name (dialled at 127.0.0.1).
+    let other = format!(
+        "host=db.invalid hostaddr=127.0.0.1 port={port} user=vouch dbname=tls sslrootcert={cert}"
+    );
+    ok(&format!("{other} sslmode=verify-ca"));
+    let m = refused(&format!("{other} sslmode=verify-full"), "store-error");
+    assert!(m.contains("TLS"), "{m}");
+    let m = refused(&kv("sslmode=verify-full"), "store-error");
+    assert!(m.contains("sslrootcert"), "{m}");
+    // Plain TCP: the server rejects it (so the connections above were TLS).
+    let m = refused(&kv("sslmode=disable"), "store-error");
+    assert!(m.contains("28000") || m.contains("pg_hba"), "{m}");
+    // A unix socket has no TLS: asked for, it is refused.
+    let sock = format!(
+        "host={} port={port} user=vouch dbname=tls sslmode=require",
+        pg.socket_dir().display()
+    );
+    let m = refused(&sock, "store-error");
+    assert!(m.contains("does not support TLS"), "{m}");
+    ok(&sock.replace("sslmode=require", "sslmode=disable"));
 }

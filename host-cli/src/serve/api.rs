@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
-use super::{ApiError, Deadline, RequestId, Shared, auth};
+use super::{ApiError, Deadline, Peer, RefusalBudget, RequestId, Shared, auth};
 use crate::error::Code;
 use crate::log::Log;
 use crate::store::{
@@ -29,6 +29,17 @@ pub const MAX_URN: usize = 1024;
 pub const DEFAULT_LIMIT: usize = 50;
 /// Largest page size.
 pub const MAX_LIMIT: usize = 500;
+
+/// The router's path templates (the metrics' route labels).
+pub const ROUTES: [&str; 7] = [
+    "/v1/registry/{urn}",
+    "/v1/registry/{urn}/provenance",
+    "/v1/registry/{urn}/provenance/{digest}",
+    "/v1/provenance",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+];
 
 /// Every route, with the request layers.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -96,11 +107,15 @@ impl Caller {
     }
 }
 
-/// Authenticates the request's `X-API-Key` and checks its scope and (when given) the URN. Every
-/// refusal writes an audit row and answers 401 `unauthenticated` (no key, or an unknown, revoked
-/// or expired one, all alike) or 403 `forbidden`. Reads with `--public-read` need no key.
+/// Authenticates the request's `X-API-Key` and checks its scope and (when given) the URN. A
+/// refusal answers 401 `unauthenticated` (no key, or an unknown, revoked or expired one, all
+/// alike) or 403 `forbidden`, with an audit row (batched with other writes), while the client
+/// address is within `--refusal-limit`; beyond it, 429 `rate-limited` with `Retry-After`, counted
+/// in the metrics, with one `rate-limited` audit row per address every
+/// [`super::REFUSAL_MARKER_SECS`]. Reads with `--public-read` need no key.
 async fn authorize(
     shared: &Arc<Shared>,
+    peer: Option<Peer>,
     headers: &HeaderMap,
     request_id: &str,
     scope: &'static str,
@@ -117,76 +132,69 @@ async fn authorize(
         .and_then(auth::split)
         .map(|(id, secret)| (id.to_string(), secret.to_string()));
     let urn_owned = urn.map(str::to_string);
-    let verdict = shared
-        .job(
-            move |s| -> Result<Result<ApiKey, (AuditEntry, StatusCode)>, ApiError> {
-                let result: Result<ApiKey, (Option<String>, &'static str, StatusCode)> =
-                    match (&presented, &split) {
-                        (None, _) => Err((
-                            None,
-                            auth::Refusal::Missing.as_str(),
-                            StatusCode::UNAUTHORIZED,
-                        )),
-                        (Some(_), None) => Err((
-                            None,
-                            auth::Refusal::Malformed.as_str(),
-                            StatusCode::UNAUTHORIZED,
-                        )),
-                        (Some(_), Some((id, secret))) => {
-                            let stored = s.read(|st| st.api_key(id))?;
-                            match auth::check(
-                                stored.as_ref(),
-                                secret,
-                                time::OffsetDateTime::now_utc(),
-                            ) {
-                                Err(r) => {
-                                    Err((Some(id.clone()), r.as_str(), StatusCode::UNAUTHORIZED))
-                                }
-                                Ok(()) => {
-                                    // `check` succeeded, so the key exists.
-                                    let key = stored.ok_or_else(|| {
-                                        ApiError::internal("an accepted key vanished")
-                                    })?;
-                                    if !auth::has_scope(&key, scope) {
-                                        Err((
-                                            Some(id.clone()),
-                                            "missing-scope",
-                                            StatusCode::FORBIDDEN,
-                                        ))
-                                    } else if urn_owned
-                                        .as_deref()
-                                        .is_some_and(|u| !auth::covers(&key, u))
-                                    {
-                                        Err((
-                                            Some(id.clone()),
-                                            "urn-outside-prefixes",
-                                            StatusCode::FORBIDDEN,
-                                        ))
-                                    } else {
-                                        Ok(key)
-                                    }
-                                }
+    // The key lookup is one indexed row: on SQLite it runs here, on the request's thread, with a
+    // reader connection of the pool (no blocking job: handing each request to another thread and
+    // back cost more than the read). On PostgreSQL it is a network round trip on a blocking
+    // client, which must not run on the service's async threads: there it is a job like every
+    // other read. Only a refusal's audit row (a durable write) is a job either way.
+    let check = move |s: &Shared| -> Result<Result<ApiKey, (AuditEntry, StatusCode)>, ApiError> {
+        let result: Result<ApiKey, (Option<String>, &'static str, StatusCode)> =
+            match (&presented, &split) {
+                (None, _) => Err((
+                    None,
+                    auth::Refusal::Missing.as_str(),
+                    StatusCode::UNAUTHORIZED,
+                )),
+                (Some(_), None) => Err((
+                    None,
+                    auth::Refusal::Malformed.as_str(),
+                    StatusCode::UNAUTHORIZED,
+                )),
+                (Some(_), Some((id, secret))) => {
+                    let stored = s.read(|st| st.api_key(id))?;
+                    match auth::check(stored.as_ref(), secret, time::OffsetDateTime::now_utc()) {
+                        Err(r) => Err((Some(id.clone()), r.as_str(), StatusCode::UNAUTHORIZED)),
+                        Ok(()) => {
+                            // `check` succeeded, so the key exists.
+                            let key = stored
+                                .ok_or_else(|| ApiError::internal("an accepted key vanished"))?;
+                            if !auth::has_scope(&key, scope) {
+                                Err((Some(id.clone()), "missing-scope", StatusCode::FORBIDDEN))
+                            } else if urn_owned.as_deref().is_some_and(|u| !auth::covers(&key, u)) {
+                                Err((
+                                    Some(id.clone()),
+                                    "urn-outside-prefixes",
+                                    StatusCode::FORBIDDEN,
+                                ))
+                            } else {
+                                Ok(key)
                             }
                         }
-                    };
-                match result {
-                    Ok(key) => Ok(Ok(key)),
-                    Err((key_id, why, status)) => {
-                        let entry = AuditEntry {
-                            request_id: String::new(),
-                            key_id,
-                            action: "auth".into(),
-                            urn: urn_owned.clone(),
-                            digest: None,
-                            status: status.as_u16(),
-                            outcome: why.to_string(),
-                        };
-                        Ok(Err((entry, status)))
                     }
                 }
-            },
-        )
-        .await??;
+            };
+        match result {
+            Ok(key) => Ok(Ok(key)),
+            Err((key_id, why, status)) => {
+                let entry = AuditEntry {
+                    request_id: String::new(),
+                    key_id,
+                    action: "auth".into(),
+                    urn: urn_owned.clone(),
+                    digest: None,
+                    status: status.as_u16(),
+                    outcome: why.to_string(),
+                };
+                Ok(Err((entry, status)))
+            }
+        }
+    };
+    let verdict = if shared.local_reads {
+        check(shared)?
+    } else {
+        shared.job(check).await??
+    };
+
     match verdict {
         Ok(key) => {
             shared.take_token(&key.key_id)?;
@@ -195,9 +203,33 @@ async fn authorize(
         Err((mut entry, status)) => {
             entry.request_id = request_id.to_string();
             let outcome = entry.outcome.clone();
-            shared
-                .job(move |s| s.write(|st| st.audit(&entry)))
-                .await??;
+            match shared.refusal_budget(peer) {
+                RefusalBudget::Audit => shared.job(move |s| s.audit(entry)).await??,
+                RefusalBudget::Limited {
+                    marker,
+                    retry_after,
+                } => {
+                    shared
+                        .metrics
+                        .refusals_rate_limited
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if marker {
+                        let entry = AuditEntry {
+                            status: 429,
+                            outcome: "rate-limited".into(),
+                            ..entry
+                        };
+                        shared.job(move |s| s.audit(entry)).await??;
+                    }
+                    let mut e = ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        Code::RateLimited,
+                        "too many refused requests from this address; retry later",
+                    );
+                    e.retry_after = Some(retry_after);
+                    return Err(e);
+                }
+            }
             if status == StatusCode::FORBIDDEN {
                 Err(ApiError::new(
                     status,
@@ -359,11 +391,21 @@ async fn put_record(
         Some(_) => return Err(ApiError::bad_request("replace is true or false")),
     };
     let (parts, body) = req.into_parts();
-    let caller = authorize(&shared, &parts.headers, &rid, auth::SCOPE_WRITE, Some(&urn)).await?;
+    let peer = parts.extensions.get::<Peer>().copied();
+    let caller = authorize(
+        &shared,
+        peer,
+        &parts.headers,
+        &rid,
+        auth::SCOPE_WRITE,
+        Some(&urn),
+    )
+    .await?;
     if replace {
         // Replacing needs the replace scope as well (checked, and a refusal audited, the same way).
         authorize(
             &shared,
+            peer,
             &parts.headers,
             &rid,
             auth::SCOPE_REPLACE,
@@ -393,9 +435,7 @@ async fn put_record(
                 outcome: e.code.clone(),
                 ..audit
             };
-            shared
-                .job(move |s| s.write(|st| st.audit(&entry)))
-                .await??;
+            shared.job(move |s| s.audit(entry)).await??;
             return Err(e);
         }
     };
@@ -423,7 +463,7 @@ async fn put_record(
                             outcome,
                             ..audit
                         };
-                        s.write(|st| st.audit(&entry))?;
+                        s.audit(entry)?;
                         let missing = problem.code == Code::MissingProvenance.as_str();
                         let mut e = ApiError::new(
                             StatusCode::UNPROCESSABLE_ENTITY,
@@ -540,6 +580,69 @@ async fn parse_put(
     Ok((sha256, envelope, sig))
 }
 
+/// A record's summary, serialized straight from the record (the GET latest answer): the same
+/// members as [`summary`] — the record as every report shows one, [`crate::report::record`],
+/// with its `seq` — in the same (sorted) order.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary<'a> {
+    build_tool: &'a Option<String>,
+    builder: Option<&'a str>,
+    digest: String,
+    payload_type: Option<&'a str>,
+    recorded_at: &'a str,
+    seq: i64,
+    timestamp: &'a str,
+    urn: &'a str,
+    verified: bool,
+    #[serde(serialize_with = "ser_warnings")]
+    warnings: &'a [crate::store::Problem],
+}
+
+/// A summary's warnings as every report writes them: through a JSON value, so that each
+/// warning's members come out in the same (sorted) order. No warnings: `[]` without that step.
+fn ser_warnings<S: serde::Serializer>(
+    w: &&[crate::store::Problem],
+    ser: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::Serialize as _;
+    if w.is_empty() {
+        return ser.collect_seq(w.iter());
+    }
+    serde_json::to_value(w)
+        .map_err(serde::ser::Error::custom)?
+        .serialize(ser)
+}
+
+impl<'a> Summary<'a> {
+    fn of(r: &'a Record) -> Self {
+        Summary {
+            build_tool: &r.build_tool,
+            builder: Some(r.issuer.as_str()).filter(|s| !s.is_empty()),
+            digest: crate::report::sha256_label(&r.digest),
+            payload_type: Some(r.payload_type.as_str()).filter(|s| !s.is_empty()),
+            recorded_at: &r.recorded_at,
+            seq: r.seq,
+            timestamp: &r.committed_at,
+            urn: &r.urn,
+            verified: r.verified,
+            warnings: &r.warnings,
+        }
+    }
+}
+
+fn json_response(v: &impl serde::Serialize) -> Response {
+    match serde_json::to_vec(v) {
+        Ok(body) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+        Err(_) => ApiError::internal("a response could not be serialized").into_response(),
+    }
+}
+
 /// A record's summary (the latest, history entries, search results): the record as every
 /// report shows one ([`crate::report::record`]), with its `seq`.
 fn summary(r: &Record) -> Json {
@@ -562,14 +665,20 @@ async fn get_latest(
     State(shared): State<Arc<Shared>>,
     Path(urn): Path<String>,
     axum::Extension(RequestId(rid)): axum::Extension<RequestId>,
+    peer: Option<axum::Extension<Peer>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     check_urn(&urn)?;
-    authorize(&shared, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
+    let peer = peer.map(|p| p.0);
+    authorize(&shared, peer, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
+    // One indexed row without the envelope: read here, on the request's thread (see
+    // `authorize`).
     let u = urn.clone();
-    let rec = shared.job(move |s| s.read(|st| st.latest(&u))).await??;
+    let rec = shared
+        .job(move |s| s.read(|st| st.latest_summary(&u)))
+        .await??;
     match rec {
-        Some(r) => Ok(ok_json(&summary(&r))),
+        Some(r) => Ok(json_response(&Summary::of(&r))),
         None => Err(not_found_urn(&urn)),
     }
 }
@@ -597,6 +706,7 @@ async fn get_history(
     State(shared): State<Arc<Shared>>,
     Path(urn): Path<String>,
     axum::Extension(RequestId(rid)): axum::Extension<RequestId>,
+    peer: Option<axum::Extension<Peer>>,
     headers: HeaderMap,
     page: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -612,7 +722,8 @@ async fn get_history(
                 .ok_or_else(|| ApiError::bad_request("cursor is not one this service gave"))?,
         ),
     };
-    authorize(&shared, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
+    let peer = peer.map(|p| p.0);
+    authorize(&shared, peer, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
     let u = urn.clone();
     let mut records = shared
         .job(move |s| s.read(|st| st.history_page(&u, before, limit + 1)))
@@ -635,11 +746,13 @@ async fn get_one(
     State(shared): State<Arc<Shared>>,
     Path((urn, digest)): Path<(String, String)>,
     axum::Extension(RequestId(rid)): axum::Extension<RequestId>,
+    peer: Option<axum::Extension<Peer>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     check_urn(&urn)?;
     let hex_digest = parse_digest(&digest)?;
-    authorize(&shared, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
+    let peer = peer.map(|p| p.0);
+    authorize(&shared, peer, &headers, &rid, auth::SCOPE_READ, Some(&urn)).await?;
     let (u, d) = (urn.clone(), hex_digest.clone());
     let rec = shared.job(move |s| s.read(|st| st.find(&u, &d))).await??;
     let Some(r) = rec else {
@@ -688,6 +801,7 @@ struct SearchQuery {
 async fn search(
     State(shared): State<Arc<Shared>>,
     axum::Extension(RequestId(rid)): axum::Extension<RequestId>,
+    peer: Option<axum::Extension<Peer>>,
     headers: HeaderMap,
     q: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -706,7 +820,8 @@ async fn search(
             ));
         }
     };
-    let caller = authorize(&shared, &headers, &rid, auth::SCOPE_READ, None).await?;
+    let peer = peer.map(|p| p.0);
+    let caller = authorize(&shared, peer, &headers, &rid, auth::SCOPE_READ, None).await?;
     let records = shared
         .job(move |s| {
             s.read(|st| match &by {
@@ -764,4 +879,50 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
         shared.metrics.render(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Problem;
+
+    /// GET latest's summary, serialized from the struct, is byte for byte the summary every
+    /// other answer builds from the report's record.
+    #[test]
+    fn summary_struct_matches_the_report_record() {
+        let mut r = Record {
+            urn: "urn:example:a".into(),
+            envelope: Vec::new(),
+            payload_type: String::new(),
+            digest: "ab".repeat(32),
+            issuer: String::new(),
+            committed_at: "2026-01-02T03:04:05Z".into(),
+            build_tool: None,
+            inputs: None,
+            outputs: None,
+            recorded_at: "2026-01-02T03:04:06Z".into(),
+            verified: false,
+            warnings: vec![Problem {
+                code: "missing_provenance".into(),
+                message: "no envelope".into(),
+                reason: None,
+            }],
+            seq: 7,
+            sig: None,
+            policy_digest: None,
+        };
+        let same = |r: &Record| {
+            assert_eq!(
+                serde_json::to_string(&Summary::of(r)).unwrap(),
+                summary(r).to_string()
+            );
+        };
+        same(&r);
+        r.payload_type = "application/vnd.in-toto+json".into();
+        r.issuer = "https://ci.example/builder".into();
+        r.build_tool = Some("cargo".into());
+        r.verified = true;
+        r.warnings.clear();
+        same(&r);
+    }
 }

@@ -21,13 +21,16 @@ struct Histogram {
 /// Every metric of one service.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    requests: Mutex<BTreeMap<(&'static str, &'static str, u16), u64>>,
+    latency: Mutex<BTreeMap<&'static str, Histogram>>,
     verifications: Mutex<BTreeMap<String, u64>>,
     /// Blocking jobs (store calls, verification) running or waiting for a slot.
     pub jobs_in_flight: AtomicI64,
     /// Store calls that failed.
     pub store_errors: AtomicU64,
+    /// Refused authentications answered 429 because their client address was over
+    /// `--refusal-limit` (each without an audit row of its own).
+    pub refusals_rate_limited: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -43,13 +46,13 @@ fn label(s: &str) -> String {
 
 impl Metrics {
     /// Counts one answered request.
-    pub fn request(&self, route: &str, method: &str, status: u16, took: Duration) {
+    pub fn request(&self, route: &'static str, method: &'static str, status: u16, took: Duration) {
         *lock(&self.requests)
-            .entry((route.to_string(), method.to_string(), status))
+            .entry((route, method, status))
             .or_default() += 1;
         let secs = took.as_secs_f64();
         let mut lat = lock(&self.latency);
-        let h = lat.entry(route.to_string()).or_default();
+        let h = lat.entry(route).or_default();
         for (i, b) in BUCKETS.iter().enumerate() {
             if secs <= *b
                 && let Some(c) = h.counts.get_mut(i)
@@ -133,6 +136,15 @@ impl Metrics {
             out,
             "vouch_store_errors_total {}",
             self.store_errors.load(Ordering::Relaxed)
+        );
+        out.push_str(
+            "# HELP vouch_refusals_rate_limited_total Refused authentications answered 429 (client address over --refusal-limit), each without an audit row of its own.\n",
+        );
+        out.push_str("# TYPE vouch_refusals_rate_limited_total counter\n");
+        let _ = writeln!(
+            out,
+            "vouch_refusals_rate_limited_total {}",
+            self.refusals_rate_limited.load(Ordering::Relaxed)
         );
         out
     }

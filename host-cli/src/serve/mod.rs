@@ -29,16 +29,35 @@ use tokio::sync::Semaphore;
 
 use crate::error::{CliError, Code};
 use crate::policy::Policy;
-use crate::store::{AuditEntry, OpenMode, PutItem, PutOutcome, Record, SqliteStore, Store};
+use crate::store::{
+    AuditEntry, Location, OpenMode, PgStore, PutItem, PutOutcome, Record, SqliteStore, Store,
+};
 use crate::util::hex;
 
 /// Default `--max-body`: 1 MiB.
 pub const DEFAULT_MAX_BODY: u64 = 1 << 20;
+/// Default `--max-jobs`: blocking jobs running at once.
+pub const DEFAULT_MAX_JOBS: usize = 8;
+/// Default `--queue`: blocking jobs waiting for a slot. Large enough that a few hundred clients at
+/// once wait their turn (at PUT rates of thousands per second a full queue is a wait of a few
+/// hundred milliseconds) instead of being shed; `--queue-wait` bounds the wait when jobs are slow.
+pub const DEFAULT_QUEUE: usize = 1024;
+/// Default `--queue-wait`: how long a job may wait for a slot.
+pub const DEFAULT_QUEUE_WAIT: Duration = Duration::from_secs(5);
+/// Default `--refusal-limit`: refused authentications per second per client address.
+pub const DEFAULT_REFUSAL_LIMIT: u32 = 20;
+/// While an address stays over `--refusal-limit`, one `rate-limited` audit row per this many
+/// seconds records it (the rest are counted in `vouch_refusals_rate_limited_total`).
+pub const REFUSAL_MARKER_SECS: u64 = 10;
+/// Client addresses whose refusals are counted one by one; beyond this many, new addresses share
+/// one budget (so that the table stays bounded whatever the number of clients).
+pub const MAX_TRACKED_ADDRESSES: usize = 4096;
 
 /// How the service runs (the flags of `vouch serve`).
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The SQLite store (created on first use).
+    /// The store: an SQLite file (created on first use) or a PostgreSQL connection string
+    /// ([`Location::of`]).
     pub db: PathBuf,
     /// The policy every PUT is verified against.
     pub policy: PathBuf,
@@ -62,10 +81,17 @@ pub struct Config {
     pub max_jobs: usize,
     /// Blocking jobs waiting for a slot before the service answers 503 `overloaded`.
     pub queue: usize,
+    /// How long a job may wait for a slot before it is answered 503 `overloaded` (it has done
+    /// nothing yet, so the client may retry).
+    pub queue_wait: Duration,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
     /// Requests per second each API key may send (burst: as many at once); 0: no limit.
     pub rate_limit: u32,
+    /// Refused authentications per second each client address may cause (burst: as many at
+    /// once) before its further refusals are answered 429 `rate-limited` without an audit row
+    /// each (see docs/serve.md, "Refused requests"); 0: no limit.
+    pub refusal_limit: u32,
 }
 
 impl Config {
@@ -82,10 +108,12 @@ impl Config {
             max_body: DEFAULT_MAX_BODY,
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
-            max_jobs: 8,
-            queue: 64,
+            max_jobs: DEFAULT_MAX_JOBS,
+            queue: DEFAULT_QUEUE,
+            queue_wait: DEFAULT_QUEUE_WAIT,
             shutdown_grace: Duration::from_secs(10),
             rate_limit: 0,
+            refusal_limit: DEFAULT_REFUSAL_LIMIT,
         }
     }
 }
@@ -204,34 +232,76 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// The outcome of one put, filled in by whichever job committed it.
-type Slot = Arc<Mutex<Option<Result<PutOutcome, CliError>>>>;
+/// The outcome of one write (`None` for an audit row on its own), filled in by whichever job
+/// committed it.
+type Slot = Arc<Mutex<Option<Result<Option<PutOutcome>, CliError>>>>;
 
-/// A put waiting for the writer.
+/// A write waiting for the writer.
+enum Write {
+    /// A put: the record and its audit row, in one transaction.
+    Put {
+        record: Arc<Record>,
+        audit: AuditEntry,
+        replace: bool,
+    },
+    /// An audit row on its own (a refusal).
+    Audit(AuditEntry),
+}
+
+/// A write waiting for the writer, with where its outcome goes.
 struct Pending {
-    record: Arc<Record>,
-    audit: AuditEntry,
-    replace: bool,
+    write: Write,
     slot: Slot,
+}
+
+/// The client address a connection came from (set by the accept loop).
+#[derive(Clone, Copy, Debug)]
+pub struct Peer(pub std::net::IpAddr);
+
+/// Refused authentications of one client address: a token bucket, and when its last
+/// `rate-limited` audit row was written.
+struct RefusalBucket {
+    tokens: f64,
+    at: Instant,
+    marked: Option<Instant>,
+}
+
+/// What to do with one refused authentication.
+enum RefusalBudget {
+    /// Within the address's budget: answer 401/403 with an audit row.
+    Audit,
+    /// Over it: answer 429 with `Retry-After`; `marker`: write a `rate-limited` audit row.
+    Limited { marker: bool, retry_after: u32 },
 }
 
 /// What every request shares.
 pub struct Shared {
-    db: PathBuf,
+    db: Location,
     policy: Policy,
     policy_sha256: String,
     writer: Mutex<Box<dyn Store + Send>>,
     readers: Mutex<Vec<Box<dyn Store + Send>>>,
+    /// The store takes writes on several connections at once ([`Store::concurrent_writers`]):
+    /// each put commits on its job's own connection instead of queueing for the writer.
+    concurrent_writers: bool,
+    /// Reads are local (SQLite): a single-row read may run on the request's thread. PostgreSQL's
+    /// client blocks on the network, so its reads always run as blocking jobs.
+    local_reads: bool,
     admission: Arc<Semaphore>,
     slots: Arc<Semaphore>,
+    queue_wait: Duration,
     draining: AtomicBool,
     public_read: bool,
     max_body: u64,
     request_timeout: Duration,
     metrics: metrics::Metrics,
     rate_limit: u32,
-    /// Puts waiting for the writer (group commit: whoever gets the writer commits them all).
+    /// Writes waiting for the writer (group commit: whoever gets the writer commits them all).
     pending: Mutex<Vec<Pending>>,
+    refusal_limit: u32,
+    /// Per client address (an IPv6 address by its /64; `None`: every address beyond
+    /// [`MAX_TRACKED_ADDRESSES`]): refused authentications.
+    refusals: Mutex<std::collections::HashMap<Option<std::net::IpAddr>, RefusalBucket>>,
     /// Per API key id: tokens left and when they were counted.
     buckets: Mutex<std::collections::HashMap<String, (f64, Instant)>>,
 }
@@ -243,24 +313,37 @@ fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Shared {
     /// Runs `f` as a bounded blocking job: admitted if fewer than `max_jobs + queue` jobs are
     /// running or waiting (else 503 `overloaded` with `Retry-After`), then run when one of the
-    /// `max_jobs` slots is free.
+    /// `max_jobs` slots is free (503 `overloaded` if none is within `queue_wait`).
     async fn job<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&Shared) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let Ok(admitted) = self.admission.clone().try_acquire_owned() else {
+        let overloaded = || {
             let mut e = ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 Code::Overloaded,
                 "too many requests in progress; retry later",
             );
             e.retry_after = Some(1);
-            return Err(e);
+            e
+        };
+        let Ok(admitted) = self.admission.clone().try_acquire_owned() else {
+            return Err(overloaded());
         };
         // Counted while this request holds the job (also when the request is dropped early: the
         // guard decrements on drop).
         let _gauge = InFlight::new(&self.metrics);
-        let slot = self.slots.clone().acquire_owned().await;
+        let slot = match self.slots.clone().try_acquire_owned() {
+            Ok(s) => Ok(s),
+            Err(_) => {
+                match tokio::time::timeout(self.queue_wait, self.slots.clone().acquire_owned())
+                    .await
+                {
+                    Ok(s) => s,
+                    Err(_) => return Err(overloaded()),
+                }
+            }
+        };
         let me = Arc::clone(self);
         match slot {
             Ok(slot) => tokio::task::spawn_blocking(move || {
@@ -276,16 +359,30 @@ impl Shared {
 
     /// Runs `f` with a reader connection of the pool (inside a job).
     fn read<T>(&self, f: impl FnOnce(&dyn Store) -> Result<T, CliError>) -> Result<T, ApiError> {
+        self.own(|st| f(st))
+    }
+
+    /// Runs `f` with the job's own store handle (a reader; with concurrent writers, a handle
+    /// that also writes).
+    fn own<T>(&self, f: impl FnOnce(&mut dyn Store) -> Result<T, CliError>) -> Result<T, ApiError> {
         let pooled = lock(&self.readers).pop();
-        let conn = match pooled {
+        let mut conn = match pooled {
             Some(c) => c,
-            // The pool holds one connection per job slot, so this is not expected; a fresh
-            // connection keeps the service answering if it happens.
-            None => Box::new(
-                SqliteStore::open(&self.db, OpenMode::Read).map_err(|e| self.store_error(&e))?,
-            ),
+            // The pool holds one handle per job slot, so this is not expected; a fresh one keeps
+            // the service answering if it happens.
+            None => self
+                .db
+                .open(
+                    if self.concurrent_writers {
+                        OpenMode::Write
+                    } else {
+                        OpenMode::Read
+                    },
+                    1,
+                )
+                .map_err(|e| self.store_error(&e))?,
         };
-        let r = f(conn.as_ref());
+        let r = f(conn.as_mut());
         lock(&self.readers).push(conn);
         r.map_err(|e| self.store_error(&e))
     }
@@ -299,9 +396,9 @@ impl Shared {
         f(w.as_mut()).map_err(|e| self.store_error(&e))
     }
 
-    /// Commits a put (inside a job), grouped with the puts other jobs are waiting to commit: the
-    /// put joins the queue, then whoever holds the writer commits everything queued in one
-    /// transaction (each put in a savepoint of its own) and hands each its outcome. A put is
+    /// Commits a put (inside a job). With one writer at a time (SQLite) it is grouped with the
+    /// writes other jobs are waiting to commit (see [`Shared::commit`]). With concurrent writers
+    /// (PostgreSQL) it is its own transaction on the job's connection. Either way a put is
     /// answered only after the transaction holding it has committed.
     fn commit_put(
         &self,
@@ -309,11 +406,36 @@ impl Shared {
         audit: AuditEntry,
         replace: bool,
     ) -> Result<PutOutcome, ApiError> {
-        let slot: Slot = Arc::new(Mutex::new(None));
-        lock(&self.pending).push(Pending {
+        if self.concurrent_writers {
+            // One transaction per put on the job's own connection: the database orders the
+            // writers of a URN and groups the commits' flushes.
+            return self.own(|st| st.put_once(&record, &audit, replace));
+        }
+        match self.commit(Write::Put {
             record,
             audit,
             replace,
+        })? {
+            Some(o) => Ok(o),
+            None => Err(ApiError::internal("a put was committed as an audit row")),
+        }
+    }
+
+    /// Writes an audit row on its own (inside a job), grouped like a put; returns once it is
+    /// committed.
+    fn audit(&self, entry: AuditEntry) -> Result<(), ApiError> {
+        self.commit(Write::Audit(entry)).map(|_| ())
+    }
+
+    /// Commits a write (inside a job), grouped with the writes other jobs are waiting to commit:
+    /// the write joins the queue, then whoever holds the writer commits everything queued — the
+    /// puts in one transaction (each in a savepoint of its own), the audit rows of refusals in
+    /// one more — and hands each its outcome. A write is answered only after the transaction
+    /// holding it has committed.
+    fn commit(&self, write: Write) -> Result<Option<PutOutcome>, ApiError> {
+        let slot: Slot = Arc::new(Mutex::new(None));
+        lock(&self.pending).push(Pending {
+            write,
             slot: Arc::clone(&slot),
         });
         let mut writer = lock(&self.writer);
@@ -323,36 +445,122 @@ impl Shared {
             Some(r) => r,
             None => {
                 let batch = std::mem::take(&mut *lock(&self.pending));
-                let items: Vec<PutItem<'_>> = batch
-                    .iter()
-                    .map(|p| PutItem {
-                        record: &p.record,
-                        audit: &p.audit,
-                        replace: p.replace,
-                    })
-                    .collect();
-                match writer.put_batch(&items) {
-                    Ok(results) => {
-                        for (p, r) in batch.iter().zip(results) {
-                            *lock(&p.slot) = Some(r);
+                let mut puts = Vec::new();
+                let mut put_slots = Vec::new();
+                let mut audits = Vec::new();
+                let mut audit_slots = Vec::new();
+                for p in &batch {
+                    match &p.write {
+                        Write::Put {
+                            record,
+                            audit,
+                            replace,
+                        } => {
+                            puts.push(PutItem {
+                                record,
+                                audit,
+                                replace: *replace,
+                            });
+                            put_slots.push(&p.slot);
+                        }
+                        Write::Audit(a) => {
+                            audits.push(a.clone());
+                            audit_slots.push(&p.slot);
                         }
                     }
-                    Err(e) => {
-                        for p in &batch {
-                            *lock(&p.slot) = Some(Err(e.clone()));
+                }
+                if !puts.is_empty() {
+                    match writer.put_batch(&puts) {
+                        Ok(results) => {
+                            for (s, r) in put_slots.iter().zip(results) {
+                                *lock(s) = Some(r.map(Some));
+                            }
                         }
+                        Err(e) => {
+                            for s in &put_slots {
+                                *lock(s) = Some(Err(e.clone()));
+                            }
+                        }
+                    }
+                }
+                if !audits.is_empty() {
+                    let r = writer.audit_batch(&audits).map(|()| None);
+                    for s in &audit_slots {
+                        *lock(s) = Some(r.clone());
                     }
                 }
                 lock(&slot).take().unwrap_or_else(|| {
                     Err(CliError::new(
                         Code::Internal,
-                        "a queued put was not committed",
+                        "a queued write was not committed",
                     ))
                 })
             }
         };
         drop(writer);
         result.map_err(|e| self.store_error(&e))
+    }
+
+    /// Counts one refused authentication against the client address's budget
+    /// (`--refusal-limit` per second, as many at once).
+    fn refusal_budget(&self, peer: Option<Peer>) -> RefusalBudget {
+        if self.refusal_limit == 0 {
+            return RefusalBudget::Audit;
+        }
+        let rate = f64::from(self.refusal_limit);
+        let now = Instant::now();
+        let addr = peer.map(|Peer(ip)| match ip {
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => std::net::IpAddr::V4(v4),
+                // One budget per /64: a host usually has a whole /64 to pick addresses from.
+                None => std::net::IpAddr::V6(std::net::Ipv6Addr::from(
+                    v6.to_bits() & !((1u128 << 64) - 1),
+                )),
+            },
+            v4 => v4,
+        });
+        let mut table = lock(&self.refusals);
+        let key = if table.contains_key(&addr) || table.len() < MAX_TRACKED_ADDRESSES {
+            addr
+        } else {
+            // Forget addresses whose budget has refilled; if the table is still full, this
+            // address shares the overflow budget.
+            let full = Duration::from_secs_f64(1.0 + 1.0 / rate);
+            table.retain(|k, b| {
+                k.is_none()
+                    || now.duration_since(b.at) < full
+                    || b.marked.is_some_and(|m| {
+                        now.duration_since(m) < Duration::from_secs(REFUSAL_MARKER_SECS)
+                    })
+            });
+            if table.len() < MAX_TRACKED_ADDRESSES {
+                addr
+            } else {
+                None
+            }
+        };
+        let b = table.entry(key).or_insert(RefusalBucket {
+            tokens: rate,
+            at: now,
+            marked: None,
+        });
+        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(rate);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            return RefusalBudget::Audit;
+        }
+        let marker = b
+            .marked
+            .is_none_or(|m| now.duration_since(m) >= Duration::from_secs(REFUSAL_MARKER_SECS));
+        if marker {
+            b.marked = Some(now);
+        }
+        let wait = ((1.0 - b.tokens) / rate).ceil().clamp(1.0, 60.0);
+        RefusalBudget::Limited {
+            marker,
+            retry_after: wait as u32,
+        }
     }
 
     /// Takes one request from the key's token bucket (`rate_limit` per second, as many at once),
@@ -462,29 +670,29 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
     let policy_bytes = std::fs::read(&cfg.policy).map_err(|e| CliError::io(&cfg.policy, &e))?;
     let policy = Policy::from_bytes(&cfg.policy, &policy_bytes)?;
     let policy_sha256 = hex(&Sha256::digest(&policy_bytes));
-    let writer = SqliteStore::open(&cfg.db, OpenMode::Write)?;
-    writer.set_synchronous_full()?;
+    let db = Location::of(&cfg.db);
+    let (writer, readers) = open_service_store(&db, cfg.max_jobs)?;
     if !writer.durable_commits()? {
         return Err(CliError::new(
             Code::StoreError,
             format!(
-                "{}: cannot make commits durable (synchronous = FULL)",
-                cfg.db.display()
+                "{}: cannot make commits durable (SQLite: synchronous = FULL; PostgreSQL: synchronous_commit on and fsync on)",
+                db.label()
             ),
         ));
     }
-    let mut readers: Vec<Box<dyn Store + Send>> = Vec::with_capacity(cfg.max_jobs);
-    for _ in 0..cfg.max_jobs {
-        readers.push(Box::new(SqliteStore::open(&cfg.db, OpenMode::Read)?));
-    }
+    let concurrent_writers = writer.concurrent_writers();
     let shared = Arc::new(Shared {
-        db: cfg.db.clone(),
+        concurrent_writers,
+        local_reads: matches!(db, Location::Sqlite(_)),
+        db,
         policy,
         policy_sha256,
-        writer: Mutex::new(Box::new(writer)),
+        writer: Mutex::new(writer),
         readers: Mutex::new(readers),
         admission: Arc::new(Semaphore::new(cfg.max_jobs.saturating_add(cfg.queue))),
         slots: Arc::new(Semaphore::new(cfg.max_jobs)),
+        queue_wait: cfg.queue_wait,
         draining: AtomicBool::new(false),
         public_read: cfg.public_read,
         max_body: cfg.max_body,
@@ -493,6 +701,8 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         rate_limit: cfg.rate_limit,
         buckets: Mutex::new(std::collections::HashMap::new()),
         pending: Mutex::new(Vec::new()),
+        refusal_limit: cfg.refusal_limit,
+        refusals: Mutex::new(std::collections::HashMap::new()),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -500,6 +710,36 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::new(Code::Internal, format!("cannot start the runtime: {e}")))?;
     rt.block_on(serve(cfg, shared, tls))
+}
+
+/// A store of either engine.
+type BoxedStore = Box<dyn Store + Send>;
+
+/// The service's writer (commits durable before they return) and one reader per job slot. SQLite:
+/// a connection each (`synchronous = FULL` on the writer). PostgreSQL: handles of one pool of
+/// `max_jobs + 1` connections (every commit waits for the WAL flush: `synchronous_commit = on`).
+fn open_service_store(
+    db: &Location,
+    max_jobs: usize,
+) -> Result<(BoxedStore, Vec<BoxedStore>), CliError> {
+    let mut readers: Vec<BoxedStore> = Vec::with_capacity(max_jobs);
+    match db {
+        Location::Sqlite(path) => {
+            let writer = SqliteStore::open(path, OpenMode::Write)?;
+            writer.set_synchronous_full()?;
+            for _ in 0..max_jobs {
+                readers.push(Box::new(SqliteStore::open(path, OpenMode::Read)?));
+            }
+            Ok((Box::new(writer), readers))
+        }
+        Location::Postgres(conninfo) => {
+            let pool = PgStore::open(conninfo, OpenMode::Write, max_jobs.saturating_add(1))?;
+            for _ in 0..max_jobs {
+                readers.push(Box::new(pool.clone()));
+            }
+            Ok((Box::new(pool), readers))
+        }
+    }
 }
 
 /// SIGTERM or SIGINT (Ctrl-C).
@@ -548,11 +788,18 @@ async fn serve(
         "listening on {}://{addr}",
         if tls.is_some() { "https" } else { "http" }
     );
+    let flusher = tokio::spawn(async {
+        let mut every = tokio::time::interval(LOG_FLUSH);
+        loop {
+            every.tick().await;
+            flush_log();
+        }
+    });
     let mut stop = std::pin::pin!(shutdown_signal());
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let (stream, _peer) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(x) => x,
                     Err(e) => {
                         // Out of descriptors and the like: back off instead of spinning.
@@ -562,7 +809,10 @@ async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = TowerToHyperService::new(app.clone());
+                let service = TowerToHyperService::new(WithPeer {
+                    app: app.clone(),
+                    peer: Peer(peer.ip()),
+                });
                 match &tls {
                     None => {
                         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
@@ -588,13 +838,18 @@ async fn serve(
         }
     }
     drop(listener);
+    flush_log();
     shared.draining.store(true, Ordering::Relaxed);
     eprintln!("vouch serve: shutting down: no new connections; finishing requests in flight");
     tokio::select! {
         () = graceful.shutdown() => {
+            flusher.abort();
+            flush_log();
             eprintln!("vouch serve: stopped");
         }
         () = tokio::time::sleep(cfg.shutdown_grace) => {
+            flusher.abort();
+            flush_log();
             eprintln!(
                 "vouch serve: stopped after {} s with requests still in flight",
                 cfg.shutdown_grace.as_secs()
@@ -604,14 +859,96 @@ async fn serve(
     Ok(())
 }
 
-/// A fresh request id: 16 hex digits of randomness (a counter when the system has none).
+/// A fresh request id: 16 hex digits. Ids need to be unique, not secret: each thread draws a
+/// random 64-bit seed once (from the system; from the clock and a counter when it has none) and
+/// then steps a SplitMix64 sequence, which repeats no value within 2^64 steps — a system call per
+/// request was measurable on the GET path.
 fn new_request_id() -> String {
-    let mut b = [0u8; 8];
-    if getrandom::fill(&mut b).is_err() {
-        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        b = N.fetch_add(1, Ordering::Relaxed).to_be_bytes();
+    thread_local! {
+        static STATE: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
     }
-    hex(&b)
+    let x = STATE.with(|s| {
+        let seed = s.get().unwrap_or_else(|| {
+            let mut b = [0u8; 8];
+            if getrandom::fill(&mut b).is_err() {
+                static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                let t = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64);
+                b = (t ^ N.fetch_add(1, Ordering::Relaxed).rotate_left(32)).to_be_bytes();
+            }
+            u64::from_be_bytes(b)
+        });
+        let next = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        s.set(Some(next));
+        next
+    });
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    hex(&z.to_be_bytes())
+}
+
+/// Request log lines waiting to be written to stderr. One `write` per request was a measurable
+/// part of a GET; lines are buffered here and written by [`flush_log`] every
+/// [`LOG_FLUSH`] (and when the buffer passes [`LOG_BUFFER`] bytes, and at shutdown), so a crash
+/// loses at most that much of the request log (never an acknowledged write).
+static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+/// How often buffered request log lines are written.
+const LOG_FLUSH: Duration = Duration::from_millis(100);
+/// Buffered request log bytes that make the next line write them at once.
+const LOG_BUFFER: usize = 64 * 1024;
+
+/// Buffers one request log line.
+fn log_line(line: &str) {
+    let mut buf = lock(&LOG);
+    buf.extend_from_slice(line.as_bytes());
+    buf.push(b'\n');
+    if buf.len() >= LOG_BUFFER {
+        let out = std::mem::take(&mut *buf);
+        drop(buf);
+        write_log(&out);
+    }
+}
+
+/// Writes the buffered request log lines to stderr.
+fn flush_log() {
+    let out = std::mem::take(&mut *lock(&LOG));
+    if !out.is_empty() {
+        write_log(&out);
+    }
+}
+
+fn write_log(bytes: &[u8]) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(bytes);
+    let _ = err.flush();
+}
+
+/// A method's metrics label: the standard ones by name, anything else `other` (a client chooses
+/// the method, so made-up ones must not grow the metrics).
+fn method_label(m: &axum::http::Method) -> &'static str {
+    match m.as_str() {
+        "GET" => "GET",
+        "PUT" => "PUT",
+        "POST" => "POST",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        "PATCH" => "PATCH",
+        _ => "other",
+    }
+}
+
+/// A route's metrics label: one of the router's path templates, else `unmatched`.
+fn route_label(path: &str) -> &'static str {
+    api::ROUTES
+        .iter()
+        .find(|r| **r == path)
+        .copied()
+        .unwrap_or("unmatched")
 }
 
 /// When the client must have sent the whole request (the start plus `--request-timeout`).
@@ -619,8 +956,8 @@ fn new_request_id() -> String {
 pub struct Deadline(pub tokio::time::Instant);
 
 /// The route a response came from (set by the router's route layer).
-#[derive(Clone, Debug)]
-struct Route(String);
+#[derive(Clone, Copy, Debug)]
+struct Route(&'static str);
 
 /// Around every request: a request id, the whole-request timeout, error bodies in the one shape
 /// (with the request id), metrics and one log line.
@@ -631,12 +968,7 @@ async fn around(
 ) -> Response {
     let id = new_request_id();
     let start = Instant::now();
-    // A client chooses the method: only the standard ones get a metrics label of their own, so
-    // that made-up methods cannot grow the metrics without bound.
-    let method = match req.method().as_str() {
-        m @ ("GET" | "PUT" | "POST" | "DELETE" | "HEAD" | "OPTIONS" | "PATCH") => m.to_string(),
-        _ => "other".to_string(),
-    };
+    let method = method_label(req.method());
     let path = req.uri().path().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
     let deadline = tokio::time::Instant::now() + shared.request_timeout;
@@ -670,7 +1002,7 @@ async fn around(
     let route = resp
         .extensions()
         .get::<Route>()
-        .map_or_else(|| "unmatched".to_string(), |r| r.0.clone());
+        .map_or("unmatched", |r| r.0);
     let status = resp.status();
     let is_json = resp
         .headers()
@@ -687,12 +1019,12 @@ async fn around(
     let took = start.elapsed();
     shared
         .metrics
-        .request(&route, &method, resp.status().as_u16(), took);
-    eprintln!(
+        .request(route, method, resp.status().as_u16(), took);
+    log_line(&format!(
         "request id={id} method={method} route={route} path={path:?} status={} ms={:.3}",
         resp.status().as_u16(),
         took.as_secs_f64() * 1000.0
-    );
+    ));
     resp
 }
 
@@ -702,8 +1034,37 @@ async fn mark_route(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let route = matched.map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let route = matched.map_or("unmatched", |m| route_label(m.as_str()));
     let mut resp = next.run(req).await;
     resp.extensions_mut().insert(Route(route));
     resp
+}
+
+/// The router with the connection's client address put into each request's extensions.
+#[derive(Clone)]
+struct WithPeer {
+    app: axum::Router,
+    peer: Peer,
+}
+
+impl<B> tower_service::Service<axum::http::Request<B>> for WithPeer
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = <axum::Router as tower_service::Service<axum::http::Request<B>>>::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        tower_service::Service::<axum::http::Request<B>>::poll_ready(&mut self.app, cx)
+    }
+
+    fn call(&mut self, mut req: axum::http::Request<B>) -> Self::Future {
+        req.extensions_mut().insert(self.peer);
+        self.app.call(req)
+    }
 }

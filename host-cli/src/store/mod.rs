@@ -1,18 +1,21 @@
 //! The attestation store: verified provenance, one record per (URN, artifact digest), behind the
-//! [`Store`] trait that every engine implements ([`SqliteStore`] today) and that the CLI, the
-//! release gate and a registry service call.
+//! [`Store`] trait that every engine implements ([`SqliteStore`], the embedded default, and
+//! [`PgStore`], for several service replicas on one database) and that the CLI, the release gate
+//! and the registry service call. [`open_store`] picks the engine from a `--db` value.
 //!
 //! What a put records is decided here, once, whatever the engine: [`prepare`] verifies the envelope
 //! against the policy and the artifact (the pipeline of [`crate::verify`]) and reads the record's
 //! facts from the verified Statement.
 
+mod postgres;
 mod sqlite;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+pub use postgres::{PG_APPLICATION, PG_STATEMENT_TIMEOUT, PG_WAIT, PgStore, is_postgres, label_of};
 pub use sqlite::{
     APPLICATION_ID, BUSY_TIMEOUT, OLDEST_READABLE, OpenMode, SCHEMA_VERSION, SqliteStore,
 };
@@ -22,6 +25,126 @@ use crate::log::Log;
 use crate::policy::{Mode, Policy};
 use crate::util::{format_time, hash_file, hex, json_text, read_envelope};
 use crate::verify;
+
+/// Where a store is: what a `--db` value names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// An SQLite database file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database: a `postgres://` / `postgresql://` URL or a libpq key=value string
+    /// with `host=` or `dbname=` ([`is_postgres`]).
+    Postgres(String),
+}
+
+impl Location {
+    /// What `db` names: a PostgreSQL connection string, else an SQLite path.
+    pub fn of(db: &Path) -> Location {
+        match db.to_str() {
+            Some(s) if is_postgres(s) => Location::Postgres(s.to_string()),
+            _ => Location::Sqlite(db.to_path_buf()),
+        }
+    }
+
+    /// The store for messages: the SQLite path, or the PostgreSQL database and host (never a
+    /// password).
+    pub fn label(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(s) => label_of(s),
+        }
+    }
+
+    /// Opens the store (see [`SqliteStore::open`] and [`PgStore::open`]); a PostgreSQL store gets
+    /// a pool of `pool_size` connections.
+    pub fn open(
+        &self,
+        mode: OpenMode,
+        pool_size: usize,
+    ) -> Result<Box<dyn Store + Send>, CliError> {
+        Ok(match self {
+            Location::Sqlite(p) => Box::new(SqliteStore::open(p, mode)?),
+            Location::Postgres(s) => Box::new(PgStore::open(s, mode, pool_size)?),
+        })
+    }
+}
+
+/// Opens the store a `--db` value names — an SQLite file, or a PostgreSQL database for a
+/// `postgres://` / `postgresql://` URL or a libpq key=value string with `host=` or `dbname=` — for
+/// one command (a PostgreSQL pool of one connection). Every command that takes `--db` opens its
+/// store here.
+pub fn open_store(db: &Path, mode: OpenMode) -> Result<Box<dyn Store + Send>, CliError> {
+    Location::of(db).open(mode, 1)
+}
+
+/// Everything a store holds, in order (`vouch store migrate`).
+#[derive(Debug, Default)]
+pub struct Export {
+    /// Every record, by sequence number.
+    pub records: Vec<Record>,
+    /// Every API key, oldest first.
+    pub api_keys: Vec<ApiKey>,
+    /// Every audit row (its time, then the entry), oldest first.
+    pub audit: Vec<(String, AuditEntry)>,
+}
+
+/// What `vouch store migrate` copied (counted in the target after the copy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Migrated {
+    /// Records.
+    pub records: i64,
+    /// API keys.
+    pub api_keys: i64,
+    /// Audit rows.
+    pub audit_rows: i64,
+}
+
+/// `vouch store migrate`: copies the SQLite store `from` into the empty PostgreSQL store `to` in
+/// one transaction — records in sequence order (keeping their sequence numbers, so history order
+/// and cursors are unchanged), API keys, audit rows — then checks that the target holds as many
+/// of each as the source. Errors: `usage` when `from` is not an SQLite path or `to` not a
+/// PostgreSQL connection string; `target-not-empty` when the target holds any record, key or
+/// audit row (nothing copied); the open errors of either store; `store-error` when the counts
+/// differ after the copy.
+pub fn migrate(from: &Path, to: &Path) -> Result<Migrated, CliError> {
+    let Location::Sqlite(src) = Location::of(from) else {
+        return Err(CliError::new(
+            Code::Usage,
+            "--from must be an SQLite store (a file path)",
+        ));
+    };
+    let Location::Postgres(dst) = Location::of(to) else {
+        return Err(CliError::new(
+            Code::Usage,
+            "--to must be a PostgreSQL connection string (postgres://... or key=value with host= or dbname=)",
+        ));
+    };
+    let source = SqliteStore::open(&src, OpenMode::Read)?;
+    let data = source.export()?;
+    drop(source);
+    let target = PgStore::open(&dst, OpenMode::Write, 1)?;
+    target.import(&data)?;
+    let [records, api_keys, audit_rows] = target.counts()?;
+    let want = [data.records.len(), data.api_keys.len(), data.audit.len()]
+        .map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+    if [records, api_keys, audit_rows] != want {
+        return Err(CliError::new(
+            Code::StoreError,
+            format!(
+                "{}: after the copy the target holds {records} record(s), {api_keys} key(s), {audit_rows} audit row(s); the source {} / {} / {}",
+                target.label(),
+                want[0],
+                want[1],
+                want[2]
+            ),
+        ));
+    }
+    Ok(Migrated {
+        records,
+        api_keys,
+        audit_rows,
+    })
+}
 
 /// `inputs` / `outputs` lists longer than this (JSON text) are not copied into the record's
 /// columns: the stored envelope holds them (the column is NULL), so that a Statement with a
@@ -36,6 +159,12 @@ pub trait Store {
     fn insert(&mut self, records: &[Record]) -> Result<Vec<bool>, CliError>;
     /// The latest record for a URN.
     fn latest(&self, urn: &str) -> Result<Option<Record>, CliError>;
+    /// The latest record for a URN without its envelope (`envelope` empty): what a summary
+    /// needs (the registry service's `GET /v1/registry/{urn}`). The default reads the whole
+    /// record; an engine should override it to skip the envelope's bytes.
+    fn latest_summary(&self, urn: &str) -> Result<Option<Record>, CliError> {
+        self.latest(urn)
+    }
     /// Every record for a URN, newest first.
     fn history(&self, urn: &str) -> Result<Vec<Record>, CliError>;
     /// The record for a URN at an artifact digest (SHA-256, lowercase hex).
@@ -84,6 +213,15 @@ pub trait Store {
     fn by_issuer(&self, issuer: &str, limit: usize) -> Result<Vec<Record>, CliError>;
     /// Writes one audit row on its own (a refused request: bad key, refused provenance).
     fn audit(&mut self, entry: &AuditEntry) -> Result<(), CliError>;
+    /// Writes audit rows in one transaction (the registry service batches refusals, so that a
+    /// stream of them costs one durable commit per batch, not one each). The default writes
+    /// them one by one; an engine that can should override it with one transaction.
+    fn audit_batch(&mut self, entries: &[AuditEntry]) -> Result<(), CliError> {
+        for e in entries {
+            self.audit(e)?;
+        }
+        Ok(())
+    }
     /// Adds an API key (its id must be new).
     fn add_api_key(&mut self, key: &ApiKey) -> Result<(), CliError>;
     /// Every API key, oldest first.
@@ -95,9 +233,18 @@ pub trait Store {
     /// The schema version the store is at (a cheap query: whether the store answers).
     fn schema_version(&self) -> Result<i32, CliError>;
     /// Whether a commit on this connection is on disk before it returns, so that it survives a
-    /// power loss too (SQLite: `synchronous = FULL` in WAL mode). The registry service needs it
+    /// power loss too (SQLite: `synchronous = FULL` in WAL mode; PostgreSQL:
+    /// `synchronous_commit` not `off` and the server's `fsync` on). The registry service needs it
     /// before it acknowledges writes.
     fn durable_commits(&self) -> Result<bool, CliError>;
+    /// Whether several connections of this store may write at once, the database keeping each
+    /// URN's writes in order (PostgreSQL: row locks and a per-URN advisory lock). The registry
+    /// service then commits each put on a connection of its own, and the database groups the
+    /// commits' flushes; otherwise (SQLite: one writer at a time) the service queues puts behind
+    /// one writer and commits them in groups itself.
+    fn concurrent_writers(&self) -> bool {
+        false
+    }
 }
 
 /// One write of [`Store::put_batch`].

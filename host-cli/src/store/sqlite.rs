@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params};
 use serde_json::value::RawValue;
 
-use super::{ApiKey, AuditEntry, PutItem, PutOutcome, Record, Store};
+use super::{ApiKey, AuditEntry, Export, PutItem, PutOutcome, Record, Store};
 use crate::error::{CliError, Code};
 
 /// `PRAGMA application_id` of a vouch store ("VOUC").
@@ -579,6 +579,19 @@ impl Store for SqliteStore {
         tx.commit().map_err(|e| db_err(&path, e))
     }
 
+    /// Every row in one transaction (one durable commit for the batch).
+    fn audit_batch(&mut self, entries: &[AuditEntry]) -> Result<(), CliError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_err(&path, e))?;
+        for entry in entries {
+            write_audit(&tx, entry, &path)?;
+        }
+        tx.commit().map_err(|e| db_err(&path, e))
+    }
+
     fn add_api_key(&mut self, key: &ApiKey) -> Result<(), CliError> {
         self.needs_v3()?;
         let lists = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
@@ -650,6 +663,22 @@ impl Store for SqliteStore {
             .next())
     }
 
+    /// The latest record for a URN, its envelope left out (an empty blob in its column).
+    fn latest_summary(&self, urn: &str) -> Result<Option<Record>, CliError> {
+        let sql = if self.version >= 3 {
+            SELECT_V3_NO_ENVELOPE
+        } else {
+            SELECT_NO_ENVELOPE
+        };
+        Ok(self
+            .query(
+                &format!("{sql} WHERE urn = ?1 ORDER BY rowid DESC LIMIT 1"),
+                &[&urn],
+            )?
+            .into_iter()
+            .next())
+    }
+
     /// Every record for a URN, newest first.
     fn history(&self, urn: &str) -> Result<Vec<Record>, CliError> {
         self.query(
@@ -671,6 +700,50 @@ impl Store for SqliteStore {
 }
 
 impl SqliteStore {
+    /// Everything in the store, in order: records by sequence number, API keys, audit rows by
+    /// id (`vouch store migrate`). Stores older than schema 3 have no keys and no audit log.
+    pub fn export(&self) -> Result<Export, CliError> {
+        let records = self.query(&format!("{} ORDER BY rowid", self.select()), &[])?;
+        if self.version < 3 {
+            return Ok(Export {
+                records,
+                api_keys: Vec::new(),
+                audit: Vec::new(),
+            });
+        }
+        let err = |e: rusqlite::Error| db_err(&self.path, e);
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT at, request_id, key_id, action, urn, digest, status, outcome FROM audit_log
+                 ORDER BY id",
+            )
+            .map_err(err)?;
+        let audit = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    AuditEntry {
+                        request_id: r.get(1)?,
+                        key_id: r.get(2)?,
+                        action: r.get(3)?,
+                        urn: r.get(4)?,
+                        digest: r.get(5)?,
+                        status: r.get(6)?,
+                        outcome: r.get(7)?,
+                    },
+                ))
+            })
+            .map_err(err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
+        Ok(Export {
+            records,
+            api_keys: self.api_keys()?,
+            audit,
+        })
+    }
+
     /// API keys and the audit log exist from schema 3 on.
     fn needs_v3(&self) -> Result<(), CliError> {
         if self.version >= 3 {
@@ -866,6 +939,15 @@ const SELECT: &str = "SELECT urn, envelope, payload_type, digest, issuer, commit
      inputs, outputs, recorded_at, verified, warnings, rowid, NULL, NULL FROM provenance";
 
 /// [`SELECT`] for schema 3 and later (the service's columns).
+/// [`SELECT`] with an empty envelope.
+const SELECT_NO_ENVELOPE: &str = "SELECT urn, NULL, payload_type, digest, issuer, committed_at, \
+     build_tool, inputs, outputs, recorded_at, verified, warnings, rowid, NULL, NULL FROM provenance";
+
+/// [`SELECT_V3`] with an empty envelope.
+const SELECT_V3_NO_ENVELOPE: &str = "SELECT urn, NULL, payload_type, digest, issuer, \
+     committed_at, build_tool, inputs, outputs, recorded_at, verified, warnings, seq, sig, \
+     policy_digest FROM provenance";
+
 const SELECT_V3: &str = "SELECT urn, envelope, payload_type, digest, issuer, committed_at, \
      build_tool, inputs, outputs, recorded_at, verified, warnings, seq, sig, policy_digest \
      FROM provenance";

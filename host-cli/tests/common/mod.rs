@@ -12,6 +12,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+pub mod pg;
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_vouch");
 

@@ -170,17 +170,24 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 30)]
     pub request_timeout: u64,
     /// Verification and store jobs running at once.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_MAX_JOBS)]
     pub max_jobs: usize,
     /// Jobs waiting for a slot before the service answers 503 overloaded.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_QUEUE)]
     pub queue: usize,
+    /// Milliseconds a job may wait for a slot before the service answers 503 overloaded.
+    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_QUEUE_WAIT.as_millis() as u64)]
+    pub queue_wait_ms: u64,
     /// Seconds shutdown waits for requests in flight.
     #[arg(long, default_value_t = 10)]
     pub shutdown_grace: u64,
     /// Requests per second each API key may send (as many at once); 0: no limit.
     #[arg(long, default_value_t = 0)]
     pub rate_limit: u32,
+    /// Refused authentications per second each client address may cause (as many at once) before
+    /// further refusals are answered 429 without an audit row each; 0: no limit.
+    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_REFUSAL_LIMIT)]
+    pub refusal_limit: u32,
 }
 
 #[derive(Subcommand, Debug)]
@@ -431,9 +438,29 @@ pub enum StoreCommand {
         "Exit codes: 0 found; 1 no record for the URN; 2 usage or environment error."
     ))]
     History(QueryArgs),
+    /// Copy an SQLite store into an empty PostgreSQL store, in order.
+    #[command(after_help = concat!(
+        "Example:\n  vouch store migrate --from store.db --to postgres://vouch@db.example/registry\n\n",
+        "Copies every record (keeping its sequence number, so history order is unchanged), API key\n",
+        "and audit row in one transaction, then checks that the target holds as many of each.\n",
+        "A target that holds anything is refused (target-not-empty) and left as it was.\n\n",
+        "Exit codes: 0 copied; 2 usage or environment error (nothing copied)."
+    ))]
+    Migrate(MigrateArgs),
     /// Put many envelopes from a list (benchmarks, backfills).
     #[command(hide = true)]
     PutBulk(BulkArgs),
+}
+
+/// `vouch store migrate` arguments.
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// The SQLite store to copy (read only).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The PostgreSQL store to copy into (a postgres:// URL or a key=value string); must be empty.
+    #[arg(long)]
+    pub to: PathBuf,
 }
 
 /// `vouch store put` arguments.

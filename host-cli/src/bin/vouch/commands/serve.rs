@@ -7,7 +7,7 @@ use serde_json::json;
 use vouch_cli::error::{CliError, Code, EXIT_OK};
 use vouch_cli::report;
 use vouch_cli::serve::{self, Config, auth};
-use vouch_cli::store::{OpenMode, SqliteStore, Store};
+use vouch_cli::store::{Location, OpenMode, open_store};
 
 use crate::cli::{ApiKeyCommand, Format, ServeArgs, ServeCommand};
 use crate::out;
@@ -38,8 +38,10 @@ fn service(a: ServeArgs) -> Result<u8, CliError> {
     cfg.request_timeout = Duration::from_secs(a.request_timeout.max(1));
     cfg.max_jobs = a.max_jobs;
     cfg.queue = a.queue;
+    cfg.queue_wait = Duration::from_millis(a.queue_wait_ms);
     cfg.shutdown_grace = Duration::from_secs(a.shutdown_grace);
     cfg.rate_limit = a.rate_limit;
+    cfg.refusal_limit = a.refusal_limit;
     serve::run(cfg)?;
     Ok(EXIT_OK)
 }
@@ -54,7 +56,7 @@ fn api_key(c: ApiKeyCommand, json_out: bool) -> Result<u8, CliError> {
             expires,
         } => {
             let (key, stored) = auth::generate(&name, &scopes, &urn_prefixes, expires.as_deref())?;
-            let mut store = SqliteStore::open(&db, OpenMode::Write)?;
+            let mut store = open_store(&db, OpenMode::Write)?;
             store.add_api_key(&stored)?;
             if json_out {
                 out::json(&report::success(
@@ -69,7 +71,7 @@ fn api_key(c: ApiKeyCommand, json_out: bool) -> Result<u8, CliError> {
             }
         }
         ApiKeyCommand::List { db } => {
-            let store = SqliteStore::open(&db, OpenMode::Read)?;
+            let store = open_store(&db, OpenMode::Read)?;
             let keys = store.api_keys()?;
             if json_out {
                 let list: Vec<_> = keys
@@ -109,11 +111,11 @@ fn api_key(c: ApiKeyCommand, json_out: bool) -> Result<u8, CliError> {
             }
         }
         ApiKeyCommand::Revoke { db, key_id } => {
-            let mut store = SqliteStore::open(&db, OpenMode::Write)?;
+            let mut store = open_store(&db, OpenMode::Write)?;
             if !store.revoke_api_key(&key_id, &vouch_cli::store::now())? {
                 return Err(CliError::new(
                     Code::NotFound,
-                    format!("no API key {key_id:?} in {}", db.display()),
+                    format!("no API key {key_id:?} in {}", Location::of(&db).label()),
                 ));
             }
             if json_out {

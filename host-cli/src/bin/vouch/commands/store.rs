@@ -11,9 +11,9 @@ use vouch_cli::error::{CliError, Code, EXIT_NOT_VERIFIED, EXIT_OK};
 use vouch_cli::log::Log;
 use vouch_cli::policy::Policy;
 use vouch_cli::report;
-use vouch_cli::store::{OpenMode, Problem, PutError, SqliteStore, Store, prepare};
+use vouch_cli::store::{Location, OpenMode, Problem, PutError, open_store, prepare};
 
-use crate::cli::{BulkArgs, Format, PutArgs, QueryArgs, StoreCommand};
+use crate::cli::{BulkArgs, Format, MigrateArgs, PutArgs, QueryArgs, StoreCommand};
 use crate::out;
 
 /// Runs a `vouch store` subcommand; returns the exit status.
@@ -23,6 +23,7 @@ pub fn run(cmd: StoreCommand, format: Format) -> u8 {
         StoreCommand::Put(a) => put_cmd(a, json_out),
         StoreCommand::Get(a) => query_cmd(a, json_out, false),
         StoreCommand::History(a) => query_cmd(a, json_out, true),
+        StoreCommand::Migrate(a) => migrate_cmd(a, json_out),
         StoreCommand::PutBulk(a) => bulk_cmd(a, json_out),
     };
     out::finish(r, format)
@@ -70,8 +71,8 @@ fn put_cmd(a: PutArgs, json_out: bool) -> Result<u8, CliError> {
     for w in &rec.warnings {
         warn(w);
     }
-    let mut store = SqliteStore::open(&a.db, OpenMode::Write)?;
-    log.debug(format_args!("store {}: open", a.db.display()));
+    let mut store = open_store(&a.db, OpenMode::Write)?;
+    log.debug(format_args!("store {}: open", Location::of(&a.db).label()));
     let replaced = store
         .insert(std::slice::from_ref(&rec))?
         .first()
@@ -109,7 +110,7 @@ fn put_cmd(a: PutArgs, json_out: bool) -> Result<u8, CliError> {
 }
 
 fn query_cmd(a: QueryArgs, json_out: bool, all: bool) -> Result<u8, CliError> {
-    let store = SqliteStore::open(&a.db, OpenMode::Read)?;
+    let store = open_store(&a.db, OpenMode::Read)?;
     let records = if all {
         store.history(&a.urn)?
     } else {
@@ -118,7 +119,11 @@ fn query_cmd(a: QueryArgs, json_out: bool, all: bool) -> Result<u8, CliError> {
     if records.is_empty() {
         return Err(CliError::new(
             Code::NotFound,
-            format!("no record for {:?} in {}", a.urn, a.db.display()),
+            format!(
+                "no record for {:?} in {}",
+                a.urn,
+                Location::of(&a.db).label()
+            ),
         ));
     }
     if json_out {
@@ -170,6 +175,26 @@ fn query_cmd(a: QueryArgs, json_out: bool, all: bool) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
+fn migrate_cmd(a: MigrateArgs, json_out: bool) -> Result<u8, CliError> {
+    let n = vouch_cli::store::migrate(&a.from, &a.to)?;
+    if json_out {
+        out::json(&report::success(json!({
+            "from": a.from.display().to_string(), "to": Location::of(&a.to).label(),
+            "records": n.records, "apiKeys": n.api_keys, "auditRows": n.audit_rows,
+        })));
+    } else {
+        outln!(
+            "copied {} record(s), {} API key(s), {} audit row(s) from {} to {}",
+            n.records,
+            n.api_keys,
+            n.audit_rows,
+            a.from.display(),
+            Location::of(&a.to).label()
+        );
+    }
+    Ok(EXIT_OK)
+}
+
 fn or_dash(s: &str) -> &str {
     if s.is_empty() { "-" } else { s }
 }
@@ -178,7 +203,7 @@ fn bulk_cmd(a: BulkArgs, json_out: bool) -> Result<u8, CliError> {
     let log = Log::new(a.verbose);
     let policy = Policy::load(&a.policy)?;
     let list = std::fs::read_to_string(&a.list).map_err(|e| CliError::io(&a.list, &e))?;
-    let mut store = SqliteStore::open(&a.db, OpenMode::Write)?;
+    let mut store = open_store(&a.db, OpenMode::Write)?;
     let batch = a.batch.max(1);
     let start = Instant::now();
     let (mut stored, mut refused) = (0usize, 0usize);
