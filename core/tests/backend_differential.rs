@@ -95,7 +95,10 @@ fn ed25519_strictness_is_kept() {
         carry = v >> 8;
     }
     assert_eq!(carry, 0);
-    assert!(!vouch_core::hazmat::verify_raw(&key, msg, &s_plus_l), "S + L accepted");
+    assert!(
+        !vouch_core::hazmat::verify_raw(&key, msg, &s_plus_l),
+        "S + L accepted"
+    );
     // The identity as R with S = k·a... cannot be forged here; a small-order R must be refused
     // whatever S is: try S = 0 and the genuine S.
     let mut ident = [0u8; 32];
@@ -103,7 +106,10 @@ fn ed25519_strictness_is_kept() {
     for s in [[0u8; 32], sig[32..].try_into().unwrap()] {
         let mut forged = ident.to_vec();
         forged.extend_from_slice(&s);
-        assert!(!vouch_core::hazmat::verify_raw(&key, msg, &forged), "small-order R accepted");
+        assert!(
+            !vouch_core::hazmat::verify_raw(&key, msg, &forged),
+            "small-order R accepted"
+        );
     }
     // A small-order key is refused at parse time.
     assert_eq!(
