@@ -36,8 +36,12 @@ use crate::util::hex;
 
 /// Default `--max-body`: 1 MiB.
 pub const DEFAULT_MAX_BODY: u64 = 1 << 20;
-/// Default `--max-jobs`: blocking jobs running at once.
+/// Default `--max-jobs` on SQLite: blocking jobs running at once.
 pub const DEFAULT_MAX_JOBS: usize = 8;
+/// Default `--max-jobs` on PostgreSQL: each job holds a connection and waits on the network and
+/// on the database's commit, so more of them run at once (≥ 2,000 verified PUT/s at 32 clients on
+/// a 2-core machine needs 32; docs/BENCHMARKS.md).
+pub const DEFAULT_MAX_JOBS_POSTGRES: usize = 32;
 /// Default `--queue`: blocking jobs waiting for a slot. Large enough that a few hundred clients at
 /// once wait their turn (at PUT rates of thousands per second a full queue is a wait of a few
 /// hundred milliseconds) instead of being shed; `--queue-wait` bounds the wait when jobs are slow.

@@ -169,9 +169,9 @@ pub struct ServeArgs {
     /// Seconds a whole request may take.
     #[arg(long, default_value_t = 30)]
     pub request_timeout: u64,
-    /// Verification and store jobs running at once.
-    #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_MAX_JOBS)]
-    pub max_jobs: usize,
+    /// Verification and store jobs running at once [default: 8 on SQLite, 32 on PostgreSQL].
+    #[arg(long)]
+    pub max_jobs: Option<usize>,
     /// Jobs waiting for a slot before the service answers 503 overloaded.
     #[arg(long, default_value_t = vouch_cli::serve::DEFAULT_QUEUE)]
     pub queue: usize,

@@ -36,7 +36,10 @@ fn service(a: ServeArgs) -> Result<u8, CliError> {
     cfg.max_body = a.max_body;
     cfg.header_timeout = Duration::from_secs(a.header_timeout.max(1));
     cfg.request_timeout = Duration::from_secs(a.request_timeout.max(1));
-    cfg.max_jobs = a.max_jobs;
+    cfg.max_jobs = a.max_jobs.unwrap_or(match Location::of(&cfg.db) {
+        Location::Postgres(_) => serve::DEFAULT_MAX_JOBS_POSTGRES,
+        Location::Sqlite(_) => serve::DEFAULT_MAX_JOBS,
+    });
     cfg.queue = a.queue;
     cfg.queue_wait = Duration::from_millis(a.queue_wait_ms);
     cfg.shutdown_grace = Duration::from_secs(a.shutdown_grace);
