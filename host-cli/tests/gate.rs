@@ -1119,14 +1119,19 @@ fn stored_keyless_bundles_are_verified_again(b: Backend) {
     std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
     std::fs::copy(case.join("artifact"), e.repo().join("manifests/app.bin")).unwrap();
     e.commit("blob");
-    for (name, identity) in [
-        ("keyless.json", "william@yossarian.net"),
-        ("other.json", "someone@example.com"),
+    for (name, identity, more) in [
+        ("keyless.json", "william@yossarian.net", ""),
+        ("other.json", "someone@example.com", ""),
+        (
+            "revoked-keyless.json",
+            "william@yossarian.net",
+            ", \"revoked\": true",
+        ),
     ] {
         e.work.write(
             name,
             &format!(
-                "{{\"mode\": \"enforce\", \"trustedRoot\": \"root.json\", \"allowedIssuers\": [{{\"keyId\": \"k\", \"certificateIdentity\": \"{identity}\", \"certificateOidcIssuer\": \"https://github.com/login/oauth\"}}]}}"
+                "{{\"mode\": \"enforce\", \"trustedRoot\": \"root.json\", \"allowedIssuers\": [{{\"keyId\": \"k\", \"certificateIdentity\": \"{identity}\", \"certificateOidcIssuer\": \"https://github.com/login/oauth\"{more}}}]}}"
             ),
         );
     }
@@ -1164,4 +1169,8 @@ fn stored_keyless_bundles_are_verified_again(b: Backend) {
     assert_eq!(v["invalid"][0]["urn"], urn);
     assert_eq!(v["invalid"][0]["reason"], "identity-mismatch", "{v}");
     assert!(urns(&v, "valid").is_empty(), "{v}");
+    // The issuer is revoked since the put: invalid, key-revoked.
+    let (code, v) = gate("../revoked-keyless.json");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["invalid"][0]["reason"], "key-revoked", "{v}");
 }
