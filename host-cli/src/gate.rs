@@ -990,19 +990,33 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
                 continue;
             }
         };
-        let req = verify::Request {
-            policy: Some(&policy),
-            artifacts: vec![verify::Artifact {
-                name: path.to_string(),
-                digest,
-            }],
-            at,
-            ..verify::Request::default()
+        let artifact = verify::Artifact {
+            name: path.to_string(),
+            digest,
         };
-        let r = verify::verify(&record.envelope, &req)?;
-        match r.error {
+        // A stored Sigstore bundle is verified again against the policy's keyless issuers.
+        let (error, keys) = if crate::keyless::is_bundle(&record.envelope) {
+            let b = crate::keyless::verify_with_policy(
+                &record.envelope,
+                &shown,
+                &policy,
+                artifact,
+                at.unwrap_or_else(time::OffsetDateTime::now_utc),
+            )?;
+            (b.error, b.keys)
+        } else {
+            let req = verify::Request {
+                policy: Some(&policy),
+                artifacts: vec![artifact],
+                at,
+                ..verify::Request::default()
+            };
+            let r = verify::verify(&record.envelope, &req)?;
+            (r.error, r.keys)
+        };
+        match error {
             None => {
-                log.debug(format_args!("{shown}: valid (keys {})", r.keys.join(", ")));
+                log.debug(format_args!("{shown}: valid (keys {})", keys.join(", ")));
                 report.valid.push(entry(None));
             }
             Some(e) => {

@@ -598,7 +598,7 @@ struct Shown {
     tlog: Vec<(Vec<u8>, Json)>,
 }
 
-fn shown(bytes: &[u8], root: &TrustedRoot<'_>) -> Shown {
+fn shown(bytes: &[u8], root: Option<&TrustedRoot<'_>>) -> Shown {
     let v: Json = serde_json::from_slice(bytes).unwrap_or(Json::Null);
     let s = |v: &Json| v.as_str().map(str::to_string);
     let dsse = &v["dsseEnvelope"];
@@ -628,7 +628,7 @@ fn shown(bytes: &[u8], root: &TrustedRoot<'_>) -> Shown {
             let kv = &e["kindVersion"];
             let j = json!({
                 "logId": hex(&id),
-                "log": log_name(root, &id),
+                "log": root.and_then(|r| log_name(r, &id)),
                 "logIndex": index,
                 "integratedTime": int_time.and_then(rfc3339),
                 "kind": match (kv["kind"].as_str(), kv["version"].as_str()) {
@@ -673,7 +673,7 @@ fn leaf_der(bytes: &[u8]) -> Option<Vec<u8>> {
 
 /// Verifies one bundle against the trusted root and the request.
 pub fn verify_item(item: &Item, root: &TrustedRoot<'_>, req: &Request) -> BundleReport {
-    let shown = shown(&item.bytes, root);
+    let shown = shown(&item.bytes, Some(root));
     let mut report = BundleReport {
         bundle: item.label.clone(),
         media_type: shown.media_type.clone(),
@@ -1057,4 +1057,110 @@ fn policy_lists(r: &BundleReport, policy: &crate::policy::Policy) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// The `mediaType` prefix of every Sigstore bundle version.
+pub const BUNDLE_MEDIA_TYPE_PREFIX: &str = "application/vnd.dev.sigstore.bundle";
+
+/// Whether `bytes` are a Sigstore bundle: a JSON object whose top-level `mediaType` starts with
+/// [`BUNDLE_MEDIA_TYPE_PREFIX`]. This is how the store tells a stored bundle from a bare DSSE
+/// envelope (both live in the record's envelope bytes; a DSSE envelope has no `mediaType`).
+pub fn is_bundle(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Top {
+        #[serde(rename = "mediaType")]
+        media_type: Option<Json>,
+    }
+    serde_json::from_slice::<Top>(bytes)
+        .ok()
+        .and_then(|t| t.media_type)
+        .is_some_and(|m| {
+            m.as_str()
+                .is_some_and(|m| m.starts_with(BUNDLE_MEDIA_TYPE_PREFIX))
+        })
+}
+
+/// A DSSE bundle's envelope payloadType and decoded payload, read without verifying (the facts
+/// of a record; verification is [`verify_with_policy`]'s). `None` for a message-signature bundle.
+pub fn bundle_payload(bytes: &[u8]) -> Option<(String, Vec<u8>)> {
+    let v: Json = serde_json::from_slice(bytes).ok()?;
+    let dsse = &v["dsseEnvelope"];
+    let payload = dsse["payload"].as_str().and_then(b64)?;
+    Some((
+        dsse["payloadType"].as_str().unwrap_or_default().to_string(),
+        payload,
+    ))
+}
+
+/// Who signed a bundle and where it was logged, read from its bytes (a stored record's bundle):
+/// `{certificate, tlog}` with the certificate object of the verify reports (identity, issuer,
+/// workflow claims; null for a managed-key bundle) and its transparency log entries (`logId`,
+/// `logIndex`, `integratedTime`, `kind`). Nothing here is verified; the store verified the
+/// bundle against the policy when it was put, and the gate verifies it again.
+pub fn bundle_signer(bytes: &[u8]) -> Option<Json> {
+    if !is_bundle(bytes) {
+        return None;
+    }
+    let shown = shown(bytes, None);
+    let leaf = leaf_der(bytes);
+    let cert = leaf
+        .as_deref()
+        .and_then(|d| Certificate::parse(d).ok())
+        .map(|l| certificate_json(&l, None));
+    let tlog: Vec<Json> = shown
+        .tlog
+        .into_iter()
+        .map(|(_, mut j)| {
+            if let Some(m) = j.as_object_mut() {
+                m.remove("log");
+            }
+            j
+        })
+        .collect();
+    Some(json!({"certificate": cert, "tlog": tlog}))
+}
+
+/// Verifies a bundle (a put's, or a stored record's) against a policy file: its keyless issuers
+/// (key issuers for a managed-key bundle, see [`verify_item_with_policy`]), with the policy's
+/// `trustedRoot`, for `artifact` (a message signature's digest, or a subject of a DSSE bundle's
+/// Statement). A policy without `trustedRoot` cannot judge a bundle: `policy-invalid`.
+pub fn verify_with_policy(
+    bytes: &[u8],
+    label: &str,
+    policy: &crate::policy::Policy,
+    artifact: Artifact,
+    now: time::OffsetDateTime,
+) -> Result<BundleReport, CliError> {
+    let Some(root_path) = &policy.trusted_root else {
+        return Err(CliError::new(
+            Code::PolicyInvalid,
+            format!(
+                "{}: trustedRoot: needed to verify Sigstore bundles (a Sigstore trusted_root.json, relative to the policy file)",
+                policy.path.display()
+            ),
+        ));
+    };
+    let file = load_trusted_root(root_path)?;
+    let root = file.parse()?;
+    let item = Item {
+        label: label.to_string(),
+        bytes: bytes.to_vec(),
+        predicate_type: None,
+    };
+    let req = Request {
+        identity: None,
+        issuer: None,
+        key: None,
+        artifact,
+        predicate_type: None,
+        builder_id: None,
+    };
+    let mut r = verify_item_with_policy(&item, &root, &req, policy, now);
+    if !r.verified && r.error.is_none() {
+        r.error = Some(ErrorInfo {
+            code: Code::Internal,
+            message: "the bundle was not verified".into(),
+        });
+    }
+    Ok(r)
 }

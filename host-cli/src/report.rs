@@ -133,6 +133,9 @@ pub fn store_record(r: &Record, envelope: bool) -> Json {
     let mut m = record(r);
     m.insert("inputs".into(), json!(r.inputs));
     m.insert("outputs".into(), json!(r.outputs));
+    if let Some(signer) = crate::keyless::bundle_signer(&r.envelope) {
+        m.insert("signer".into(), signer);
+    }
     if envelope {
         match std::str::from_utf8(&r.envelope) {
             Ok(text) => m.insert("envelope".into(), json!(text)),

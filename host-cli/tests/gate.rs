@@ -152,6 +152,7 @@ both_backends!(
     non_json_and_urnless_manifests_use_the_path_urn,
     oversized_json_manifest_is_refused,
     unreadable_manifest_blob_is_a_git_error,
+    stored_keyless_bundles_are_verified_again
 );
 
 const APP: &str = "{\"urn\": \"urn:example:app\", \"version\": 1}\n";
@@ -1100,4 +1101,76 @@ fn unreadable_manifest_blob_is_a_git_error(b: Backend) {
     assert_eq!(code, 2, "{} {}", r.stdout, r.stderr);
     assert!(r.stderr.contains("git-error"), "{}", r.stderr);
     assert!(rep.is_none());
+}
+
+/// A message-signature Sigstore bundle (sigstore-python's v0.3 staging case) put for a
+/// repository file, then judged by the gate under its policy and under one trusting another
+/// identity.
+fn stored_keyless_bundles_are_verified_again(b: Backend) {
+    let e = Repo::new(b);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let case = root.join("tests/vectors/sigstore/cases/py--bundle-v03-staging");
+    std::fs::copy(case.join("bundle.sigstore.json"), e.path("bundle.json")).unwrap();
+    std::fs::copy(
+        root.join("tests/vectors/sigstore/trusted_roots/staging-sigstore-python.json"),
+        e.path("root.json"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
+    std::fs::copy(case.join("artifact"), e.repo().join("manifests/app.bin")).unwrap();
+    e.commit("blob");
+    for (name, identity, more) in [
+        ("keyless.json", "william@yossarian.net", ""),
+        ("other.json", "someone@example.com", ""),
+        (
+            "revoked-keyless.json",
+            "william@yossarian.net",
+            ", \"revoked\": true",
+        ),
+    ] {
+        e.work.write(
+            name,
+            &format!(
+                "{{\"mode\": \"enforce\", \"trustedRoot\": \"root.json\", \"allowedIssuers\": [{{\"keyId\": \"k\", \"certificateIdentity\": \"{identity}\", \"certificateOidcIssuer\": \"https://github.com/login/oauth\"{more}}}]}}"
+            ),
+        );
+    }
+    let urn = "urn:vouch:path:manifests/app.bin";
+    let put = common::put_args(
+        &e.db,
+        urn,
+        "manifests/app.bin",
+        Some("../bundle.json"),
+        "../keyless.json",
+    );
+    let r = e.vouch(&put);
+    assert_eq!(r.code, 0, "{} {}", r.stdout, r.stderr);
+    let gate = |policy: &str| {
+        let r = e.vouch(&[
+            "attest-verify",
+            "--db",
+            &e.db,
+            "--policy",
+            policy,
+            "--manifests",
+            "manifests/*",
+            "--format",
+            "json",
+        ]);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        (r.code, v)
+    };
+    let (code, v) = gate("../keyless.json");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(urns(&v, "valid"), [urn]);
+    // The identity is no longer allowed: the stored bundle is invalid, with the core's code.
+    let (code, v) = gate("../other.json");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["invalid"][0]["urn"], urn);
+    assert_eq!(v["invalid"][0]["reason"], "identity-mismatch", "{v}");
+    assert!(urns(&v, "valid").is_empty(), "{v}");
+    // The issuer is revoked since the put: invalid, key-revoked.
+    let (code, v) = gate("../revoked-keyless.json");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["invalid"][0]["reason"], "key-revoked", "{v}");
 }

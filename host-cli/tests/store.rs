@@ -27,6 +27,8 @@ both_backends!(
     racing_creators_all_succeed,
     stored_envelopes_are_byte_exact,
     oversized_envelopes_are_refused_before_the_store,
+    keyless_bundles_are_stored_with_their_signer,
+    keyless_bundles_outside_the_policy_are_refused_or_warned,
 );
 
 impl Env {
@@ -1656,4 +1658,159 @@ fn postgres_tls_when_the_connection_string_asks_for_it() {
     let m = refused(&sock, "store-error");
     assert!(m.contains("does not support TLS"), "{m}");
     ok(&sock.replace("sslmode=require", "sslmode=disable"));
+}
+
+/// The Sigstore test case whose message-signature bundle the keyless store tests put: its
+/// artifact, bundle, trusted root and signer.
+const KEYLESS_CASE: &str = "py--bundle-v03-staging";
+const KEYLESS_IDENTITY: &str = "william@yossarian.net";
+const KEYLESS_ISSUER: &str = "https://github.com/login/oauth";
+
+/// Copies the case's artifact (`artifact.bin`), bundle (`bundle.json`) and trusted root
+/// (`root.json`) into `e`, and writes a keyless policy `name` in `mode` trusting `identity`.
+fn keyless_files(e: &Env) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let case = repo.join("tests/vectors/sigstore/cases").join(KEYLESS_CASE);
+    std::fs::copy(case.join("artifact"), e.path("artifact.bin")).unwrap();
+    std::fs::copy(case.join("bundle.sigstore.json"), e.path("bundle.json")).unwrap();
+    std::fs::copy(
+        repo.join("tests/vectors/sigstore/trusted_roots/staging-sigstore-python.json"),
+        e.path("root.json"),
+    )
+    .unwrap();
+}
+
+fn keyless_policy(e: &Env, name: &str, mode: &str, identity: &str) {
+    e.write(
+        name,
+        &format!(
+            "{{\"mode\": \"{mode}\", \"trustedRoot\": \"root.json\", \"allowedIssuers\": [{{\"keyId\": \"william\", \"certificateIdentity\": \"{identity}\", \"certificateOidcIssuer\": \"{KEYLESS_ISSUER}\"}}]}}"
+        ),
+    );
+}
+
+fn keyless_bundles_are_stored_with_their_signer(b: Backend) {
+    let e = Env::new();
+    keyless_files(&e);
+    keyless_policy(&e, "keyless.json", "enforce", KEYLESS_IDENTITY);
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
+    let (code, v, stderr) = e.put_json(
+        db,
+        "urn:example:blob",
+        "artifact.bin",
+        Some("bundle.json"),
+        "keyless.json",
+    );
+    assert_eq!(code, 0, "{v} {stderr}");
+    assert_eq!(v["stored"], true);
+    assert_eq!(v["record"]["verified"], true, "{v}");
+    assert_eq!(v["record"]["warnings"], serde_json::json!([]));
+    let digest = format!(
+        "sha256:{}",
+        sha256_hex(&std::fs::read(e.path("artifact.bin")).unwrap())
+    );
+    assert_eq!(v["record"]["digest"], digest.as_str());
+    let signer = &v["record"]["signer"];
+    assert_eq!(signer["certificate"]["identity"], KEYLESS_IDENTITY, "{v}");
+    assert_eq!(signer["certificate"]["issuer"], KEYLESS_ISSUER, "{v}");
+    assert!(signer["tlog"][0]["logIndex"].is_i64(), "{v}");
+    assert_eq!(
+        signer["tlog"][0]["logId"].as_str().map(str::len),
+        Some(64),
+        "{v}"
+    );
+    assert!(stderr.is_empty(), "{stderr}");
+
+    // `get` gives the bundle back byte for byte, with its signer.
+    let (code, v, _) = e.json(&["store", "get", "--db", db, "--urn", "urn:example:blob"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["record"]["envelope"], e.read("bundle.json").as_str());
+    assert_eq!(
+        v["record"]["signer"]["certificate"]["identity"],
+        KEYLESS_IDENTITY
+    );
+
+    // A key-based policy has no trusted root: a bundle cannot be judged (exit 2).
+    e.keygen("ed25519", "ci");
+    e.policy("keys.json", "enforce", &[("ci", "ci.pub", "")], "");
+    let (code, v, _) = e.put_json(
+        db,
+        "urn:example:other",
+        "artifact.bin",
+        Some("bundle.json"),
+        "keys.json",
+    );
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["error"]["code"], "policy-invalid", "{v}");
+}
+
+fn keyless_bundles_outside_the_policy_are_refused_or_warned(b: Backend) {
+    let e = Env::new();
+    keyless_files(&e);
+    keyless_policy(&e, "keyless.json", "enforce", KEYLESS_IDENTITY);
+    keyless_policy(&e, "other.json", "enforce", "someone@example.com");
+    keyless_policy(
+        &e,
+        "other-permissive.json",
+        "permissive",
+        "someone@example.com",
+    );
+    e.write("other.bin", "not the signed artifact\n");
+    let s = b.stores(e.dir.path());
+    let db = s.db("store.db");
+    let db = db.as_str();
+    let before = s.snapshot("store.db");
+    // Another identity, and another artifact: refused with the core's code, nothing written.
+    for (artifact, policy, reason) in [
+        ("artifact.bin", "other.json", "identity-mismatch"),
+        ("other.bin", "keyless.json", "message-digest-mismatch"),
+    ] {
+        let (code, v, _) = e.put_json(
+            db,
+            "urn:example:blob",
+            artifact,
+            Some("bundle.json"),
+            policy,
+        );
+        assert_eq!(code, 1, "{policy}: {v}");
+        assert_eq!(v["stored"], false);
+        assert_eq!(v["error"]["code"], "invalid_provenance", "{v}");
+        assert_eq!(v["error"]["reason"], reason, "{v}");
+        assert_eq!(s.snapshot("store.db"), before);
+    }
+    let r = e.put(
+        db,
+        "urn:example:blob",
+        "artifact.bin",
+        Some("bundle.json"),
+        "other.json",
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("refused: invalid_provenance: identity-mismatch"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(s.snapshot("store.db"), before);
+
+    // Permissive: stored, not verified, with the warning.
+    let (code, v, stderr) = e.put_json(
+        db,
+        "urn:example:blob",
+        "artifact.bin",
+        Some("bundle.json"),
+        "other-permissive.json",
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["stored"], true);
+    assert_eq!(v["record"]["verified"], false);
+    assert_eq!(v["record"]["warnings"][0]["code"], "invalid_provenance");
+    assert_eq!(v["record"]["warnings"][0]["reason"], "identity-mismatch");
+    assert!(
+        stderr.contains("warning: invalid_provenance: identity-mismatch"),
+        "{stderr}"
+    );
 }

@@ -613,13 +613,36 @@ fn build(
             policy_digest: None,
         });
     };
-    let req = verify::Request {
-        policy: Some(policy),
-        artifacts: vec![artifact],
-        ..verify::Request::default()
+    // A Sigstore bundle (told by its `mediaType`) is verified against the policy's keyless
+    // issuers and stored as given in the envelope bytes; anything else is a DSSE envelope.
+    let (verified, error, keys, payload, payload_type) = if crate::keyless::is_bundle(&bytes) {
+        let r = crate::keyless::verify_with_policy(
+            &bytes,
+            &env_name,
+            policy,
+            artifact,
+            time::OffsetDateTime::now_utc(),
+        )?;
+        let (payload_type, payload) = crate::keyless::bundle_payload(&bytes)
+            .map_or((None, None), |(t, p)| (Some(t), Some(p)));
+        (r.verified, r.error, r.keys, payload, payload_type)
+    } else {
+        let req = verify::Request {
+            policy: Some(policy),
+            artifacts: vec![artifact],
+            ..verify::Request::default()
+        };
+        let mut report = verify::verify(&bytes, &req)?;
+        let payload = report.payload.take().or_else(|| unverified_payload(&bytes));
+        (
+            report.verified,
+            report.error,
+            report.keys,
+            payload,
+            report.payload_type,
+        )
     };
-    let mut report = verify::verify(&bytes, &req)?;
-    if let Some(e) = &report.error {
+    if let Some(e) = &error {
         log.debug(format_args!(
             "envelope {env_name}: NOT verified: {}: {}",
             e.code, e.message
@@ -630,17 +653,16 @@ fn build(
     } else {
         log.debug(format_args!(
             "envelope {env_name}: verified by {}",
-            report.keys.join(", ")
+            keys.join(", ")
         ));
     }
-    let payload = report.payload.take().or_else(|| unverified_payload(&bytes));
     let f = payload.as_deref().map(facts).unwrap_or_default();
     drop(payload);
     let t = now();
     Ok(Record {
         urn: urn.into(),
         envelope: bytes,
-        payload_type: report.payload_type.clone().unwrap_or_default(),
+        payload_type: payload_type.unwrap_or_default(),
         digest: sha256,
         issuer: f.issuer.unwrap_or_default(),
         committed_at: f.committed_at.unwrap_or_else(|| t.clone()),
@@ -648,7 +670,7 @@ fn build(
         inputs: f.inputs,
         outputs: f.outputs,
         recorded_at: t,
-        verified: report.verified,
+        verified: verified && error.is_none(),
         warnings,
         seq: 0,
         sig: None,

@@ -475,7 +475,8 @@ pub struct PutArgs {
     /// The manifest / artifact the provenance covers.
     #[arg(long)]
     pub artifact: PathBuf,
-    /// The DSSE envelope holding its provenance.
+    /// Its provenance: a DSSE envelope, or a Sigstore bundle (verified against the policy's
+    /// keyless issuers and trustedRoot).
     #[arg(long)]
     pub envelope: Option<PathBuf>,
     /// The policy (its `mode` decides what happens to missing or invalid provenance).
