@@ -938,7 +938,6 @@ fn bytes_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Vec<u8>> {
 const SELECT: &str = "SELECT urn, envelope, payload_type, digest, issuer, committed_at, build_tool, \
      inputs, outputs, recorded_at, verified, warnings, rowid, NULL, NULL FROM provenance";
 
-/// [`SELECT`] for schema 3 and later (the service's columns).
 /// [`SELECT`] with an empty envelope.
 const SELECT_NO_ENVELOPE: &str = "SELECT urn, NULL, payload_type, digest, issuer, committed_at, \
      build_tool, inputs, outputs, recorded_at, verified, warnings, rowid, NULL, NULL FROM provenance";
@@ -948,6 +947,7 @@ const SELECT_V3_NO_ENVELOPE: &str = "SELECT urn, NULL, payload_type, digest, iss
      committed_at, build_tool, inputs, outputs, recorded_at, verified, warnings, seq, sig, \
      policy_digest FROM provenance";
 
+/// [`SELECT`] for schema 3 and later (the service's columns).
 const SELECT_V3: &str = "SELECT urn, envelope, payload_type, digest, issuer, committed_at, \
      build_tool, inputs, outputs, recorded_at, verified, warnings, seq, sig, policy_digest \
      FROM provenance";
