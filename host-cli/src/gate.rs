@@ -35,7 +35,7 @@ use crate::error::{CliError, Code};
 use crate::log::Log;
 use crate::policy::Policy;
 use crate::store::{Location, OpenMode, open_store};
-use crate::util::{hex, parse_time};
+use crate::util::hex;
 use crate::verify;
 
 /// The prefix of a path-derived URN.
@@ -772,7 +772,7 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
     }
     let at =
         a.at.as_deref()
-            .map(|s| parse_time(s).map_err(|e| CliError::new(Code::Usage, format!("--at: {e}"))))
+            .map(|s| crate::util::parse_verification_at(s, time::OffsetDateTime::now_utc()))
             .transpose()?;
     let policy = Policy::load(&a.policy)?;
     log.debug(format_args!(

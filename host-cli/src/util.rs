@@ -149,6 +149,31 @@ pub fn parse_time(s: &str) -> Result<time::OffsetDateTime, String> {
         .map_err(|e| format!("not an RFC 3339 timestamp ({e})"))
 }
 
+/// Parses the `--at` of a verifying command (`vouch verify`, `vouch attest-verify`): an RFC 3339
+/// time that may only move the verification time *forward* from `now`. An earlier time is refused:
+/// verifying "as of" the past would count keys whose `validUntil` has passed, policies past their
+/// `expires` and issuers outside their windows again — a flag may tighten a policy, never loosen
+/// it (docs/profile.md, P-POL-5). `vouch policy check --at` only reports and takes any time.
+pub fn parse_verification_at(
+    s: &str,
+    now: time::OffsetDateTime,
+) -> Result<time::OffsetDateTime, crate::error::CliError> {
+    use crate::error::{CliError, Code};
+    let at = parse_time(s).map_err(|e| CliError::new(Code::Usage, format!("--at: {e}")))?;
+    if at < now {
+        return Err(CliError::new(
+            Code::Usage,
+            format!(
+                "--at {s}: earlier than the clock ({}); --at may only move the verification time \
+                 forward (a past time would revive expired keys and policies: a flag may tighten a \
+                 policy, never loosen it)",
+                format_time(now)
+            ),
+        ));
+    }
+    Ok(at)
+}
+
 /// Formats a time as RFC 3339.
 pub fn format_time(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)

@@ -297,43 +297,43 @@ fn rotation_windows_revocation_and_expiry() {
             (
                 "old",
                 "old.pub",
-                ", \"validUntil\": \"2026-02-01T00:00:00Z\"",
+                ", \"validUntil\": \"2126-02-01T00:00:00Z\"",
             ),
             (
                 "new",
                 "new.pub",
-                ", \"validFrom\": \"2026-01-01T00:00:00Z\"",
+                ", \"validFrom\": \"2126-01-01T00:00:00Z\"",
             ),
             ("leak", "leak.pub", ", \"revoked\": true"),
         ],
-        ", \"expires\": \"2030-01-01T00:00:00Z\"",
+        ", \"expires\": \"2130-01-01T00:00:00Z\"",
     );
     let at = |t: &str, env: &str| e.json(&["verify", env, "--policy", "p.json", "--at", t]);
     // Before the overlap: only the old key.
-    assert_eq!(at("2025-12-01T00:00:00Z", "by-old.json").0, 0);
-    let (c, v, _) = at("2025-12-01T00:00:00Z", "by-new.json");
+    assert_eq!(at("2125-12-01T00:00:00Z", "by-old.json").0, 0);
+    let (c, v, _) = at("2125-12-01T00:00:00Z", "by-new.json");
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("key-not-yet-valid"))
     );
     // During the overlap both count.
-    assert_eq!(at("2026-01-15T00:00:00Z", "by-old.json").0, 0);
-    assert_eq!(at("2026-01-15T00:00:00Z", "by-new.json").0, 0);
+    assert_eq!(at("2126-01-15T00:00:00Z", "by-old.json").0, 0);
+    assert_eq!(at("2126-01-15T00:00:00Z", "by-new.json").0, 0);
     // After: only the new key.
-    let (c, v, _) = at("2026-03-01T00:00:00Z", "by-old.json");
+    let (c, v, _) = at("2126-03-01T00:00:00Z", "by-old.json");
     assert_eq!((c, v["error"]["code"].as_str()), (1, Some("key-expired")));
-    assert_eq!(at("2026-03-01T00:00:00Z", "by-new.json").0, 0);
+    assert_eq!(at("2126-03-01T00:00:00Z", "by-new.json").0, 0);
     // A revoked key never counts.
-    let (c, v, _) = at("2026-01-15T00:00:00Z", "by-leak.json");
+    let (c, v, _) = at("2126-01-15T00:00:00Z", "by-leak.json");
     assert_eq!((c, v["error"]["code"].as_str()), (1, Some("key-revoked")));
     // Policy expiry.
-    let (c, v, _) = at("2030-01-01T00:00:00Z", "by-new.json");
+    let (c, v, _) = at("2130-01-01T00:00:00Z", "by-new.json");
     assert_eq!(
         (c, v["error"]["code"].as_str()),
         (1, Some("policy-expired"))
     );
     // policy check shows status at a time.
-    let (c, v, _) = e.json(&["policy", "check", "p.json", "--at", "2026-03-01T00:00:00Z"]);
+    let (c, v, _) = e.json(&["policy", "check", "p.json", "--at", "2126-03-01T00:00:00Z"]);
     assert_eq!(c, 0);
     let st: Vec<&str> = v["keys"]
         .as_array()
@@ -342,6 +342,71 @@ fn rotation_windows_revocation_and_expiry() {
         .map(|k| k["status"].as_str().unwrap())
         .collect();
     assert_eq!(st, ["key-expired", "active", "key-revoked"]);
+}
+
+/// `--at` may move the verification time forward only: a key whose window has ended stays
+/// expired, and a past `--at` that would count it again is a usage error (P-POL-5).
+#[test]
+fn a_past_verification_time_is_refused() {
+    let e = Env::new();
+    e.keygen("ed25519", "old");
+    e.statement();
+    e.sign(&["old.key"], &[], "statement.json", "by-old.json");
+    e.policy(
+        "p.json",
+        "enforce",
+        &[(
+            "old",
+            "old.pub",
+            ", \"validUntil\": \"2026-02-01T00:00:00Z\"",
+        )],
+        "",
+    );
+    e.fails(
+        &["verify", "by-old.json", "--policy", "p.json"],
+        1,
+        "key-expired",
+    );
+    let v = e.fails(
+        &[
+            "verify",
+            "by-old.json",
+            "--policy",
+            "p.json",
+            "--at",
+            "2026-01-15T00:00:00Z",
+        ],
+        2,
+        "usage",
+    );
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("earlier than the clock"), "{msg}");
+    // A later time is a tightening and is taken.
+    e.fails(
+        &[
+            "verify",
+            "by-old.json",
+            "--policy",
+            "p.json",
+            "--at",
+            "2126-01-15T00:00:00Z",
+        ],
+        1,
+        "key-expired",
+    );
+    // Not an RFC 3339 time at all.
+    e.fails(
+        &[
+            "verify",
+            "by-old.json",
+            "--policy",
+            "p.json",
+            "--at",
+            "yesterday",
+        ],
+        2,
+        "usage",
+    );
 }
 
 #[test]
@@ -1212,7 +1277,7 @@ fn order_of_checks_with_two_faults() {
         "exp.json",
         "enforce",
         &[("a", "a.pub", "")],
-        ", \"expires\": \"2026-01-01T00:00:00Z\"",
+        ", \"expires\": \"2126-01-01T00:00:00Z\"",
     );
     e.write("garbage.json", "{\"payload\": 3}");
     e.fails(
@@ -1222,7 +1287,7 @@ fn order_of_checks_with_two_faults() {
             "--policy",
             "exp.json",
             "--at",
-            "2026-06-01T00:00:00Z",
+            "2126-06-01T00:00:00Z",
         ],
         1,
         "policy-expired",

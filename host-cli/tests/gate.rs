@@ -143,6 +143,7 @@ both_backends!(
     working_tree_changes_are_not_judged,
     rev_names_the_release_commit,
     rev_that_is_not_a_commit_is_bad_ref,
+    past_at_is_refused,
     large_manifests_keep_their_urn,
     deeply_nested_manifests_keep_their_urn,
     bom_manifests_keep_their_urn,
@@ -883,6 +884,31 @@ fn rev_that_is_not_a_commit_is_bad_ref(b: Backend) {
     assert_eq!(r.code, 2);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["error"]["code"], "bad-ref");
+}
+
+/// `--at` before the clock would judge the release with keys and policies that have since expired:
+/// refused as a usage error before anything is judged; a later `--at` is taken.
+fn past_at_is_refused(b: Backend) {
+    let e = env_with_base(b);
+    let r = e.attest(&["--format", "json", "--at", "2020-01-01T00:00:00Z"]);
+    assert_eq!(r.code, 2, "{} {}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "usage");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("earlier than the clock"),
+        "{v}"
+    );
+    // A later time is taken: the gate runs and judges the change (README.md has no record).
+    let r = e.attest(&["--format", "json", "--at", "2126-01-01T00:00:00Z"]);
+    assert_eq!(r.code, 1, "{} {}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (v["checked"].as_u64(), urns(&v, "missing").len()),
+        (Some(1), 1)
+    );
 }
 
 /// Commits `manifests/<name>` with `body`, records its provenance under `urn` and runs the gate.

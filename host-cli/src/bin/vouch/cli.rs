@@ -374,7 +374,7 @@ pub struct VerifyArgs {
     /// Check only the DSSE layer (signatures, threshold, payloadType).
     #[arg(long, conflicts_with_all = ["artifacts", "predicate_type", "builder_id"])]
     pub envelope_only: bool,
-    /// Verify as of this time (RFC 3339) instead of now.
+    /// Verify as of this later time (RFC 3339) instead of now; a time before now is refused.
     #[arg(long)]
     pub at: Option<String>,
     /// Refuse envelopes larger than this (bytes, or with a K/M/G suffix): envelope-too-large.
@@ -405,7 +405,7 @@ pub struct AttestVerifyArgs {
     /// Write the JSON report here (never the store or the policy).
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// Verify as of this time (RFC 3339) instead of now.
+    /// Verify as of this later time (RFC 3339) instead of now; a time before now is refused.
     #[arg(long)]
     pub at: Option<String>,
     /// Show each step on stderr (also VOUCH_LOG=debug).

@@ -10,7 +10,7 @@ use vouch_cli::util::{hash_file, read_envelope};
 use vouch_cli::{keys, report, util, verify};
 
 use crate::cli::{Format, VerifyArgs};
-use crate::commands::parse_at;
+use crate::commands::parse_verification_time;
 use crate::out;
 
 /// Runs `vouch verify`; returns the exit status.
@@ -19,7 +19,7 @@ pub fn run(a: VerifyArgs, format: Format) -> u8 {
         return crate::commands::bundle::run(a, format);
     }
     let setup = (|| -> Result<(Option<Policy>, verify::Request<'static>), CliError> {
-        let at = parse_at(a.at.as_deref())?;
+        let at = parse_verification_time(a.at.as_deref())?;
         let policy = a.policy.as_deref().map(Policy::load).transpose()?;
         let mut keys = Vec::new();
         for p in &a.keys {
