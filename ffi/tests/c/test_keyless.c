@@ -5,39 +5,7 @@
  * into the directory given as argv[1]. Compiled with -std=c99 -Wall -Wextra -Werror -pedantic,
  * run under ASan + UBSan and under valgrind.
  */
-#include "vouch.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static int failures;
-static int checks;
-static const char *fixture_dir;
-
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        checks++;                                                                              \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);           \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
-
-#define EXPECT(expr, want)                                                                     \
-    do {                                                                                       \
-        uint32_t got_ = (uint32_t)(expr);                                                      \
-        uint32_t want_ = (uint32_t)(want);                                                     \
-        checks++;                                                                              \
-        if (got_ != want_) {                                                                   \
-            fprintf(stderr, "%s:%d: %s\n  = %u (%s), want %u (%s)\n", __FILE__, __LINE__,      \
-                    #expr, (unsigned)got_, vouch_result_code(got_), (unsigned)want_,           \
-                    vouch_result_code(want_));                                                 \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
-
-#define REFUSED VOUCH_ERR_INVALID_ARGUMENT
+#include "check.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Fixtures */
@@ -973,11 +941,9 @@ static void test_overlap_bundle_verify(void) {
 #undef VER
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
+    if (!check_start(argc, argv)) {
         return 2;
     }
-    fixture_dir = argv[1];
     setup();
     test_storage();
     test_verify_real_bundles();
@@ -988,10 +954,5 @@ int main(int argc, char **argv) {
     test_overlap_root_load();
     test_overlap_scratch_len();
     test_overlap_bundle_verify();
-    if (failures) {
-        fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-        return 1;
-    }
-    printf("all %d checks passed\n", checks);
-    return 0;
+    return check_finish();
 }

@@ -3,37 +3,7 @@
  * into the directory given as argv[1]). Compiled with -std=c99 -Wall -Wextra -Werror -pedantic,
  * run under ASan + UBSan and under valgrind.
  */
-#include "vouch.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static int failures;
-static int checks;
-static const char *fixture_dir;
-
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        checks++;                                                                              \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);           \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
-
-#define EXPECT(expr, want)                                                                     \
-    do {                                                                                       \
-        uint32_t got_ = (uint32_t)(expr);                                                      \
-        uint32_t want_ = (uint32_t)(want);                                                     \
-        checks++;                                                                              \
-        if (got_ != want_) {                                                                   \
-            fprintf(stderr, "%s:%d: %s\n  = %u (%s), want %u (%s)\n", __FILE__, __LINE__,      \
-                    #expr, (unsigned)got_, vouch_result_code(got_), (unsigned)want_,           \
-                    vouch_result_code(want_));                                                 \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
+#include "check.h"
 
 #define LIT(s) (const uint8_t *)(s), (sizeof(s) - 1)
 
@@ -790,7 +760,6 @@ static uint64_t arena_words[16384]; /* 128 KiB, 8-aligned */
 #define ARENA ((uint8_t *)arena_words)
 #define AT(off) (ARENA + (off))
 #define ARENA_FILL 0xA5
-#define REFUSED VOUCH_ERR_INVALID_ARGUMENT
 
 static uint8_t trusted_raw[32];   /* ed.raw: the trusted Ed25519 key */
 static uint8_t untrusted_raw[32]; /* ed2.raw: a key no verifier trusts */
@@ -1421,11 +1390,9 @@ static void test_overlap(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
+    if (!check_start(argc, argv)) {
         return 2;
     }
-    fixture_dir = argv[1];
     test_results_and_version();
     test_storage_sizes();
     test_keys();
@@ -1435,10 +1402,5 @@ int main(int argc, char **argv) {
     test_hasher();
     test_statement();
     test_overlap();
-    if (failures) {
-        fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-        return 1;
-    }
-    printf("all %d checks passed\n", checks);
-    return 0;
+    return check_finish();
 }
