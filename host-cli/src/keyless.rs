@@ -1143,7 +1143,7 @@ pub fn policy_trusted_root(policy: &crate::policy::Policy) -> Result<TrustedRoot
 pub fn no_trusted_root() -> CliError {
     CliError::core_with(
         Error::KeylessPolicyMismatch,
-        "the policy has no trustedRoot and so no keyless issuers: it cannot judge a Sigstore bundle",
+        "the policy has no trustedRoot (no keyless issuers): it cannot verify a Sigstore bundle",
     )
 }
 
