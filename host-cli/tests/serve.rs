@@ -2772,35 +2772,51 @@ fn a_bundle_against_a_policy_without_trusted_root_is_422_or_a_warning() {
 fn the_trusted_root_is_loaded_once_at_start() {
     let e = setup();
     e.keyless_files();
+    // Bounded: a service that started anyway is killed and the test fails.
     let serve = |policy: &str| {
-        e.run(&[
-            "serve",
-            "--db",
-            "r.db",
-            "--policy",
-            policy,
-            "--listen",
-            "127.0.0.1:0",
-        ])
+        let mut child = common::command(
+            e.dir.path(),
+            &[
+                "serve",
+                "--db",
+                "r.db",
+                "--policy",
+                policy,
+                "--listen",
+                "127.0.0.1:0",
+            ],
+        )
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+        let status = wait_bounded(&mut child);
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        (status.code(), stderr)
     };
     e.write(
         "missing.json",
         &sigstore::policy("enforce", "nowhere.json", KEYLESS_IDENTITY),
     );
-    let r = serve("missing.json");
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("io-error"), "{}", r.stderr);
-    assert!(r.stderr.contains("nowhere.json"), "{}", r.stderr);
-    assert!(!r.stderr.contains("listening on"), "{}", r.stderr);
+    let (code, stderr) = serve("missing.json");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("io-error"), "{stderr}");
+    assert!(stderr.contains("nowhere.json"), "{stderr}");
+    assert!(!stderr.contains("listening on"), "{stderr}");
     e.write("bad-root.json", "{\"mediaType\": \"application/json\"}");
     e.write(
         "malformed.json",
         &sigstore::policy("enforce", "bad-root.json", KEYLESS_IDENTITY),
     );
-    let r = serve("malformed.json");
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("trusted-root-media-type"), "{}", r.stderr);
-    assert!(!r.stderr.contains("listening on"), "{}", r.stderr);
+    let (code, stderr) = serve("malformed.json");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("trusted-root-media-type"), "{stderr}");
+    assert!(!stderr.contains("listening on"), "{stderr}");
 
     // Started with a good root, the service verifies against what it loaded: the file may go.
     e.keyless_policy("keyless.json", "enforce", KEYLESS_IDENTITY);
