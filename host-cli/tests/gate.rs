@@ -100,6 +100,36 @@ impl Repo {
         a.extend(extra);
         vouch_in(&self.repo(), &a, envs)
     }
+    /// `attest-verify --policy POLICY --manifests GLOB --format json`: the exit code and the
+    /// JSON report.
+    fn gate_json(&self, policy: &str, manifests: &str) -> (i32, Value) {
+        let r = self.vouch(&[
+            "attest-verify",
+            "--db",
+            &self.db,
+            "--policy",
+            policy,
+            "--manifests",
+            manifests,
+            "--format",
+            "json",
+        ]);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        (r.code, v)
+    }
+    /// The gate over `manifests` judges the stored bundle of `urn` again: valid under
+    /// `../keyless.json`, invalid (`identity-mismatch`) under `../other.json`, a policy trusting
+    /// another identity.
+    fn bundle_judged_again(&self, manifests: &str, urn: &str) {
+        let (code, v) = self.gate_json("../keyless.json", manifests);
+        assert_eq!(code, 0, "{v}");
+        assert_eq!(urns(&v, "valid"), [urn]);
+        let (code, v) = self.gate_json("../other.json", manifests);
+        assert_eq!(code, 1, "{v}");
+        assert_eq!(v["invalid"][0]["urn"], urn);
+        assert_eq!(v["invalid"][0]["reason"], "identity-mismatch", "{v}");
+        assert!(urns(&v, "valid").is_empty(), "{v}");
+    }
     /// `attest-verify` with the manifest glob and a report; returns (exit, report, run).
     fn gate(&self, extra: &[&str]) -> (i32, Option<Value>, Run) {
         let _ = std::fs::remove_file(self.path("report.json"));
@@ -1176,30 +1206,9 @@ fn stored_keyless_bundles_are_verified_again(b: Backend) {
     );
     let r = e.vouch(&put);
     assert_eq!(r.code, 0, "{} {}", r.stdout, r.stderr);
-    let gate = |policy: &str| {
-        let r = e.vouch(&[
-            "attest-verify",
-            "--db",
-            &e.db,
-            "--policy",
-            policy,
-            "--manifests",
-            "manifests/*",
-            "--format",
-            "json",
-        ]);
-        let v: Value = serde_json::from_str(&r.stdout).unwrap();
-        (r.code, v)
-    };
-    let (code, v) = gate("../keyless.json");
-    assert_eq!(code, 0, "{v}");
-    assert_eq!(urns(&v, "valid"), [urn]);
-    // The identity is no longer allowed: the stored bundle is invalid, with the core's code.
-    let (code, v) = gate("../other.json");
-    assert_eq!(code, 1, "{v}");
-    assert_eq!(v["invalid"][0]["urn"], urn);
-    assert_eq!(v["invalid"][0]["reason"], "identity-mismatch", "{v}");
-    assert!(urns(&v, "valid").is_empty(), "{v}");
+    // Valid; and once the identity is no longer allowed, invalid with the core's code.
+    e.bundle_judged_again("manifests/*", urn);
+    let gate = |policy: &str| e.gate_json(policy, "manifests/*");
     // The issuer is revoked since the put: invalid, key-revoked.
     let (code, v) = gate("../revoked-keyless.json");
     assert_eq!(code, 1, "{v}");
@@ -1282,26 +1291,5 @@ fn stored_keyless_dsse_bundles_are_verified_again(b: Backend) {
     ]);
     assert_ne!(r.code, 0, "{}", r.stdout);
 
-    let gate = |policy: &str| {
-        let r = e.vouch(&[
-            "attest-verify",
-            "--db",
-            &e.db,
-            "--policy",
-            policy,
-            "--manifests",
-            "manifests/app.json",
-            "--format",
-            "json",
-        ]);
-        let v: Value = serde_json::from_str(&r.stdout).unwrap();
-        (r.code, v)
-    };
-    let (code, v) = gate("../keyless.json");
-    assert_eq!(code, 0, "{v}");
-    assert_eq!(urns(&v, "valid"), [urn]);
-    let (code, v) = gate("../other.json");
-    assert_eq!(code, 1, "{v}");
-    assert_eq!(v["invalid"][0]["urn"], urn);
-    assert_eq!(v["invalid"][0]["reason"], "identity-mismatch", "{v}");
+    e.bundle_judged_again("manifests/app.json", urn);
 }

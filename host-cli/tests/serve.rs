@@ -2526,6 +2526,14 @@ fn postgres_restart_is_503_then_the_service_reconnects() {
     assert!(st.integrity_ok("r.db"));
 }
 
+/// Asserts a 422 `invalid_provenance` with the core reason `reason`.
+fn assert_invalid(r: &Resp, reason: &str) {
+    assert_eq!(r.status, 422, "{}", r.body);
+    let v = r.error_body();
+    assert_eq!(v["error"], json!("invalid_provenance"), "{v}");
+    assert_eq!(v["reason"], json!(reason), "{v}");
+}
+
 /// A PUT body binding `card` (a JSON string card: its text's SHA-256) with the Sigstore bundle in
 /// the file `bundle` as the provenance object.
 fn bundle_body(e: &Env, urn: &str, card: &str, bundle: &str) -> Vec<u8> {
@@ -2611,19 +2619,13 @@ fn keyless_message_bundles_are_verified_and_stored_with_their_signer() {
             "bundle.json",
         ),
     );
-    assert_eq!(r.status, 422, "{}", r.body);
-    let v = r.error_body();
-    assert_eq!(v["error"], json!("invalid_provenance"), "{v}");
-    assert_eq!(v["reason"], json!("message-digest-mismatch"), "{v}");
+    assert_invalid(&r, "message-digest-mismatch");
     drop(s);
 
     // Another identity: refused, nothing written.
     let s = Server::start(&e, "r.db", "other.json", &[]);
     let r = s.put(urn, &key, &body);
-    assert_eq!(r.status, 422, "{}", r.body);
-    let v = r.error_body();
-    assert_eq!(v["error"], json!("invalid_provenance"), "{v}");
-    assert_eq!(v["reason"], json!("identity-mismatch"), "{v}");
+    assert_invalid(&r, "identity-mismatch");
     let r = s.put(
         "urn:example:other",
         &key,
@@ -2706,10 +2708,7 @@ fn keyless_dsse_bundles_bind_the_card_as_a_subject() {
         &key,
         &bundle_body(&e, "urn:example:other", "another card", "dsse.bundle.json"),
     );
-    assert_eq!(r.status, 422, "{}", r.body);
-    let v = r.error_body();
-    assert_eq!(v["error"], json!("invalid_provenance"), "{v}");
-    assert_eq!(v["reason"], json!("subject-mismatch"), "{v}");
+    assert_invalid(&r, "subject-mismatch");
     drop(s);
     assert_eq!(count(&e.path("r.db"), "SELECT count(*) FROM provenance"), 1);
 }
