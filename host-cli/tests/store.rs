@@ -1715,6 +1715,13 @@ fn keyless_bundles_are_stored_with_their_signer(b: Backend) {
     );
     assert_eq!(code, 2, "{v}");
     assert_eq!(v["error"]["code"], "policy-invalid", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("trustedRoot: needed to verify Sigstore bundles"),
+        "{v}"
+    );
 }
 
 fn keyless_bundles_outside_the_policy_are_refused_or_warned(b: Backend) {
