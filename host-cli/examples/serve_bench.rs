@@ -120,6 +120,7 @@ fn baseline(a: &[String]) -> Result<(), String> {
                         sha256,
                         Some(envelope.clone()),
                         "missing",
+                        None,
                         &Log::new(false),
                     )
                     .map_err(|_| "the envelope does not verify under the policy".to_string())?;

@@ -883,6 +883,9 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
         deleted: Vec::new(),
         empty_tree,
     };
+    // The policy's trusted root, loaded at the first stored Sigstore bundle and kept for the
+    // others.
+    let mut bundle_root: Option<crate::keyless::TrustedRootFile> = None;
     for raw in changed {
         let shown = escape_path(raw);
         let text = std::str::from_utf8(raw).ok();
@@ -996,13 +999,19 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
         };
         // A stored Sigstore bundle is verified again against the policy's keyless issuers.
         let (error, keys) = if crate::keyless::is_bundle(&record.envelope) {
-            let b = crate::keyless::verify_with_policy(
+            let root = match bundle_root.take() {
+                Some(r) => r,
+                None => crate::keyless::policy_trusted_root(&policy)?,
+            };
+            let b = crate::keyless::verify_with_root(
                 &record.envelope,
                 &shown,
                 &policy,
+                &root,
                 artifact,
                 at.unwrap_or_else(time::OffsetDateTime::now_utc),
             )?;
+            bundle_root = Some(root);
             (b.error, b.keys)
         } else {
             let req = verify::Request {

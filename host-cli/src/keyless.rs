@@ -1120,10 +1120,38 @@ pub fn bundle_signer(bytes: &[u8]) -> Option<Json> {
     Some(json!({"certificate": cert, "tlog": tlog}))
 }
 
+/// The trusted root a policy names (`trustedRoot`), loaded with [`load_trusted_root`]: what
+/// every verification of a bundle against a policy uses (`vouch verify --bundle --policy`, a
+/// store put, the gate). A policy without `trustedRoot` cannot judge a bundle: `policy-invalid`.
+pub fn policy_trusted_root(policy: &crate::policy::Policy) -> Result<TrustedRootFile, CliError> {
+    match &policy.trusted_root {
+        Some(path) => load_trusted_root(path),
+        None => Err(CliError::new(
+            Code::PolicyInvalid,
+            format!(
+                "{}: trustedRoot: needed to verify Sigstore bundles (a Sigstore trusted_root.json, relative to the policy file)",
+                policy.path.display()
+            ),
+        )),
+    }
+}
+
+/// The refusal of a bundle by a policy that names no trusted root (a policy of key issuers
+/// only), where that is the bundle's problem rather than the operator's (the registry service:
+/// the client cannot change the policy): `keyless-policy-mismatch`, as for a policy without
+/// keyless issuers.
+pub fn no_trusted_root() -> CliError {
+    CliError::core_with(
+        Error::KeylessPolicyMismatch,
+        "the policy has no trustedRoot (no keyless issuers): it cannot verify a Sigstore bundle",
+    )
+}
+
 /// Verifies a bundle (a put's, or a stored record's) against a policy file: its keyless issuers
 /// (key issuers for a managed-key bundle, see [`verify_item_with_policy`]), with the policy's
 /// `trustedRoot`, for `artifact` (a message signature's digest, or a subject of a DSSE bundle's
-/// Statement). A policy without `trustedRoot` cannot judge a bundle: `policy-invalid`.
+/// Statement). A policy without `trustedRoot` cannot judge a bundle: `policy-invalid`
+/// ([`policy_trusted_root`]).
 pub fn verify_with_policy(
     bytes: &[u8],
     label: &str,
@@ -1131,16 +1159,20 @@ pub fn verify_with_policy(
     artifact: Artifact,
     now: time::OffsetDateTime,
 ) -> Result<BundleReport, CliError> {
-    let Some(root_path) = &policy.trusted_root else {
-        return Err(CliError::new(
-            Code::PolicyInvalid,
-            format!(
-                "{}: trustedRoot: needed to verify Sigstore bundles (a Sigstore trusted_root.json, relative to the policy file)",
-                policy.path.display()
-            ),
-        ));
-    };
-    let file = load_trusted_root(root_path)?;
+    let file = policy_trusted_root(policy)?;
+    verify_with_root(bytes, label, policy, &file, artifact, now)
+}
+
+/// [`verify_with_policy`] with the policy's trusted root already loaded (the registry service
+/// loads it once, with the policy).
+pub fn verify_with_root(
+    bytes: &[u8],
+    label: &str,
+    policy: &crate::policy::Policy,
+    file: &TrustedRootFile,
+    artifact: Artifact,
+    now: time::OffsetDateTime,
+) -> Result<BundleReport, CliError> {
     let root = file.parse()?;
     let item = Item {
         label: label.to_string(),

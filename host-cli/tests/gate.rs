@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 mod common;
+#[path = "common/sigstore.rs"]
+mod sigstore;
+#[path = "../../core/tests/support/mod.rs"]
+mod support;
 
 use common::pg::{Backend, Stores};
 use common::{Env, Run, sha256_hex};
@@ -96,6 +100,36 @@ impl Repo {
         a.extend(extra);
         vouch_in(&self.repo(), &a, envs)
     }
+    /// `attest-verify --policy POLICY --manifests GLOB --format json`: the exit code and the
+    /// JSON report.
+    fn gate_json(&self, policy: &str, manifests: &str) -> (i32, Value) {
+        let r = self.vouch(&[
+            "attest-verify",
+            "--db",
+            &self.db,
+            "--policy",
+            policy,
+            "--manifests",
+            manifests,
+            "--format",
+            "json",
+        ]);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        (r.code, v)
+    }
+    /// The gate over `manifests` judges the stored bundle of `urn` again: valid under
+    /// `../keyless.json`, invalid (`identity-mismatch`) under `../other.json`, a policy trusting
+    /// another identity.
+    fn bundle_judged_again(&self, manifests: &str, urn: &str) {
+        let (code, v) = self.gate_json("../keyless.json", manifests);
+        assert_eq!(code, 0, "{v}");
+        assert_eq!(urns(&v, "valid"), [urn]);
+        let (code, v) = self.gate_json("../other.json", manifests);
+        assert_eq!(code, 1, "{v}");
+        assert_eq!(v["invalid"][0]["urn"], urn);
+        assert_eq!(v["invalid"][0]["reason"], "identity-mismatch", "{v}");
+        assert!(urns(&v, "valid").is_empty(), "{v}");
+    }
     /// `attest-verify` with the manifest glob and a report; returns (exit, report, run).
     fn gate(&self, extra: &[&str]) -> (i32, Option<Value>, Run) {
         let _ = std::fs::remove_file(self.path("report.json"));
@@ -153,7 +187,8 @@ both_backends!(
     non_json_and_urnless_manifests_use_the_path_urn,
     oversized_json_manifest_is_refused,
     unreadable_manifest_blob_is_a_git_error,
-    stored_keyless_bundles_are_verified_again
+    stored_keyless_bundles_are_verified_again,
+    stored_keyless_dsse_bundles_are_verified_again,
 );
 
 const APP: &str = "{\"urn\": \"urn:example:app\", \"version\": 1}\n";
@@ -1171,32 +1206,90 @@ fn stored_keyless_bundles_are_verified_again(b: Backend) {
     );
     let r = e.vouch(&put);
     assert_eq!(r.code, 0, "{} {}", r.stdout, r.stderr);
-    let gate = |policy: &str| {
-        let r = e.vouch(&[
-            "attest-verify",
-            "--db",
-            &e.db,
-            "--policy",
-            policy,
-            "--manifests",
-            "manifests/*",
-            "--format",
-            "json",
-        ]);
-        let v: Value = serde_json::from_str(&r.stdout).unwrap();
-        (r.code, v)
-    };
-    let (code, v) = gate("../keyless.json");
-    assert_eq!(code, 0, "{v}");
-    assert_eq!(urns(&v, "valid"), [urn]);
-    // The identity is no longer allowed: the stored bundle is invalid, with the core's code.
-    let (code, v) = gate("../other.json");
-    assert_eq!(code, 1, "{v}");
-    assert_eq!(v["invalid"][0]["urn"], urn);
-    assert_eq!(v["invalid"][0]["reason"], "identity-mismatch", "{v}");
-    assert!(urns(&v, "valid").is_empty(), "{v}");
+    // Valid; and once the identity is no longer allowed, invalid with the core's code.
+    e.bundle_judged_again("manifests/*", urn);
+    let gate = |policy: &str| e.gate_json(policy, "manifests/*");
     // The issuer is revoked since the put: invalid, key-revoked.
     let (code, v) = gate("../revoked-keyless.json");
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["invalid"][0]["reason"], "key-revoked", "{v}");
+}
+
+/// A keyless DSSE bundle (forged, tests/common/sigstore.rs) whose in-toto Statement names a
+/// repository file as its subject: `store put` verifies and stores it (a file the Statement does
+/// not name is refused with the core's code, nothing written), `store get` shows it with its
+/// signer and the Statement's facts, and the gate verifies it again (under a policy trusting
+/// another identity: invalid, identity-mismatch).
+fn stored_keyless_dsse_bundles_are_verified_again(b: Backend) {
+    let e = Repo::new(b);
+    std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
+    e.write("manifests/app.json", "{\"name\": \"app\"}\n");
+    e.write("manifests/other.json", "{\"name\": \"other\"}\n");
+    e.commit("manifests");
+    let app = std::fs::read(e.repo().join("manifests/app.json")).unwrap();
+    let k = sigstore::dsse_bundle(&app);
+    std::fs::write(e.path("bundle.json"), &k.bundle).unwrap();
+    std::fs::write(e.path("root.json"), &k.root).unwrap();
+    e.work.write(
+        "keyless.json",
+        &sigstore::policy("enforce", "root.json", sigstore::IDENTITY),
+    );
+    e.work.write(
+        "other.json",
+        &sigstore::policy("enforce", "root.json", "someone@example.com"),
+    );
+    let urn = "urn:vouch:path:manifests/app.json";
+    let put = |rel: &str, urn: &str| {
+        let mut a = common::put_args(&e.db, urn, rel, Some("../bundle.json"), "../keyless.json");
+        a.extend(["--format", "json"]);
+        let r = e.vouch(&a);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        (r.code, v)
+    };
+    // Not the Statement's subject: refused with the core's code, nothing stored.
+    let (code, v) = put(
+        "manifests/other.json",
+        "urn:vouch:path:manifests/other.json",
+    );
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["stored"], false, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_provenance", "{v}");
+    assert_eq!(v["error"]["reason"], "subject-mismatch", "{v}");
+    let (code, v) = put("manifests/app.json", urn);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["record"]["verified"], true, "{v}");
+
+    let r = e.vouch(&[
+        "store", "get", "--db", &e.db, "--urn", urn, "--format", "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let rec = &v["record"];
+    assert_eq!(rec["digest"], format!("sha256:{}", sha256_hex(&app)), "{v}");
+    assert_eq!(rec["builder"], sigstore::BUILDER, "{v}");
+    assert_eq!(rec["payloadType"], sigstore::PAYLOAD_TYPE, "{v}");
+    assert_eq!(
+        rec["outputs"][0]["digest"]["sha256"],
+        sha256_hex(&app).as_str(),
+        "{v}"
+    );
+    assert_eq!(rec["signer"]["certificate"]["identity"], sigstore::IDENTITY);
+    assert_eq!(rec["signer"]["certificate"]["issuer"], sigstore::ISSUER);
+    assert_eq!(rec["signer"]["tlog"][0]["kind"], "intoto 0.0.2", "{v}");
+    assert_eq!(
+        rec["envelope"].as_str(),
+        Some(String::from_utf8(k.bundle.clone()).unwrap().as_str())
+    );
+    // Only the subject's record was stored.
+    let r = e.vouch(&[
+        "store",
+        "get",
+        "--db",
+        &e.db,
+        "--urn",
+        "urn:vouch:path:manifests/other.json",
+    ]);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+
+    e.bundle_judged_again("manifests/app.json", urn);
 }

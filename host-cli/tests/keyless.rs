@@ -897,6 +897,23 @@ fn policy_usage_errors_exit_2() {
             .contains("sub/nope.json"),
         "{v}"
     );
+    // A policy of key issuers only names no trusted root: it cannot judge a bundle (the check
+    // `vouch store put` and the gate share, keyless::policy_trusted_root).
+    e.keygen("ed25519", "ci");
+    e.policy("keys.json", "enforce", &[("ci", "ci.pub", "")], "");
+    let p = e.path("keys.json");
+    let (code, v, _) = run_policy(p.to_str().unwrap(), &[]);
+    assert_eq!(
+        (code, v["error"]["code"].clone()),
+        (2, json!("policy-invalid"))
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("keys.json: trustedRoot: needed to verify Sigstore bundles (a Sigstore trusted_root.json, relative to the policy file)"),
+        "{v}"
+    );
 }
 
 #[test]

@@ -3,6 +3,10 @@
 //! HTTP/1.1 client. Every wait is bounded.
 
 mod common;
+#[path = "common/sigstore.rs"]
+mod sigstore;
+#[path = "../../core/tests/support/mod.rs"]
+mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -11,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::pg::Backend;
-use common::{Env, sha256_hex};
+use common::{Env, KEYLESS_IDENTITY, sha256_hex};
 
 both_backends!(
     kill_9_during_a_stream_of_puts_loses_no_acknowledged_write,
@@ -2520,4 +2524,310 @@ fn postgres_restart_is_503_then_the_service_reconnects() {
     }
     assert_eq!(st.count("r.db", "SELECT count(*) FROM provenance"), 12);
     assert!(st.integrity_ok("r.db"));
+}
+
+/// Asserts a 422 `invalid_provenance` with the core reason `reason`.
+fn assert_invalid(r: &Resp, reason: &str) {
+    assert_eq!(r.status, 422, "{}", r.body);
+    let v = r.error_body();
+    assert_eq!(v["error"], json!("invalid_provenance"), "{v}");
+    assert_eq!(v["reason"], json!(reason), "{v}");
+}
+
+/// A PUT body binding `card` (a JSON string card: its text's SHA-256) with the Sigstore bundle in
+/// the file `bundle` as the provenance object.
+fn bundle_body(e: &Env, urn: &str, card: &str, bundle: &str) -> Vec<u8> {
+    let prov: Value = serde_json::from_str(&e.read(bundle)).unwrap();
+    json!({"urn": urn, "card": card, "sig": "c2ln", "provenance": prov})
+        .to_string()
+        .into_bytes()
+}
+
+/// A real keyless message-signature bundle (sigstore-python's v0.3 staging case) through the
+/// service: its artifact is the card (a string card binds its text's SHA-256, the bundle's
+/// message digest). Stored verified, its signer shown where the service shows the record, the
+/// replay 200; another identity or another card is refused 422 with the core's reason and
+/// nothing written; a permissive policy stores it with the warning.
+#[test]
+fn keyless_message_bundles_are_verified_and_stored_with_their_signer() {
+    let e = setup();
+    e.keyless_files();
+    e.keyless_policy("keyless.json", "enforce", KEYLESS_IDENTITY);
+    e.keyless_policy("other.json", "enforce", "someone@example.com");
+    e.keyless_policy("other-permissive.json", "permissive", "someone@example.com");
+    let card = e.read("artifact.bin");
+    let digest = sha256_hex(card.as_bytes());
+    let urn = "urn:example:blob";
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "keyless.json", &[]);
+    let body = bundle_body(&e, urn, &card, "bundle.json");
+    let first = s.put(urn, &key, &body);
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(
+        first.json(),
+        json!({"urn": urn, "digest": format!("sha256:{digest}"), "seq": 1, "created": true,
+               "replaced": false, "verified": true, "warnings": []})
+    );
+    let again = s.put(urn, &key, &body);
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.json()["created"], json!(false));
+
+    let latest = s.get(&format!("/v1/registry/{urn}"), Some(&key)).json();
+    assert_eq!(latest["verified"], json!(true), "{latest}");
+    assert_eq!(latest["digest"], json!(format!("sha256:{digest}")));
+    // A message signature has no Statement: no builder, no payloadType.
+    assert_eq!(latest["builder"], Value::Null);
+    assert_eq!(latest["payloadType"], Value::Null);
+    let history = s
+        .get(&format!("/v1/registry/{urn}/provenance"), Some(&key))
+        .json();
+    let one = s
+        .get(
+            &format!("/v1/registry/{urn}/provenance/sha256:{digest}"),
+            Some(&key),
+        )
+        .json();
+    for rec in [&history["records"][0], &one] {
+        let signer = &rec["signer"];
+        assert_eq!(signer["certificate"]["identity"], KEYLESS_IDENTITY, "{rec}");
+        assert_eq!(
+            signer["certificate"]["issuer"],
+            common::KEYLESS_ISSUER,
+            "{rec}"
+        );
+        assert!(signer["tlog"][0]["logIndex"].is_i64(), "{rec}");
+        assert_eq!(
+            signer["tlog"][0]["logId"].as_str().map(str::len),
+            Some(64),
+            "{rec}"
+        );
+        assert_eq!(rec["verified"], json!(true));
+    }
+    // The bundle comes back as sent.
+    assert_eq!(
+        one["envelope"],
+        serde_json::from_str::<Value>(&e.read("bundle.json")).unwrap()
+    );
+    // Another card: the bundle signs another digest.
+    let r = s.put(
+        "urn:example:other",
+        &key,
+        &bundle_body(
+            &e,
+            "urn:example:other",
+            "not the signed artifact\n",
+            "bundle.json",
+        ),
+    );
+    assert_invalid(&r, "message-digest-mismatch");
+    drop(s);
+
+    // Another identity: refused, nothing written.
+    let s = Server::start(&e, "r.db", "other.json", &[]);
+    let r = s.put(urn, &key, &body);
+    assert_invalid(&r, "identity-mismatch");
+    let r = s.put(
+        "urn:example:other",
+        &key,
+        &bundle_body(&e, "urn:example:other", &card, "bundle.json"),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(
+        s.get("/v1/registry/urn:example:other", Some(&key)).status,
+        404
+    );
+    drop(s);
+    assert_eq!(count(&e.path("r.db"), "SELECT count(*) FROM provenance"), 1);
+    assert_eq!(
+        count(
+            &e.path("r.db"),
+            "SELECT count(*) FROM audit_log WHERE status = 422 AND outcome IN \
+             ('message-digest-mismatch', 'identity-mismatch')"
+        ),
+        3
+    );
+
+    // Permissive: stored, not verified, with the warning.
+    let s = Server::start(&e, "r.db", "other-permissive.json", &[]);
+    let r = s.put(
+        "urn:example:other",
+        &key,
+        &bundle_body(&e, "urn:example:other", &card, "bundle.json"),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["verified"], json!(false), "{v}");
+    assert_eq!(v["warnings"][0]["code"], json!("invalid_provenance"));
+    assert_eq!(v["warnings"][0]["reason"], json!("identity-mismatch"));
+    let latest = s.get("/v1/registry/urn:example:other", Some(&key)).json();
+    assert_eq!(latest["warnings"], v["warnings"]);
+}
+
+/// A keyless DSSE bundle (forged for the card, tests/common/sigstore.rs) whose in-toto
+/// Statement's subject is the card's SHA-256: stored verified with the Statement's facts and
+/// the signer; a card the Statement does not name is refused with the core's reason.
+#[test]
+fn keyless_dsse_bundles_bind_the_card_as_a_subject() {
+    let e = setup();
+    let card = e.read("card.txt");
+    let k = sigstore::dsse_bundle(card.as_bytes());
+    std::fs::write(e.path("dsse.bundle.json"), &k.bundle).unwrap();
+    std::fs::write(e.path("forged-root.json"), &k.root).unwrap();
+    e.write(
+        "dsse.json",
+        &sigstore::policy("enforce", "forged-root.json", sigstore::IDENTITY),
+    );
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "dsse.json", &[]);
+    let urn = "urn:example:app";
+    let r = s.put(urn, &key, &bundle_body(&e, urn, &card, "dsse.bundle.json"));
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["verified"], json!(true), "{}", r.body);
+    let latest = s.get(&format!("/v1/registry/{urn}"), Some(&key)).json();
+    assert_eq!(latest["builder"], json!(sigstore::BUILDER), "{latest}");
+    assert_eq!(latest["payloadType"], json!(sigstore::PAYLOAD_TYPE));
+    let history = s
+        .get(&format!("/v1/registry/{urn}/provenance"), Some(&key))
+        .json();
+    let signer = &history["records"][0]["signer"];
+    assert_eq!(
+        signer["certificate"]["identity"],
+        sigstore::IDENTITY,
+        "{history}"
+    );
+    assert_eq!(signer["certificate"]["issuer"], sigstore::ISSUER);
+    assert_eq!(
+        signer["tlog"][0]["kind"],
+        json!("intoto 0.0.2"),
+        "{history}"
+    );
+
+    // Another card: not a subject of the Statement.
+    let r = s.put(
+        "urn:example:other",
+        &key,
+        &bundle_body(&e, "urn:example:other", "another card", "dsse.bundle.json"),
+    );
+    assert_invalid(&r, "subject-mismatch");
+    drop(s);
+    assert_eq!(count(&e.path("r.db"), "SELECT count(*) FROM provenance"), 1);
+}
+
+/// A policy of key issuers only (no `trustedRoot`) cannot judge a bundle: under enforce a 422
+/// `invalid_provenance` / `keyless-policy-mismatch` (never a 503 a client would retry), nothing
+/// written; under permissive the record is stored with that warning.
+#[test]
+fn a_bundle_against_a_policy_without_trusted_root_is_422_or_a_warning() {
+    let e = setup();
+    e.keyless_files();
+    let card = e.read("artifact.bin");
+    let key = rw_key(&e, "r.db");
+    let message = "the policy does not fit the bundle's signer: the policy has no trustedRoot \
+                   (no keyless issuers): it cannot verify a Sigstore bundle";
+    let s = Server::start(&e, "r.db", "enforce.json", &[]);
+    let urn = "urn:example:blob";
+    let body = bundle_body(&e, urn, &card, "bundle.json");
+    let r = s.put(urn, &key, &body);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.header("retry-after"), None);
+    assert_eq!(
+        r.error_body(),
+        json!({"error": "invalid_provenance", "reason": "keyless-policy-mismatch",
+               "message": message})
+    );
+    let m = s.get("/metrics", None).body;
+    assert!(
+        m.contains("vouch_verifications_total{outcome=\"keyless-policy-mismatch\"} 1"),
+        "{m}"
+    );
+    drop(s);
+    assert_eq!(count(&e.path("r.db"), "SELECT count(*) FROM provenance"), 0);
+    assert_eq!(
+        count(
+            &e.path("r.db"),
+            "SELECT count(*) FROM audit_log WHERE status = 422 AND outcome = 'keyless-policy-mismatch'"
+        ),
+        1
+    );
+
+    let s = Server::start(&e, "r.db", "permissive.json", &[]);
+    let r = s.put(urn, &key, &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let warnings = json!([{"code": "invalid_provenance", "reason": "keyless-policy-mismatch",
+                           "message": message}]);
+    let v = r.json();
+    assert_eq!(v["verified"], json!(false), "{v}");
+    assert_eq!(v["warnings"], warnings);
+    let latest = s.get(&format!("/v1/registry/{urn}"), Some(&key)).json();
+    assert_eq!(latest["warnings"], warnings);
+    drop(s);
+    assert_eq!(count(&e.path("r.db"), "SELECT count(*) FROM provenance"), 1);
+}
+
+/// The policy's trusted root is read once, at start: one that is missing or malformed stops the
+/// service before it listens (exit 2, the named code), as an invalid policy does; and once
+/// started, the service no longer reads the file.
+#[test]
+fn the_trusted_root_is_loaded_once_at_start() {
+    let e = setup();
+    e.keyless_files();
+    // Bounded: a service that started anyway is killed and the test fails.
+    let serve = |policy: &str| {
+        let mut child = common::command(
+            e.dir.path(),
+            &[
+                "serve",
+                "--db",
+                "r.db",
+                "--policy",
+                policy,
+                "--listen",
+                "127.0.0.1:0",
+            ],
+        )
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+        let status = wait_bounded(&mut child);
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        (status.code(), stderr)
+    };
+    e.write(
+        "missing.json",
+        &sigstore::policy("enforce", "nowhere.json", KEYLESS_IDENTITY),
+    );
+    let (code, stderr) = serve("missing.json");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("io-error"), "{stderr}");
+    assert!(stderr.contains("nowhere.json"), "{stderr}");
+    assert!(!stderr.contains("listening on"), "{stderr}");
+    e.write("bad-root.json", "{\"mediaType\": \"application/json\"}");
+    e.write(
+        "malformed.json",
+        &sigstore::policy("enforce", "bad-root.json", KEYLESS_IDENTITY),
+    );
+    let (code, stderr) = serve("malformed.json");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("trusted-root-media-type"), "{stderr}");
+    assert!(!stderr.contains("listening on"), "{stderr}");
+
+    // Started with a good root, the service verifies against what it loaded: the file may go.
+    e.keyless_policy("keyless.json", "enforce", KEYLESS_IDENTITY);
+    let key = rw_key(&e, "r.db");
+    let s = Server::start(&e, "r.db", "keyless.json", &[]);
+    std::fs::remove_file(e.path("root.json")).unwrap();
+    let card = e.read("artifact.bin");
+    let r = s.put(
+        "urn:example:blob",
+        &key,
+        &bundle_body(&e, "urn:example:blob", &card, "bundle.json"),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["verified"], json!(true));
 }

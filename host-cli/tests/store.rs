@@ -9,7 +9,7 @@ use serde_json::Value;
 mod common;
 
 use common::pg::Backend;
-use common::{BIN, Env, Run, sha256_hex};
+use common::{BIN, Env, KEYLESS_IDENTITY, KEYLESS_ISSUER, Run, sha256_hex};
 
 /// The material of the set-up Statement.
 const MATERIAL: &str = "git+https://git.example/app@sha1:0123abcd";
@@ -1660,39 +1660,10 @@ fn postgres_tls_when_the_connection_string_asks_for_it() {
     ok(&sock.replace("sslmode=require", "sslmode=disable"));
 }
 
-/// The Sigstore test case whose message-signature bundle the keyless store tests put: its
-/// artifact, bundle, trusted root and signer.
-const KEYLESS_CASE: &str = "py--bundle-v03-staging";
-const KEYLESS_IDENTITY: &str = "william@yossarian.net";
-const KEYLESS_ISSUER: &str = "https://github.com/login/oauth";
-
-/// Copies the case's artifact (`artifact.bin`), bundle (`bundle.json`) and trusted root
-/// (`root.json`) into `e`, and writes a keyless policy `name` in `mode` trusting `identity`.
-fn keyless_files(e: &Env) {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let case = repo.join("tests/vectors/sigstore/cases").join(KEYLESS_CASE);
-    std::fs::copy(case.join("artifact"), e.path("artifact.bin")).unwrap();
-    std::fs::copy(case.join("bundle.sigstore.json"), e.path("bundle.json")).unwrap();
-    std::fs::copy(
-        repo.join("tests/vectors/sigstore/trusted_roots/staging-sigstore-python.json"),
-        e.path("root.json"),
-    )
-    .unwrap();
-}
-
-fn keyless_policy(e: &Env, name: &str, mode: &str, identity: &str) {
-    e.write(
-        name,
-        &format!(
-            "{{\"mode\": \"{mode}\", \"trustedRoot\": \"root.json\", \"allowedIssuers\": [{{\"keyId\": \"william\", \"certificateIdentity\": \"{identity}\", \"certificateOidcIssuer\": \"{KEYLESS_ISSUER}\"}}]}}"
-        ),
-    );
-}
-
 fn keyless_bundles_are_stored_with_their_signer(b: Backend) {
     let e = Env::new();
-    keyless_files(&e);
-    keyless_policy(&e, "keyless.json", "enforce", KEYLESS_IDENTITY);
+    e.keyless_files();
+    e.keyless_policy("keyless.json", "enforce", KEYLESS_IDENTITY);
     let s = b.stores(e.dir.path());
     let db = s.db("store.db");
     let db = db.as_str();
@@ -1744,19 +1715,21 @@ fn keyless_bundles_are_stored_with_their_signer(b: Backend) {
     );
     assert_eq!(code, 2, "{v}");
     assert_eq!(v["error"]["code"], "policy-invalid", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("trustedRoot: needed to verify Sigstore bundles"),
+        "{v}"
+    );
 }
 
 fn keyless_bundles_outside_the_policy_are_refused_or_warned(b: Backend) {
     let e = Env::new();
-    keyless_files(&e);
-    keyless_policy(&e, "keyless.json", "enforce", KEYLESS_IDENTITY);
-    keyless_policy(&e, "other.json", "enforce", "someone@example.com");
-    keyless_policy(
-        &e,
-        "other-permissive.json",
-        "permissive",
-        "someone@example.com",
-    );
+    e.keyless_files();
+    e.keyless_policy("keyless.json", "enforce", KEYLESS_IDENTITY);
+    e.keyless_policy("other.json", "enforce", "someone@example.com");
+    e.keyless_policy("other-permissive.json", "permissive", "someone@example.com");
     e.write("other.bin", "not the signed artifact\n");
     let s = b.stores(e.dir.path());
     let db = s.db("store.db");

@@ -453,6 +453,7 @@ async fn put_record(
                     sha256,
                     envelope,
                     MISSING_MESSAGE,
+                    s.trusted_root.as_ref(),
                     &Log::new(false),
                 ) {
                     Err(PutError::Refused { problem, .. }) => {
@@ -582,7 +583,8 @@ async fn parse_put(
 
 /// A record's summary, serialized straight from the record (the GET latest answer): the same
 /// members as [`summary`] — the record as every report shows one, [`crate::report::record`],
-/// with its `seq` — in the same (sorted) order.
+/// with its `seq` — in the same (sorted) order, but never `signer` (GET latest reads the record
+/// without its envelope, where the signer is read from).
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Summary<'a> {
@@ -643,11 +645,16 @@ fn json_response(v: &impl serde::Serialize) -> Response {
     }
 }
 
-/// A record's summary (the latest, history entries, search results): the record as every
-/// report shows one ([`crate::report::record`]), with its `seq`.
+/// A record's summary (history entries, search results, the record itself): the record as every
+/// report shows one ([`crate::report::record`]), with its `seq`, and for a record holding a
+/// Sigstore bundle its `signer` (certificate and log entries, [`crate::keyless::bundle_signer`],
+/// as `vouch store` shows it). GET latest reads no envelope ([`Summary`]) and so has no `signer`.
 fn summary(r: &Record) -> Json {
     let mut m = crate::report::record(r);
     m.insert("seq".into(), json!(r.seq));
+    if let Some(signer) = crate::keyless::bundle_signer(&r.envelope) {
+        m.insert("signer".into(), signer);
+    }
     Json::Object(m)
 }
 

@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
 use crate::error::{CliError, Code};
+use crate::keyless::TrustedRootFile;
 use crate::policy::Policy;
 use crate::store::{
     AuditEntry, Location, OpenMode, PgStore, PutItem, PutOutcome, Record, SqliteStore, Store,
@@ -283,6 +284,9 @@ pub struct Shared {
     db: Location,
     policy: Policy,
     policy_sha256: String,
+    /// The policy's `trustedRoot`, read and checked once with the policy (`None`: the policy
+    /// names none); every Sigstore bundle a PUT carries is verified against it.
+    trusted_root: Option<TrustedRootFile>,
     writer: Mutex<Box<dyn Store + Send>>,
     readers: Mutex<Vec<Box<dyn Store + Send>>>,
     /// The store takes writes on several connections at once ([`Store::concurrent_writers`]):
@@ -659,7 +663,7 @@ fn tls_config(
     Ok(config)
 }
 
-/// Loads the policy, opens the store (creating or migrating it), listens, logs
+/// Loads the policy (and the trusted root it names), opens the store (creating or migrating it), listens, logs
 /// `listening on http://<addr>` to stderr, and serves until SIGTERM or SIGINT; then stops
 /// accepting, lets requests in flight finish (at most `shutdown_grace`) and returns.
 pub fn run(cfg: Config) -> Result<(), CliError> {
@@ -674,6 +678,13 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
     let policy_bytes = std::fs::read(&cfg.policy).map_err(|e| CliError::io(&cfg.policy, &e))?;
     let policy = Policy::from_bytes(&cfg.policy, &policy_bytes)?;
     let policy_sha256 = hex(&Sha256::digest(&policy_bytes));
+    // Read and checked once, as the policy is: a trusted root that cannot be used stops the
+    // service from starting (its named code, exit 2) instead of failing every bundle PUT.
+    let trusted_root = policy
+        .trusted_root
+        .as_deref()
+        .map(crate::keyless::load_trusted_root)
+        .transpose()?;
     let db = Location::of(&cfg.db);
     let (writer, readers) = open_service_store(&db, cfg.max_jobs)?;
     if !writer.durable_commits()? {
@@ -692,6 +703,7 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         db,
         policy,
         policy_sha256,
+        trusted_root,
         writer: Mutex::new(writer),
         readers: Mutex::new(readers),
         admission: Arc::new(Semaphore::new(cfg.max_jobs.saturating_add(cfg.queue))),

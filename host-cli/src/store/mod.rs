@@ -21,6 +21,7 @@ pub use sqlite::{
 };
 
 use crate::error::{CliError, Code};
+use crate::keyless::TrustedRootFile;
 use crate::log::Log;
 use crate::policy::{Mode, Policy};
 use crate::util::{format_time, hash_file, hex, json_text, read_envelope};
@@ -528,19 +529,34 @@ pub fn prepare(
         },
         envelope,
         "no envelope given (--envelope)",
+        BundleRoot::Policy,
         log,
     )
 }
 
+/// The trusted root a put verifies a Sigstore bundle against.
+#[derive(Clone, Copy, Debug)]
+pub enum BundleRoot<'a> {
+    /// The policy's `trustedRoot`, loaded when a bundle comes (`vouch store put`): a policy without
+    /// one cannot judge a bundle, an operator's error (`policy-invalid`, exit 2).
+    Policy,
+    /// Loaded once with the policy (the registry service). `None`: the policy names none, and a
+    /// bundle is a provenance problem, `keyless-policy-mismatch` (refused under `enforce`, a
+    /// warning under `permissive`): the client sending it cannot change the policy.
+    Loaded(Option<&'a TrustedRootFile>),
+}
+
 /// [`prepare`] for an artifact known by its SHA-256 (the registry service: the card's digest) and
 /// an envelope already in memory: the same verification, verified once, and the same record.
-/// `missing` is the message of a `missing_provenance` problem.
+/// `missing` is the message of a `missing_provenance` problem; a Sigstore bundle is verified
+/// against `root` ([`BundleRoot::Loaded`]).
 pub fn prepare_digest(
     policy: &Policy,
     urn: &str,
     sha256: [u8; 32],
     envelope: Option<Vec<u8>>,
     missing: &str,
+    root: Option<&TrustedRootFile>,
     log: &Log,
 ) -> Result<Record, PutError> {
     if urn.trim().is_empty() {
@@ -559,18 +575,20 @@ pub fn prepare_digest(
         artifact,
         envelope.map(|e| (e, "(request)".to_string())),
         missing,
+        BundleRoot::Loaded(root),
         log,
     )
 }
 
 /// The one put pipeline: verify `envelope` (bytes, and a name for logs) against the policy and
-/// the artifact, and build the record.
+/// the artifact (a Sigstore bundle against `root`), and build the record.
 fn build(
     policy: &Policy,
     urn: &str,
     artifact: verify::Artifact,
     envelope: Option<(Vec<u8>, String)>,
     missing: &str,
+    root: BundleRoot<'_>,
     log: &Log,
 ) -> Result<Record, PutError> {
     let sha256 = hex(&artifact.digest.sha256.unwrap_or_default());
@@ -616,13 +634,28 @@ fn build(
     // A Sigstore bundle (told by its `mediaType`) is verified against the policy's keyless
     // issuers and stored as given in the envelope bytes; anything else is a DSSE envelope.
     let (verified, error, keys, payload, payload_type) = if crate::keyless::is_bundle(&bytes) {
-        let r = crate::keyless::verify_with_policy(
-            &bytes,
-            &env_name,
-            policy,
-            artifact,
-            time::OffsetDateTime::now_utc(),
-        )?;
+        let loaded;
+        let root = match root {
+            BundleRoot::Policy => {
+                loaded = crate::keyless::policy_trusted_root(policy)?;
+                Some(&loaded)
+            }
+            BundleRoot::Loaded(r) => r,
+        };
+        let r = match root {
+            Some(root) => crate::keyless::verify_with_root(
+                &bytes,
+                &env_name,
+                policy,
+                root,
+                artifact,
+                time::OffsetDateTime::now_utc(),
+            )?,
+            None => crate::keyless::BundleReport::from_error(
+                &env_name,
+                &crate::keyless::no_trusted_root(),
+            ),
+        };
         let (payload_type, payload) = crate::keyless::bundle_payload(&bytes)
             .map_or((None, None), |(t, p)| (Some(t), Some(p)));
         (r.verified, r.error, r.keys, payload, payload_type)

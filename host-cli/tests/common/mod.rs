@@ -294,4 +294,36 @@ impl Env {
             ),
         );
     }
+    /// Copies the real Sigstore case [`KEYLESS_CASE`] into the work directory: its artifact
+    /// (`artifact.bin`), its message-signature bundle (`bundle.json`) and its trusted root
+    /// (`root.json`).
+    pub fn keyless_files(&self) {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let case = repo.join("tests/vectors/sigstore/cases").join(KEYLESS_CASE);
+        std::fs::copy(case.join("artifact"), self.path("artifact.bin")).unwrap();
+        std::fs::copy(case.join("bundle.sigstore.json"), self.path("bundle.json")).unwrap();
+        std::fs::copy(
+            repo.join("tests/vectors/sigstore/trusted_roots/staging-sigstore-python.json"),
+            self.path("root.json"),
+        )
+        .unwrap();
+    }
+    /// Writes a keyless policy `name` in `mode` trusting `identity` from [`KEYLESS_ISSUER`], with
+    /// the trusted root `root.json` ([`Env::keyless_files`]).
+    pub fn keyless_policy(&self, name: &str, mode: &str, identity: &str) {
+        self.write(
+            name,
+            &format!(
+                "{{\"mode\": \"{mode}\", \"trustedRoot\": \"root.json\", \"allowedIssuers\": [{{\"keyId\": \"william\", \"certificateIdentity\": \"{identity}\", \"certificateOidcIssuer\": \"{KEYLESS_ISSUER}\"}}]}}"
+            ),
+        );
+    }
 }
+
+/// The real Sigstore case whose message-signature bundle the keyless store and service tests
+/// put ([`Env::keyless_files`]): sigstore-python's v0.3 staging bundle.
+pub const KEYLESS_CASE: &str = "py--bundle-v03-staging";
+/// The signer identity of [`KEYLESS_CASE`].
+pub const KEYLESS_IDENTITY: &str = "william@yossarian.net";
+/// The OIDC issuer of [`KEYLESS_CASE`]'s signer.
+pub const KEYLESS_ISSUER: &str = "https://github.com/login/oauth";

@@ -110,15 +110,6 @@ fn setup_policy(a: &VerifyArgs, path: &std::path::Path) -> Result<Setup, CliErro
     {
         eprintln!("vouch: warning: {}: {w}", path.display());
     }
-    let Some(root_path) = policy.trusted_root.clone() else {
-        return Err(CliError::new(
-            Code::PolicyInvalid,
-            format!(
-                "{}: trustedRoot: needed to verify bundles (a Sigstore trusted_root.json, relative to the policy file)",
-                path.display()
-            ),
-        ));
-    };
     let req = Request {
         identity: None,
         issuer: None,
@@ -127,7 +118,7 @@ fn setup_policy(a: &VerifyArgs, path: &std::path::Path) -> Result<Setup, CliErro
         predicate_type: a.predicate_type.clone(),
         builder_id: a.builder_id.clone(),
     };
-    let root = keyless::load_trusted_root(&root_path)?;
+    let root = keyless::policy_trusted_root(&policy)?;
     Ok((root, req, Some(policy)))
 }
 
