@@ -956,15 +956,24 @@ impl PgStore {
     }
 }
 
-/// The SELECT of every record column, then `$tail` (the WHERE and ORDER BY).
+/// The SELECT of every record column, then `$tail` (the WHERE and ORDER BY); with `summary`
+/// first, the envelope's column is an empty `bytea` (its bytes are not read).
 macro_rules! select {
-    ($tail:literal) => {
+    (@ $envelope:literal, $tail:literal) => {
         concat!(
-            "SELECT urn, envelope, payload_type, digest, issuer, committed_at, build_tool, ",
+            "SELECT urn, ",
+            $envelope,
+            ", payload_type, digest, issuer, committed_at, build_tool, ",
             "inputs, outputs, recorded_at, verified, warnings, seq, sig, policy_digest ",
             "FROM provenance ",
             $tail
         )
+    };
+    (summary $tail:literal) => {
+        select!(@ "''::bytea", $tail)
+    };
+    ($tail:literal) => {
+        select!(@ "envelope", $tail)
     };
 }
 
@@ -999,6 +1008,27 @@ const INSERT_SQL: &str = "INSERT INTO provenance (urn, payload_type, digest, iss
 const AUDIT_SQL: &str =
     "INSERT INTO audit_log (at, request_id, key_id, action, urn, digest, status,
      outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Audit rows from one array per column, inserted in the arrays' order (ids ascending): a batch
+/// in one statement, so one round trip and one commit.
+const AUDIT_BATCH_SQL: &str =
+    "INSERT INTO audit_log (at, request_id, key_id, action, urn, digest, status, outcome)
+     SELECT at, request_id, key_id, action, urn, digest, status, outcome
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                 $7::int4[], $8::text[])
+          WITH ORDINALITY AS a(at, request_id, key_id, action, urn, digest, status, outcome, n)
+     ORDER BY n";
+
+/// The columns of an API key, then the condition.
+macro_rules! keys_where {
+    ($cond:literal) => {
+        concat!(
+            "SELECT key_id, name, secret_sha256, scopes, urn_prefixes, created_at, expires_at, ",
+            "revoked_at FROM api_keys WHERE ",
+            $cond
+        )
+    };
+}
 
 /// Inserts one record; returns its sequence number.
 fn insert_row(
@@ -1230,6 +1260,18 @@ impl Store for PgStore {
             .next())
     }
 
+    /// The latest record for a URN, its envelope left out (an empty `bytea` in its column: the
+    /// server neither reads nor sends the envelope's bytes).
+    fn latest_summary(&self, urn: &str) -> Result<Option<Record>, CliError> {
+        Ok(self
+            .records(
+                select!(summary "WHERE urn = $1 ORDER BY seq DESC LIMIT 1"),
+                &[&urn],
+            )?
+            .into_iter()
+            .next())
+    }
+
     fn history(&self, urn: &str) -> Result<Vec<Record>, CliError> {
         self.records(select!("WHERE urn = $1 ORDER BY seq DESC"), &[&urn])
     }
@@ -1274,17 +1316,54 @@ impl Store for PgStore {
         })
     }
 
+    /// Every row in one statement, so in one transaction (one durable commit for the batch, all
+    /// rows or none), in the order given.
+    fn audit_batch(&mut self, entries: &[AuditEntry]) -> Result<(), CliError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let at = super::now();
+        let column = |f: fn(&AuditEntry) -> Option<&str>| -> Vec<Option<&str>> {
+            entries.iter().map(f).collect()
+        };
+        let ats = vec![at.as_str(); entries.len()];
+        let request_ids = column(|a| Some(a.request_id.as_str()));
+        let key_ids = column(|a| a.key_id.as_deref());
+        let actions = column(|a| Some(a.action.as_str()));
+        let urns = column(|a| a.urn.as_deref());
+        let digests = column(|a| a.digest.as_deref());
+        let statuses: Vec<i32> = entries.iter().map(|a| i32::from(a.status)).collect();
+        let outcomes = column(|a| Some(a.outcome.as_str()));
+        self.with(|c| {
+            let st = c.stmt(AUDIT_BATCH_SQL)?;
+            c.client.execute(
+                &st,
+                &[
+                    &ats,
+                    &request_ids,
+                    &key_ids,
+                    &actions,
+                    &urns,
+                    &digests,
+                    &statuses,
+                    &outcomes,
+                ],
+            )
+        })
+        .map(|_| ())
+    }
+
     fn add_api_key(&mut self, key: &ApiKey) -> Result<(), CliError> {
         self.with(|c| insert_key(&mut c.client, key).map(|_| ()))
     }
 
     fn api_keys(&self) -> Result<Vec<ApiKey>, CliError> {
-        self.keys_where("TRUE ORDER BY created_at, key_id", None)
+        self.keys_where(keys_where!("TRUE ORDER BY created_at, key_id"), &[])
     }
 
     fn api_key(&self, key_id: &str) -> Result<Option<ApiKey>, CliError> {
         Ok(self
-            .keys_where("key_id = $1", Some(key_id))?
+            .keys_where(keys_where!("key_id = $1"), &[&key_id])?
             .into_iter()
             .next())
     }
@@ -1334,14 +1413,16 @@ impl Store for PgStore {
 }
 
 impl PgStore {
-    fn keys_where(&self, cond: &str, arg: Option<&str>) -> Result<Vec<ApiKey>, CliError> {
-        let sql = format!(
-            "SELECT key_id, name, secret_sha256, scopes, urn_prefixes, created_at, expires_at,
-             revoked_at FROM api_keys WHERE {cond}"
-        );
-        let rows = self.with(|c| match arg {
-            Some(a) => c.client.query(sql.as_str(), &[&a]),
-            None => c.client.query(sql.as_str(), &[]),
+    /// The API keys `sql` (a `keys_where!`) selects, with a statement prepared once per
+    /// connection (the key lookup of every authenticated request).
+    fn keys_where(
+        &self,
+        sql: &'static str,
+        args: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<ApiKey>, CliError> {
+        let rows = self.with(|c| {
+            let st = c.stmt(sql)?;
+            c.client.query(&st, args)
         })?;
         Ok(rows
             .iter()
