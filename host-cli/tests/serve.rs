@@ -21,6 +21,8 @@ both_backends!(
     kill_9_during_a_stream_of_puts_loses_no_acknowledged_write,
     concurrent_writers_each_get_their_record,
     put_batch_gives_each_put_its_outcome,
+    latest_summary_is_latest_without_the_envelope,
+    without_a_refusal_limit_every_refusal_is_audited,
 );
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -1795,13 +1797,15 @@ fn a_job_waiting_longer_than_queue_wait_is_503() {
     );
 }
 
-/// `Store::latest_summary` is `latest` without the envelope, on SQLite.
-#[test]
-fn latest_summary_is_latest_without_the_envelope() {
-    use vouch_cli::store::{OpenMode, SqliteStore, Store};
+/// `Store::latest_summary` is `latest` without the envelope (records the service stored: with
+/// their sig and policy digest), on either engine; and GET latest answers from it.
+fn latest_summary_is_latest_without_the_envelope(bk: Backend) {
+    use vouch_cli::store::{Location, OpenMode};
     let e = setup();
-    let key = rw_key(&e, "r.db");
-    let s = Server::start(&e, "r.db", "enforce.json", &[]);
+    let stores = bk.stores(e.dir.path());
+    let db = stores.db("r.db");
+    let key = rw_key(&e, &db);
+    let s = Server::start(&e, &db, "enforce.json", &[]);
     for card in ["manifest.json", "card.txt"] {
         let env = if card == "card.txt" {
             "card.env.json"
@@ -1811,12 +1815,30 @@ fn latest_summary_is_latest_without_the_envelope() {
         let body = body_string_card(&e, "urn:example:app", card, Some(env));
         assert_eq!(s.put("urn:example:app", &key, &body).status, 201);
     }
+    let latest = s.get("/v1/registry/urn:example:app", Some(&key));
+    assert_eq!(latest.status, 200, "{}", latest.body);
     drop(s);
-    let st = SqliteStore::open(&e.path("r.db"), OpenMode::Read).unwrap();
+    let path = match bk {
+        Backend::Sqlite => e.path("r.db"),
+        Backend::Postgres => db.clone().into(),
+    };
+    let st = Location::of(&path).open(OpenMode::Read, 1).unwrap();
     let full = st.latest("urn:example:app").unwrap().unwrap();
     let summary = st.latest_summary("urn:example:app").unwrap().unwrap();
-    assert!(!full.envelope.is_empty());
+    assert_eq!(
+        full.envelope,
+        serde_json::to_vec(&serde_json::from_str::<Value>(&e.read("card.env.json")).unwrap())
+            .unwrap()
+    );
     assert!(summary.envelope.is_empty());
+    assert_eq!(full.seq, 2);
+    assert_eq!(full.sig.as_deref(), Some("\"c2ln\""));
+    assert_eq!(
+        full.policy_digest,
+        Some(sha256_hex(e.read("enforce.json").as_bytes()))
+    );
+    assert_eq!(latest.json()["seq"], 2);
+    assert_eq!(latest.json()["digest"], format!("sha256:{}", full.digest));
     assert_eq!(summary.digest, full.digest);
     assert_eq!(summary.seq, full.seq);
     assert_eq!(summary.digest, sha256_hex(e.read("card.txt").as_bytes()));
@@ -2222,37 +2244,57 @@ fn the_refusal_budget_is_per_client_address() {
 }
 
 /// `--refusal-limit 0` turns the limit off: every refusal is a 401 with its own audit row (the
-/// rows are written in batches, each one committed before its answer).
-#[test]
-fn without_a_refusal_limit_every_refusal_is_audited() {
+/// rows are written in batches, each one committed before its answer), on either engine: one
+/// row per answer, with the answer's request id and exactly the refusal's fields.
+fn without_a_refusal_limit_every_refusal_is_audited(bk: Backend) {
     let e = setup();
-    let _key = rw_key(&e, "r.db");
-    let s = Server::start(&e, "r.db", "enforce.json", &["--refusal-limit", "0"]);
+    let st = bk.stores(e.dir.path());
+    let db = st.db("r.db");
+    let _key = rw_key(&e, &db);
+    let s = Server::start(&e, &db, "enforce.json", &["--refusal-limit", "0"]);
     let threads: Vec<_> = (0..8)
         .map(|_| {
             let addr = s.addr.clone();
             std::thread::spawn(move || {
                 (0..25)
-                    .map(|_| {
-                        http(&addr, "GET", "/v1/registry/urn:example:app", &[], None)
-                            .unwrap()
-                            .status
-                    })
+                    .map(|_| http(&addr, "GET", "/v1/registry/urn:example:app", &[], None).unwrap())
                     .collect::<Vec<_>>()
             })
         })
         .collect();
+    let mut ids = Vec::new();
     for t in threads {
-        assert!(t.join().unwrap().iter().all(|s| *s == 401));
+        for r in t.join().unwrap() {
+            assert_eq!(r.status, 401, "{}", r.body);
+            ids.push(r.header("x-request-id").unwrap().to_string());
+        }
     }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 200);
     // Each answer came after its row committed: all 200 are there while the service still runs.
-    assert_eq!(
-        count(
-            &e.path("r.db"),
-            "SELECT count(*) FROM audit_log WHERE action = 'auth' AND status = 401 AND outcome = 'missing-key'"
-        ),
-        200
+    let rows = st.rows(
+        "r.db",
+        "SELECT request_id, key_id, action, urn, digest, status, outcome FROM audit_log
+         ORDER BY request_id",
     );
+    let want: Vec<Vec<String>> = ids
+        .iter()
+        .map(|id| {
+            [
+                id,
+                "NULL",
+                "auth",
+                "urn:example:app",
+                "NULL",
+                "401",
+                "missing-key",
+            ]
+            .map(str::to_string)
+            .to_vec()
+        })
+        .collect();
+    assert_eq!(rows, want);
     drop(s);
 }
 
@@ -2830,4 +2872,92 @@ fn the_trusted_root_is_loaded_once_at_start() {
     );
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.json()["verified"], json!(true));
+}
+
+/// PostgreSQL killed (`kill -9`) under a stream of refused requests (`--refusal-limit 0`): a
+/// refusal is answered 401 only after the batch holding its audit row committed, so every 401's
+/// request id is in the audit log after the restart; the refusals whose batch could not be
+/// committed are 503 `unavailable` (`store-unavailable`, with `Retry-After`), never a 401 without
+/// its row; the log holds no row of a request that was not made; and after the restart a refusal
+/// is audited again.
+#[test]
+fn postgres_down_refusals_are_503_and_never_answered_unaudited() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let e = setup();
+    let mut st = Backend::Postgres.stores(e.dir.path());
+    let db = st.db("r.db");
+    let _key = rw_key(&e, &db);
+    let s = Server::start(&e, &db, "enforce.json", &["--refusal-limit", "0"]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (addr, stop) = (s.addr.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut out = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    out.push(
+                        http(&addr, "GET", "/v1/registry/urn:example:app", &[], None).unwrap(),
+                    );
+                }
+                out
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    st.pg_mut().kill9();
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    let answers: Vec<Resp> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let mut audited = Vec::new();
+    let mut unavailable = Vec::new();
+    for r in &answers {
+        let id = r.header("x-request-id").unwrap().to_string();
+        match r.status {
+            401 => audited.push(id),
+            503 => {
+                assert_eq!(r.header("retry-after"), Some("1"));
+                assert_eq!(
+                    r.error_body(),
+                    json!({"error": "unavailable", "message": "the store is unavailable: store-unavailable"})
+                );
+                unavailable.push(id);
+            }
+            other => panic!("{other} {}", r.body),
+        }
+    }
+    assert!(
+        !audited.is_empty(),
+        "no refusal before the kill was answered"
+    );
+    assert!(
+        !unavailable.is_empty(),
+        "no refusal while PostgreSQL was down"
+    );
+    st.pg_mut().restart();
+    let after = s.get("/v1/registry/urn:example:app", None);
+    assert_eq!(after.status, 401, "{}", after.body);
+    let after_id = after.header("x-request-id").unwrap().to_string();
+    let logged: std::collections::HashSet<String> = st
+        .column(
+            "r.db",
+            "SELECT request_id FROM audit_log WHERE action = 'auth'",
+        )
+        .into_iter()
+        .collect();
+    for id in audited.iter().chain([&after_id]) {
+        assert!(
+            logged.contains(id),
+            "{id} answered 401 without its audit row"
+        );
+    }
+    let made: std::collections::HashSet<&String> = audited
+        .iter()
+        .chain(&unavailable)
+        .chain([&after_id])
+        .collect();
+    assert!(logged.iter().all(|id| made.contains(id)));
+    drop(s);
 }

@@ -29,6 +29,7 @@ both_backends!(
     oversized_envelopes_are_refused_before_the_store,
     keyless_bundles_are_stored_with_their_signer,
     keyless_bundles_outside_the_policy_are_refused_or_warned,
+    audit_batch_is_one_transaction_in_order,
 );
 
 impl Env {
@@ -1786,4 +1787,157 @@ fn keyless_bundles_outside_the_policy_are_refused_or_warned(b: Backend) {
         stderr.contains("warning: invalid_provenance: identity-mismatch"),
         "{stderr}"
     );
+}
+
+/// `Store::audit_batch` (the registry service's refusal rows, group-committed): every row of a
+/// batch in the order given, each field as given, one `at` time (RFC 3339), in one transaction
+/// (PostgreSQL: the rows share one `xmin`). A batch of which one row fails leaves none behind
+/// (`store-error`); on PostgreSQL a batch whose connection dies half-way (the backend terminated
+/// by a trigger at the second row) leaves none behind and is `store-unavailable`, and the store
+/// then writes again on a new connection.
+fn audit_batch_is_one_transaction_in_order(b: Backend) {
+    use vouch_cli::store::{AuditEntry, Location, OpenMode};
+    let e = Env::new();
+    let s = b.stores(e.dir.path());
+    let db = match b {
+        Backend::Sqlite => e.path("a.db"),
+        Backend::Postgres => s.db("a.db").into(),
+    };
+    let mut store = Location::of(&db).open(OpenMode::Write, 1).unwrap();
+    let entry =
+        |rid: &str, key: Option<&str>, urn: Option<&str>, status: u16, outcome: &str| AuditEntry {
+            request_id: rid.into(),
+            key_id: key.map(str::to_string),
+            action: if status == 422 { "put" } else { "auth" }.into(),
+            urn: urn.map(str::to_string),
+            digest: (status == 422).then(|| "ab".repeat(32)),
+            status,
+            outcome: outcome.into(),
+        };
+    store.audit_batch(&[]).unwrap();
+    assert_eq!(s.count("a.db", "SELECT count(*) FROM audit_log"), 0);
+    let batch = [
+        entry("r1", None, Some("urn:example:app"), 401, "missing-key"),
+        entry(
+            "r2",
+            Some("abcdefghijkl"),
+            Some("urn:example:app"),
+            403,
+            "missing-scope",
+        ),
+        entry("r3", Some("abcdefghijkl"), None, 401, "unknown-key"),
+        entry("r4", None, Some("urn:example:x"), 422, "invalid-signature"),
+    ];
+    store.audit_batch(&batch).unwrap();
+    let rows = "SELECT request_id, key_id, action, urn, digest, status, outcome FROM audit_log \
+                ORDER BY id";
+    let want = |rids: &[&str]| -> Vec<Vec<String>> {
+        let all = [
+            [
+                "r1",
+                "NULL",
+                "auth",
+                "urn:example:app",
+                "NULL",
+                "401",
+                "missing-key",
+            ],
+            [
+                "r2",
+                "abcdefghijkl",
+                "auth",
+                "urn:example:app",
+                "NULL",
+                "403",
+                "missing-scope",
+            ],
+            [
+                "r3",
+                "abcdefghijkl",
+                "auth",
+                "NULL",
+                "NULL",
+                "401",
+                "unknown-key",
+            ],
+            [
+                "r4",
+                "NULL",
+                "put",
+                "urn:example:x",
+                &"ab".repeat(32),
+                "422",
+                "invalid-signature",
+            ],
+            ["r7", "NULL", "auth", "NULL", "NULL", "401", "malformed-key"],
+        ];
+        rids.iter()
+            .map(|r| {
+                all.iter()
+                    .find(|row| row[0] == *r)
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(s.rows("a.db", rows), want(&["r1", "r2", "r3", "r4"]));
+    assert_eq!(
+        s.column("a.db", "SELECT id FROM audit_log ORDER BY id"),
+        ["1", "2", "3", "4"]
+    );
+    let at = s.column("a.db", "SELECT DISTINCT at FROM audit_log");
+    assert_eq!(at.len(), 1, "{at:?}");
+    assert!(
+        at[0].len() == 20 && at[0].ends_with('Z') && at[0].as_bytes()[10] == b'T',
+        "{at:?}"
+    );
+    if b == Backend::Postgres {
+        assert_eq!(
+            s.count("a.db", "SELECT count(DISTINCT xmin::text) FROM audit_log"),
+            1,
+            "one transaction"
+        );
+    }
+
+    // A row that fails: the rows before it in the batch are not committed either.
+    let fails = match b {
+        Backend::Sqlite => {
+            "CREATE TRIGGER refuse BEFORE INSERT ON audit_log WHEN NEW.request_id = 'boom'
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+        }
+        Backend::Postgres => {
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               IF NEW.request_id = 'boom' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+               IF NEW.request_id = 'die' THEN
+                 PERFORM pg_terminate_backend(pg_backend_pid());
+                 PERFORM pg_sleep(10);
+               END IF;
+               RETURN NEW;
+             END $$;
+             CREATE TRIGGER refuse BEFORE INSERT ON audit_log
+               FOR EACH ROW EXECUTE FUNCTION refuse();"
+        }
+    };
+    s.execute("a.db", fails);
+    let ok = |rid: &str| entry(rid, None, None, 401, "malformed-key");
+    let err = store
+        .audit_batch(&[ok("r5"), ok("boom"), ok("r6")])
+        .unwrap_err();
+    assert_eq!(err.code.as_str(), "store-error", "{err}");
+    assert_eq!(s.rows("a.db", rows), want(&["r1", "r2", "r3", "r4"]));
+
+    if b == Backend::Postgres {
+        // The database goes away in the middle of a batch: none of it is committed.
+        let err = store
+            .audit_batch(&[ok("r5"), ok("die"), ok("r6")])
+            .unwrap_err();
+        assert_eq!(err.code.as_str(), "store-unavailable", "{err}");
+        assert_eq!(s.rows("a.db", rows), want(&["r1", "r2", "r3", "r4"]));
+    }
+    // The store writes again (PostgreSQL: on a new connection).
+    store.audit_batch(&[ok("r7")]).unwrap();
+    assert_eq!(s.rows("a.db", rows), want(&["r1", "r2", "r3", "r4", "r7"]));
 }

@@ -360,7 +360,8 @@ pub struct Record {
 /// A provenance problem: refuses a put under `enforce`, a warning under `permissive`.
 #[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Problem {
-    /// `missing_provenance` or `invalid_provenance`.
+    /// `missing_provenance` or `invalid_provenance` ([`Code::MissingProvenance`],
+    /// [`Code::InvalidProvenance`]).
     pub code: String,
     /// The core reason code for invalid provenance (e.g. `invalid-signature`).
     pub reason: Option<String>,
@@ -371,14 +372,14 @@ pub struct Problem {
 impl Problem {
     fn missing() -> Self {
         Problem {
-            code: "missing_provenance".into(),
+            code: Code::MissingProvenance.as_str().into(),
             reason: None,
             message: "no envelope given (--envelope)".into(),
         }
     }
     fn invalid(e: &verify::ErrorInfo) -> Self {
         Problem {
-            code: "invalid_provenance".into(),
+            code: Code::InvalidProvenance.as_str().into(),
             reason: Some(e.code.to_string()),
             message: e.message.clone(),
         }

@@ -925,26 +925,14 @@ impl PgStore {
                  RETURNING seq",
             )?;
             for rec in &data.records {
-                insert_row(&mut tx, &ins, rec, Some(rec.seq))?;
+                insert_row(&mut tx, &ins, rec, &[&rec.seq])?;
             }
             for k in &data.api_keys {
                 insert_key(&mut tx, k)?;
             }
             let st = tx.prepare(AUDIT_SQL)?;
             for (at, a) in &data.audit {
-                tx.execute(
-                    &st,
-                    &[
-                        at,
-                        &a.request_id,
-                        &a.key_id,
-                        &a.action,
-                        &a.urn,
-                        &a.digest,
-                        &i32::from(a.status),
-                        &a.outcome,
-                    ],
-                )?;
+                tx.execute(&st, &audit_args(a, at, &i32::from(a.status)))?;
             }
             tx.batch_execute(
                 "SELECT setval(pg_get_serial_sequence('provenance', 'seq'),
@@ -956,15 +944,24 @@ impl PgStore {
     }
 }
 
-/// The SELECT of every record column, then `$tail` (the WHERE and ORDER BY).
+/// The SELECT of every record column, then `$tail` (the WHERE and ORDER BY); with `summary`
+/// first, the envelope's column is an empty `bytea` (its bytes are not read).
 macro_rules! select {
-    ($tail:literal) => {
+    (@ $envelope:literal, $tail:literal) => {
         concat!(
-            "SELECT urn, envelope, payload_type, digest, issuer, committed_at, build_tool, ",
+            "SELECT urn, ",
+            $envelope,
+            ", payload_type, digest, issuer, committed_at, build_tool, ",
             "inputs, outputs, recorded_at, verified, warnings, seq, sig, policy_digest ",
             "FROM provenance ",
             $tail
         )
+    };
+    (summary $tail:literal) => {
+        select!(@ "''::bytea", $tail)
+    };
+    ($tail:literal) => {
+        select!(@ "envelope", $tail)
     };
 }
 
@@ -992,20 +989,58 @@ fn record_of(r: &postgres::Row) -> Record {
     }
 }
 
-const INSERT_SQL: &str = "INSERT INTO provenance (urn, payload_type, digest, issuer, committed_at,
-     build_tool, inputs, outputs, recorded_at, verified, warnings, sig, policy_digest, envelope)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq";
+/// The INSERT of a record (`$1`..`$14`, in [`insert_row`]'s order), returning its `seq`.
+macro_rules! insert_record {
+    () => {
+        "INSERT INTO provenance (urn, payload_type, digest, issuer, committed_at, build_tool,
+         inputs, outputs, recorded_at, verified, warnings, sig, policy_digest, envelope)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq"
+    };
+}
+
+const INSERT_SQL: &str = insert_record!();
 
 const AUDIT_SQL: &str =
     "INSERT INTO audit_log (at, request_id, key_id, action, urn, digest, status,
      outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
-/// Inserts one record; returns its sequence number.
+/// A record ([`INSERT_SQL`]) and its audit row (`$15`..`$22`, [`audit_args`]) in one statement
+/// (one round trip): a stored PUT's writes.
+const INSERT_AUDITED_SQL: &str = concat!(
+    "WITH r AS (",
+    insert_record!(),
+    "), a AS (INSERT INTO audit_log (at, request_id, key_id, action, urn, digest, status, outcome)
+     VALUES ($15, $16, $17, $18, $19, $20, $21, $22)) SELECT seq FROM r"
+);
+
+/// Audit rows from one array per column, inserted in the arrays' order (ids ascending): a batch
+/// in one statement, so one round trip and one commit.
+const AUDIT_BATCH_SQL: &str =
+    "INSERT INTO audit_log (at, request_id, key_id, action, urn, digest, status, outcome)
+     SELECT at, request_id, key_id, action, urn, digest, status, outcome
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                 $7::int4[], $8::text[])
+          WITH ORDINALITY AS a(at, request_id, key_id, action, urn, digest, status, outcome, n)
+     ORDER BY n";
+
+/// The columns of an API key, then the condition.
+macro_rules! keys_where {
+    ($cond:literal) => {
+        concat!(
+            "SELECT key_id, name, secret_sha256, scopes, urn_prefixes, created_at, expires_at, ",
+            "revoked_at FROM api_keys WHERE ",
+            $cond
+        )
+    };
+}
+
+/// Inserts one record with `ins` (the record's fourteen parameters, then `extra`); returns its
+/// sequence number.
 fn insert_row(
     tx: &mut impl GenericClient,
     ins: &postgres::Statement,
     r: &Record,
-    seq: Option<i64>,
+    extra: &[&(dyn postgres::types::ToSql + Sync)],
 ) -> Result<i64, postgres::Error> {
     let warnings = if r.warnings.is_empty() {
         None
@@ -1030,9 +1065,7 @@ fn insert_row(
         &r.policy_digest,
         &r.envelope,
     ];
-    if let Some(seq) = &seq {
-        args.push(seq);
-    }
+    args.extend_from_slice(extra);
     let row = tx.query_one(ins, &args)?;
     Ok(row.get(0))
 }
@@ -1077,27 +1110,36 @@ fn lock_urns<'a>(
     Ok(())
 }
 
+/// The eight parameters of an audit row, in [`AUDIT_SQL`]'s order (`at` and the status as the
+/// caller holds them).
+fn audit_args<'a>(
+    a: &'a AuditEntry,
+    at: &'a String,
+    status: &'a i32,
+) -> [&'a (dyn postgres::types::ToSql + Sync); 8] {
+    [
+        at,
+        &a.request_id,
+        &a.key_id,
+        &a.action,
+        &a.urn,
+        &a.digest,
+        status,
+        &a.outcome,
+    ]
+}
+
 fn write_audit(
     tx: &mut impl GenericClient,
     st: &postgres::Statement,
     a: &AuditEntry,
 ) -> Result<u64, postgres::Error> {
-    tx.execute(
-        st,
-        &[
-            &super::now(),
-            &a.request_id,
-            &a.key_id,
-            &a.action,
-            &a.urn,
-            &a.digest,
-            &i32::from(a.status),
-            &a.outcome,
-        ],
-    )
+    tx.execute(st, &audit_args(a, &super::now(), &i32::from(a.status)))
 }
 
-/// One put of [`Store::put_batch`] inside the caller's savepoint (the URN locked).
+/// One put of [`Store::put_batch`] inside the caller's savepoint (the URN locked): the
+/// existence check, then the record and its audit row in one statement (a replay or conflict:
+/// the audit row alone).
 fn put_in(
     tx: &mut impl GenericClient,
     st: &Statements,
@@ -1107,30 +1149,43 @@ fn put_in(
     let existing = tx.query_opt(&st.existing, &[&record.urn, &record.digest])?;
     let existing: Option<(i64, Vec<u8>, Option<String>)> =
         existing.map(|r| (r.get(0), r.get(1), r.get(2)));
-    let outcome = match existing {
-        Some((seq, envelope, sig)) if envelope == record.envelope && sig == record.sig => {
-            PutOutcome::Replayed(seq)
-        }
-        Some((seq, _, _)) if !it.replace => PutOutcome::Conflict(seq),
-        Some(_) => {
-            tx.execute(&st.delete, &[&record.urn, &record.digest])?;
-            PutOutcome::Replaced(insert_row(tx, &st.insert, record, None)?)
-        }
-        None => PutOutcome::Created(insert_row(tx, &st.insert, record, None)?),
-    };
-    let (status, what) = match outcome {
-        PutOutcome::Created(_) => (201, "created"),
-        PutOutcome::Replayed(_) => (200, "replayed"),
-        PutOutcome::Conflict(_) => (409, "conflict"),
-        PutOutcome::Replaced(_) => (201, "replaced"),
-    };
-    let entry = AuditEntry {
+    // The audit row of each outcome: its status and what happened.
+    let audit = |status: u16, what: &str| AuditEntry {
         status,
         outcome: what.to_string(),
         ..it.audit.clone()
     };
-    write_audit(tx, &st.audit, &entry)?;
-    Ok(outcome)
+    Ok(match existing {
+        Some((seq, envelope, sig)) if envelope == record.envelope && sig == record.sig => {
+            write_audit(tx, &st.audit, &audit(200, "replayed"))?;
+            PutOutcome::Replayed(seq)
+        }
+        Some((seq, _, _)) if !it.replace => {
+            write_audit(tx, &st.audit, &audit(409, "conflict"))?;
+            PutOutcome::Conflict(seq)
+        }
+        Some(_) => {
+            tx.execute(&st.delete, &[&record.urn, &record.digest])?;
+            PutOutcome::Replaced(insert_audited(tx, st, record, &audit(201, "replaced"))?)
+        }
+        None => PutOutcome::Created(insert_audited(tx, st, record, &audit(201, "created"))?),
+    })
+}
+
+/// Inserts a record and its audit row in one statement; returns the record's sequence number.
+fn insert_audited(
+    tx: &mut impl GenericClient,
+    st: &Statements,
+    record: &Record,
+    audit: &AuditEntry,
+) -> Result<i64, postgres::Error> {
+    let (at, status) = (super::now(), i32::from(audit.status));
+    insert_row(
+        tx,
+        &st.insert_audited,
+        record,
+        &audit_args(audit, &at, &status),
+    )
 }
 
 /// The statements of a write, prepared (once per connection) before its transaction.
@@ -1139,6 +1194,7 @@ struct Statements {
     existing: postgres::Statement,
     delete: postgres::Statement,
     insert: postgres::Statement,
+    insert_audited: postgres::Statement,
     audit: postgres::Statement,
 }
 
@@ -1150,6 +1206,7 @@ impl Statements {
                 .stmt("SELECT seq, envelope, sig FROM provenance WHERE urn = $1 AND digest = $2")?,
             delete: c.stmt("DELETE FROM provenance WHERE urn = $1 AND digest = $2")?,
             insert: c.stmt(INSERT_SQL)?,
+            insert_audited: c.stmt(INSERT_AUDITED_SQL)?,
             audit: c.stmt(AUDIT_SQL)?,
         })
     }
@@ -1169,7 +1226,7 @@ impl Store for PgStore {
             let mut replaced = Vec::with_capacity(records.len());
             for r in records {
                 let n = tx.execute(&del, &[&r.urn, &r.digest])?;
-                insert_row(&mut tx, &ins, r, None)?;
+                insert_row(&mut tx, &ins, r, &[])?;
                 replaced.push(n > 0);
             }
             tx.commit()?;
@@ -1230,6 +1287,18 @@ impl Store for PgStore {
             .next())
     }
 
+    /// The latest record for a URN, its envelope left out (an empty `bytea` in its column: the
+    /// server neither reads nor sends the envelope's bytes).
+    fn latest_summary(&self, urn: &str) -> Result<Option<Record>, CliError> {
+        Ok(self
+            .records(
+                select!(summary "WHERE urn = $1 ORDER BY seq DESC LIMIT 1"),
+                &[&urn],
+            )?
+            .into_iter()
+            .next())
+    }
+
     fn history(&self, urn: &str) -> Result<Vec<Record>, CliError> {
         self.records(select!("WHERE urn = $1 ORDER BY seq DESC"), &[&urn])
     }
@@ -1274,17 +1343,54 @@ impl Store for PgStore {
         })
     }
 
+    /// Every row in one statement, so in one transaction (one durable commit for the batch, all
+    /// rows or none), in the order given.
+    fn audit_batch(&mut self, entries: &[AuditEntry]) -> Result<(), CliError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let at = super::now();
+        let column = |f: fn(&AuditEntry) -> Option<&str>| -> Vec<Option<&str>> {
+            entries.iter().map(f).collect()
+        };
+        let ats = vec![at.as_str(); entries.len()];
+        let request_ids = column(|a| Some(a.request_id.as_str()));
+        let key_ids = column(|a| a.key_id.as_deref());
+        let actions = column(|a| Some(a.action.as_str()));
+        let urns = column(|a| a.urn.as_deref());
+        let digests = column(|a| a.digest.as_deref());
+        let statuses: Vec<i32> = entries.iter().map(|a| i32::from(a.status)).collect();
+        let outcomes = column(|a| Some(a.outcome.as_str()));
+        self.with(|c| {
+            let st = c.stmt(AUDIT_BATCH_SQL)?;
+            c.client.execute(
+                &st,
+                &[
+                    &ats,
+                    &request_ids,
+                    &key_ids,
+                    &actions,
+                    &urns,
+                    &digests,
+                    &statuses,
+                    &outcomes,
+                ],
+            )
+        })
+        .map(|_| ())
+    }
+
     fn add_api_key(&mut self, key: &ApiKey) -> Result<(), CliError> {
         self.with(|c| insert_key(&mut c.client, key).map(|_| ()))
     }
 
     fn api_keys(&self) -> Result<Vec<ApiKey>, CliError> {
-        self.keys_where("TRUE ORDER BY created_at, key_id", None)
+        self.keys_where(keys_where!("TRUE ORDER BY created_at, key_id"), &[])
     }
 
     fn api_key(&self, key_id: &str) -> Result<Option<ApiKey>, CliError> {
         Ok(self
-            .keys_where("key_id = $1", Some(key_id))?
+            .keys_where(keys_where!("key_id = $1"), &[&key_id])?
             .into_iter()
             .next())
     }
@@ -1334,14 +1440,16 @@ impl Store for PgStore {
 }
 
 impl PgStore {
-    fn keys_where(&self, cond: &str, arg: Option<&str>) -> Result<Vec<ApiKey>, CliError> {
-        let sql = format!(
-            "SELECT key_id, name, secret_sha256, scopes, urn_prefixes, created_at, expires_at,
-             revoked_at FROM api_keys WHERE {cond}"
-        );
-        let rows = self.with(|c| match arg {
-            Some(a) => c.client.query(sql.as_str(), &[&a]),
-            None => c.client.query(sql.as_str(), &[]),
+    /// The API keys `sql` (a `keys_where!`) selects, with a statement prepared once per
+    /// connection (the key lookup of every authenticated request).
+    fn keys_where(
+        &self,
+        sql: &'static str,
+        args: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<ApiKey>, CliError> {
+        let rows = self.with(|c| {
+            let st = c.stmt(sql)?;
+            c.client.query(&st, args)
         })?;
         Ok(rows
             .iter()

@@ -447,6 +447,19 @@ impl Stores {
         }
     }
 
+    /// Runs the statements `sql` in store `name` (a test changing a store under vouch).
+    pub fn execute(&self, name: &str, sql: &str) {
+        match &self.pg {
+            None => rusqlite::Connection::open(self.dir.join(name))
+                .and_then(|c| c.execute_batch(sql))
+                .unwrap_or_else(|e| panic!("{name}: {sql}: {e}")),
+            Some(pg) => pg
+                .client(&db_name(name))
+                .batch_execute(sql)
+                .unwrap_or_else(|e| panic!("{name}: {sql}: {e}")),
+        }
+    }
+
     /// The first column of each row of `sql` in store `name`.
     pub fn column(&self, name: &str, sql: &str) -> Vec<String> {
         self.rows(name, sql)
