@@ -28,6 +28,7 @@ is reported as failing and not timed.
 
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -112,7 +113,7 @@ def commands(name, vouch, peers, cases, artifacts, work, tcs, tufs):
     else:
         py_input = None
     if py_input is None:
-        sides["py"] = "n/a (its digest input is sha256: only; artifact not shipped)"
+        sides["py"] = "n/a (it takes a file or a sha256: digest; the case has a sha512 digest and no artifact file)"
     else:
         sides["py"] = [str(peers / "venv/bin/sigstore"), "--trust-config",
                        str(trust_config(root, work, tcs)), "verify", "identity", "--offline",
@@ -147,9 +148,16 @@ def run_once(argv, capture=False):
 
 
 def first_error_line(text):
+    """The telling line of a failing side's stderr (sigstore-python logs through rich: a time
+    prefix, a level and a source location around the message)."""
     lines = [l.strip() for l in text.splitlines() if l.strip()]
     for l in lines:
-        if any(w in l for w in ("Error", "ERROR", "error", "FAIL", "NOT verified")):
+        if "FAIL:" in l or "For detailed" in l:
+            continue
+        if any(w in l for w in ("Error", "ERROR", "error", "NOT verified")):
+            l = re.sub(r"^\[[0-9:]+\]\s*", "", l)
+            l = re.sub(r"^ERROR\s+", "", l)
+            l = re.sub(r"\s+[\w.]+\.py:\d+$", "", l)
             return l[:140]
     return lines[-1][:140] if lines else "no message"
 
