@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Keyless (Sigstore bundle) verification: vouch against sigstore-python and @sigstore/verify,
 # in process, offline, on the real bundles of tests/vectors/sigstore/cases, in one run.
+# (bench/keyless-cli.sh is the whole-process comparison: the vouch binary against their CLIs.)
 #
 #   bench/keyless.sh              # needs python3 (venv, pip), node/npm, cargo; PyPI/npm once
 #

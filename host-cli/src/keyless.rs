@@ -8,7 +8,9 @@
 //!   [`Request::check`] refuses what cannot be judged (no identity or no issuer for keyless: a
 //!   usage error, never "any").
 //! * [`load_trusted_root`]: the trusted root file (read and checked once; an unreadable or
-//!   malformed root is a usage / environment error, exit 2).
+//!   malformed root is a usage / environment error, exit 2), one root or several (one a line,
+//!   as `gh attestation trusted-root` prints); [`verify_item_roots`] verifies against each root
+//!   on its own.
 //! * [`split_bundles`]: one bundle, a JSON Lines file of bundles (`gh attestation download`), or
 //!   the npm registry's attestations document (`{"attestations": [{"predicateType", "bundle"}]}`).
 //! * [`verify_item`]: one bundle through the core's [`keyless::verify_bundle`] (no network, no
@@ -181,38 +183,166 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// A trusted root file, read and checked.
+/// Most trusted roots one `--trusted-root` file (or a policy's `trustedRoot`) may hold.
+pub const MAX_TRUSTED_ROOTS: usize = 8;
+
+/// A trusted root file, read and checked: one trusted root (a JSON document, any layout), or
+/// several, one JSON document per line (what `gh attestation trusted-root` prints: the Sigstore
+/// public-good root and GitHub's own). The rule (docs/keyless.md, "Several trusted roots"): a
+/// file whose first non-blank line is a complete JSON value on its own is JSON Lines, every
+/// non-blank line one root (blank lines are skipped); otherwise the whole file is one root. At
+/// most [`MAX_TRUSTED_ROOTS`] roots.
 #[derive(Clone, Debug)]
 pub struct TrustedRootFile {
     /// Where it was read from.
     pub path: PathBuf,
     /// Its bytes.
     pub doc: Vec<u8>,
+    /// Where each root is in `doc`, in file order.
+    pub roots: Vec<RootSpan>,
+}
+
+/// Where one trusted root of a [`TrustedRootFile`] is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RootSpan {
+    /// 1-based place among the file's roots.
+    pub index: usize,
+    /// 1-based line of the file the root starts on.
+    pub line: usize,
+    /// Its bytes in the file's `doc`.
+    pub range: std::ops::Range<usize>,
+}
+
+/// One parsed root of a [`TrustedRootFile`], with where it is in the file.
+#[derive(Clone, Debug)]
+pub struct ParsedRoot<'a> {
+    /// Where it is in the file.
+    pub span: RootSpan,
+    /// The parsed root (borrowing the file's bytes).
+    pub root: TrustedRoot<'a>,
 }
 
 /// Scratch for parsing a trusted root (the largest certificate of any root seen is < 2 KiB).
 const ROOT_SCRATCH: usize = 64 * 1024;
 
-impl TrustedRootFile {
-    /// The parsed root (borrowing the file's bytes).
-    pub fn parse(&self) -> Result<TrustedRoot<'_>, CliError> {
-        let mut scratch = vec![0u8; ROOT_SCRATCH];
-        TrustedRoot::parse(&self.doc, &mut scratch).map_err(|e| {
-            let code = if is_root_code(e) {
-                e
-            } else {
-                Error::TrustedRootMalformed
-            };
-            let why = if code == e {
-                e.message().to_string()
-            } else {
-                format!("{} ({}: {})", code.message(), e.code(), e.message())
-            };
-            CliError::new(
-                Code::Core(code),
-                format!("trusted root {}: {why}", self.path.display()),
-            )
+/// Where the roots of a trusted root file are (see [`TrustedRootFile`] for the rule).
+fn root_spans(doc: &[u8]) -> Vec<RootSpan> {
+    let whole = || {
+        vec![RootSpan {
+            index: 1,
+            line: 1,
+            range: 0..doc.len(),
+        }]
+    };
+    // (1-based line, byte range) of every line, without its line break.
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for (n, piece) in doc.split(|b| *b == b'\n').enumerate() {
+        let end = start + piece.len();
+        let trimmed = piece.strip_suffix(b"\r").unwrap_or(piece);
+        lines.push((n + 1, start..start + trimmed.len()));
+        start = end + 1;
+    }
+    let blank = |r: &std::ops::Range<usize>| {
+        doc.get(r.clone())
+            .is_none_or(|b| b.iter().all(u8::is_ascii_whitespace))
+    };
+    let Some((_, first)) = lines.iter().find(|(_, r)| !blank(r)) else {
+        return whole();
+    };
+    let first_is_json = doc
+        .get(first.clone())
+        .is_some_and(|b| serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok());
+    if !first_is_json {
+        return whole();
+    }
+    lines
+        .into_iter()
+        .filter(|(_, r)| !blank(r))
+        .enumerate()
+        .map(|(i, (line, range))| RootSpan {
+            index: i + 1,
+            line,
+            range,
         })
+        .collect()
+}
+
+impl TrustedRootFile {
+    /// From a file's bytes: finds its roots and checks their number (the roots themselves are
+    /// checked by [`TrustedRootFile::parse_all`]).
+    pub fn new(path: &Path, doc: Vec<u8>) -> Result<Self, CliError> {
+        let roots = root_spans(&doc);
+        if roots.len() > MAX_TRUSTED_ROOTS {
+            return Err(CliError::new(
+                Code::Core(Error::TrustedRootMalformed),
+                format!(
+                    "trusted root {}: holds {} trusted roots (one a line); at most {MAX_TRUSTED_ROOTS}",
+                    path.display(),
+                    roots.len()
+                ),
+            ));
+        }
+        Ok(TrustedRootFile {
+            path: path.to_path_buf(),
+            doc,
+            roots,
+        })
+    }
+
+    /// The parsed root of a file of one root (borrowing the file's bytes). A file of several
+    /// roots is refused (`trusted-root-malformed`): a caller that takes one root must not pick
+    /// one; use [`TrustedRootFile::parse_all`].
+    pub fn parse(&self) -> Result<TrustedRoot<'_>, CliError> {
+        let mut all = self.parse_all()?;
+        match (all.len(), all.pop()) {
+            (1, Some(p)) => Ok(p.root),
+            (n, _) => Err(CliError::new(
+                Code::Core(Error::TrustedRootMalformed),
+                format!(
+                    "trusted root {}: holds {n} trusted roots where one is taken here",
+                    self.path.display()
+                ),
+            )),
+        }
+    }
+
+    /// Every root of the file, parsed, in file order. A malformed root is the file's error,
+    /// naming its line when the file holds several roots.
+    pub fn parse_all(&self) -> Result<Vec<ParsedRoot<'_>>, CliError> {
+        let several = self.roots.len() > 1;
+        let mut scratch = vec![0u8; ROOT_SCRATCH];
+        self.roots
+            .iter()
+            .map(|span| {
+                let bytes = self.doc.get(span.range.clone()).unwrap_or_default();
+                let root = TrustedRoot::parse(bytes, &mut scratch).map_err(|e| {
+                    let code = if is_root_code(e) {
+                        e
+                    } else {
+                        Error::TrustedRootMalformed
+                    };
+                    let why = if code == e {
+                        e.message().to_string()
+                    } else {
+                        format!("{} ({}: {})", code.message(), e.code(), e.message())
+                    };
+                    let place = if several {
+                        format!(" line {}", span.line)
+                    } else {
+                        String::new()
+                    };
+                    CliError::new(
+                        Code::Core(code),
+                        format!("trusted root {}{place}: {why}", self.path.display()),
+                    )
+                })?;
+                Ok(ParsedRoot {
+                    span: span.clone(),
+                    root,
+                })
+            })
+            .collect()
     }
 }
 
@@ -230,8 +360,9 @@ fn is_root_code(e: Error) -> bool {
     )
 }
 
-/// Reads and checks a trusted root file (`io-error` if unreadable; a core trusted-root code if
-/// malformed — both exit 2).
+/// Reads and checks a trusted root file of one or several roots (`io-error` if unreadable; a
+/// core trusted-root code if malformed or holding more than [`MAX_TRUSTED_ROOTS`] roots — both
+/// exit 2).
 pub fn load_trusted_root(path: &Path) -> Result<TrustedRootFile, CliError> {
     let doc = crate::util::read_envelope(path, MAX_TRUSTED_ROOT).map_err(|e| {
         if e.code == Code::EnvelopeTooLarge {
@@ -243,12 +374,65 @@ pub fn load_trusted_root(path: &Path) -> Result<TrustedRootFile, CliError> {
             e
         }
     })?;
-    let f = TrustedRootFile {
-        path: path.to_path_buf(),
-        doc,
-    };
-    f.parse()?;
+    let f = TrustedRootFile::new(path, doc)?;
+    f.parse_all()?;
     Ok(f)
+}
+
+/// The codes by which a root says it does not know what the bundle was issued or logged by (its
+/// certificate authority, transparency log, CT log or timestamp authority): with several roots,
+/// an error other than these is the one reported (see [`verify_item_roots`]).
+fn is_foreign_root_code(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Core(
+            Error::UntrustedIssuer
+                | Error::TlogNoTrustedLog
+                | Error::SctUnknownLog
+                | Error::TimestampUntrusted
+        )
+    )
+}
+
+/// Verifies one item against every root of a file, each root on its own (never a certificate
+/// authority of one root with a log of another), in file order, with `verify` (one root): the
+/// first report that verifies is the verdict. When none verifies, the reported error is the first
+/// root's (in file order) whose code is not one of the foreign-root codes (`untrusted-issuer`,
+/// `tlog-no-trusted-log`, `sct-unknown-log`, `timestamp-untrusted`: that root does not know the
+/// bundle's issuer or logs, so another root's error says more); if every root gave one of those,
+/// the first root's. The report's `trusted_root` names the root of the verdict.
+pub fn verify_item_roots(
+    label: &str,
+    roots: &[ParsedRoot<'_>],
+    verify: impl Fn(&TrustedRoot<'_>) -> BundleReport,
+) -> BundleReport {
+    let mut first: Option<BundleReport> = None;
+    let mut telling: Option<BundleReport> = None;
+    for p in roots {
+        let mut r = verify(&p.root);
+        r.trusted_root = Some(p.span.clone());
+        if r.verified {
+            return r;
+        }
+        let foreign = r
+            .error
+            .as_ref()
+            .is_some_and(|e| is_foreign_root_code(e.code));
+        if !foreign && telling.is_none() {
+            telling = Some(r);
+        } else if first.is_none() {
+            first = Some(r);
+        }
+    }
+    telling.or(first).unwrap_or_else(|| {
+        BundleReport::from_error(
+            label,
+            &CliError::core_with(
+                Error::TrustedRootMalformed,
+                "the trusted root file holds no root",
+            ),
+        )
+    })
 }
 
 /// One bundle of a bundle file.
@@ -410,11 +594,15 @@ pub struct BundleReport {
     pub trusted_time: Option<(String, String)>,
     /// The earliest verified signing time (Unix seconds), for policy windows.
     pub signed_at: Option<i64>,
+    /// The root of the trusted root file that gave the verdict: the one that verified the
+    /// bundle, or the one whose error is reported ([`verify_item_roots`]).
+    pub trusted_root: Option<RootSpan>,
 }
 
 impl BundleReport {
     /// The report as JSON: `{ok, verified, error, bundle, mediaType, payloadType, keys,
-    /// envelopeKeyids, statement, subjects, certificate, tlog, timestamps}`.
+    /// envelopeKeyids, statement, subjects, certificate, tlog, timestamps, trustedRoot}`
+    /// (`trustedRoot`: `{index, line}` of the root of the verdict, or null).
     pub fn to_json(&self) -> Json {
         let error = self.error.as_ref().map_or(
             Json::Null,
@@ -434,6 +622,7 @@ impl BundleReport {
             "certificate": self.certificate,
             "tlog": self.tlog,
             "timestamps": self.timestamps,
+            "trustedRoot": self.trusted_root.as_ref().map(|t| json!({"index": t.index, "line": t.line})),
         })
     }
 
@@ -1149,9 +1338,9 @@ pub fn no_trusted_root() -> CliError {
 
 /// Verifies a bundle (a put's, or a stored record's) against a policy file: its keyless issuers
 /// (key issuers for a managed-key bundle, see [`verify_item_with_policy`]), with the policy's
-/// `trustedRoot`, for `artifact` (a message signature's digest, or a subject of a DSSE bundle's
-/// Statement). A policy without `trustedRoot` cannot judge a bundle: `policy-invalid`
-/// ([`policy_trusted_root`]).
+/// `trustedRoot` (each of its roots on its own, [`verify_item_roots`]), for `artifact` (a message
+/// signature's digest, or a subject of a DSSE bundle's Statement). A policy without `trustedRoot`
+/// cannot judge a bundle: `policy-invalid` ([`policy_trusted_root`]).
 pub fn verify_with_policy(
     bytes: &[u8],
     label: &str,
@@ -1173,7 +1362,7 @@ pub fn verify_with_root(
     artifact: Artifact,
     now: time::OffsetDateTime,
 ) -> Result<BundleReport, CliError> {
-    let root = file.parse()?;
+    let roots = file.parse_all()?;
     let item = Item {
         label: label.to_string(),
         bytes: bytes.to_vec(),
@@ -1187,7 +1376,9 @@ pub fn verify_with_root(
         predicate_type: None,
         builder_id: None,
     };
-    let mut r = verify_item_with_policy(&item, &root, &req, policy, now);
+    let mut r = verify_item_roots(&item.label, &roots, |root| {
+        verify_item_with_policy(&item, root, &req, policy, now)
+    });
     if !r.verified && r.error.is_none() {
         r.error = Some(ErrorInfo {
             code: Code::Internal,

@@ -472,11 +472,7 @@ fn usage_and_environment_errors_exit_2() {
         .unwrap()
         .remove("start");
     e.write("nostart.json", &no_start.to_string());
-    // `gh attestation trusted-root` prints several roots, one a line: one root per file.
-    let line = root.to_string();
-    e.write("two.jsonl", &format!("{line}\n{line}\n"));
     for (file, want) in [
-        ("two.jsonl", "trusted-root-malformed"),
         ("garbage.json", "trusted-root-malformed"),
         ("other.json", "trusted-root-media-type"),
         ("nostart.json", "trusted-root-missing-start"),
@@ -1092,4 +1088,235 @@ fn policy_key_issuers_for_managed_key_bundles() {
             Some(c) => assert_eq!((code, v["error"]["code"].clone()), (1, json!(c)), "{v}"),
         }
     }
+}
+
+const STAGING_ROOT: &str = "tests/vectors/sigstore/trusted_roots/staging-sigstore-python.json";
+const PROD_PY_ROOT: &str = "tests/vectors/sigstore/trusted_roots/production-sigstore-python.json";
+
+/// A trusted root file of the repository as one compact JSON line.
+fn root_line(path: &str) -> String {
+    one_line(path)
+}
+
+/// `vouch verify` of the staging message-signature case `py--bundle-v03-staging` against the
+/// trusted root file `root` (JSON output).
+fn verify_staging(root: &str) -> (i32, Value, String) {
+    let c = cases()
+        .into_iter()
+        .find(|c| c.name == "py--bundle-v03-staging")
+        .unwrap();
+    let mut args = c.args();
+    let at = args.iter().position(|a| a == "--trusted-root").unwrap() + 1;
+    args[at] = root.to_string();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_json(&args)
+}
+
+/// `vouch verify` of the npm provenance bundle (production) against the trusted root file `root`.
+fn verify_npm(root: &str) -> (i32, Value, String) {
+    let b = npm_bundle();
+    let mut a = vec![
+        "verify",
+        "--bundle",
+        &b,
+        "--trusted-root",
+        root,
+        "--certificate-identity",
+        NPM_ID,
+        "--certificate-oidc-issuer",
+        GH_ISSUER,
+    ];
+    a.extend(["--artifact-digest", NPM_DIGEST]);
+    run_json(&a)
+}
+
+#[test]
+fn several_trusted_roots_one_a_line() {
+    let e = Env::new();
+    let staging = root_line(STAGING_ROOT);
+    let prod = root_line(PROD_ROOT);
+    // Both orders of two real roots (staging: Sigstore's staging instance; production: the
+    // public-good instance), as `gh attestation trusted-root` prints them: each bundle verifies
+    // against the root of the instance that signed it, and the report names that root.
+    e.write("sp.jsonl", &format!("{staging}\n{prod}\n"));
+    e.write("ps.jsonl", &format!("{prod}\n\n  \n{staging}\n"));
+    let sp = e.path("sp.jsonl");
+    let sp = sp.to_str().unwrap();
+    let ps = e.path("ps.jsonl");
+    let ps = ps.to_str().unwrap();
+    for (file, staging_at, prod_at) in [(sp, (1, 1), (2, 2)), (ps, (2, 4), (1, 1))] {
+        let (code, v, _) = verify_staging(file);
+        assert_eq!(code, 0, "{file}: {v}");
+        assert_eq!(
+            v["trustedRoot"],
+            json!({"index": staging_at.0, "line": staging_at.1}),
+            "{file}"
+        );
+        let (code, v, _) = verify_npm(file);
+        assert_eq!(code, 0, "{file}: {v}");
+        assert_eq!(
+            v["trustedRoot"],
+            json!({"index": prod_at.0, "line": prod_at.1}),
+            "{file}"
+        );
+    }
+    // The human line names the root when the file holds several.
+    let c = cases()
+        .into_iter()
+        .find(|c| c.name == "py--bundle-v03-staging")
+        .unwrap();
+    let mut args = c.args();
+    let at = args.iter().position(|a| a == "--trusted-root").unwrap() + 1;
+    args[at] = ps.to_string();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .trim_end()
+            .ends_with(&format!("against trusted root 2 (line 4) of {ps}")),
+        "{}",
+        r.stdout
+    );
+    // A file of one root (pretty-printed, many lines) is one root: index 1, line 1.
+    let (code, v, _) = verify_staging(STAGING_ROOT);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["trustedRoot"], json!({"index": 1, "line": 1}));
+
+    // No root of the file knows the staging instance: every root says so
+    // (tlog-no-trusted-log), and the first root's error is reported, exit 1.
+    let prod_py = root_line(PROD_PY_ROOT);
+    e.write("prods.jsonl", &format!("{prod}\n{prod_py}\n"));
+    let (code, v, _) = verify_staging(e.path("prods.jsonl").to_str().unwrap());
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["error"]["code"], "tlog-no-trusted-log", "{v}");
+    assert_eq!(v["trustedRoot"], json!({"index": 1, "line": 1}));
+
+    // The root that knows the bundle's log but refuses it is the one reported, whatever its
+    // place: the staging root with its log keys' windows moved before the entry's time.
+    let mut expired: Value = serde_json::from_str(&staging).unwrap();
+    for log in expired["tlogs"].as_array_mut().unwrap() {
+        log["publicKey"]["validFor"] =
+            json!({"start": "2000-01-01T00:00:00Z", "end": "2000-01-02T00:00:00Z"});
+    }
+    let (code, v, _) = {
+        e.write("expired.json", &expired.to_string());
+        verify_staging(e.path("expired.json").to_str().unwrap())
+    };
+    assert_eq!(code, 1, "{v}");
+    let own = v["error"]["code"].as_str().unwrap().to_string();
+    assert_ne!(own, "tlog-no-trusted-log");
+    for (file, first, at) in [("pe.jsonl", &prod, 2), ("ep.jsonl", &prod, 1)] {
+        let lines = if at == 2 {
+            format!("{first}\n{expired}\n")
+        } else {
+            format!("{expired}\n{first}\n")
+        };
+        e.write(file, &lines);
+        let (code, v, _) = verify_staging(e.path(file).to_str().unwrap());
+        assert_eq!(code, 1, "{file}: {v}");
+        assert_eq!(v["error"]["code"], own.as_str(), "{file}: {v}");
+        assert_eq!(v["trustedRoot"], json!({"index": at, "line": at}), "{file}");
+    }
+
+    // Roots are never mixed: one root with the staging CA and the production logs, another
+    // with the production CA and the staging logs. Together they hold everything the bundle
+    // needs, but neither root alone does: not verified (the first root's error).
+    let s: Value = serde_json::from_str(&staging).unwrap();
+    let p: Value = serde_json::from_str(&prod).unwrap();
+    let mut ca_only = s.clone();
+    ca_only["tlogs"] = p["tlogs"].clone();
+    let mut logs_only = s.clone();
+    logs_only["certificateAuthorities"] = p["certificateAuthorities"].clone();
+    e.write("split.jsonl", &format!("{ca_only}\n{logs_only}\n"));
+    let (code, v, _) = verify_staging(e.path("split.jsonl").to_str().unwrap());
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["error"]["code"], "tlog-no-trusted-log", "{v}");
+    e.write("split2.jsonl", &format!("{logs_only}\n{ca_only}\n"));
+    let (code, v, _) = verify_staging(e.path("split2.jsonl").to_str().unwrap());
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["error"]["code"], "untrusted-issuer", "{v}");
+}
+
+#[test]
+fn several_trusted_roots_refusals_exit_2() {
+    let e = Env::new();
+    let staging = root_line(STAGING_ROOT);
+    // A malformed second line: the trusted root error, naming the file and line 2.
+    for (file, second, want) in [
+        ("bad2.jsonl", "not json", "trusted-root-malformed"),
+        (
+            "media2.jsonl",
+            "{\"mediaType\": \"application/json\"}",
+            "trusted-root-media-type",
+        ),
+    ] {
+        e.write(file, &format!("{staging}\n{second}\n"));
+        let p = e.path(file);
+        let p = p.to_str().unwrap();
+        let (code, v, _) = verify_staging(p);
+        assert_eq!(code, 2, "{v}");
+        assert_eq!(v["error"]["code"], want, "{v}");
+        let m = v["error"]["message"].as_str().unwrap();
+        assert!(m.contains(&format!("trusted root {p} line 2: ")), "{m}");
+    }
+    // At most 8 roots: 8 verify, 9 are refused before any bundle is judged.
+    e.write("eight.jsonl", &format!("{staging}\n").repeat(8));
+    let (code, v, _) = verify_staging(e.path("eight.jsonl").to_str().unwrap());
+    assert_eq!(code, 0, "{v}");
+    e.write("nine.jsonl", &format!("{staging}\n").repeat(9));
+    let p = e.path("nine.jsonl");
+    let p = p.to_str().unwrap();
+    let (code, v, _) = verify_staging(p);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["error"]["code"], "trusted-root-malformed", "{v}");
+    let m = v["error"]["message"].as_str().unwrap();
+    assert!(
+        m.contains("holds 9 trusted roots") && m.contains("at most 8"),
+        "{m}"
+    );
+    // A pretty-printed root whose first line is not a JSON value alone is one document: a
+    // broken one is reported without a line.
+    let pretty = std::fs::read_to_string(repo().join(STAGING_ROOT)).unwrap();
+    e.write("cut.json", &pretty[..pretty.len() / 2]);
+    let p = e.path("cut.json");
+    let (code, v, _) = verify_staging(p.to_str().unwrap());
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["error"]["code"], "trusted-root-malformed", "{v}");
+    assert!(
+        !v["error"]["message"].as_str().unwrap().contains(" line "),
+        "{v}"
+    );
+}
+
+#[test]
+fn policy_trusted_root_of_several_roots() {
+    let e = Env::new();
+    let staging = root_line(STAGING_ROOT);
+    let prod = root_line(PROD_ROOT);
+    let policy = keyless_policy(&e, &[&npm_issuer("npm-release", "")], "");
+    // The policy's trustedRoot (root.json, relative to it) holds both roots, the production
+    // one second.
+    e.write("root.json", &format!("{staging}\n{prod}\n"));
+    let (code, v, _) = run_policy(&policy, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["keys"], json!(["npm-release"]));
+    assert_eq!(v["trustedRoot"], json!({"index": 2, "line": 2}));
+    // Only the staging root: the bundle's log is unknown to it.
+    e.write("root.json", &format!("{staging}\n{staging}\n"));
+    let (code, v, _) = run_policy(&policy, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["error"]["code"], "tlog-no-trusted-log", "{v}");
+    // A malformed second line: exit 2, naming the line.
+    e.write("root.json", &format!("{prod}\nnot json\n"));
+    let (code, v, _) = run_policy(&policy, &[]);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["error"]["code"], "trusted-root-malformed", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(" line 2: "),
+        "{v}"
+    );
 }

@@ -195,20 +195,27 @@ pub fn run(a: VerifyArgs, format: Format) -> u8 {
         Ok(b) => b,
         Err(e) => return failed(&name, &e, format),
     };
-    let root = match root_file.parse() {
+    let roots = match root_file.parse_all() {
         Ok(r) => r,
         Err(e) => return failed(&name, &e, format),
     };
     let (kind, items) = keyless::split_bundles(&name, bytes);
     let reports: Vec<BundleReport> = items
         .iter()
-        .map(|i| match &policy {
-            Some(p) => {
-                keyless::verify_item_with_policy(i, &root, &req, p, time::OffsetDateTime::now_utc())
-            }
-            None => keyless::verify_item(i, &root, &req),
+        .map(|i| {
+            keyless::verify_item_roots(&i.label, &roots, |root| match &policy {
+                Some(p) => keyless::verify_item_with_policy(
+                    i,
+                    root,
+                    &req,
+                    p,
+                    time::OffsetDateTime::now_utc(),
+                ),
+                None => keyless::verify_item(i, root, &req),
+            })
         })
         .collect();
+    let several_roots = roots.len() > 1;
     let exit = if reports.is_empty() {
         vouch_cli::error::EXIT_NOT_VERIFIED
     } else {
@@ -245,7 +252,16 @@ pub fn run(a: VerifyArgs, format: Format) -> u8 {
             for r in &reports {
                 match &r.error {
                     None => {
-                        let _ = writeln!(o, "{}", r.human_line());
+                        let mut line = r.human_line();
+                        if several_roots && let Some(t) = &r.trusted_root {
+                            line.push_str(&format!(
+                                ", against trusted root {} (line {}) of {}",
+                                t.index,
+                                t.line,
+                                root_file.path.display()
+                            ));
+                        }
+                        let _ = writeln!(o, "{line}");
                     }
                     Some(e) => {
                         let _ = o.flush();
