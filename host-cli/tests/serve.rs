@@ -2806,6 +2806,53 @@ fn a_bundle_against_a_policy_without_trusted_root_is_422_or_a_warning() {
     assert_eq!(count(&e.path("r.db"), "SELECT count(*) FROM provenance"), 1);
 }
 
+/// A policy whose `trustedRoot` file holds several roots, one a line (what `gh attestation
+/// trusted-root` prints): the service verifies a bundle against each root on its own, so the
+/// staging bundle is taken after the production root, and refused when only roots that do not
+/// know it are given.
+#[test]
+fn a_trusted_root_file_of_several_roots_is_tried_root_by_root() {
+    let e = setup();
+    e.keyless_files();
+    let roots = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/vectors/sigstore/trusted_roots");
+    let one_line = |name: &str| -> String {
+        let v: Value = serde_json::from_slice(&std::fs::read(roots.join(name)).unwrap()).unwrap();
+        serde_json::to_string(&v).unwrap()
+    };
+    let production = one_line("production-sigstore-python.json");
+    e.write(
+        "root.json",
+        &format!(
+            "{production}\n{}\n",
+            one_line("staging-sigstore-python.json")
+        ),
+    );
+    e.keyless_policy("keyless.json", "enforce", KEYLESS_IDENTITY);
+    let card = e.read("artifact.bin");
+    let urn = "urn:example:blob";
+    let key = rw_key(&e, "r.db");
+    let body = bundle_body(&e, urn, &card, "bundle.json");
+    let s = Server::start(&e, "r.db", "keyless.json", &[]);
+    let r = s.put(urn, &key, &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["verified"], json!(true));
+    drop(s);
+
+    // Only production roots: no root knows the staging bundle's log.
+    e.write(
+        "root.json",
+        &format!(
+            "{production}\n{}\n",
+            one_line("production-sigstore-go-testing.json")
+        ),
+    );
+    let s = Server::start(&e, "r2.db", "keyless.json", &[]);
+    let key = rw_key(&e, "r2.db");
+    let r = s.put(urn, &key, &body);
+    assert_invalid(&r, "tlog-no-trusted-log");
+}
+
 /// The policy's trusted root is read once, at start: one that is missing or malformed stops the
 /// service before it listens (exit 2, the named code), as an invalid policy does; and once
 /// started, the service no longer reads the file.
