@@ -204,7 +204,7 @@ async fn authorize(
             entry.request_id = request_id.to_string();
             let outcome = entry.outcome.clone();
             match shared.refusal_budget(peer) {
-                RefusalBudget::Audit => shared.job(move |s| s.audit(entry)).await??,
+                RefusalBudget::Audit => shared.audit(entry).await?,
                 RefusalBudget::Limited {
                     marker,
                     retry_after,
@@ -219,7 +219,7 @@ async fn authorize(
                             outcome: "rate-limited".into(),
                             ..entry
                         };
-                        shared.job(move |s| s.audit(entry)).await??;
+                        shared.audit(entry).await?;
                     }
                     let mut e = ApiError::new(
                         StatusCode::TOO_MANY_REQUESTS,
@@ -435,7 +435,7 @@ async fn put_record(
                 outcome: e.code.clone(),
                 ..audit
             };
-            shared.job(move |s| s.audit(entry)).await??;
+            shared.audit(entry).await?;
             return Err(e);
         }
     };
@@ -444,59 +444,72 @@ async fn put_record(
         ..audit
     };
     let urn2 = urn.clone();
-    let done = shared
-        .job(
-            move |s| -> Result<Result<(Arc<Record>, PutOutcome), ApiError>, ApiError> {
-                match prepare_digest(
-                    &s.policy,
-                    &urn2,
-                    sha256,
-                    envelope,
-                    MISSING_MESSAGE,
-                    s.trusted_root.as_ref(),
-                    &Log::new(false),
-                ) {
-                    Err(PutError::Refused { problem, .. }) => {
-                        let outcome = problem.reason.clone().unwrap_or(problem.code.clone());
-                        s.metrics.verification(&outcome);
-                        let entry = AuditEntry {
-                            status: 422,
-                            outcome,
-                            ..audit
-                        };
-                        s.audit(entry)?;
-                        let missing = problem.code == Code::MissingProvenance.as_str();
-                        let mut e = ApiError::new(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            if missing {
-                                Code::MissingProvenance
-                            } else {
-                                Code::InvalidProvenance
-                            },
-                            problem.message,
-                        );
-                        e.reason = problem.reason;
-                        Ok(Err(e))
-                    }
-                    Err(PutError::Fatal(e)) => Err(ApiError::unavailable(format!(
-                        "the policy cannot verify anything: {e}"
-                    ))),
-                    Ok(mut rec) => {
-                        s.metrics.verification(match rec.warnings.first() {
-                            None => "verified",
-                            Some(w) => w.reason.as_deref().unwrap_or(&w.code),
-                        });
-                        rec.sig = sig;
-                        rec.policy_digest = Some(s.policy_sha256.clone());
-                        let rec = Arc::new(rec);
-                        let outcome = s.commit_put(Arc::clone(&rec), audit, replace)?;
-                        Ok(Ok((rec, outcome)))
+    // The job verifies; the commit waits for the committer outside the job (SQLite), or is the
+    // job's own transaction on its own connection (PostgreSQL).
+    let verdict = shared
+        .job(move |s| -> Result<Verdict, ApiError> {
+            match prepare_digest(
+                &s.policy,
+                &urn2,
+                sha256,
+                envelope,
+                MISSING_MESSAGE,
+                s.trusted_root.as_ref(),
+                &Log::new(false),
+            ) {
+                Err(PutError::Refused { problem, .. }) => {
+                    let outcome = problem.reason.clone().unwrap_or(problem.code.clone());
+                    s.metrics.verification(&outcome);
+                    let entry = AuditEntry {
+                        status: 422,
+                        outcome,
+                        ..audit
+                    };
+                    let missing = problem.code == Code::MissingProvenance.as_str();
+                    let mut e = ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        if missing {
+                            Code::MissingProvenance
+                        } else {
+                            Code::InvalidProvenance
+                        },
+                        problem.message,
+                    );
+                    e.reason = problem.reason;
+                    Ok(Verdict::Refused(entry, e))
+                }
+                Err(PutError::Fatal(e)) => Err(ApiError::unavailable(format!(
+                    "the policy cannot verify anything: {e}"
+                ))),
+                Ok(mut rec) => {
+                    s.metrics.verification(match rec.warnings.first() {
+                        None => "verified",
+                        Some(w) => w.reason.as_deref().unwrap_or(&w.code),
+                    });
+                    rec.sig = sig;
+                    rec.policy_digest = Some(s.policy_sha256.clone());
+                    let rec = Arc::new(rec);
+                    if s.concurrent_writers {
+                        let outcome = s.put_own(&rec, &audit, replace)?;
+                        Ok(Verdict::Committed(rec, outcome))
+                    } else {
+                        Ok(Verdict::Verified(rec, audit))
                     }
                 }
-            },
-        )
-        .await???;
-    let (rec, outcome) = done;
+            }
+        })
+        .await??;
+    let (rec, outcome) = match verdict {
+        Verdict::Refused(entry, e) => {
+            shared.audit(entry).await?;
+            return Err(e);
+        }
+        Verdict::Committed(rec, outcome) => (rec, outcome),
+        Verdict::Verified(rec, audit) => {
+            let outcome = shared.commit_put(Arc::clone(&rec), audit, replace).await?;
+            (rec, outcome)
+        }
+    };
     let (status, seq) = match outcome {
         PutOutcome::Created(seq) | PutOutcome::Replaced(seq) => (StatusCode::CREATED, seq),
         PutOutcome::Replayed(seq) => (StatusCode::OK, seq),
@@ -534,6 +547,16 @@ async fn put_record(
         resp.headers_mut().insert(header::ETAG, v);
     }
     Ok(resp)
+}
+
+/// What a PUT's verification job found.
+enum Verdict {
+    /// Refused by the policy: the audit row to write and the answer.
+    Refused(AuditEntry, ApiError),
+    /// Verified and committed by the job itself (stores with concurrent writers).
+    Committed(Arc<Record>, PutOutcome),
+    /// Verified, to be committed with its audit row.
+    Verified(Arc<Record>, AuditEntry),
 }
 
 /// What a PUT's body binds: the card's SHA-256, the envelope bytes (if any) and `sig`'s JSON

@@ -237,9 +237,9 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// The outcome of one write (`None` for an audit row on its own), filled in by whichever job
-/// committed it.
-type Slot = Arc<Mutex<Option<Result<Option<PutOutcome>, CliError>>>>;
+/// The outcome of one write (`None` for an audit row on its own), sent by the committer once the
+/// transaction holding it has committed.
+type WriteResult = Result<Option<PutOutcome>, CliError>;
 
 /// A write waiting for the writer.
 enum Write {
@@ -253,10 +253,17 @@ enum Write {
     Audit(AuditEntry),
 }
 
-/// A write waiting for the writer, with where its outcome goes.
+/// A write waiting for the committer, with where its outcome goes.
 struct Pending {
     write: Write,
-    slot: Slot,
+    reply: tokio::sync::oneshot::Sender<WriteResult>,
+}
+
+/// Writes waiting for the committer thread, and whether the service has stopped.
+#[derive(Default)]
+struct Queue {
+    writes: Vec<Pending>,
+    stopped: bool,
 }
 
 /// The client address a connection came from (set by the accept loop).
@@ -304,8 +311,10 @@ pub struct Shared {
     request_timeout: Duration,
     metrics: metrics::Metrics,
     rate_limit: u32,
-    /// Writes waiting for the writer (group commit: whoever gets the writer commits them all).
-    pending: Mutex<Vec<Pending>>,
+    /// Writes waiting for the committer thread (group commit: it commits everything queued
+    /// while it was busy in one transaction), and the signal that wakes it.
+    pending: Mutex<Queue>,
+    pending_ready: std::sync::Condvar,
     refusal_limit: u32,
     /// Per client address (an IPv6 address by its /64; `None`: every address beyond
     /// [`MAX_TRACKED_ADDRESSES`]): refused authentications.
@@ -395,6 +404,18 @@ impl Shared {
         r.map_err(|e| self.store_error(&e))
     }
 
+    /// Commits a put on the job's own connection, in a transaction of its own (inside a job; for
+    /// stores that take writes on several connections at once, [`Store::concurrent_writers`]:
+    /// the database orders the writers of a URN and groups the commits' flushes).
+    fn put_own(
+        &self,
+        record: &Record,
+        audit: &AuditEntry,
+        replace: bool,
+    ) -> Result<PutOutcome, ApiError> {
+        self.own(|st| st.put_once(record, audit, replace))
+    }
+
     /// Runs `f` with the writer connection (inside a job; writers take turns).
     fn write<T>(
         &self,
@@ -404,109 +425,144 @@ impl Shared {
         f(w.as_mut()).map_err(|e| self.store_error(&e))
     }
 
-    /// Commits a put (inside a job). With one writer at a time (SQLite) it is grouped with the
-    /// writes other jobs are waiting to commit (see [`Shared::commit`]). With concurrent writers
-    /// (PostgreSQL) it is its own transaction on the job's connection. Either way a put is
-    /// answered only after the transaction holding it has committed.
-    fn commit_put(
+    /// Commits a write through the committer thread ([`Shared::run_committer`]) and waits, without
+    /// holding a thread or a job slot, until the transaction holding it has committed: the write
+    /// is answered only then. With one writer at a time (SQLite) a put is grouped with every
+    /// write queued while the previous transaction committed; audit rows of refusals (on either
+    /// engine) the same way.
+    async fn commit(&self, write: Write) -> Result<Option<PutOutcome>, ApiError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        {
+            let mut q = lock(&self.pending);
+            if q.stopped {
+                drop(q);
+                return Err(ApiError::unavailable("the service is shutting down"));
+            }
+            q.writes.push(Pending { write, reply });
+        }
+        self.pending_ready.notify_one();
+        match answer.await {
+            Ok(r) => r.map_err(|e| self.store_error(&e)),
+            // The committer dropped the write without an outcome: it stopped.
+            Err(_) => Err(ApiError::unavailable(
+                "the write was not committed; its outcome is unknown (retrying is safe)",
+            )),
+        }
+    }
+
+    /// Commits a put through the committer (see [`Shared::commit`]).
+    async fn commit_put(
         &self,
         record: Arc<Record>,
         audit: AuditEntry,
         replace: bool,
     ) -> Result<PutOutcome, ApiError> {
-        if self.concurrent_writers {
-            // One transaction per put on the job's own connection: the database orders the
-            // writers of a URN and groups the commits' flushes.
-            return self.own(|st| st.put_once(&record, &audit, replace));
-        }
-        match self.commit(Write::Put {
-            record,
-            audit,
-            replace,
-        })? {
+        match self
+            .commit(Write::Put {
+                record,
+                audit,
+                replace,
+            })
+            .await?
+        {
             Some(o) => Ok(o),
             None => Err(ApiError::internal("a put was committed as an audit row")),
         }
     }
 
-    /// Writes an audit row on its own (inside a job), grouped like a put; returns once it is
+    /// Writes an audit row on its own (a refusal) through the committer; returns once it is
     /// committed.
-    fn audit(&self, entry: AuditEntry) -> Result<(), ApiError> {
-        self.commit(Write::Audit(entry)).map(|_| ())
+    async fn audit(&self, entry: AuditEntry) -> Result<(), ApiError> {
+        self.commit(Write::Audit(entry)).await.map(|_| ())
     }
 
-    /// Commits a write (inside a job), grouped with the writes other jobs are waiting to commit:
-    /// the write joins the queue, then whoever holds the writer commits everything queued — the
-    /// puts in one transaction (each in a savepoint of its own), the audit rows of refusals in
-    /// one more — and hands each its outcome. A write is answered only after the transaction
-    /// holding it has committed.
-    fn commit(&self, write: Write) -> Result<Option<PutOutcome>, ApiError> {
-        let slot: Slot = Arc::new(Mutex::new(None));
-        lock(&self.pending).push(Pending {
-            write,
-            slot: Arc::clone(&slot),
-        });
+    /// The committer thread: waits for queued writes, takes all of them, commits the puts in one
+    /// transaction (each in a savepoint of its own, so one that fails leaves the others intact)
+    /// and the audit rows of refusals in one more, then hands each its outcome; the writes that
+    /// arrive meanwhile make the next batch. One thread of its own (not a job): it waits in
+    /// `fsync` without taking a job slot, so the group is as large as the number of writes
+    /// waiting, and no job blocks on the writer's lock. Returns once [`Shared::stop_committer`]
+    /// was called and the queue is empty.
+    fn run_committer(&self) {
+        loop {
+            let batch = {
+                let mut q = lock(&self.pending);
+                loop {
+                    if !q.writes.is_empty() {
+                        break std::mem::take(&mut q.writes);
+                    }
+                    if q.stopped {
+                        return;
+                    }
+                    q = self
+                        .pending_ready
+                        .wait(q)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                }
+            };
+            self.commit_batch(batch);
+        }
+    }
+
+    /// Commits one batch with the writer and sends each write its outcome.
+    fn commit_batch(&self, batch: Vec<Pending>) {
         let mut writer = lock(&self.writer);
-        // Taken and committed by the job that held the writer before us?
-        let done = lock(&slot).take();
-        let result = match done {
-            Some(r) => r,
-            None => {
-                let batch = std::mem::take(&mut *lock(&self.pending));
-                let mut puts = Vec::new();
-                let mut put_slots = Vec::new();
-                let mut audits = Vec::new();
-                let mut audit_slots = Vec::new();
-                for p in &batch {
-                    match &p.write {
-                        Write::Put {
-                            record,
-                            audit,
-                            replace,
-                        } => {
-                            puts.push(PutItem {
-                                record,
-                                audit,
-                                replace: *replace,
-                            });
-                            put_slots.push(&p.slot);
-                        }
-                        Write::Audit(a) => {
-                            audits.push(a.clone());
-                            audit_slots.push(&p.slot);
-                        }
-                    }
+        let mut puts = Vec::new();
+        let mut put_replies = Vec::new();
+        let mut audits = Vec::new();
+        let mut audit_replies = Vec::new();
+        for p in batch {
+            match p.write {
+                Write::Put {
+                    record,
+                    audit,
+                    replace,
+                } => {
+                    puts.push((record, audit, replace));
+                    put_replies.push(p.reply);
                 }
-                if !puts.is_empty() {
-                    match writer.put_batch(&puts) {
-                        Ok(results) => {
-                            for (s, r) in put_slots.iter().zip(results) {
-                                *lock(s) = Some(r.map(Some));
-                            }
-                        }
-                        Err(e) => {
-                            for s in &put_slots {
-                                *lock(s) = Some(Err(e.clone()));
-                            }
-                        }
-                    }
+                Write::Audit(a) => {
+                    audits.push(a);
+                    audit_replies.push(p.reply);
                 }
-                if !audits.is_empty() {
-                    let r = writer.audit_batch(&audits).map(|()| None);
-                    for s in &audit_slots {
-                        *lock(s) = Some(r.clone());
-                    }
-                }
-                lock(&slot).take().unwrap_or_else(|| {
-                    Err(CliError::new(
-                        Code::Internal,
-                        "a queued write was not committed",
-                    ))
-                })
             }
-        };
-        drop(writer);
-        result.map_err(|e| self.store_error(&e))
+        }
+        if !puts.is_empty() {
+            let items: Vec<PutItem<'_>> = puts
+                .iter()
+                .map(|(record, audit, replace)| PutItem {
+                    record,
+                    audit,
+                    replace: *replace,
+                })
+                .collect();
+            match writer.put_batch(&items) {
+                Ok(results) => {
+                    for (reply, r) in put_replies.into_iter().zip(results) {
+                        // A request that is gone no longer waits for its answer.
+                        let _ = reply.send(r.map(Some));
+                    }
+                }
+                Err(e) => {
+                    for reply in put_replies {
+                        let _ = reply.send(Err(e.clone()));
+                    }
+                }
+            }
+        }
+        if !audits.is_empty() {
+            let r = writer.audit_batch(&audits).map(|()| None);
+            for reply in audit_replies {
+                let _ = reply.send(r.clone());
+            }
+        }
+    }
+
+    /// Stops the committer once the writes queued so far are committed; later writes are
+    /// answered 503 `unavailable`.
+    fn stop_committer(&self) {
+        lock(&self.pending).stopped = true;
+        self.pending_ready.notify_all();
     }
 
     /// Counts one refused authentication against the client address's budget
@@ -716,16 +772,29 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         metrics: metrics::Metrics::default(),
         rate_limit: cfg.rate_limit,
         buckets: Mutex::new(std::collections::HashMap::new()),
-        pending: Mutex::new(Vec::new()),
+        pending: Mutex::new(Queue::default()),
+        pending_ready: std::sync::Condvar::new(),
         refusal_limit: cfg.refusal_limit,
         refusals: Mutex::new(std::collections::HashMap::new()),
     });
+    let committer = {
+        let s = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("vouch-commit".into())
+            .spawn(move || s.run_committer())
+            .map_err(|e| CliError::new(Code::Internal, format!("cannot start a thread: {e}")))?
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("vouch-serve")
         .build()
         .map_err(|e| CliError::new(Code::Internal, format!("cannot start the runtime: {e}")))?;
-    rt.block_on(serve(cfg, shared, tls))
+    let r = rt.block_on(serve(cfg, Arc::clone(&shared), tls));
+    // Whatever is still queued (requests past the shutdown grace) is committed before this
+    // returns.
+    shared.stop_committer();
+    let _ = committer.join();
+    r
 }
 
 /// A store of either engine.
