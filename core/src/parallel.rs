@@ -1,12 +1,9 @@
 //! Decoding and hashing a large payload on two cores (feature `parallel`, host only).
 //!
-//! The hash of the PAE (SHA-256 for ECDSA P-256, SHA-512 for Ed25519) is sequential; decoding the
-//! base64 is not on its critical path. So for large payloads a scoped thread decodes and hands
-//! each finished piece over a channel, while the calling thread hashes the pieces in order:
-//! [`decode_and_hash`] decodes into the caller's scratch buffer ([`crate::Verifier::verify`]),
-//! [`stream_decoded`] into a few recycled buffers of its own (the streaming verifications, which
-//! hold no payload-sized buffer: [`crate::Verifier::verify_parsed_streaming`] and
-//! [`crate::Verifier::signers_streaming`], used by the CLI). The result is the same as the one-thread fused path
+//! For ECDSA P-256 the PAE is hashed once with SHA-256, and that hash is sequential; decoding the
+//! base64 is not on its critical path. So for large payloads a scoped thread decodes group after
+//! group into the caller's scratch buffer and hands each finished piece over a channel, while the
+//! calling thread hashes the pieces in order. The result is the same as the one-thread fused path
 //! ([`crate::base64::decode_fast`] with the hash as its consumer): same decoder, same bytes, same
 //! order. When the fast decoder declines the text (an escape, an invalid or mixed character) the
 //! caller falls back to the exact decoder, which gives the precise error.
@@ -44,57 +41,5 @@ pub(crate) fn decode_and_hash(
         }
         let n = decoder.join().ok()??;
         (n == len).then(|| (n, h.finalize().into()))
-    })
-}
-
-/// Bytes per piece handed from the decoding thread to the hashing one (small enough to still be
-/// in cache when hashed).
-const PIECE: usize = 64 << 10;
-/// Pieces in flight at most (so at most `SLOTS + 2` buffers of [`PIECE`] bytes exist at once,
-/// whatever the payload's size).
-const SLOTS: usize = 4;
-
-/// Streams the decoded bytes of the base64 JSON string `text` to `sink` in order, decoding on a
-/// second thread while `sink` (a hash) runs on this one; returns the decoded length. Same decoder,
-/// bytes and errors as [`base64::stream_json_str`] (on invalid text `sink` may have seen a
-/// prefix of the output, as there). Memory: a few [`PIECE`]-sized buffers, recycled.
-pub(crate) fn stream_decoded(
-    text: &crate::json::JsonStr<'_>,
-    sink: &mut dyn FnMut(&[u8]),
-) -> Result<usize, crate::Error> {
-    use std::sync::mpsc::{channel, sync_channel};
-    use std::vec::Vec;
-    std::thread::scope(|s| {
-        let (full_tx, full_rx) = sync_channel::<Vec<u8>>(SLOTS);
-        let (empty_tx, empty_rx) = channel::<Vec<u8>>();
-        let decoder = s.spawn(move || {
-            let mut buf = Vec::with_capacity(PIECE);
-            let r = base64::stream_json_str(text, |mut c| {
-                while !c.is_empty() {
-                    let (now, later) = c.split_at(c.len().min(PIECE - buf.len()));
-                    buf.extend_from_slice(now);
-                    c = later;
-                    if buf.len() == PIECE {
-                        let mut next = empty_rx
-                            .try_recv()
-                            .unwrap_or_else(|_| Vec::with_capacity(PIECE));
-                        next.clear();
-                        // The receiver lives until the end of the scope; a send cannot fail before.
-                        let _ = full_tx.send(core::mem::replace(&mut buf, next));
-                    }
-                }
-            });
-            if !buf.is_empty() {
-                let _ = full_tx.send(buf);
-            }
-            r
-        });
-        // Ends when the decoder finishes (its sender is dropped with its closure).
-        for piece in full_rx {
-            sink(&piece);
-            let _ = empty_tx.send(piece);
-        }
-        // A decoder thread that panicked (it cannot: no panicking code) would be a refusal.
-        decoder.join().unwrap_or(Err(crate::Error::InvalidBase64))
     })
 }

@@ -338,16 +338,6 @@ impl Body for Encoded<'_> {
         self.len
     }
     fn stream(&self, sink: &mut dyn FnMut(&[u8])) -> Result<(), Error> {
-        // Large payloads (feature `parallel`): decoded on a second core while this one hashes.
-        #[cfg(feature = "parallel")]
-        if self.text.raw().len() >= crate::parallel::MIN_TEXT {
-            let n = crate::parallel::stream_decoded(&self.text, sink)?;
-            return if n == self.len {
-                Ok(())
-            } else {
-                Err(Error::InvalidBase64)
-            };
-        }
         let n = base64::stream_json_str(&self.text, |c| sink(c))?;
         if n == self.len {
             Ok(())

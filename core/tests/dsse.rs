@@ -1403,10 +1403,10 @@ fn large_payloads_through_the_fast_paths() {
     }
 }
 
-/// The streaming verifications decode payloads of a megabyte or more on a second thread (feature
-/// `parallel`) in pieces for the hash: every signer of a large envelope is found (Ed25519 streams
-/// the payload once per attempt, P-256 once for all keys), also when the payload text holds JSON
-/// escapes (`\/` for every `/`), and one changed payload byte is a wrong signature.
+/// The streaming verifications decode a payload of a megabyte in pieces for the hash: every signer
+/// of a large envelope is found (Ed25519 streams the payload once per attempt, P-256 once for all
+/// keys), also when the payload text holds JSON escapes (`\/` for every `/`), and one changed
+/// payload byte is a wrong signature.
 #[test]
 fn large_payloads_through_the_streaming_verifications() {
     let payload: Vec<u8> = (0..1_100_000u32)
