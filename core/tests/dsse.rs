@@ -1403,6 +1403,49 @@ fn large_payloads_through_the_fast_paths() {
     }
 }
 
+/// The streaming verifications decode a payload of a megabyte in pieces for the hash: every signer
+/// of a large envelope is found (Ed25519 streams the payload once per attempt, P-256 once for all
+/// keys), also when the payload text holds JSON escapes (`\/` for every `/`), and one changed
+/// payload byte is a wrong signature.
+#[test]
+fn large_payloads_through_the_streaming_verifications() {
+    let payload: Vec<u8> = (0..1_100_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
+    let (a, b, c) = (ed25519_key(51), p256_key(51), ed25519_key(52));
+    let keys = [ed_pub(&a), p256_pub(&b), ed_pub(&c)];
+    let v = verifier(&keys, 3);
+    let sigs = [
+        b64(&ed25519_sig(&c, T, &payload), B64::Std),
+        b64(&p256_sig_der(&b, T, &payload), B64::Std),
+        b64(&ed25519_sig(&a, T, &payload), B64::Std),
+    ];
+    let sigs: Vec<&str> = sigs.iter().map(String::as_str).collect();
+    let text = b64(&payload, B64::Std);
+    assert!(text.contains('/'), "the escaped form must differ");
+    for text in [text.clone(), text.replace('/', "\\/")] {
+        let json = envelope(&text, &json_string(T), &sigs);
+        let env = Envelope::parse(json.as_bytes()).unwrap();
+        assert_eq!(env.payload.has_escapes(), text.contains('\\'));
+        assert_eq!(v.signers_streaming(&env).map(|s| s.keys.bits()), Ok(0b111));
+        assert_eq!(
+            v.verify_parsed_streaming(&env).map(|s| s.keys.bits()),
+            Ok(0b111)
+        );
+        // The in-buffer path agrees (and hands out the exact payload).
+        assert_eq!(verify(&v, &json), ok(&payload, 0b111));
+    }
+    let mut changed = payload.clone();
+    changed[1_099_990] ^= 0x40;
+    let json = envelope(&b64(&changed, B64::Std), &json_string(T), &sigs);
+    let env = Envelope::parse(json.as_bytes()).unwrap();
+    assert_eq!(v.signers_streaming(&env).map(|s| s.keys.bits()), Ok(0));
+    assert_eq!(
+        v.verify_parsed_streaming(&env).map(|s| s.keys.bits()),
+        Err(Error::InvalidSignature)
+    );
+}
+
 /// `signers_streaming` reports every trusted key that signed, with no threshold: past the point
 /// where `verify_parsed_streaming` stops, and an empty set (not an error) when no trusted key
 /// signed; parsing, payload type and base64 errors are the same as verification's.
