@@ -731,6 +731,31 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
     if cfg.max_jobs == 0 {
         return Err(CliError::new(Code::Usage, "--max-jobs must be at least 1"));
     }
+    let shared = shared_state(&cfg)?;
+    let committer = {
+        let s = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("vouch-commit".into())
+            .spawn(move || s.run_committer())
+            .map_err(|e| CliError::new(Code::Internal, format!("cannot start a thread: {e}")))?
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("vouch-serve")
+        .build()
+        .map_err(|e| CliError::new(Code::Internal, format!("cannot start the runtime: {e}")))?;
+    let r = rt.block_on(serve(cfg, Arc::clone(&shared), tls));
+    // Whatever is still queued (requests past the shutdown grace) is committed before this
+    // returns.
+    shared.stop_committer();
+    let _ = committer.join();
+    r
+}
+
+/// What every request shares, made from the configuration: the policy (and the trusted root it
+/// names) loaded and checked, the store opened (created or migrated) with durable commits. The
+/// committer thread is not started.
+fn shared_state(cfg: &Config) -> Result<Arc<Shared>, CliError> {
     let policy_bytes = std::fs::read(&cfg.policy).map_err(|e| CliError::io(&cfg.policy, &e))?;
     let policy = Policy::from_bytes(&cfg.policy, &policy_bytes)?;
     let policy_sha256 = hex(&Sha256::digest(&policy_bytes));
@@ -753,7 +778,7 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         ));
     }
     let concurrent_writers = writer.concurrent_writers();
-    let shared = Arc::new(Shared {
+    Ok(Arc::new(Shared {
         concurrent_writers,
         local_reads: matches!(db, Location::Sqlite(_)),
         db,
@@ -776,25 +801,7 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
         pending_ready: std::sync::Condvar::new(),
         refusal_limit: cfg.refusal_limit,
         refusals: Mutex::new(std::collections::HashMap::new()),
-    });
-    let committer = {
-        let s = Arc::clone(&shared);
-        std::thread::Builder::new()
-            .name("vouch-commit".into())
-            .spawn(move || s.run_committer())
-            .map_err(|e| CliError::new(Code::Internal, format!("cannot start a thread: {e}")))?
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("vouch-serve")
-        .build()
-        .map_err(|e| CliError::new(Code::Internal, format!("cannot start the runtime: {e}")))?;
-    let r = rt.block_on(serve(cfg, Arc::clone(&shared), tls));
-    // Whatever is still queued (requests past the shutdown grace) is committed before this
-    // returns.
-    shared.stop_committer();
-    let _ = committer.join();
-    r
+    }))
 }
 
 /// A store of either engine.
@@ -1151,5 +1158,147 @@ where
     fn call(&mut self, mut req: axum::http::Request<B>) -> Self::Future {
         req.extensions_mut().insert(self.peer);
         self.app.call(req)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Export;
+
+    fn record(urn: &str) -> Arc<Record> {
+        Arc::new(Record {
+            urn: urn.into(),
+            envelope: b"{}".to_vec(),
+            payload_type: "application/vnd.in-toto+json".into(),
+            digest: "ab".repeat(32),
+            issuer: "https://ci.example/builder".into(),
+            committed_at: "2026-01-02T03:04:05Z".into(),
+            build_tool: None,
+            inputs: None,
+            outputs: None,
+            recorded_at: "2026-01-02T03:04:06Z".into(),
+            verified: true,
+            warnings: Vec::new(),
+            seq: 0,
+            sig: None,
+            policy_digest: None,
+        })
+    }
+
+    fn audit(urn: &str, outcome: &str) -> AuditEntry {
+        AuditEntry {
+            request_id: "req-1".into(),
+            key_id: None,
+            action: "put".into(),
+            urn: Some(urn.into()),
+            digest: Some("ab".repeat(32)),
+            status: 201,
+            outcome: outcome.into(),
+        }
+    }
+
+    fn service(dir: &std::path::Path) -> Arc<Shared> {
+        let policy =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/hello/policy.json");
+        let cfg = Config::new(dir.join("store.db"), policy, "127.0.0.1:0".parse().unwrap());
+        shared_state(&cfg).unwrap()
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    fn is_unavailable(e: &ApiError, message: &str) {
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.code, "unavailable");
+        assert_eq!(e.retry_after, Some(1));
+        assert_eq!(e.message, message);
+    }
+
+    fn stored(dir: &std::path::Path) -> Export {
+        SqliteStore::open(&dir.join("store.db"), OpenMode::Read)
+            .unwrap()
+            .export()
+            .unwrap()
+    }
+
+    /// A write queued while the committer runs is committed and answered; once the committer has
+    /// stopped (shutdown, past the grace), a put and an audit row are answered 503 `unavailable`
+    /// with `Retry-After` and write nothing.
+    #[test]
+    fn writes_after_the_committer_stopped_are_503_and_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = service(dir.path());
+        let committer = {
+            let s = Arc::clone(&shared);
+            std::thread::spawn(move || s.run_committer())
+        };
+        let rt = runtime();
+        let urn = "urn:example:committed";
+        let out = rt
+            .block_on(shared.commit_put(record(urn), audit(urn, "created"), false))
+            .unwrap();
+        assert!(matches!(out, PutOutcome::Created(_)), "{out:?}");
+        shared.stop_committer();
+        committer.join().unwrap();
+
+        // Bounded: a write nobody will commit must be answered, not left waiting.
+        fn answered<T>(rt: &tokio::runtime::Runtime, f: impl Future<Output = T>) -> T {
+            rt.block_on(async { tokio::time::timeout(Duration::from_secs(10), f).await })
+                .expect("a write after the committer stopped was left waiting")
+        }
+        let late = "urn:example:late";
+        let e = answered(
+            &rt,
+            shared.commit_put(record(late), audit(late, "created"), false),
+        )
+        .unwrap_err();
+        is_unavailable(&e, "the service is shutting down");
+        let e = answered(&rt, shared.audit(audit(late, "unknown-key"))).unwrap_err();
+        is_unavailable(&e, "the service is shutting down");
+
+        let all = stored(dir.path());
+        let urns: Vec<&str> = all.records.iter().map(|r| r.urn.as_str()).collect();
+        assert_eq!(urns, [urn]);
+        let outcomes: Vec<(&str, &str)> = all
+            .audit
+            .iter()
+            .map(|(_, a)| (a.urn.as_deref().unwrap_or(""), a.outcome.as_str()))
+            .collect();
+        assert_eq!(outcomes, [(urn, "created")]);
+    }
+
+    /// A write the committer drops without an outcome (a committer that died with it queued) is
+    /// answered 503 `unavailable`, outcome unknown, never a success.
+    #[test]
+    fn a_write_dropped_by_the_committer_is_503_outcome_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = service(dir.path());
+        let urn = "urn:example:dropped";
+        let e = runtime()
+            .block_on(async {
+                let put = shared.commit_put(record(urn), audit(urn, "created"), false);
+                let drop_queued = async {
+                    loop {
+                        let taken = std::mem::take(&mut lock(&shared.pending).writes);
+                        if !taken.is_empty() {
+                            assert_eq!(taken.len(), 1);
+                            return;
+                        }
+                        tokio::task::yield_now().await;
+                    }
+                };
+                tokio::join!(put, drop_queued).0
+            })
+            .unwrap_err();
+        is_unavailable(
+            &e,
+            "the write was not committed; its outcome is unknown (retrying is safe)",
+        );
+        assert!(stored(dir.path()).records.is_empty());
     }
 }
