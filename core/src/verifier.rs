@@ -117,7 +117,11 @@ impl<'v> Verifier<'v> {
         self.tables = self
             .keys
             .iter()
-            .map(|k| k.key.p256_table().map(SharedTable::new))
+            // A key already prepared with its own parse (`PublicKey::prepared`) needs no other.
+            .map(|k| match k.key.prepared_table() {
+                Some(_) => None,
+                None => k.key.p256_table().map(SharedTable::new),
+            })
             .collect();
         self
     }
@@ -356,7 +360,11 @@ impl Verifier<'_> {
     /// The precomputed table of key `i`, if any.
     fn table(&self, i: usize) -> Option<&crate::key::Table> {
         #[cfg(feature = "fast")]
-        return self.tables.get(i).and_then(|t| t.as_deref());
+        return self
+            .tables
+            .get(i)
+            .and_then(|t| t.as_deref())
+            .or_else(|| self.keys.get(i).and_then(|k| k.key.prepared_table()));
         #[cfg(not(feature = "fast"))]
         {
             let _ = i;

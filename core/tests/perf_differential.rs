@@ -258,6 +258,19 @@ fn p256_envelopes_match_p256_verify_prehash() {
     let tabled = plain.clone().precompute();
     #[cfg(not(feature = "fast"))]
     let tabled = plain.clone();
+    // With feature `fast`, a key that carries its own parse (`PublicKey::prepared`, what the
+    // registry service keeps per policy load) in a fresh verifier.
+    #[cfg(feature = "fast")]
+    let one_prepared = [TrustedKey {
+        key: trusted(0).prepared(),
+        keyid: None,
+    }];
+    #[cfg(not(feature = "fast"))]
+    let one_prepared = [TrustedKey {
+        key: trusted(0),
+        keyid: None,
+    }];
+    let prepared = Verifier::new(&one_prepared, 1, &types).unwrap();
     let mut agreed_valid = 0;
     let mut agreed_invalid = 0;
     for round in 0..400 {
@@ -308,6 +321,9 @@ fn p256_envelopes_match_p256_verify_prehash() {
             let mut scratch2 = vec![0u8; payload.len()];
             let got_plain = plain.verify(env.as_bytes(), &mut scratch2).map(|v| v.keys);
             assert_eq!(got_plain, got.as_ref().map(|v| v.keys).map_err(|e| *e));
+            let mut scratch3 = vec![0u8; payload.len()];
+            let got_prepared = prepared.verify(env.as_bytes(), &mut scratch3);
+            assert_eq!(got_plain, got_prepared.map(|v| v.keys));
             assert_eq!(got.is_ok(), want, "round {round} candidate {ci}: {got:?}");
             if !want {
                 assert!(
@@ -342,4 +358,62 @@ fn p256_envelopes_match_p256_verify_prehash() {
     let mut scratch = vec![0u8; payload.len()];
     let ok = v3.verify(env.as_bytes(), &mut scratch).unwrap();
     assert_eq!(ok.keys.iter().collect::<Vec<_>>(), vec![1, 2]);
+}
+
+/// A prepared key (feature `fast`) is the same key: equal to the plain one, same fingerprint and
+/// algorithm, refused as a duplicate next to it; an Ed25519 key is unchanged by it.
+#[cfg(feature = "fast")]
+#[test]
+fn prepared_keys_are_the_same_keys() {
+    let vk = *p256_key(10).verifying_key();
+    let plain = PublicKey::from_sec1(vk.to_sec1_point(true).as_bytes()).unwrap();
+    let prepared = plain.clone().prepared();
+    assert_eq!(prepared, plain);
+    assert_eq!(prepared.fingerprint(), plain.fingerprint());
+    assert_eq!(prepared.algorithm(), plain.algorithm());
+    let types = [T];
+    let both = [
+        TrustedKey {
+            key: plain.clone(),
+            keyid: None,
+        },
+        TrustedKey {
+            key: prepared.clone(),
+            keyid: Some("other"),
+        },
+    ];
+    assert_eq!(
+        Verifier::new(&both, 1, &types).err(),
+        Some(Error::DuplicateTrustedKey)
+    );
+    // A prepared key in a verifier that also precomputes: the same verdicts.
+    let payload = b"prepared";
+    let der = p256_sig_der(&p256_key(10), T, payload);
+    let env = EnvelopeBuilder::new(T, payload)
+        .sig(None, der.clone(), B64::Std)
+        .to_json();
+    let one = [TrustedKey {
+        key: prepared,
+        keyid: None,
+    }];
+    let v = Verifier::new(&one, 1, &types).unwrap().precompute();
+    let mut scratch = vec![0u8; payload.len()];
+    assert_eq!(
+        v.verify(env.as_bytes(), &mut scratch).unwrap().payload,
+        payload
+    );
+    let mut bad = der;
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let env = EnvelopeBuilder::new(T, payload)
+        .sig(None, bad, B64::Std)
+        .to_json();
+    assert_eq!(
+        v.verify(env.as_bytes(), &mut scratch).err(),
+        Some(Error::InvalidSignature)
+    );
+
+    let kp = vouch_core::testkit::ed25519_key(3);
+    let ed = PublicKey::from_ed25519_raw(kp.pk.as_ref()).unwrap();
+    assert_eq!(ed.clone().prepared(), ed);
 }

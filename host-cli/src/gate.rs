@@ -774,7 +774,7 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
         a.at.as_deref()
             .map(|s| crate::util::parse_verification_at(s, time::OffsetDateTime::now_utc()))
             .transpose()?;
-    let policy = Policy::load(&a.policy)?;
+    let policy = Policy::load(&a.policy)?.prepared();
     log.debug(format_args!(
         "policy {}: {} issuer(s), threshold {}",
         a.policy.display(),

@@ -270,6 +270,16 @@ fn parse_opt_time(
 }
 
 impl Policy {
+    /// The policy with each issuer's P-256 key parsed for the host backend once
+    /// ([`PublicKey::prepared`]): for processes that verify many envelopes under one policy load
+    /// (the registry service, `vouch gate`, `vouch store bulk`). Verdicts are unchanged.
+    pub fn prepared(mut self) -> Policy {
+        for i in &mut self.issuers {
+            i.key = i.key.clone().prepared();
+        }
+        self
+    }
+
     /// Loads and validates a policy file.
     pub fn load(path: &Path) -> Result<Policy, CliError> {
         let text = std::fs::read(path).map_err(|e| CliError::io(path, &e))?;

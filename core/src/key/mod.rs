@@ -14,6 +14,11 @@
 use crate::Error;
 use sha2::{Digest, Sha256};
 
+// The host backend's parsed keys are shared (`Arc`) by a key's clones (feature `fast`, host only;
+// firmware builds never enable it and stay without `alloc`).
+#[cfg(feature = "fast")]
+extern crate alloc;
+
 // One file per signature algorithm.
 #[cfg(feature = "p256")]
 mod ecdsa_p256;
@@ -79,6 +84,9 @@ enum Inner {
 #[derive(Clone, Debug)]
 pub struct PublicKey {
     inner: Inner,
+    /// The key parsed for the host backend once ([`PublicKey::prepared`]), shared by its clones.
+    #[cfg(feature = "fast")]
+    prepared: Option<alloc::sync::Arc<Table>>,
 }
 
 /// Equal key material (the same key in any encoding); the algorithm is part of it.
@@ -211,6 +219,8 @@ impl PublicKey {
             pk.validate().map_err(|_| Error::InvalidKey)?;
             Ok(PublicKey {
                 inner: Inner::Ed25519(pk),
+                #[cfg(feature = "fast")]
+                prepared: None,
             })
         }
         #[cfg(not(feature = "ed25519"))]
@@ -228,6 +238,8 @@ impl PublicKey {
                 p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1).map_err(|_| Error::InvalidKey)?;
             Ok(PublicKey {
                 inner: Inner::P256(vk),
+                #[cfg(feature = "fast")]
+                prepared: None,
             })
         }
         #[cfg(not(feature = "p256"))]
@@ -307,6 +319,27 @@ impl PublicKey {
             #[cfg(feature = "ed25519")]
             Inner::Ed25519(_) => None,
         }
+    }
+
+    /// Parses a P-256 key for the host backend (feature `fast`, host only) once and keeps it with
+    /// the key and every clone of it, so that verifications under it — through any [`Verifier`]
+    /// built from a clone, as [`Verifier::precompute`] does for one verifier — do not parse the
+    /// point again. For a long-lived process that builds a verifier per request (the registry
+    /// service). Verdicts are identical with or without it; an Ed25519 key is returned as it is.
+    /// This call allocates.
+    ///
+    /// [`Verifier`]: crate::Verifier
+    /// [`Verifier::precompute`]: crate::Verifier::precompute
+    #[cfg(feature = "fast")]
+    pub fn prepared(mut self) -> Self {
+        self.prepared = self.p256_table().map(alloc::sync::Arc::new);
+        self
+    }
+
+    /// The host backend's parse of this key, when [`PublicKey::prepared`] made one.
+    #[cfg(feature = "fast")]
+    pub(crate) fn prepared_table(&self) -> Option<&Table> {
+        self.prepared.as_deref()
     }
 
     /// [`PublicKey::verify_pae`], using this key's precomputed table when given one, over a body

@@ -757,7 +757,8 @@ pub fn run(cfg: Config) -> Result<(), CliError> {
 /// committer thread is not started.
 fn shared_state(cfg: &Config) -> Result<Arc<Shared>, CliError> {
     let policy_bytes = std::fs::read(&cfg.policy).map_err(|e| CliError::io(&cfg.policy, &e))?;
-    let policy = Policy::from_bytes(&cfg.policy, &policy_bytes)?;
+    // P-256 keys parsed for the backend once per policy load, not once per PUT.
+    let policy = Policy::from_bytes(&cfg.policy, &policy_bytes)?.prepared();
     let policy_sha256 = hex(&Sha256::digest(&policy_bytes));
     // Read and checked once, as the policy is: a trusted root that cannot be used stops the
     // service from starting (its named code, exit 2) instead of failing every bundle PUT.

@@ -201,7 +201,7 @@ fn or_dash(s: &str) -> &str {
 
 fn bulk_cmd(a: BulkArgs, json_out: bool) -> Result<u8, CliError> {
     let log = Log::new(a.verbose);
-    let policy = Policy::load(&a.policy)?;
+    let policy = Policy::load(&a.policy)?.prepared();
     let list = std::fs::read_to_string(&a.list).map_err(|e| CliError::io(&a.list, &e))?;
     let mut store = open_store(&a.db, OpenMode::Write)?;
     let batch = a.batch.max(1);
