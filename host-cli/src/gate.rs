@@ -883,9 +883,11 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
         deleted: Vec::new(),
         empty_tree,
     };
-    // The policy's trusted root, loaded at the first stored Sigstore bundle and kept for the
-    // others.
-    let mut bundle_root: Option<crate::keyless::TrustedRootFile> = None;
+    // The policy's trusted root, loaded and parsed at the first stored Sigstore bundle and kept
+    // (parsed) for the others.
+    let root_file: std::cell::OnceCell<crate::keyless::TrustedRootFile> =
+        std::cell::OnceCell::new();
+    let mut bundle_roots: Option<Vec<crate::keyless::ParsedRoot<'_>>> = None;
     for raw in changed {
         let shown = escape_path(raw);
         let text = std::str::from_utf8(raw).ok();
@@ -999,19 +1001,26 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
         };
         // A stored Sigstore bundle is verified again against the policy's keyless issuers.
         let (error, keys) = if crate::keyless::is_bundle(&record.envelope) {
-            let root = match bundle_root.take() {
+            let roots = match &mut bundle_roots {
                 Some(r) => r,
-                None => crate::keyless::policy_trusted_root(&policy)?,
+                slot @ None => {
+                    if root_file.get().is_none() {
+                        let _ = root_file.set(crate::keyless::policy_trusted_root(&policy)?);
+                    }
+                    let Some(file) = root_file.get() else {
+                        return Err(CliError::new(Code::Internal, "the trusted root vanished"));
+                    };
+                    slot.insert(file.parse_all()?)
+                }
             };
-            let b = crate::keyless::verify_with_root(
+            let b = crate::keyless::verify_with_parsed(
                 &record.envelope,
                 &shown,
                 &policy,
-                &root,
+                roots,
                 artifact,
                 at.unwrap_or_else(time::OffsetDateTime::now_utc),
-            )?;
-            bundle_root = Some(root);
+            );
             (b.error, b.keys)
         } else {
             let req = verify::Request {

@@ -307,6 +307,15 @@ impl TrustedRootFile {
         }
     }
 
+    /// Every root of the file, parsed once for the rest of the process: the file is kept (never
+    /// freed) so that the parsed roots, which borrow its bytes, can be held as long as the
+    /// process runs. For a long-lived process that loads its root once (the registry service), so
+    /// that a bundle is not preceded by parsing the root again. Errors as [`Self::parse_all`].
+    pub fn parse_for_life(self) -> Result<Vec<ParsedRoot<'static>>, CliError> {
+        let kept: &'static TrustedRootFile = Box::leak(Box::new(self));
+        kept.parse_all()
+    }
+
     /// Every root of the file, parsed, in file order. A malformed root is the file's error,
     /// naming its line when the file holds several roots.
     pub fn parse_all(&self) -> Result<Vec<ParsedRoot<'_>>, CliError> {
@@ -1363,6 +1372,22 @@ pub fn verify_with_root(
     now: time::OffsetDateTime,
 ) -> Result<BundleReport, CliError> {
     let roots = file.parse_all()?;
+    Ok(verify_with_parsed(
+        bytes, label, policy, &roots, artifact, now,
+    ))
+}
+
+/// [`verify_with_root`] with the file's roots already parsed ([`TrustedRootFile::parse_all`] or
+/// [`TrustedRootFile::parse_for_life`]): what a batch (the gate) or the service does, so that the
+/// roots are parsed once, not once per bundle.
+pub fn verify_with_parsed(
+    bytes: &[u8],
+    label: &str,
+    policy: &crate::policy::Policy,
+    roots: &[ParsedRoot<'_>],
+    artifact: Artifact,
+    now: time::OffsetDateTime,
+) -> BundleReport {
     let item = Item {
         label: label.to_string(),
         bytes: bytes.to_vec(),
@@ -1376,7 +1401,7 @@ pub fn verify_with_root(
         predicate_type: None,
         builder_id: None,
     };
-    let mut r = verify_item_roots(&item.label, &roots, |root| {
+    let mut r = verify_item_roots(&item.label, roots, |root| {
         verify_item_with_policy(&item, root, &req, policy, now)
     });
     if !r.verified && r.error.is_none() {
@@ -1385,5 +1410,5 @@ pub fn verify_with_root(
             message: "the bundle was not verified".into(),
         });
     }
-    Ok(r)
+    r
 }

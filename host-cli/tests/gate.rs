@@ -1292,4 +1292,35 @@ fn stored_keyless_dsse_bundles_are_verified_again(b: Backend) {
     assert_ne!(r.code, 0, "{}", r.stdout);
 
     e.bundle_judged_again("manifests/app.json", urn);
+
+    // Two stored bundles in one run: the trusted root, loaded and parsed at the first, judges
+    // the second as well (valid under one policy, each refused under the other).
+    let other = std::fs::read(e.repo().join("manifests/other.json")).unwrap();
+    let k2 = sigstore::dsse_bundle(&other);
+    assert_eq!(
+        k2.root, k.root,
+        "the forge is deterministic: one root for both"
+    );
+    std::fs::write(e.path("bundle2.json"), &k2.bundle).unwrap();
+    let other_urn = "urn:vouch:path:manifests/other.json";
+    let mut a = common::put_args(
+        &e.db,
+        other_urn,
+        "manifests/other.json",
+        Some("../bundle2.json"),
+        "../keyless.json",
+    );
+    a.extend(["--format", "json"]);
+    let r = e.vouch(&a);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let (code, v) = e.gate_json("../keyless.json", "manifests/*.json");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(urns(&v, "valid"), [urn, other_urn]);
+    let (code, v) = e.gate_json("../other.json", "manifests/*.json");
+    assert_eq!(code, 1, "{v}");
+    assert!(urns(&v, "valid").is_empty(), "{v}");
+    assert_eq!(urns(&v, "invalid"), [urn, other_urn]);
+    for i in 0..2 {
+        assert_eq!(v["invalid"][i]["reason"], "identity-mismatch", "{v}");
+    }
 }

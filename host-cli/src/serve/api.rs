@@ -454,7 +454,7 @@ async fn put_record(
                 sha256,
                 envelope,
                 MISSING_MESSAGE,
-                s.trusted_root.as_ref(),
+                s.trusted_root.as_deref(),
                 &Log::new(false),
             ) {
                 Err(PutError::Refused { problem, .. }) => {

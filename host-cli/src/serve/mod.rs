@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
 use crate::error::{CliError, Code};
-use crate::keyless::TrustedRootFile;
+use crate::keyless::ParsedRoot;
 use crate::policy::Policy;
 use crate::store::{
     AuditEntry, Location, OpenMode, PgStore, PutItem, PutOutcome, Record, SqliteStore, Store,
@@ -291,9 +291,10 @@ pub struct Shared {
     db: Location,
     policy: Policy,
     policy_sha256: String,
-    /// The policy's `trustedRoot`, read and checked once with the policy (`None`: the policy
-    /// names none); every Sigstore bundle a PUT carries is verified against it.
-    trusted_root: Option<TrustedRootFile>,
+    /// The roots of the policy's `trustedRoot`, read, checked and parsed once with the policy
+    /// (`None`: the policy names none); every Sigstore bundle a PUT carries is verified against
+    /// them.
+    trusted_root: Option<Vec<ParsedRoot<'static>>>,
     writer: Mutex<Box<dyn Store + Send>>,
     readers: Mutex<Vec<Box<dyn Store + Send>>>,
     /// The store takes writes on several connections at once ([`Store::concurrent_writers`]):
@@ -765,7 +766,7 @@ fn shared_state(cfg: &Config) -> Result<Arc<Shared>, CliError> {
     let trusted_root = policy
         .trusted_root
         .as_deref()
-        .map(crate::keyless::load_trusted_root)
+        .map(|p| crate::keyless::load_trusted_root(p)?.parse_for_life())
         .transpose()?;
     let db = Location::of(&cfg.db);
     let (writer, readers) = open_service_store(&db, cfg.max_jobs)?;

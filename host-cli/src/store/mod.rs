@@ -21,7 +21,7 @@ pub use sqlite::{
 };
 
 use crate::error::{CliError, Code};
-use crate::keyless::TrustedRootFile;
+use crate::keyless::ParsedRoot;
 use crate::log::Log;
 use crate::policy::{Mode, Policy};
 use crate::util::{format_time, hash_file, hex, json_text, read_envelope};
@@ -544,7 +544,7 @@ pub enum BundleRoot<'a> {
     /// Loaded once with the policy (the registry service). `None`: the policy names none, and a
     /// bundle is a provenance problem, `keyless-policy-mismatch` (refused under `enforce`, a
     /// warning under `permissive`): the client sending it cannot change the policy.
-    Loaded(Option<&'a TrustedRootFile>),
+    Loaded(Option<&'a [ParsedRoot<'a>]>),
 }
 
 /// [`prepare`] for an artifact known by its SHA-256 (the registry service: the card's digest) and
@@ -557,7 +557,7 @@ pub fn prepare_digest(
     sha256: [u8; 32],
     envelope: Option<Vec<u8>>,
     missing: &str,
-    root: Option<&TrustedRootFile>,
+    root: Option<&[ParsedRoot<'_>]>,
     log: &Log,
 ) -> Result<Record, PutError> {
     if urn.trim().is_empty() {
@@ -635,24 +635,27 @@ fn build(
     // A Sigstore bundle (told by its `mediaType`) is verified against the policy's keyless
     // issuers and stored as given in the envelope bytes; anything else is a DSSE envelope.
     let (verified, error, keys, payload, payload_type) = if crate::keyless::is_bundle(&bytes) {
-        let loaded;
-        let root = match root {
-            BundleRoot::Policy => {
-                loaded = crate::keyless::policy_trusted_root(policy)?;
-                Some(&loaded)
-            }
-            BundleRoot::Loaded(r) => r,
-        };
         let r = match root {
-            Some(root) => crate::keyless::verify_with_root(
+            BundleRoot::Policy => {
+                let file = crate::keyless::policy_trusted_root(policy)?;
+                crate::keyless::verify_with_root(
+                    &bytes,
+                    &env_name,
+                    policy,
+                    &file,
+                    artifact,
+                    time::OffsetDateTime::now_utc(),
+                )?
+            }
+            BundleRoot::Loaded(Some(roots)) => crate::keyless::verify_with_parsed(
                 &bytes,
                 &env_name,
                 policy,
-                root,
+                roots,
                 artifact,
                 time::OffsetDateTime::now_utc(),
-            )?,
-            None => crate::keyless::BundleReport::from_error(
+            ),
+            BundleRoot::Loaded(None) => crate::keyless::BundleReport::from_error(
                 &env_name,
                 &crate::keyless::no_trusted_root(),
             ),
