@@ -127,6 +127,21 @@ fn main() {
                     std::hint::black_box(r.is_ok());
                 });
                 println!("{name}\tpass\t-\t{ns:.0}");
+                if std::env::var_os("KEYLESS_BENCH_ROOT_PARSE").is_some() {
+                    // What a batch saves per bundle by parsing the trusted root once (the
+                    // service, the gate): the parse on its own, next to the verification.
+                    let parse = median_ns(|| {
+                        let r = TrustedRoot::parse(
+                            std::hint::black_box(&root_doc),
+                            &mut root_scratch,
+                        );
+                        std::hint::black_box(r.is_ok());
+                    });
+                    eprintln!(
+                        "{name}\troot parse {parse:.0} ns\tverify {ns:.0} ns\tparse/verify {:.2}",
+                        parse / ns
+                    );
+                }
             }
         }
     }
