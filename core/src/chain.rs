@@ -71,7 +71,8 @@ pub fn verify_leaf_path(
     let mut first_failure = None;
     for (index, auth) in root.certificate_authorities().enumerate() {
         let in_window = auth.valid_for.contains(at);
-        match verify_chain_from(leaf, &auth, at, scratch, in_window) {
+        let known = known_links(root.verified_links(), index);
+        match verify_chain_from(leaf, &auth, at, scratch, in_window, known) {
             Ok(Candidate::Verified(issuer_spki_sha256)) => {
                 return Ok(VerifiedPath {
                     authority_index: index,
@@ -135,6 +136,7 @@ fn verify_chain_from(
     at: i64,
     scratch: &mut [u8],
     in_window: bool,
+    known: u64,
 ) -> Result<Candidate, Error> {
     let half = scratch.len() / 2;
     let (a, b) = scratch.split_at_mut(half);
@@ -142,7 +144,7 @@ fn verify_chain_from(
         Ok(first) => first,
         Err(candidate) => return Ok(candidate),
     };
-    verify_chain_links(auth, 1, below, Span::at(at), a, b)?;
+    verify_chain_links(auth, 1, below, Span::at(at), a, b, known)?;
     Ok(Candidate::Verified(issuer_spki_sha256))
 }
 
@@ -199,9 +201,73 @@ fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
+/// Authorities and links per authority that [`link_signatures`] covers (4 bits an authority in a
+/// `u64`).
+const LINKS_PER_AUTHORITY: usize = 4;
+const AUTHORITIES_COVERED: usize = 64 / LINKS_PER_AUTHORITY;
+
+/// The bits of `verified` for authority `index` (bit `i - 1`: link `i`).
+fn known_links(verified: u64, index: usize) -> u64 {
+    if index >= AUTHORITIES_COVERED {
+        return 0;
+    }
+    verified
+        .checked_shr(u32::try_from(index * LINKS_PER_AUTHORITY).unwrap_or(u32::MAX))
+        .unwrap_or(0)
+        & ((1 << LINKS_PER_AUTHORITY) - 1)
+}
+
+/// [`TrustedRoot::precompute_chains`]: which links of the certificate authorities' chains have a
+/// valid signature (bit `4·k + (i − 1)`: certificate `i − 1` of authority `k` is signed by its
+/// certificate `i`). Zero when `scratch` cannot hold two certificates.
+pub(crate) fn link_signatures(root: &TrustedRoot<'_>, scratch: &mut [u8]) -> u64 {
+    if scratch.len() < path_scratch_len(root) {
+        return 0;
+    }
+    let half = scratch.len() / 2;
+    let (a, b) = scratch.split_at_mut(half);
+    let mut verified = 0u64;
+    for (k, auth) in root
+        .certificate_authorities()
+        .enumerate()
+        .take(AUTHORITIES_COVERED)
+    {
+        let n = auth.chain_len().min(LINKS_PER_AUTHORITY + 1);
+        for i in 1..n {
+            if link_signature_ok(&auth, i, a, b) {
+                let bit = u32::try_from(k * LINKS_PER_AUTHORITY + i - 1).unwrap_or(u32::MAX);
+                verified |= 1u64.checked_shl(bit).unwrap_or(0);
+            }
+        }
+    }
+    verified
+}
+
+/// Whether certificate `i - 1` of `auth` is signed by certificate `i` (the signature check of
+/// [`verify_chain_links`] on its own).
+#[inline(never)]
+fn link_signature_ok(auth: &Authority<'_>, i: usize, a: &mut [u8], b: &mut [u8]) -> bool {
+    let Ok(child) = link_child(auth, i - 1, a) else {
+        return false;
+    };
+    let Ok(parent) = auth.certificate(i, b) else {
+        return false;
+    };
+    let (Ok(key), Ok((digest, len))) = (parent.public_key(), child.digest) else {
+        return false;
+    };
+    key.verify_prehash(
+        digest.get(..len).unwrap_or(&[]),
+        child.signature,
+        SigEncoding::Der,
+    )
+}
+
 /// Verifies the links of `auth`'s chain from certificate `first` (issued by certificate
 /// `first - 1`) to the root: each signed by the next, names chained, each issuer checked with
 /// [`check_issuer`]; `below` = the non-self-issued CA certificates under certificate `first`.
+/// `known` (bit `i - 1`: link `i`): links whose signature [`link_signatures`] already verified;
+/// their signature is not checked again (every other check of the link is).
 pub(crate) fn verify_chain_links(
     auth: &Authority<'_>,
     first: usize,
@@ -209,6 +275,7 @@ pub(crate) fn verify_chain_links(
     at: Span,
     a: &mut [u8],
     b: &mut [u8],
+    known: u64,
 ) -> Result<(), Error> {
     let n = auth.chain_len();
     for i in first..n {
@@ -220,11 +287,17 @@ pub(crate) fn verify_chain_links(
         let parent = link_parent(auth, i, b, at, intermediates_below)?;
         let key = parent.key?;
         let (digest, len) = child.digest?;
-        if !key.verify_prehash(
-            digest.get(..len).unwrap_or(&[]),
-            child.signature,
-            SigEncoding::Der,
-        ) {
+        let checked = u32::try_from(i - 1)
+            .ok()
+            .and_then(|bit| known.checked_shr(bit))
+            .is_some_and(|k| k & 1 == 1);
+        if !checked
+            && !key.verify_prehash(
+                digest.get(..len).unwrap_or(&[]),
+                child.signature,
+                SigEncoding::Der,
+            )
+        {
             return Err(Error::CertSignatureInvalid);
         }
         if child.issuer != parent.subject {

@@ -161,7 +161,7 @@ fn try_authority(
     if !signer_leaf(t, auth, a)? {
         return Ok(false);
     }
-    verify_chain_links(auth, 1, 0, t.gen_time, a, b).map(|()| true)
+    verify_chain_links(auth, 1, 0, t.gen_time, a, b, 0).map(|()| true)
 }
 
 /// The authority's first certificate (decoded into `a`): `Ok(false)` if it is not the signer,

@@ -195,6 +195,9 @@ fn decode_certificate<'s>(
 pub struct TrustedRoot<'a> {
     root: Value<'a>,
     max_certificate_len: usize,
+    /// Which links of the certificate authorities' chains had their signature checked once by
+    /// [`TrustedRoot::precompute_chains`] (see [`crate::chain`]; zero otherwise).
+    verified_links: u64,
 }
 
 impl<'a> TrustedRoot<'a> {
@@ -244,7 +247,31 @@ impl<'a> TrustedRoot<'a> {
         Ok(TrustedRoot {
             root,
             max_certificate_len,
+            verified_links: 0,
         })
+    }
+
+    /// Checks the signatures inside the certificate authorities' chains (each intermediate's by
+    /// the certificate above it: trusted material that every keyless verification checks again)
+    /// once, and remembers which verified, so that later verifications under this root skip
+    /// those signature checks — for a process that verifies many bundles under one root (the
+    /// registry service, the gate). Only the signatures are remembered: every other check of a
+    /// link (validity at the bundle's time, CA and key usage, path length, name chaining) is
+    /// still made for each bundle, and a link whose signature did not verify here is checked
+    /// again (and refused) as before, so verdicts are identical with or without it. The first
+    /// 16 authorities and the first 4 links of each are covered. `scratch` holds two
+    /// certificates ([`crate::chain::path_scratch_len`]); when it is smaller, nothing is
+    /// remembered.
+    pub fn precompute_chains(mut self, scratch: &mut [u8]) -> Self {
+        self.verified_links = crate::chain::link_signatures(&self, scratch);
+        self
+    }
+
+    /// The links [`TrustedRoot::precompute_chains`] verified: bit `4·k + (i − 1)` for link `i`
+    /// (certificate `i − 1` signed by certificate `i`) of certificate authority `k`; zero before
+    /// it.
+    pub fn verified_links(&self) -> u64 {
+        self.verified_links
     }
 
     /// Size of the largest certificate (DER bytes): the scratch that

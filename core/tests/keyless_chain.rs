@@ -13,12 +13,21 @@ use vouch_core::x509::Certificate;
 
 const T: i64 = 1_700_000_000;
 
+/// The path's verdict; the same with the root's chain signatures checked once beforehand
+/// (`TrustedRoot::precompute_chains`), which every test here therefore covers too.
 fn verify(root_json: &str, leaf: &[u8], at: i64) -> Result<VerifiedPath, Error> {
     let mut parse_scratch = vec![0u8; 8192];
     let root = TrustedRoot::parse(root_json.as_bytes(), &mut parse_scratch).unwrap();
     let mut scratch = vec![0u8; path_scratch_len(&root)];
     let leaf = Certificate::parse(leaf).unwrap();
-    verify_leaf_path(&leaf, &root, at, &mut scratch)
+    let plain = verify_leaf_path(&leaf, &root, at, &mut scratch);
+    let precomputed = root.precompute_chains(&mut scratch);
+    assert_eq!(
+        verify_leaf_path(&leaf, &precomputed, at, &mut scratch),
+        plain,
+        "precomputed chains changed the verdict"
+    );
+    plain
 }
 
 #[test]
@@ -511,4 +520,55 @@ fn forged_certificates_are_valid_der_for_x509_cert() {
         let ours = Certificate::parse(der).unwrap();
         assert_eq!(ours.tbs(), c.tbs_certificate().to_der().unwrap());
     }
+}
+
+/// `TrustedRoot::precompute_chains` remembers exactly the links whose signature verifies (one bit
+/// per link, four per authority), and a link it could not verify is still refused for every
+/// bundle: an intermediate that names the root as its issuer but was signed by another key is
+/// `cert-signature-invalid` with or without the precomputation.
+#[test]
+fn precomputed_chain_links_are_only_those_that_verify() {
+    let w = World::new(T);
+    let good = w.root().to_json();
+    let mut s = vec![0u8; 8192];
+    let root = TrustedRoot::parse(good.as_bytes(), &mut s).unwrap();
+    assert_eq!(root.verified_links(), 0);
+    let mut scratch = vec![0u8; path_scratch_len(&root)];
+    assert_eq!(root.precompute_chains(&mut scratch).verified_links(), 0b1);
+    // Too little scratch: nothing remembered (and nothing skipped).
+    assert_eq!(
+        root.precompute_chains(&mut scratch[..100]).verified_links(),
+        0
+    );
+    assert!(verify(&good, &w.leaf(), T).is_ok());
+
+    // Two authorities: the second's link is bit 4.
+    let other = Fulcio::new(9, Curve::P384, T - 86_400, T + 86_400);
+    let two = w
+        .root()
+        .ca(AuthorityEntry::new(
+            other.chain(),
+            T - 86_400,
+            Some(T + 86_400),
+        ))
+        .to_json();
+    let root2 = TrustedRoot::parse(two.as_bytes(), &mut s).unwrap();
+    let mut scratch = vec![0u8; path_scratch_len(&root2)];
+    assert_eq!(
+        root2.precompute_chains(&mut scratch).verified_links(),
+        0b1_0001
+    );
+
+    // The intermediate signed by a key that is not the root's.
+    let mut bad = World::new(T);
+    let forger = pki::Key::new(Curve::P384, 77);
+    bad.fulcio.intermediate = bad.fulcio.intermediate_spec.sign(&forger);
+    let doc = bad.root().to_json();
+    let root3 = TrustedRoot::parse(doc.as_bytes(), &mut s).unwrap();
+    let mut scratch = vec![0u8; path_scratch_len(&root3)];
+    assert_eq!(root3.precompute_chains(&mut scratch).verified_links(), 0);
+    assert_eq!(
+        verify(&doc, &bad.leaf(), T),
+        Err(Error::CertSignatureInvalid)
+    );
 }

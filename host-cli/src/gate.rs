@@ -1010,7 +1010,7 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
                     let Some(file) = root_file.get() else {
                         return Err(CliError::new(Code::Internal, "the trusted root vanished"));
                     };
-                    slot.insert(file.parse_all()?)
+                    slot.insert(file.parse_all_for_batch()?)
                 }
             };
             let b = crate::keyless::verify_with_parsed(

@@ -313,7 +313,19 @@ impl TrustedRootFile {
     /// that a bundle is not preceded by parsing the root again. Errors as [`Self::parse_all`].
     pub fn parse_for_life(self) -> Result<Vec<ParsedRoot<'static>>, CliError> {
         let kept: &'static TrustedRootFile = Box::leak(Box::new(self));
-        kept.parse_all()
+        kept.parse_all_for_batch()
+    }
+
+    /// [`Self::parse_all`], each root's certificate-authority chains then checked once
+    /// ([`TrustedRoot::precompute_chains`]): for verifying many bundles under the file (the
+    /// gate, the service), which then skip those signature checks. Verdicts are unchanged.
+    pub fn parse_all_for_batch(&self) -> Result<Vec<ParsedRoot<'_>>, CliError> {
+        let mut roots = self.parse_all()?;
+        for p in &mut roots {
+            let mut scratch = vec![0u8; vouch_core::chain::path_scratch_len(&p.root)];
+            p.root = p.root.precompute_chains(&mut scratch);
+        }
+        Ok(roots)
     }
 
     /// Every root of the file, parsed, in file order. A malformed root is the file's error,
