@@ -885,9 +885,8 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
     };
     // The policy's trusted root, loaded and parsed at the first stored Sigstore bundle and kept
     // (parsed) for the others.
-    let root_file: std::cell::OnceCell<crate::keyless::TrustedRootFile> =
-        std::cell::OnceCell::new();
-    let mut bundle_roots: Option<Vec<crate::keyless::ParsedRoot<'_>>> = None;
+    let root_file = std::cell::OnceCell::new();
+    let bundle_roots = std::cell::OnceCell::new();
     for raw in changed {
         let shown = escape_path(raw);
         let text = std::str::from_utf8(raw).ok();
@@ -1001,18 +1000,7 @@ pub fn gate(a: &GateOptions) -> Result<GateReport, CliError> {
         };
         // A stored Sigstore bundle is verified again against the policy's keyless issuers.
         let (error, keys) = if crate::keyless::is_bundle(&record.envelope) {
-            let roots = match &mut bundle_roots {
-                Some(r) => r,
-                slot @ None => {
-                    if root_file.get().is_none() {
-                        let _ = root_file.set(crate::keyless::policy_trusted_root(&policy)?);
-                    }
-                    let Some(file) = root_file.get() else {
-                        return Err(CliError::new(Code::Internal, "the trusted root vanished"));
-                    };
-                    slot.insert(file.parse_all_for_batch()?)
-                }
-            };
+            let roots = crate::store::batch_roots(&policy, &root_file, &bundle_roots)?;
             let b = crate::keyless::verify_with_parsed(
                 &record.envelope,
                 &shown,

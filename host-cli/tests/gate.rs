@@ -1324,3 +1324,87 @@ fn stored_keyless_dsse_bundles_are_verified_again(b: Backend) {
         assert_eq!(v["invalid"][i]["reason"], "identity-mismatch", "{v}");
     }
 }
+
+/// `vouch store put-bulk` with Sigstore bundles: the policy's trusted root is loaded and parsed
+/// at the first bundle and serves the others; a bundle that does not sign its artifact is refused
+/// with its own code; a policy without `trustedRoot` is the operator's error (exit 2) as for a
+/// single put.
+#[test]
+fn bulk_puts_of_bundles_share_one_trusted_root() {
+    let e = Repo::new(Backend::Sqlite);
+    std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
+    e.write("manifests/app.json", "{\"name\": \"app\"}\n");
+    e.write("manifests/other.json", "{\"name\": \"other\"}\n");
+    let app = std::fs::read(e.repo().join("manifests/app.json")).unwrap();
+    let other = std::fs::read(e.repo().join("manifests/other.json")).unwrap();
+    let (k1, k2) = (sigstore::dsse_bundle(&app), sigstore::dsse_bundle(&other));
+    assert_eq!(
+        k1.root, k2.root,
+        "the forge is deterministic: one root for both"
+    );
+    std::fs::write(e.path("b1.json"), &k1.bundle).unwrap();
+    std::fs::write(e.path("b2.json"), &k2.bundle).unwrap();
+    std::fs::write(e.path("root.json"), &k1.root).unwrap();
+    e.work.write(
+        "keyless.json",
+        &sigstore::policy("enforce", "root.json", sigstore::IDENTITY),
+    );
+    e.work.write(
+        "list.tsv",
+        "urn:a\tmanifests/app.json\t../b1.json\n\
+         urn:o\tmanifests/other.json\t../b2.json\n\
+         urn:x\tmanifests/app.json\t../b2.json\n",
+    );
+    let bulk = |policy: &str| {
+        e.vouch(&[
+            "store",
+            "put-bulk",
+            "--db",
+            &e.db,
+            "--policy",
+            policy,
+            "--list",
+            "../list.tsv",
+            "--format",
+            "json",
+        ])
+    };
+    let r = bulk("../keyless.json");
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["stored"], 2, "{v}");
+    assert_eq!(v["refused"], 1, "{v}");
+    assert!(
+        r.stderr.contains("urn:x") && r.stderr.contains("subject-mismatch"),
+        "{}",
+        r.stderr
+    );
+    for urn in ["urn:a", "urn:o"] {
+        let g = e.vouch(&[
+            "store", "get", "--db", &e.db, "--urn", urn, "--format", "json",
+        ]);
+        assert_eq!(g.code, 0, "{urn}: {}", g.stderr);
+        let v: Value = serde_json::from_str(&g.stdout).unwrap();
+        assert_eq!(v["record"]["verified"], true, "{v}");
+        assert_eq!(
+            v["record"]["signer"]["certificate"]["identity"],
+            sigstore::IDENTITY
+        );
+    }
+    let g = e.vouch(&["store", "get", "--db", &e.db, "--urn", "urn:x"]);
+    assert_ne!(g.code, 0, "{}", g.stdout);
+
+    // A policy of key issuers only cannot judge a bundle: exit 2, policy-invalid.
+    e.policy("keys.json", "enforce", "");
+    let r = bulk("../keys.json");
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "policy-invalid", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("trustedRoot"),
+        "{v}"
+    );
+}

@@ -21,7 +21,7 @@ pub use sqlite::{
 };
 
 use crate::error::{CliError, Code};
-use crate::keyless::ParsedRoot;
+use crate::keyless::{ParsedRoot, TrustedRootFile};
 use crate::log::Log;
 use crate::policy::{Mode, Policy};
 use crate::util::{format_time, hash_file, hex, json_text, read_envelope};
@@ -499,13 +499,15 @@ impl From<CliError> for PutError {
 
 /// Verifies an envelope (if any) against the policy and the artifact, and builds the record a
 /// put writes. Under `enforce` a missing or invalid envelope is [`PutError::Refused`]; under
-/// `permissive` it becomes a warning of the record.
+/// `permissive` it becomes a warning of the record. A Sigstore bundle is verified against
+/// `root` ([`BundleRoot::Policy`] for one put, [`BundleRoot::Batch`] for many).
 pub fn prepare(
     policy: &Policy,
     urn: &str,
     artifact: &Path,
     envelope: Option<&Path>,
     max_envelope: u64,
+    root: BundleRoot<'_>,
     log: &Log,
 ) -> Result<Record, PutError> {
     if urn.trim().is_empty() {
@@ -530,7 +532,7 @@ pub fn prepare(
         },
         envelope,
         "no envelope given (--envelope)",
-        BundleRoot::Policy,
+        root,
         log,
     )
 }
@@ -545,6 +547,37 @@ pub enum BundleRoot<'a> {
     /// bundle is a provenance problem, `keyless-policy-mismatch` (refused under `enforce`, a
     /// warning under `permissive`): the client sending it cannot change the policy.
     Loaded(Option<&'a [ParsedRoot<'a>]>),
+    /// The policy's `trustedRoot`, loaded, parsed and its chains checked at the first bundle
+    /// (errors as [`BundleRoot::Policy`]) and kept in these cells for the rest of a batch
+    /// (`vouch store bulk`): the caller owns both cells for the batch's duration.
+    Batch {
+        /// The trusted root file, once loaded.
+        file: &'a std::cell::OnceCell<TrustedRootFile>,
+        /// Its roots, once parsed ([`TrustedRootFile::parse_all_for_batch`]).
+        parsed: &'a std::cell::OnceCell<Vec<ParsedRoot<'a>>>,
+    },
+}
+
+/// The roots of a [`BundleRoot::Batch`]: loaded and parsed at the first call, kept after.
+pub(crate) fn batch_roots<'a>(
+    policy: &Policy,
+    file: &'a std::cell::OnceCell<TrustedRootFile>,
+    parsed: &'a std::cell::OnceCell<Vec<ParsedRoot<'a>>>,
+) -> Result<&'a [ParsedRoot<'a>], CliError> {
+    if let Some(r) = parsed.get() {
+        return Ok(r);
+    }
+    if file.get().is_none() {
+        let _ = file.set(crate::keyless::policy_trusted_root(policy)?);
+    }
+    let f = file
+        .get()
+        .ok_or_else(|| CliError::new(Code::Internal, "the trusted root was not kept"))?;
+    let _ = parsed.set(f.parse_all_for_batch()?);
+    parsed
+        .get()
+        .map(Vec::as_slice)
+        .ok_or_else(|| CliError::new(Code::Internal, "the parsed trusted root was not kept"))
 }
 
 /// [`prepare`] for an artifact known by its SHA-256 (the registry service: the card's digest) and
@@ -652,6 +685,14 @@ fn build(
                 &env_name,
                 policy,
                 roots,
+                artifact,
+                time::OffsetDateTime::now_utc(),
+            ),
+            BundleRoot::Batch { file, parsed } => crate::keyless::verify_with_parsed(
+                &bytes,
+                &env_name,
+                policy,
+                batch_roots(policy, file, parsed)?,
                 artifact,
                 time::OffsetDateTime::now_utc(),
             ),

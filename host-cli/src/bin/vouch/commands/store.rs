@@ -11,7 +11,7 @@ use vouch_cli::error::{CliError, Code, EXIT_NOT_VERIFIED, EXIT_OK};
 use vouch_cli::log::Log;
 use vouch_cli::policy::Policy;
 use vouch_cli::report;
-use vouch_cli::store::{Location, OpenMode, Problem, PutError, open_store, prepare};
+use vouch_cli::store::{BundleRoot, Location, OpenMode, Problem, PutError, open_store, prepare};
 
 use crate::cli::{BulkArgs, Format, MigrateArgs, PutArgs, QueryArgs, StoreCommand};
 use crate::out;
@@ -49,6 +49,7 @@ fn put_cmd(a: PutArgs, json_out: bool) -> Result<u8, CliError> {
         &a.artifact,
         a.envelope.as_deref(),
         a.max_envelope_size,
+        BundleRoot::Policy,
         &log,
     ) {
         Ok(r) => r,
@@ -208,6 +209,9 @@ fn bulk_cmd(a: BulkArgs, json_out: bool) -> Result<u8, CliError> {
     let start = Instant::now();
     let (mut stored, mut refused) = (0usize, 0usize);
     let mut pending = Vec::with_capacity(batch);
+    // The policy's trusted root, loaded and parsed at the first bundle and kept for the others.
+    let root_file = std::cell::OnceCell::new();
+    let roots = std::cell::OnceCell::new();
     for (i, line) in list.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -230,6 +234,10 @@ fn bulk_cmd(a: BulkArgs, json_out: bool) -> Result<u8, CliError> {
             Path::new(artifact),
             envelope.map(Path::new),
             a.max_envelope_size,
+            BundleRoot::Batch {
+                file: &root_file,
+                parsed: &roots,
+            },
             &log,
         ) {
             Ok(rec) => {
