@@ -1797,6 +1797,19 @@ fn check_backend_p256(
         },
         "P-256 PAE verdicts differ"
     );
+    // A key carrying the backend's parse of itself (`PublicKey::prepared`) agrees too.
+    let mut pre = None;
+    assert_eq!(
+        vouch_core::hazmat::verify_pae(
+            &public.clone().prepared(),
+            b"t",
+            &message,
+            &bytes,
+            &mut pre
+        ),
+        vouch_core::hazmat::verify_pae(&public, b"t", &message, &bytes, &mut None),
+        "prepared P-256 key differs"
+    );
     #[cfg(feature = "keyless")]
     {
         let key = vouch_core::pkix::VerifyKey::p256_from_sec1(vk.to_sec1_point(false).as_bytes())

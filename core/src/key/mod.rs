@@ -355,6 +355,9 @@ impl PublicKey {
     ) -> Result<bool, Error> {
         #[cfg(not(feature = "p256"))]
         let _ = p256_prehash;
+        // The key's own parse ([`PublicKey::prepared`]) when the caller has no table for it.
+        #[cfg(feature = "fast")]
+        let table = table.or_else(|| self.prepared_table());
         let _ = table;
         match &self.inner {
             #[cfg(feature = "ed25519")]
