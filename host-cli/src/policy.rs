@@ -272,7 +272,8 @@ fn parse_opt_time(
 impl Policy {
     /// The policy with each issuer's P-256 key parsed for the host backend once
     /// ([`PublicKey::prepared`]): for processes that verify many envelopes under one policy load
-    /// (the registry service, `vouch attest-verify`, `vouch store put-bulk`). Verdicts are unchanged.
+    /// (the registry service, `vouch attest-verify`, `vouch store put-bulk`). Verdicts are
+    /// unchanged.
     pub fn prepared(mut self) -> Policy {
         for i in &mut self.issuers {
             i.key = i.key.clone().prepared();
