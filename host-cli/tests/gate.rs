@@ -84,6 +84,27 @@ impl Repo {
         let args = common::put_args(&self.db, urn, rel, Some(&env), &policy);
         self.vouch(&args).code
     }
+    /// `manifests/app.json` and `manifests/other.json` (not committed), the forged keyless
+    /// world's trusted root as `../root.json` and two enforcing policies over it:
+    /// `../keyless.json` trusting the forge's identity, `../other.json` another one. Returns the
+    /// two manifests' bytes.
+    fn keyless_setup(&self) -> (Vec<u8>, Vec<u8>) {
+        std::fs::create_dir_all(self.repo().join("manifests")).unwrap();
+        self.write("manifests/app.json", "{\"name\": \"app\"}\n");
+        self.write("manifests/other.json", "{\"name\": \"other\"}\n");
+        let app = std::fs::read(self.repo().join("manifests/app.json")).unwrap();
+        let other = std::fs::read(self.repo().join("manifests/other.json")).unwrap();
+        std::fs::write(self.path("root.json"), sigstore::dsse_bundle(&app).root).unwrap();
+        self.work.write(
+            "keyless.json",
+            &sigstore::policy("enforce", "root.json", sigstore::IDENTITY),
+        );
+        self.work.write(
+            "other.json",
+            &sigstore::policy("enforce", "root.json", "someone@example.com"),
+        );
+        (app, other)
+    }
     /// `attest-verify --db DB --policy ../policy.json` and `extra`, in the repository.
     fn attest(&self, extra: &[&str]) -> Run {
         self.attest_with(extra, &[])
@@ -1222,22 +1243,10 @@ fn stored_keyless_bundles_are_verified_again(b: Backend) {
 /// another identity: invalid, identity-mismatch).
 fn stored_keyless_dsse_bundles_are_verified_again(b: Backend) {
     let e = Repo::new(b);
-    std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
-    e.write("manifests/app.json", "{\"name\": \"app\"}\n");
-    e.write("manifests/other.json", "{\"name\": \"other\"}\n");
+    let (app, _) = e.keyless_setup();
     e.commit("manifests");
-    let app = std::fs::read(e.repo().join("manifests/app.json")).unwrap();
     let k = sigstore::dsse_bundle(&app);
     std::fs::write(e.path("bundle.json"), &k.bundle).unwrap();
-    std::fs::write(e.path("root.json"), &k.root).unwrap();
-    e.work.write(
-        "keyless.json",
-        &sigstore::policy("enforce", "root.json", sigstore::IDENTITY),
-    );
-    e.work.write(
-        "other.json",
-        &sigstore::policy("enforce", "root.json", "someone@example.com"),
-    );
     let urn = "urn:vouch:path:manifests/app.json";
     let put = |rel: &str, urn: &str| {
         let mut a = common::put_args(&e.db, urn, rel, Some("../bundle.json"), "../keyless.json");
@@ -1332,11 +1341,7 @@ fn stored_keyless_dsse_bundles_are_verified_again(b: Backend) {
 #[test]
 fn bulk_puts_of_bundles_share_one_trusted_root() {
     let e = Repo::new(Backend::Sqlite);
-    std::fs::create_dir_all(e.repo().join("manifests")).unwrap();
-    e.write("manifests/app.json", "{\"name\": \"app\"}\n");
-    e.write("manifests/other.json", "{\"name\": \"other\"}\n");
-    let app = std::fs::read(e.repo().join("manifests/app.json")).unwrap();
-    let other = std::fs::read(e.repo().join("manifests/other.json")).unwrap();
+    let (app, other) = e.keyless_setup();
     let (k1, k2) = (sigstore::dsse_bundle(&app), sigstore::dsse_bundle(&other));
     assert_eq!(
         k1.root, k2.root,
@@ -1344,11 +1349,6 @@ fn bulk_puts_of_bundles_share_one_trusted_root() {
     );
     std::fs::write(e.path("b1.json"), &k1.bundle).unwrap();
     std::fs::write(e.path("b2.json"), &k2.bundle).unwrap();
-    std::fs::write(e.path("root.json"), &k1.root).unwrap();
-    e.work.write(
-        "keyless.json",
-        &sigstore::policy("enforce", "root.json", sigstore::IDENTITY),
-    );
     e.work.write(
         "list.tsv",
         "urn:a\tmanifests/app.json\t../b1.json\n\
