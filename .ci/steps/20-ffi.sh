@@ -15,6 +15,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 rustup target add thumbv7em-none-eabihf >/dev/null
 
+# Every temporary directory this step makes is removed when it ends, pass or fail.
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
 echo "--- header is fresh; C tests (ASan+UBSan, valgrind); header as C++17; example data"
 VOUCH_REQUIRE_VALGRIND=1 cargo test -p vouch-ffi --test header --test c_abi --test example_data
 
@@ -24,7 +28,7 @@ echo "--- firmware static library (thumbv7em-none-eabihf, no_std, firmware profi
 # (the firmware library as it was) and with it (`vouch_bundle_verify` and friends); the second
 # build is copied aside because both land at the same path.
 lib=target/thumbv7em-none-eabihf/firmware/libvouch.a
-keyless_lib="$(mktemp -d)/libvouch-keyless.a"
+keyless_lib="$tmp/libvouch-keyless.a"
 cargo rustc -p vouch-ffi --lib --target thumbv7em-none-eabihf --profile firmware \
   --no-default-features --features ed25519,p256,keyless,opt-size --crate-type staticlib
 cp "$lib" "$keyless_lib"
@@ -36,7 +40,7 @@ ls -l "$lib"
 lld="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/rust-lld"
 size_tool="$(command -v llvm-size || command -v arm-none-eabi-size || true)"
 if [ -x "$lld" ] && [ -n "$size_tool" ]; then
-  elf="$(mktemp -d)/vouch-footprint.elf"
+  elf="$tmp/vouch-footprint.elf"
   # footprint LIB LABEL SYMBOL...: link LIB keeping SYMBOLs, print .text/.rodata/.data/.bss.
   footprint() {
     local l="$1" label="$2"
@@ -68,11 +72,11 @@ else
 fi
 
 echo "--- install into a temporary PREFIX and build the example with pkg-config"
-prefix="$(mktemp -d)"
+prefix="$tmp/prefix"
+mkdir "$prefix"
 ffi/install.sh "$prefix"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 pkg-config --modversion vouch
 make -C examples/c clean check
 make -C examples/c clean check SHARED=1
 make -C examples/c clean
-rm -rf "$prefix"

@@ -23,12 +23,45 @@ fi
 
 cd fuzz
 fuzz_dir="$PWD"
+
+# The fuzz workspace is built from its committed lock file, and that file pins every shared
+# crate at the version the main workspace ships: the fuzzers test the code users get, and a
+# crate released since the last commit cannot change what CI builds.
+if ! cargo metadata --locked --format-version 1 >/dev/null; then
+  echo "fuzz/Cargo.lock is out of date: copy ../Cargo.lock over it and run 'cargo metadata' in fuzz/" >&2
+  exit 1
+fi
+python3 - <<'PY'
+import sys, tomllib
+def versions(path):
+    out = {}
+    for p in tomllib.load(open(path, "rb"))["package"]:
+        out.setdefault(p["name"], set()).add(p["version"])
+    return out
+main, fuzz = versions("../Cargo.lock"), versions("Cargo.lock")
+drift = [f"{n}: main {sorted(main[n])}, fuzz {sorted(v)}"
+         for n, v in sorted(fuzz.items()) if n in main and not v <= main[n]]
+if drift:
+    print("fuzz/Cargo.lock pins other versions than Cargo.lock:", *drift, sep="\n  ", file=sys.stderr)
+    sys.exit(1)
+PY
 targets=()
 for f in fuzz_targets/*.rs; do
   targets+=("$(basename "$f" .rs)")
 done
 
-cargo "${tc[@]}" fuzz build 2>&1 | tail -n 3
+# The whole build log is kept; on failure its end (the compiler's or cargo's own error, not
+# only cargo-fuzz's backtrace) and the free disk space are printed.
+build_log="$(mktemp)"
+if ! cargo "${tc[@]}" fuzz build >"$build_log" 2>&1; then
+  grep -E '^(error|warning: build failed)|No space left' "$build_log" | head -n 40 >&2 || true
+  tail -n 80 "$build_log" >&2
+  df -h . /tmp >&2 || true
+  echo "cargo fuzz build failed" >&2
+  exit 1
+fi
+tail -n 3 "$build_log"
+rm -f "$build_log"
 
 for t in "${targets[@]}"; do
   mkdir -p "corpus-local/$t" "regressions/$t"
