@@ -62,6 +62,8 @@ if [ -x "$lld" ] && [ -n "$size_tool" ]; then
     vouch_hasher_init vouch_hasher_update vouch_hasher_finish vouch_statement_check \
     vouch_result_code vouch_key_storage_size vouch_verifier_storage_size \
     vouch_hasher_storage_size vouch_storage_align
+  # shellcheck disable=SC2086
+  footprint "$keyless_lib" "keyless library, all $(echo "$all" | wc -w) exports (DSSE and keyless)" $all
   # The keyless installer (examples/c/verify_bundle_before_install.c): root, hasher, bundle.
   footprint "$keyless_lib" "keyless installer: trusted root, hasher, bundle verify" \
     vouch_bundle_verify vouch_trusted_root_load vouch_bundle_scratch_len \

@@ -1205,9 +1205,10 @@ pub fn verify_item_with_policy(
     match first_error {
         Some(mut r) => {
             if let Some(e) = &mut r.error {
+                // The policy's path is not named: this message reaches the service's clients,
+                // and a server's file system is none of their business.
                 e.message = format!(
-                    "no {kind} of the policy {} matches: {}",
-                    policy.path.display(),
+                    "no {kind} of the policy matches: {}",
                     e.message
                         .split_once(": wanted")
                         .map_or(e.message.as_str(), |(a, _)| a)
@@ -1225,7 +1226,7 @@ pub fn verify_item_with_policy(
             &item.label,
             &CliError::core_with(
                 Error::KeylessPolicyMismatch,
-                format!("the policy {} has no {kind}", policy.path.display()),
+                format!("the policy has no {kind}"),
             ),
         ),
     }
