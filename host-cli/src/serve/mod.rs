@@ -158,6 +158,13 @@ impl ApiError {
         e.retry_after = Some(1);
         e
     }
+    /// 503 `draining`: the service is shutting down (REGISTRY.md: "shutting down" is
+    /// `draining`, the store's trouble `unavailable`, a full queue `overloaded`).
+    fn draining(message: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, Code::Draining, message);
+        e.retry_after = Some(1);
+        e
+    }
     fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, Code::Internal, message)
     }
@@ -437,7 +444,7 @@ impl Shared {
             let mut q = lock(&self.pending);
             if q.stopped {
                 drop(q);
-                return Err(ApiError::unavailable("the service is shutting down"));
+                return Err(ApiError::draining("the service is shutting down"));
             }
             q.writes.push(Pending { write, reply });
         }
@@ -560,7 +567,7 @@ impl Shared {
     }
 
     /// Stops the committer once the writes queued so far are committed; later writes are
-    /// answered 503 `unavailable`.
+    /// answered 503 `draining`.
     fn stop_committer(&self) {
         lock(&self.pending).stopped = true;
         self.pending_ready.notify_all();
@@ -1076,13 +1083,7 @@ async fn around(
     // connection) is refused.
     let work = async {
         if shared.draining.load(Ordering::Relaxed) {
-            let mut e = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                Code::Draining,
-                "the service is shutting down",
-            );
-            e.retry_after = Some(1);
-            return e.into_response();
+            return ApiError::draining("the service is shutting down").into_response();
         }
         next.run(req).await
     };
@@ -1214,9 +1215,9 @@ mod tests {
             .unwrap()
     }
 
-    fn is_unavailable(e: &ApiError, message: &str) {
+    fn is_503(e: &ApiError, code: &str, message: &str) {
         assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(e.code, "unavailable");
+        assert_eq!(e.code, code);
         assert_eq!(e.retry_after, Some(1));
         assert_eq!(e.message, message);
     }
@@ -1229,7 +1230,7 @@ mod tests {
     }
 
     /// A write queued while the committer runs is committed and answered; once the committer has
-    /// stopped (shutdown, past the grace), a put and an audit row are answered 503 `unavailable`
+    /// stopped (shutdown, past the grace), a put and an audit row are answered 503 `draining`
     /// with `Retry-After` and write nothing.
     #[test]
     fn writes_after_the_committer_stopped_are_503_and_write_nothing() {
@@ -1259,9 +1260,9 @@ mod tests {
             shared.commit_put(record(late), audit(late, "created"), false),
         )
         .unwrap_err();
-        is_unavailable(&e, "the service is shutting down");
+        is_503(&e, "draining", "the service is shutting down");
         let e = answered(&rt, shared.audit(audit(late, "unknown-key"))).unwrap_err();
-        is_unavailable(&e, "the service is shutting down");
+        is_503(&e, "draining", "the service is shutting down");
 
         let all = stored(dir.path());
         let urns: Vec<&str> = all.records.iter().map(|r| r.urn.as_str()).collect();
@@ -1297,8 +1298,9 @@ mod tests {
                 tokio::join!(put, drop_queued).0
             })
             .unwrap_err();
-        is_unavailable(
+        is_503(
             &e,
+            "unavailable",
             "the write was not committed; its outcome is unknown (retrying is safe)",
         );
         assert!(stored(dir.path()).records.is_empty());
