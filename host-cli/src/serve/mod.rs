@@ -158,8 +158,8 @@ impl ApiError {
         e.retry_after = Some(1);
         e
     }
-    /// 503 `draining`: the service is shutting down (REGISTRY.md: "shutting down" is
-    /// `draining`, the store's trouble `unavailable`, a full queue `overloaded`).
+    /// 503 `draining`: the service is shutting down (docs/serve.md, status codes: shutting down
+    /// is `draining`, the store's trouble `unavailable`, a full queue `overloaded`).
     fn draining(message: impl Into<String>) -> Self {
         let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, Code::Draining, message);
         e.retry_after = Some(1);
